@@ -1,0 +1,76 @@
+"""Every hook a Stocktake plugin can implement, and the markers for writing them.
+
+A plugin is a module (or object) with functions named ``stocktake_<hook>`` decorated with
+:data:`hookimpl`, exposed through an entry point in the ``stocktake`` group::
+
+    [project.entry-points.stocktake]
+    my-rubrics = "my_package.stocktake_plugin"
+
+Implementations may accept fewer arguments than the spec lists, so arguments can be added to a
+hook later without breaking existing plugins. Hooks are always called with keyword arguments.
+A function whose name starts with ``stocktake_`` but matches no hook below is an error at load
+time (a misspelt hook would otherwise be silently ignored).
+
+Built-in behaviour (``plugins/`` in this distribution) uses exactly these hooks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from engine.registry import Registrar
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "stocktake"
+"""The pluggy project name, hook prefix and entry-point group."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marker for hook specifications (used in this module only)."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marker to be imported and used in plugins (and for the built-in implementations)."""
+
+
+# -------------------------------------------------------------------------------------------------
+# Registration hooks: called once per engine, right after plugins are loaded.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def stocktake_register_scales(registry: Registrar) -> None:
+    """Register rating scales that rubrics can name in their ``scale`` fields.
+
+    Call ``registry.add_scale(scale)`` with an :class:`engine.Scale` or a mapping in the same
+    shape as a ``scales`` entry of a rubric file. Scale ids are global: registering an id another
+    plugin already registered fails, naming both plugins.
+
+    Called before :func:`stocktake_register_rubrics`, so every registered scale is known when
+    rubrics are validated.
+
+    :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
+    :returns: nothing; the return value is ignored.
+
+    Use in: any plugin that ships a scale (the built-in ``builtin-scales`` plugin ships the
+    four-point delivery scale, degree of challenge and stage of delivery).
+    """
+
+
+@hookspec
+def stocktake_register_rubrics(registry: Registrar) -> None:
+    """Register rubric files (YAML or JSON documents of ``kind: Rubric``).
+
+    Call ``registry.add_rubric(path)`` with a file, or with a directory whose ``*.yaml``,
+    ``*.yml`` and ``*.json`` files are all rubrics. Files are read and validated when rubrics are
+    first needed; the same rubric id and version from two files is an error naming both files.
+
+    :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
+    :returns: nothing; the return value is ignored.
+
+    Use in: any plugin that ships rubrics (the built-in ``builtin-rubrics`` plugin ships
+    ``delivery-capacity-review`` and ``likelihood-of-delivery``). Organisations that only need
+    their own rubric do not need a plugin: ``--rubric-path DIR`` or ``STOCKTAKE_RUBRIC_PATH``.
+    """

@@ -1,0 +1,1 @@
+"""Typed models of the documents Stocktake reads and writes."""

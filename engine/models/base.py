@@ -1,0 +1,49 @@
+"""The base of every model a user writes, and the small vocabularies they share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Id", "Model", "Text", "Version"]
+
+
+class Model(BaseModel):
+    """Base model: unknown fields are errors; built on first use to keep start-up cheap."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        defer_build=True,
+        use_attribute_docstrings=True,
+        populate_by_name=False,
+    )
+
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=100,
+        description="A stable identifier: letters, digits, '.', '_' or '-', starting with a letter or digit.",
+    ),
+]
+"""A stable identifier that other documents refer to."""
+
+Version = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
+        description="A version: MAJOR, MAJOR.MINOR or MAJOR.MINOR.PATCH, digits only.",
+    ),
+]
+"""A version number compared part by part as integers."""
+
+Text = Annotated[str, Field(min_length=1)]
+"""Non-empty text."""
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key for a :data:`Version`: ``"1.10"`` sorts after ``"1.9"``."""
+    parts = [int(p) for p in version.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))

@@ -1,0 +1,288 @@
+"""Read a YAML or JSON file into plain data, remembering where each value came from.
+
+YAML is composed with PyYAML's safe C loader (pure-Python safe loader where libyaml is missing)
+and turned into data by our own walk over the node tree. The walk only knows the safe core tags,
+keeps dates as text (schemas check them), refuses duplicate keys, non-finite numbers, unknown tags
+and merge keys, and bounds depth and node count so aliases cannot expand without limit.
+
+Positions are 1-based ``(line, column)`` keyed by the path of keys and indices to the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import DocumentError
+
+__all__ = ["Limits", "Parsed", "parse_text", "read_text"]
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a document may make the loader do."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    """Largest file read, in bytes."""
+    max_depth: int = 64
+    """Deepest nesting of mappings and lists."""
+    max_nodes: int = 2_000_000
+    """Most values built from one document, counting every expansion of an alias."""
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Parsed:
+    """Data read from a document, with the position of each value and each mapping key."""
+
+    data: Any
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    positions_from: Callable[[], Parsed] | None = None
+    """For JSON: finds positions on first need (only errors need them)."""
+
+    def _ensure_positions(self) -> None:
+        if self.positions_from is not None:
+            source, self.positions_from = self.positions_from, None
+            try:
+                found = source()
+            except DocumentError:
+                return
+            self.values, self.keys = found.values, found.keys
+
+    def locate(self, path: PathKey) -> tuple[int, int] | None:
+        """Best known position for ``path``: the value, else its key, else the nearest parent."""
+        self._ensure_positions()
+        if path in self.values:
+            return self.values[path]
+        if path in self.keys:
+            return self.keys[path]
+        for end in range(len(path) - 1, -1, -1):
+            pos = self.values.get(path[:end])
+            if pos is not None:
+                return pos
+        return None
+
+    def locate_key(self, path: PathKey) -> tuple[int, int] | None:
+        """Position of the key that names ``path`` (for unknown-property errors)."""
+        self._ensure_positions()
+        return self.keys.get(path) or self.locate(path)
+
+
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
+    """Read ``path`` as UTF-8 text (a UTF-8 byte-order mark is dropped); return it and its sha256.
+
+    The hash is of the file's bytes, as results record it.
+
+    Raises :class:`DocumentError` naming the file for a missing path, a directory, a file larger
+    than the limit, an empty file, binary data or bytes that are not UTF-8 (with line and column).
+    """
+    if not path.exists():
+        raise DocumentError("an existing file", "nothing at that path", file=path)
+    if path.is_dir():
+        raise DocumentError("a file", "a directory", file=path)
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise DocumentError(
+            f"a file of at most {limits.max_bytes:,} bytes", f"{size:,} bytes", file=path
+        )
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DocumentError("UTF-8 text", "UTF-16 text (save the file as UTF-8)", file=path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise DocumentError(
+            "UTF-8 text", f"byte 0x{raw[err.start]:02x} that is not UTF-8",
+            file=path, line=line, column=column,
+        ) from None
+    if "\x00" in text:
+        index = text.index("\x00")
+        line = text.count("\n", 0, index) + 1
+        raise DocumentError("text", "a NUL byte (a binary file?)", file=path, line=line)
+    if not text.strip():
+        raise DocumentError("a document", "an empty file", file=path)
+    return text, digest
+
+
+def parse_text(text: str, *, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    """Parse ``text`` as ``"yaml"`` or ``"json"``.
+
+    Raises :class:`DocumentError` (without a file; the caller adds it) on syntax errors and on
+    anything the safe walk refuses.
+    """
+    if fmt == "json":
+        return _parse_json(text, limits)
+    return _parse_yaml(text, limits)
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def _parse_json(text: str, limits: Limits) -> Parsed:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise _DuplicateKey(key)
+            out[key] = value
+        return out
+
+    def no_constants(name: str) -> Any:
+        raise _NonFinite(name)
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except json.JSONDecodeError as err:
+        raise DocumentError("valid JSON", err.msg.lower(), line=err.lineno, column=err.colno) from None
+    except (_DuplicateKey, _NonFinite, RecursionError):
+        # Re-read as YAML (JSON is YAML) to find the place; the YAML walk raises a located error.
+        try:
+            return _parse_yaml(text, limits)
+        except DocumentError:
+            raise
+        except Exception:  # the YAML reading failed differently: report without a place
+            raise DocumentError("valid JSON", "a duplicate key or a non-finite number") from None
+    return Parsed(data, positions_from=lambda: _parse_yaml(text, limits))
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class _NonFinite(Exception):
+    pass
+
+
+# -- YAML ---------------------------------------------------------------------------------------
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+def _parse_yaml(text: str, limits: Limits) -> Parsed:
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = (err.problem or err.context or "a syntax error").strip()
+        raise DocumentError(
+            "valid YAML",
+            problem,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as err:
+        raise DocumentError("valid YAML", str(err).splitlines()[0]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
+    walker = _Walker(limits)
+    data = walker.build(node, (), 0)
+    return Parsed(data, walker.values, walker.keys)
+
+
+class _Walker:
+    def __init__(self, limits: Limits) -> None:
+        import yaml
+
+        self._yaml = yaml
+        self._constructor = yaml.constructor.SafeConstructor()
+        self._limits = limits
+        self._count = 0
+        self.values: dict[PathKey, tuple[int, int]] = {}
+        self.keys: dict[PathKey, tuple[int, int]] = {}
+
+    def _error(self, node: Any, expected: str, found: str, path: PathKey) -> DocumentError:
+        mark = node.start_mark
+        return DocumentError(expected, found, path=path, line=mark.line + 1, column=mark.column + 1)
+
+    def build(self, node: Any, path: PathKey, depth: int) -> Any:
+        self._count += 1
+        if self._count > self._limits.max_nodes:
+            raise self._error(
+                node, f"at most {self._limits.max_nodes:,} values",
+                "more (aliases expanding without bound?)", path,
+            )
+        if depth > self._limits.max_depth:
+            raise self._error(
+                node, f"nesting at most {self._limits.max_depth} levels deep", "deeper nesting", path
+            )
+        # Expanded aliases share a node; only the first place it is seen is recorded.
+        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        yaml = self._yaml
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise self._error(node, "a plain YAML list", f"tag {_short(node.tag)}", path)
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                raise self._error(node, "a plain YAML mapping", f"tag {_short(node.tag)}", path)
+            out: dict[str, Any] = {}
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self._error(key_node, "plain keys", "a merge key '<<'", path)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._error(key_node, "a text key", "a list or mapping as a key", path)
+                key = key_node.value
+                if key in out:
+                    raise self._error(
+                        key_node, "each key once per mapping",
+                        f"{key!r} again (first on line {first[key]})", (*path, key),
+                    )
+                first[key] = key_node.start_mark.line + 1
+                self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        raise self._error(node, "a YAML value", type(node).__name__, path)  # pragma: no cover
+
+    def _scalar(self, node: Any, path: PathKey) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _TIMESTAMP:
+            return node.value  # dates stay text; schemas and models check their format
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return self._constructor.construct_yaml_bool(node)
+        if tag == _INT:
+            return self._constructor.construct_yaml_int(node)
+        if tag == _FLOAT:
+            value = self._constructor.construct_yaml_float(node)
+            if not math.isfinite(value):
+                raise self._error(node, "a finite number", repr(node.value), path)
+            return value
+        raise self._error(node, "plain YAML data (text, numbers, lists, mappings)", f"tag {_short(tag)}", path)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag

@@ -1,0 +1,115 @@
+"""The registry: everything plugins register, keyed by id, with the plugin that registered it.
+
+Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` bound to
+one plugin, so that a duplicate id can be reported naming both plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import DocumentError, PluginError
+from engine.models.scale import Scale
+
+__all__ = ["Origin", "Registrar", "Registry", "RubricSource"]
+
+RUBRIC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who registered something: a plugin (with its distribution) or the user."""
+
+    plugin: str | None
+    """Plugin name, or None for something the user supplied directly."""
+    distribution: str | None = None
+    version: str | None = None
+    via: str = ""
+    """For user-supplied items: how (``--rubric-path``, ...)."""
+
+    def describe(self) -> str:
+        if self.plugin is None:
+            return self.via or "user"
+        if self.distribution:
+            return f"plugin {self.plugin} ({self.distribution} {self.version})"
+        return f"plugin {self.plugin}"
+
+    def error(self, message: str) -> PluginError:
+        return PluginError(
+            message,
+            plugin=self.plugin or "?",
+            distribution=self.distribution,
+            version=self.version,
+        )
+
+
+@dataclass(frozen=True)
+class RubricSource:
+    """A rubric file to read, and who asked for it."""
+
+    path: Path
+    origin: Origin
+
+
+@dataclass
+class Registry:
+    """What plugins registered. Ids are owned here; duplicates are rejected."""
+
+    scales: dict[str, tuple[Scale, Origin]] = field(default_factory=dict)
+    rubric_sources: list[RubricSource] = field(default_factory=list)
+
+    def registrar(self, origin: Origin) -> Registrar:
+        """A view of this registry that registers on behalf of ``origin``."""
+        return Registrar(self, origin)
+
+    def scale_map(self) -> dict[str, Scale]:
+        """Registered scales by id."""
+        return {sid: scale for sid, (scale, _) in sorted(self.scales.items())}
+
+
+class Registrar:
+    """What a registration hook receives: registers scales and rubrics for one plugin."""
+
+    def __init__(self, registry: Registry, origin: Origin) -> None:
+        self._registry = registry
+        self._origin = origin
+
+    @property
+    def plugin(self) -> str | None:
+        """Name of the plugin this registrar registers for."""
+        return self._origin.plugin
+
+    def add_scale(self, scale: Scale | Mapping[str, Any]) -> Scale:
+        """Register a rating scale; a mapping is validated as a :class:`~engine.Scale`.
+
+        Fails with a :class:`~engine.errors.PluginError` if the scale is invalid or its id is taken.
+        """
+        if not isinstance(scale, Scale):
+            try:
+                scale = Scale.model_validate(scale)
+            except DocumentError as err:
+                raise self._origin.error(f"registers an invalid scale: {err}") from err
+            except Exception as err:  # pydantic.ValidationError, without importing pydantic here
+                raise self._origin.error(f"registers an invalid scale: {err}") from err
+        taken = self._registry.scales.get(scale.id)
+        if taken is not None:
+            raise self._origin.error(
+                f"registers scale {scale.id!r}, already registered by {taken[1].describe()}"
+            )
+        self._registry.scales[scale.id] = (scale, self._origin)
+        return scale
+
+    def add_rubric(self, path: str | Path) -> None:
+        """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""
+        path = Path(path)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file())
+        elif path.is_file():
+            files = [path]
+        else:
+            raise self._origin.error(f"registers rubric path {str(path)!r}, which does not exist")
+        for file in files:
+            self._registry.rubric_sources.append(RubricSource(file, self._origin))
