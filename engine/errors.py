@@ -16,6 +16,7 @@ from pathlib import Path
 __all__ = [
     "DocumentError",
     "ExitCode",
+    "ManyErrors",
     "PluginError",
     "StocktakeError",
     "UsageError",
@@ -42,6 +43,22 @@ class StocktakeError(Exception):
     """An error the user can fix. Shown as one line, without a traceback unless ``--debug``."""
 
     exit_code: ExitCode = ExitCode.USER_ERROR
+
+    def lines(self) -> list[str]:
+        """The message as printed: one line per problem."""
+        return [str(self)]
+
+
+class ManyErrors(StocktakeError):
+    """Several independent problems (one per file, say), reported together, one line each."""
+
+    def __init__(self, errors: Sequence[StocktakeError]) -> None:
+        self.errors = list(errors)
+        self.exit_code = max((e.exit_code for e in self.errors), default=ExitCode.USER_ERROR)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+    def lines(self) -> list[str]:
+        return [line for err in self.errors for line in err.lines()]
 
 
 class UsageError(StocktakeError):

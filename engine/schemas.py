@@ -103,8 +103,10 @@ def schema_error(error: Any) -> DocumentError:
             "one of " + ", ".join(repr(v) for v in value), describe_value(instance), path=path
         )
     if keyword == "pattern":
-        what = schema.get("description") or f"text matching {value}"
-        return DocumentError(_lower_first(what.rstrip(".")), describe_value(instance), path=path)
+        # Our named text types describe themselves; other patterns are shown as they are.
+        named = schema.get("title") in ("Id", "Version") and schema.get("description")
+        what = _lower_first(named.rstrip(".")) if named else f"text matching {value}"
+        return DocumentError(what, describe_value(instance), path=path)
     if keyword == "minItems":
         return DocumentError(f"at least {value} item(s)", describe_value(instance), path=path)
     if keyword == "maxItems":

@@ -1,0 +1,120 @@
+"""The ``stocktake`` command: thin click commands over :class:`engine.Engine`.
+
+Each command parses its arguments, calls one library function and renders the result. User errors
+(:class:`~engine.errors.StocktakeError`) become one line on stderr and their exit code here, in
+:meth:`StocktakeGroup.invoke`, and nowhere else; anything else is a bug and keeps its traceback
+(exit 1). This module imports only click at start-up: everything heavy is imported inside commands.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from engine._version import __version__
+from engine.errors import StocktakeError
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+
+__all__ = ["main"]
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class Settings:
+    """Options given before the command name, shared by every command."""
+
+    debug: bool = False
+    disabled_plugins: tuple[str, ...] = ()
+    rubric_paths: tuple[str, ...] = ()
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self) -> Engine:
+        """The engine for this invocation, built on first use."""
+        if self._engine is None:
+            from engine.api import Engine
+
+            self._engine = Engine(
+                rubric_paths=self.rubric_paths, disabled_plugins=self.disabled_plugins
+            )
+        return self._engine
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+
+class StocktakeGroup(click.Group):
+    """The command group; the single place where user errors become exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StocktakeError as err:
+            settings = ctx.find_object(Settings)
+            if settings is not None and settings.debug:
+                traceback.print_exc(file=sys.stderr)
+            for line in err.lines():
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(int(err.exit_code))
+
+
+def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    names: list[str] = []
+    for item in value:
+        names += [n.strip() for n in item.replace(",", " ").split() if n.strip()]
+    return tuple(names)
+
+
+@click.group(cls=StocktakeGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="stocktake", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show tracebacks for user errors too.")
+@click.option(
+    "--disable-plugin", "disabled_plugins", multiple=True, metavar="NAME",
+    envvar="STOCKTAKE_DISABLE_PLUGINS", callback=_split_names,
+    help="Do not load the plugin NAME (repeatable; env STOCKTAKE_DISABLE_PLUGINS, comma or space separated).",
+)
+@click.option(
+    "--rubric-path", "rubric_paths", multiple=True, metavar="DIR",
+    type=click.Path(), envvar="STOCKTAKE_RUBRIC_PATH",
+    help="Also read rubrics from this file or directory (repeatable; env STOCKTAKE_RUBRIC_PATH, "
+         "separated like PATH).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubric_paths: tuple[str, ...]) -> None:
+    """Stocktake: judgments a system leader can trust, each with its evidence trail.
+
+    Rates delivery capacity against a rubric, judges the likelihood of delivery of priorities,
+    and finds weak links in delivery chains. Rubrics, scales and rules come from plugins.
+
+    \b
+    Examples:
+      stocktake rubrics
+      stocktake rubrics show delivery-capacity-review
+      stocktake validate my-rubric.yaml
+
+    Exit codes: 0 done, 1 internal error (a bug), 2 bad input or usage, 3 a plugin failed.
+    """
+    ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths)
+
+
+def _register_commands() -> None:
+    from engine.cli import documents, plugins, rubrics
+
+    cli.add_command(documents.validate)
+    cli.add_command(documents.schema)
+    cli.add_command(rubrics.rubrics)
+    cli.add_command(plugins.plugins)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="stocktake")

@@ -1,0 +1,53 @@
+"""``stocktake rubrics`` and ``stocktake rubrics show``."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli import Settings, pass_settings
+from engine.cli.documents import OUTPUT_HELP
+
+
+@click.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def rubrics(ctx: click.Context, fmt: str) -> None:
+    """List installed rubrics: id, version, title and where each came from.
+
+    Rubrics come from the built-in set, from plugins, and from --rubric-path directories.
+
+    \b
+    Examples:
+      stocktake rubrics
+      stocktake --rubric-path ./our-rubrics rubrics --format json
+      stocktake rubrics show delivery-capacity-review
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from engine.views import rubric_listing_json, rubric_table
+
+    entries = ctx.find_object(Settings).engine().rubrics()  # type: ignore[union-attr]
+    click.echo(rubric_listing_json(entries) if fmt == "json" else rubric_table(entries), nl=False)
+
+
+@rubrics.command("show")
+@click.argument("rubric_id", metavar="ID")
+@click.option("--version", "version", metavar="VERSION", help="A specific version (default: the latest installed).")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
+              help="md: readable Markdown; json: the rubric as a JSON document.")
+@click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
+@pass_settings
+def show(settings: Settings, rubric_id: str, version: str | None, fmt: str, output: str | None) -> None:
+    """Show one rubric: every section, component and criterion with its descriptors.
+
+    \b
+    Examples:
+      stocktake rubrics show delivery-capacity-review
+      stocktake rubrics show delivery-capacity-review --format json
+      stocktake rubrics show likelihood-of-delivery --version 1.0.0 -o lod.md
+    """
+    from engine.output import write_output
+    from engine.views import rubric_json, rubric_markdown
+
+    entry = settings.engine().rubric(rubric_id, version)
+    write_output(rubric_json(entry.rubric) if fmt == "json" else rubric_markdown(entry), output)
