@@ -97,8 +97,11 @@ class DocumentError(StocktakeError):
         file: str | Path | None = None,
         line: int | None = None,
         column: int | None = None,
+        on_key: bool = False,
     ) -> None:
         self.expected = expected
+        self.on_key = on_key
+        """True if the problem is the key at the end of ``path`` rather than its value."""
         self.found = found
         self.path = tuple(path)
         self.file = str(file) if file is not None else None
@@ -117,13 +120,16 @@ class DocumentError(StocktakeError):
             file=file,
             line=line if line is not None else self.line,
             column=column if column is not None else self.column,
+            on_key=self.on_key,
         )
         err.__cause__ = self.__cause__
         return err
 
     def at(self, *prefix: PathPart) -> DocumentError:
         """Return a copy whose path is prefixed with ``prefix`` (for errors from nested parts)."""
-        err = DocumentError(self.expected, self.found, path=(*prefix, *self.path), file=self.file)
+        err = DocumentError(
+            self.expected, self.found, path=(*prefix, *self.path), file=self.file, on_key=self.on_key
+        )
         err.__cause__ = self.__cause__
         return err
 

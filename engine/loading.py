@@ -17,7 +17,7 @@ from engine.documents import KINDS
 from engine.errors import DocumentError
 from engine.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text, read_text
 
-__all__ = ["LoadedDocument", "load_document", "validate_data"]
+__all__ = ["LoadedDocument", "document_error", "load_document", "validate_data"]
 
 JSON_SUFFIXES = (".json",)
 
@@ -95,16 +95,23 @@ def _validate(
         from pydantic import ValidationError
 
         if isinstance(err, ValidationError):
-            raise _pydantic_error(err) from None
+            raise document_error(err) from None
         raise
     return kind, model
 
 
-def _pydantic_error(err: Any) -> DocumentError:
+def document_error(err: Any) -> DocumentError:
+    """The first error of a ``pydantic.ValidationError`` as a :class:`DocumentError`."""
+    from engine.models.base import ERROR_TYPE
     from engine.schemas import describe_value
 
     first = err.errors(include_url=False)[0]
     path = tuple(p for p in first["loc"] if isinstance(p, (str, int)))
+    ctx = first.get("ctx") or {}
+    if first["type"] == ERROR_TYPE:
+        return DocumentError(
+            ctx["expected"], ctx["found"], path=(*path, *ctx["path"]), on_key=ctx["on_key"]
+        )
     message = str(first.get("msg", "a valid value"))
     if message.lower().startswith("value error, "):
         message = message[len("value error, "):]
@@ -114,8 +121,7 @@ def _pydantic_error(err: Any) -> DocumentError:
 def _locate(err: DocumentError, file: Path | None, parsed: Parsed | None) -> DocumentError:
     line, column = err.line, err.column
     if line is None and parsed is not None:
-        unknown_key = err.found.startswith("unknown property") or "again (first at" in err.found
-        pos = parsed.locate_key(err.path) if unknown_key else parsed.locate(err.path)
+        pos = parsed.locate_key(err.path) if err.on_key else parsed.locate(err.path)
         if pos is not None:
             line, column = pos
     return err.located(file if file is not None else err.file, line, column)

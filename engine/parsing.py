@@ -152,11 +152,12 @@ def _parse_json(text: str, limits: Limits) -> Parsed:
     except (_DuplicateKey, _NonFinite, RecursionError):
         # Re-read as YAML (JSON is YAML) to find the place; the YAML walk raises a located error.
         try:
-            return _parse_yaml(text, limits)
+            _parse_yaml(text, limits, json_text=True)
         except DocumentError:
             raise
         except Exception:  # the YAML reading failed differently: report without a place
-            raise DocumentError("valid JSON", "a duplicate key or a non-finite number") from None
+            pass
+        raise DocumentError("valid JSON", "a duplicate key or a non-finite number") from None
     return Parsed(data, positions_from=lambda: _parse_yaml(text, limits))
 
 
@@ -170,6 +171,8 @@ class _NonFinite(Exception):
 
 # -- YAML ---------------------------------------------------------------------------------------
 
+_PLAIN = "plain YAML data (text, numbers, lists, mappings)"
+_JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -180,7 +183,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
-def _parse_yaml(text: str, limits: Limits) -> Parsed:
+def _parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -202,15 +205,16 @@ def _parse_yaml(text: str, limits: Limits) -> Parsed:
         loader.dispose()
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
-    walker = _Walker(limits)
+    walker = _Walker(limits, json_text=json_text)
     data = walker.build(node, (), 0)
     return Parsed(data, walker.values, walker.keys)
 
 
 class _Walker:
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, *, json_text: bool = False) -> None:
         import yaml
 
+        self._json_text = json_text
         self._yaml = yaml
         self._constructor = yaml.constructor.SafeConstructor()
         self._limits = limits
@@ -240,11 +244,11 @@ class _Walker:
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise self._error(node, "a plain YAML list", f"tag {_short(node.tag)}", path)
+                raise self._error(node, _PLAIN, f"tag {_short(node.tag)}", path)
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
-                raise self._error(node, "a plain YAML mapping", f"tag {_short(node.tag)}", path)
+                raise self._error(node, _PLAIN, f"tag {_short(node.tag)}", path)
             out: dict[str, Any] = {}
             first: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -267,6 +271,9 @@ class _Walker:
     def _scalar(self, node: Any, path: PathKey) -> Any:
         tag = node.tag
         if tag == _STR:
+            # In JSON every string is quoted, so a plain NaN or Infinity is a number.
+            if self._json_text and not node.style and node.value in _JSON_CONSTANTS:
+                raise self._error(node, "a finite number", node.value, path)
             return node.value
         if tag == _TIMESTAMP:
             return node.value  # dates stay text; schemas and models check their format
@@ -281,7 +288,7 @@ class _Walker:
             if not math.isfinite(value):
                 raise self._error(node, "a finite number", repr(node.value), path)
             return value
-        raise self._error(node, "plain YAML data (text, numbers, lists, mappings)", f"tag {_short(tag)}", path)
+        raise self._error(node, _PLAIN, f"tag {_short(tag)}", path)
 
 
 def _short(tag: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import DocumentError, PluginError
+from engine.errors import PluginError, json_path
 from engine.models.scale import Scale
 
 __all__ = ["Origin", "Registrar", "Registry", "RubricSource"]
@@ -88,12 +88,18 @@ class Registrar:
         Fails with a :class:`~engine.errors.PluginError` if the scale is invalid or its id is taken.
         """
         if not isinstance(scale, Scale):
+            from pydantic import ValidationError
+
+            from engine.loading import document_error
+
             try:
                 scale = Scale.model_validate(scale)
-            except DocumentError as err:
-                raise self._origin.error(f"registers an invalid scale: {err}") from err
-            except Exception as err:  # pydantic.ValidationError, without importing pydantic here
-                raise self._origin.error(f"registers an invalid scale: {err}") from err
+            except ValidationError as err:
+                problem = document_error(err)
+                raise self._origin.error(
+                    f"registers an invalid scale: {json_path(problem.path)}: "
+                    f"expected {problem.expected}, found {problem.found}"
+                ) from err
         taken = self._registry.scales.get(scale.id)
         if taken is not None:
             raise self._origin.error(

@@ -92,6 +92,7 @@ def schema_error(error: Any) -> DocumentError:
             "one of the properties " + ", ".join(allowed) if allowed else "no properties",
             f"unknown property {name!r}",
             path=(*path, name),
+            on_key=True,
         )
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]

@@ -5,8 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
-__all__ = ["Id", "Model", "Text", "Version"]
+__all__ = ["Id", "Model", "Text", "Version", "invalid"]
+
+ERROR_TYPE = "stocktake"
+"""pydantic error type of the errors raised by :func:`invalid`."""
+
+
+def invalid(
+    expected: str, found: str, *, path: tuple[str | int, ...] = (), on_key: bool = False
+) -> PydanticCustomError:
+    """An error for a model validator to raise: pydantic adds where the model sits in the
+    document, and the loader turns it into a located :class:`~engine.errors.DocumentError`.
+
+    ``path`` is the place inside the model being validated.
+    """
+    return PydanticCustomError(
+        ERROR_TYPE,
+        "expected {expected}, found {found}",
+        {"expected": expected, "found": found, "path": list(path), "on_key": on_key},
+    )
 
 
 class Model(BaseModel):

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
-from engine.errors import DocumentError, json_path
-from engine.models.base import Id, Model, Text, Version
+from engine.errors import json_path
+from engine.models.base import Id, Model, Text, Version, invalid
 from engine.models.scale import Scale
 
 __all__ = ["Actions", "Component", "Criterion", "RollUp", "Rubric", "Section"]
@@ -129,7 +129,7 @@ class Rubric(Model):
         for i, scale in enumerate(self.scales):
             if scale.id in scales:
                 owner = "a registered scale" if scale.id in registered else "another scale here"
-                raise DocumentError(
+                raise invalid(
                     "a scale id not used elsewhere", f"{scale.id!r}, already {owner}",
                     path=("scales", i, "id"),
                 )
@@ -139,7 +139,7 @@ class Rubric(Model):
         def scale_of(scale_id: str, path: tuple[str | int, ...]) -> Scale:
             if scale_id not in scales:
                 known = ", ".join(sorted(scales)) or "none"
-                raise DocumentError(
+                raise invalid(
                     f"a registered scale or one declared under 'scales' (known: {known})",
                     repr(scale_id),
                     path=path,
@@ -151,18 +151,27 @@ class Rubric(Model):
 
         def claim(item_id: str, path: tuple[str | int, ...]) -> None:
             if item_id in seen:
-                raise DocumentError(
+                raise invalid(
                     "ids unique within the rubric",
                     f"{item_id!r} again (first at {json_path(seen[item_id])})",
                     path=(*path, "id"),
                 )
             seen[item_id] = path
 
+        codes: dict[str, tuple[str | int, ...]] = {}
         for s, section in enumerate(self.sections):
             claim(section.id, ("sections", s))
             for c, component in enumerate(section.components):
                 cpath: tuple[str | int, ...] = ("sections", s, "components", c)
                 claim(component.id, cpath)
+                if component.code is not None:
+                    if component.code in codes:
+                        raise invalid(
+                            "component codes unique within the rubric",
+                            f"{component.code!r} again (first at {json_path(codes[component.code])})",
+                            path=(*cpath, "code"),
+                        )
+                    codes[component.code] = cpath
                 _normalise(component, scale_of(component.scale, (*cpath, "scale"))
                            if component.scale else default, cpath)
                 for k, criterion in enumerate(component.criteria):
@@ -219,21 +228,23 @@ def _normalise(item: Criterion, scale: Scale, path: tuple[str | int, ...]) -> No
     for key, text in item.descriptors.items():
         code = scale.resolve(key)
         if code is None:
-            raise DocumentError(
+            raise invalid(
                 f"a level of scale {scale.id!r} ({scale.describe_codes()})",
                 repr(key),
                 path=(*path, "descriptors", key),
+                on_key=True,
             )
         if code in by_code:
-            raise DocumentError(
+            raise invalid(
                 "one descriptor per level",
                 f"{key!r}, a second descriptor for level {code!r}",
                 path=(*path, "descriptors", key),
+                on_key=True,
             )
         by_code[code] = text
     missing = [c for c in (scale.top.code, scale.bottom.code) if c not in by_code]
     if missing:
-        raise DocumentError(
+        raise invalid(
             f"descriptors for both ends of scale {scale.id!r} "
             f"({scale.top.code} and {scale.bottom.code})",
             "none for " + " and ".join(repr(m) for m in missing),

@@ -11,8 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from engine.errors import DocumentError
-from engine.models.base import Id, Model, Text
+from engine.models.base import Id, Model, Text, invalid
 
 __all__ = ["Level", "Scale"]
 
@@ -58,7 +57,7 @@ class Scale(Model):
         rank: dict[str, int] = {}
         for i, level in enumerate(self.levels):
             if level.code in rank:
-                raise DocumentError(
+                raise invalid(
                     "level codes unique within the scale",
                     f"{level.code!r} twice",
                     path=("levels", i, "code"),
@@ -71,7 +70,7 @@ class Scale(Model):
                 other = lookup.get(key)
                 if other is not None and other != level.code:
                     place = ("levels", i, *where) if isinstance(where, tuple) else ("levels", i, where)
-                    raise DocumentError(
+                    raise invalid(
                         "each code, label and alias to name one level",
                         f"{name!r} naming both {other!r} and {level.code!r}",
                         path=place,
@@ -81,7 +80,7 @@ class Scale(Model):
         rising = all(a < b for a, b in zip(scores, scores[1:]))
         falling = all(a > b for a, b in zip(scores, scores[1:]))
         if not (rising or falling):
-            raise DocumentError(
+            raise invalid(
                 "scores strictly rising or strictly falling in the listed order",
                 f"scores {scores}",
                 path=("levels",),
