@@ -112,10 +112,48 @@ def document_error(err: Any) -> DocumentError:
         return DocumentError(
             ctx["expected"], ctx["found"], path=(*path, *ctx["path"]), on_key=ctx["on_key"]
         )
+    found = describe_value(first.get("input"))
+    kind = first["type"]
+    if kind == "missing" and path:
+        return DocumentError(f"property {path[-1]!r}", "a mapping without it", path=path[:-1])
+    if kind == "extra_forbidden" and path:
+        return DocumentError("no such property", f"unknown property {path[-1]!r}", path=path, on_key=True)
+    if kind in _PYDANTIC_EXPECTED:
+        return DocumentError(_PYDANTIC_EXPECTED[kind].format(**ctx), found, path=path)
     message = str(first.get("msg", "a valid value"))
     if message.lower().startswith("value error, "):
         message = message[len("value error, "):]
-    return DocumentError(message[:1].lower() + message[1:], describe_value(first.get("input")), path=path)
+    return DocumentError(message[:1].lower() + message[1:], found, path=path)
+
+
+_PYDANTIC_EXPECTED = {
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} item(s)",
+    "string_too_short": "text of at least {min_length} character(s)",
+    "string_too_long": "text of at most {max_length} characters",
+    "string_pattern_mismatch": "text matching {pattern}",
+    "string_type": "text",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "literal_error": "one of {expected}",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_type": "a date (YYYY-MM-DD)",
+    "greater_than_equal": "a number at least {ge}",
+    "greater_than": "a number more than {gt}",
+    "less_than_equal": "a number at most {le}",
+    "less_than": "a number less than {lt}",
+}
+"""Our wording of pydantic's error types, filled in from the error's ``ctx``."""
 
 
 def _locate(err: DocumentError, file: Path | None, parsed: Parsed | None) -> DocumentError:
