@@ -1,0 +1,139 @@
+"""The published schemas are the contract; the models must agree with them.
+
+Three checks: the committed schema is what the models generate (no drift); every schema is a valid
+Draft 2020-12 schema; and on a corpus of documents (the YAML cases, the built-in rubrics, and
+hypothesis-made mutations of valid rubrics) the schema and the models accept and reject the same
+documents. Cross-reference rules (unique ids, descriptor levels) are beyond JSON Schema: those
+documents pass the schema and fail only the model's cross-reference check, which the test tells
+apart from a structural disagreement.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from pydantic import ValidationError
+
+from engine.documents import KINDS
+from engine.errors import DocumentError
+from engine.models.base import ERROR_TYPE
+from engine.parsing import parse_text
+from engine.resources import data_dir
+from engine.schemas import generate_schema, load_schema
+from engine.testing import load_cases, make_engine
+
+SCALES = make_engine().scales()
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_committed_schema_matches_the_models(kind):
+    assert load_schema(kind) == generate_schema(kind), (
+        f"schemas/{KINDS[kind].schema_file} is stale: run `python -m engine.schemas`"
+    )
+
+
+@pytest.mark.parametrize("path", sorted(data_dir("schemas").glob("*.json")), ids=lambda p: p.name)
+def test_schema_files_are_valid_draft_2020_12(path):
+    schema = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].startswith("urn:stocktake:schema:")
+
+
+def verdicts(data) -> tuple[bool, str]:
+    """(schema accepts, model verdict: 'ok', 'structure' or 'reference')."""
+    schema_ok = Draft202012Validator(load_schema("Rubric")).is_valid(data)
+    model = KINDS["Rubric"].model()
+    try:
+        model.model_validate(data, context={"scales": SCALES})
+    except ValidationError as err:
+        types = {e["type"] for e in err.errors()}
+        return schema_ok, "reference" if types == {ERROR_TYPE} else "structure"
+    return schema_ok, "ok"
+
+
+def agree(data) -> None:
+    schema_ok, model = verdicts(data)
+    if schema_ok:
+        assert model in ("ok", "reference"), f"schema accepts, model rejects structurally: {data!r:.300}"
+    else:
+        assert model == "structure", f"schema rejects, model says {model}: {data!r:.300}"
+
+
+def _rubric_cases():
+    """Case documents that parse and claim to be rubrics (parser-level cases are left out)."""
+    out = []
+    for case in load_cases(Path(__file__).parent / "cases" / "*.yaml"):
+        try:
+            data = parse_text(case.text or "", fmt=case.fmt).data
+        except DocumentError:
+            continue
+        if isinstance(data, dict) and data.get("kind") == "Rubric":
+            out.append((case.id, data))
+    return out
+
+
+CORPUS = _rubric_cases()
+
+
+def test_the_corpus_is_not_trivial():
+    assert len(CORPUS) >= 20
+
+
+@pytest.mark.parametrize("data", [d for _, d in CORPUS], ids=[i for i, _ in CORPUS])
+def test_schema_and_models_agree_on_the_cases(data):
+    agree(data)
+
+
+BUILTIN = [
+    parse_text(p.read_text(), fmt="yaml").data for p in sorted(data_dir("rubrics").glob("*.yaml"))
+]
+
+
+def test_builtin_rubrics_pass_both():
+    for data in BUILTIN:
+        assert verdicts(data) == (True, "ok")
+
+
+def _paths(data, prefix=()):
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _paths(value, (*prefix, i))
+
+
+MUTATIONS = ["delete", "null", "number", "text", "list", "mapping", "extra", "empty"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_schema_and_models_agree_on_mutated_rubrics(data):
+    doc = copy.deepcopy(data.draw(st.sampled_from(BUILTIN)))
+    paths = [p for p in _paths(doc) if p]
+    path = data.draw(st.sampled_from(paths))
+    mutation = data.draw(st.sampled_from(MUTATIONS))
+    parent = doc
+    for part in path[:-1]:
+        parent = parent[part]
+    last = path[-1]
+    if mutation == "delete":
+        del parent[last]
+    elif mutation == "extra":
+        target = parent[last]
+        if isinstance(target, dict):
+            target["unexpected_field"] = "x"
+        else:
+            parent[last] = {"unexpected_field": "x"}
+    else:
+        parent[last] = {"null": None, "number": 7, "text": "some text", "list": ["a"],
+                        "mapping": {"a": "b"}, "empty": ""}[mutation]
+    agree(doc)
