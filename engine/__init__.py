@@ -50,7 +50,27 @@ _EXPORTS = {
     "Registrar": "engine.registry",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "Component",
+    "Criterion",
+    "DocumentError",
+    "Engine",
+    "ExitCode",
+    "Level",
+    "LoadedDocument",
+    "PluginError",
+    "PluginInfo",
+    "Registrar",
+    "Rubric",
+    "RubricEntry",
+    "Scale",
+    "Section",
+    "StocktakeError",
+    "UsageError",
+    "ValidationOutcome",
+    "__version__",
+    "hookimpl",
+]
 
 
 def __getattr__(name: str) -> Any:

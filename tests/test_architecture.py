@@ -1,0 +1,47 @@
+"""Rules about the code itself: layering, documented hooks, the public API."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import engine
+from engine import hookspecs
+
+ENGINE = Path(engine.__file__).resolve().parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_never_imports_the_cli_or_builtin_plugins():
+    """Dependency direction: engine/cli -> engine <- plugins."""
+    for path in ENGINE.rglob("*.py"):
+        if "cli" in path.relative_to(ENGINE).parts:
+            continue
+        for name in _imports(path):
+            assert not name.startswith("engine.cli"), f"{path} imports {name}"
+            assert name != "plugins" and not name.startswith("plugins."), f"{path} imports {name}"
+
+
+def test_every_hook_is_prefixed_and_documented_as_a_contract():
+    specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("stocktake_")]
+    assert specs
+    for spec in specs:
+        doc = inspect.getdoc(spec) or ""
+        assert ":param" in doc and ":returns:" in doc and "Use in" in doc, spec.__name__
+
+
+def test_public_api_names_resolve():
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None, name
