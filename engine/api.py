@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import DocumentError, StocktakeError, UsageError
 from engine.host import PluginHost, PluginInfo
@@ -18,6 +18,9 @@ from engine.models.base import version_key
 from engine.models.rubric import Rubric
 from engine.models.scale import Scale
 from engine.registry import Origin, Registry, RubricSource
+
+if TYPE_CHECKING:
+    from engine.models.results import CapacityReviewResult
 
 __all__ = ["Engine", "RubricEntry", "ValidationOutcome"]
 
@@ -76,6 +79,8 @@ class Engine:
             pass
         for _ in self.host.call_each("stocktake_register_rubrics", registry=self.registry.registrar):
             pass
+        for _ in self.host.call_each("stocktake_register_strategies", registry=self.registry.registrar):
+            pass
         user = Origin(None, via="--rubric-path")
         for raw in rubric_paths:
             path = Path(raw)
@@ -105,6 +110,19 @@ class Engine:
         if scale_id not in scales:
             raise UsageError(f"no scale {scale_id!r} (scales: {', '.join(scales) or 'none'})")
         return scales[scale_id]
+
+    def strategies(self) -> dict[str, tuple[Any, Origin]]:
+        """Registered aggregation strategies by id, with who registered each."""
+        return dict(sorted(self.registry.strategies.items()))
+
+    def strategy(self, strategy_id: str) -> tuple[Any, Origin]:
+        """The strategy ``strategy_id`` and its origin; :class:`UsageError` naming the known ones."""
+        known = self.strategies()
+        if strategy_id not in known:
+            raise UsageError(
+                f"no aggregation strategy {strategy_id!r} (strategies: {', '.join(known) or 'none'})"
+            )
+        return known[strategy_id]
 
     # -- rubrics -------------------------------------------------------------------------------
 
@@ -162,6 +180,14 @@ class Engine:
             f"rubric {rubric_id!r} version {version} is not installed (installed: {versions})"
         )
 
+    def rubric_from(self, ref: str) -> Rubric:
+        """A rubric named by a file path, ``ID@VERSION`` or ``ID`` (the latest installed)."""
+        path = Path(ref)
+        if path.is_file() or path.suffix in (".yaml", ".yml", ".json"):
+            return self.load(path, kinds=("Rubric",)).model  # type: ignore[no-any-return]
+        rubric_id, _, version = ref.partition("@")
+        return self.rubric(rubric_id, version or None).rubric
+
     # -- documents -----------------------------------------------------------------------------
 
     def load(self, path: str | Path, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument:
@@ -182,5 +208,53 @@ class Engine:
                 outcomes.append(ValidationOutcome(path, error=err))
         return outcomes
 
+    # -- capacity reviews ----------------------------------------------------------------------
+
+    def review(
+        self,
+        path: str | Path,
+        *,
+        strategy: str | None = None,
+        baseline: str | Path | None = None,
+    ) -> CapacityReviewResult:
+        """Score the ``CapacityReview`` at ``path``.
+
+        The strategy is ``strategy``, else the review's ``settings.strategy``, else the rubric's
+        ``aggregation``, else ``lower-median``. ``baseline`` is an earlier review or its result
+        JSON; movement per component is added. A strategy failure is recorded in
+        ``result.failures`` (the rest of the result stands).
+        """
+        from engine.capacity import ScoringRun, score_review
+        from engine.models.results import InputFile
+
+        doc = self.load(path, kinds=("CapacityReview",))
+        review = doc.model
+        entry = self.rubric(review.rubric.id, review.rubric.version)
+        chosen = strategy or review.settings.strategy or entry.rubric.aggregation or "lower-median"
+        found, origin = self.strategy(chosen)
+        inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
+        run = ScoringRun(entry.rubric, entry.sha256, found, origin, tuple(inputs))
+        result = score_review(review, run)
+        if baseline is not None:
+            from engine.baseline import compare_with_baseline
+
+            result = compare_with_baseline(self, result, Path(baseline))
+        return result
+
     def _context(self) -> dict[str, Any]:
-        return {"scales": self.scales()}
+        return {"scales": self.scales(), "rubric": self._resolve_rubric}
+
+    def _resolve_rubric(self, rubric_id: str, version: str) -> Rubric:
+        from engine.models.review import RubricNotInstalled
+
+        entries = [e for e in self.rubrics() if e.rubric.id == rubric_id]
+        if not entries:
+            ids = ", ".join(sorted({e.rubric.id for e in self.rubrics()})) or "none"
+            raise RubricNotInstalled("id", f"an installed rubric ({ids})", repr(rubric_id))
+        for entry in entries:
+            if entry.rubric.version == version:
+                return entry.rubric
+        versions = ", ".join(e.rubric.version for e in entries)
+        raise RubricNotInstalled(
+            "version", f"an installed version of rubric {rubric_id!r} ({versions})", repr(version)
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.models.base import Model
@@ -28,6 +28,16 @@ class DocumentKind:
     """File name in ``schemas/``."""
     summary: str
     """One line saying what the document holds."""
+    prepare: str | None = None
+    """``module:function`` that pulls referenced files into the data before validation (see
+    :func:`engine.loading.load_document`)."""
+
+    def prepare_function(self) -> Any:
+        """The prepare step, or None."""
+        if self.prepare is None:
+            return None
+        module, _, name = self.prepare.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     def model(self) -> type[Model]:
         """The pydantic model class."""
@@ -43,6 +53,19 @@ KINDS: dict[str, DocumentKind] = {
             "engine.models.rubric:Rubric",
             "rubric.schema.json",
             "a versioned rubric: sections, components, criteria, level descriptors",
+        ),
+        DocumentKind(
+            "CapacityReview",
+            "engine.models.review:CapacityReview",
+            "capacity-review.schema.json",
+            "a joint team's ratings of a rubric's components, with reviewers and evidence",
+            prepare="engine.capacity:prepare_review",
+        ),
+        DocumentKind(
+            "CapacityReviewResult",
+            "engine.models.results:CapacityReviewResult",
+            "capacity-review-result.schema.json",
+            "a scored capacity review: judgments with evidence trails, summary and movement",
         ),
     )
 }

@@ -74,3 +74,23 @@ def stocktake_register_rubrics(registry: Registrar) -> None:
     ``delivery-capacity-review`` and ``likelihood-of-delivery``). Organisations that only need
     their own rubric do not need a plugin: ``--rubric-path DIR`` or ``STOCKTAKE_RUBRIC_PATH``.
     """
+
+
+@hookspec
+def stocktake_register_strategies(registry: Registrar) -> None:
+    """Register aggregation strategies that combine several reviewers' ratings of one item.
+
+    Call ``registry.add_strategy(strategy)`` with an object meeting :class:`engine.strategies.Strategy`:
+    ``id``, ``version``, ``title``, ``description`` and ``aggregate(ratings, scale) -> Verdict``.
+    Strategy ids are global; a duplicate fails naming both plugins. A strategy that raises or
+    returns something other than a valid verdict during a review becomes a failure in the result
+    naming the plugin (the command exits 3), not an aborted run.
+
+    :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
+    :returns: nothing; the return value is ignored.
+
+    Use in: any plugin offering a way to combine ratings (the built-in ``builtin-aggregation``
+    plugin ships ``lower-median``, ``most-conservative``, ``consensus`` and
+    ``independent-led``). Chosen with ``stocktake review --strategy ID``, the review's
+    ``settings.strategy`` or the rubric's ``aggregation``.
+    """

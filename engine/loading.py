@@ -9,7 +9,8 @@ line:column, JSON path, what was expected and what was found.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from engine.documents import KINDS
 from engine.errors import DocumentError
 from engine.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text, read_text
 
-__all__ = ["LoadedDocument", "document_error", "load_document", "validate_data"]
+__all__ = ["LoadedDocument", "Prepared", "document_error", "load_document", "validate_data"]
 
 JSON_SUFFIXES = (".json",)
 
@@ -31,6 +32,8 @@ class LoadedDocument:
     model: Any
     sha256: str
     """sha256 of the file's bytes."""
+    extra_inputs: tuple[Any, ...] = ()
+    """Other files the document pulled in (a ratings table), as ``InputFile`` records."""
 
 
 def load_document(
@@ -49,14 +52,29 @@ def load_document(
     path = Path(path)
     text, digest = read_text(path, limits)
     fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
+    prepared = Prepared()
+    parsed: Parsed | None = None
     try:
         parsed = parse_text(text, fmt=fmt, limits=limits)
-        kind, model = validate_data(parsed, context=context, kinds=kinds)
+        spec = KINDS.get(parsed.data.get("kind")) if isinstance(parsed.data, dict) else None
+        if spec is not None and spec.prepare is not None and (kinds is None or spec.name in kinds):
+            prepared = spec.prepare_function()(parsed.data, path, limits)
+        kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate)
     except DocumentError as err:
         if err.file is not None:
             raise
-        raise _locate(err, path, None) from err.__cause__
-    return LoadedDocument(path, kind, model, digest)
+        raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
+    return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
+
+
+@dataclass
+class Prepared:
+    """What a kind's prepare step did: files it read, and where their values came from."""
+
+    inputs: list[Any] = field(default_factory=list)
+    """``InputFile`` records of the files read."""
+    relocate: Callable[[DocumentError], DocumentError | None] | None = None
+    """Re-locates an error about data that came from another file (None: not from one)."""
 
 
 def validate_data(
@@ -64,11 +82,15 @@ def validate_data(
     *,
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
+    relocate: Callable[[DocumentError], DocumentError | None] | None = None,
 ) -> tuple[str, Any]:
     """Validate parsed data: returns ``(kind, model)``; errors are located with ``parsed``."""
     try:
         return _validate(parsed.data, context=context, kinds=kinds)
     except DocumentError as err:
+        moved = relocate(err) if relocate is not None else None
+        if moved is not None:
+            raise moved from err.__cause__
         raise _locate(err, None, parsed) from err.__cause__
 
 
@@ -84,7 +106,8 @@ def _validate(
     if kind is None:
         raise DocumentError(f"property 'kind' (one of {', '.join(accepted)})", "a mapping without it")
     if kind not in accepted:
-        raise DocumentError(f"kind {' or '.join(accepted)}", repr(kind), path=("kind",))
+        wanted = f"kind {accepted[0]}" if len(accepted) == 1 else f"one of the kinds {', '.join(accepted)}"
+        raise DocumentError(wanted, repr(kind), path=("kind",))
     validate_against_schema(kind, data)
     model_class = KINDS[kind].model()
     try:

@@ -60,6 +60,7 @@ class Registry:
 
     scales: dict[str, tuple[Scale, Origin]] = field(default_factory=dict)
     rubric_sources: list[RubricSource] = field(default_factory=list)
+    strategies: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
 
     def registrar(self, origin: Origin) -> Registrar:
         """A view of this registry that registers on behalf of ``origin``."""
@@ -107,6 +108,21 @@ class Registrar:
             )
         self._registry.scales[scale.id] = (scale, self._origin)
         return scale
+
+    def add_strategy(self, strategy: Any) -> None:
+        """Register an aggregation strategy (see :class:`engine.strategies.Strategy`)."""
+        from engine.strategies import Strategy
+
+        if not isinstance(strategy, Strategy):
+            raise self._origin.error(
+                f"registers {strategy!r}, which lacks id, version, title, description or aggregate()"
+            )
+        taken = self._registry.strategies.get(strategy.id)
+        if taken is not None:
+            raise self._origin.error(
+                f"registers strategy {strategy.id!r}, already registered by {taken[1].describe()}"
+            )
+        self._registry.strategies[strategy.id] = (strategy, self._origin)
 
     def add_rubric(self, path: str | Path) -> None:
         """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""

@@ -104,8 +104,9 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from engine.cli import documents, plugins, rubrics
+    from engine.cli import documents, plugins, review, rubrics
 
+    cli.add_command(review.review)
     cli.add_command(documents.validate)
     cli.add_command(documents.schema)
     cli.add_command(rubrics.rubrics)

@@ -51,3 +51,36 @@ def show(settings: Settings, rubric_id: str, version: str | None, fmt: str, outp
 
     entry = settings.engine().rubric(rubric_id, version)
     write_output(rubric_json(entry.rubric) if fmt == "json" else rubric_markdown(entry), output)
+
+
+@rubrics.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+def diff(settings: Settings, old: str, new: str, fmt: str) -> None:
+    """Show what changed between two rubric versions (each a file, ID@VERSION or ID).
+
+    Items whose wording changed are not compared when a review is set against a baseline scored
+    on the other version; this shows which ones and why.
+
+    \b
+    Examples:
+      stocktake rubrics diff delivery-capacity-review@1.0.0 ./our-rubrics/capacity-1.1.yaml
+      stocktake rubrics diff old.yaml new.yaml --format json
+    """
+    from engine.rubric_diff import diff_rubrics
+    from engine.views import dump_json, table
+
+    eng = settings.engine()
+    before, after = eng.rubric_from(old), eng.rubric_from(new)
+    changes = diff_rubrics(before, after)
+    if fmt == "json":
+        click.echo(dump_json({"old": {"id": before.id, "version": before.version},
+                              "new": {"id": after.id, "version": after.version},
+                              "changes": [c.as_dict() for c in changes]}), nl=False)
+        return
+    click.echo(f"{before.id} {before.version} -> {after.id} {after.version}: {len(changes)} change(s)")
+    if changes:
+        rows = [(c.kind, c.what, c.id, ", ".join(c.fields), c.detail) for c in changes]
+        click.echo(table(("CHANGE", "WHAT", "ID", "FIELDS", "DETAIL"), rows), nl=False)

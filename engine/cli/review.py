@@ -1,0 +1,44 @@
+"""``stocktake review``."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli import Settings, pass_settings
+from engine.cli.documents import OUTPUT_HELP
+
+
+@click.command()
+@click.argument("path", metavar="PATH")
+@click.option("--baseline", metavar="PATH", help="An earlier review, or its result JSON, to show movement against.")
+@click.option("--strategy", metavar="NAME", help="Aggregation strategy (default: the review's, the rubric's, else lower-median).")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
+@click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
+@pass_settings
+def review(settings: Settings, path: str, baseline: str | None, strategy: str | None, fmt: str,
+           output: str | None) -> None:
+    """Score a capacity review: each component's judgment with its evidence trail.
+
+    Combines the reviewers' ratings per component with an aggregation strategy, flags
+    disagreement and weak evidence, applies agreed judgments (keeping the computed level), rolls
+    components up into stages, and with --baseline shows movement since the earlier review.
+    Exits 3 (after writing the output) if a strategy plugin failed on some component.
+
+    \b
+    Examples:
+      stocktake review review-2026.yaml
+      stocktake review review-2026.yaml --baseline review-2024.yaml --format md
+      stocktake review review-2026.yaml --strategy independent-led --format html -o review.html
+    """
+    from engine.errors import ManyErrors, PluginError
+    from engine.output import write_output
+    from engine.reports import render_review
+
+    result = settings.engine().review(path, strategy=strategy, baseline=baseline)
+    write_output(render_review(result, fmt), output)
+    if result.failures:
+        raise ManyErrors([
+            PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
+                        distribution=f.distribution, version=f.version)
+            for f in result.failures
+        ])

@@ -1,0 +1,152 @@
+"""Output documents. Every result records the engine, its inputs by content hash, what judged it,
+the judgments with their trails, the evidence cited and a summary. Serialised with sorted keys, so
+the same inputs give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from engine.models.base import Model
+from engine.models.judgment import Judgment
+from engine.models.review import Action, Evidence, Finding, Reviewer
+
+__all__ = [
+    "CapacityReviewResult", "Disputed", "EngineRef", "InputFile", "Movement", "MovementKind",
+    "PluginFailure", "ReviewSummary", "RubricUsed", "StrategyUsed", "TowardGreen",
+]
+
+
+class EngineRef(Model):
+    name: str
+    version: str
+
+
+class InputFile(Model):
+    """A file that was read, by content hash."""
+
+    path: str
+    sha256: str
+
+
+class ItemOutline(Model):
+    id: str
+    code: str | None = None
+    title: str
+
+
+class SectionOutline(Model):
+    id: str
+    code: str | None = None
+    title: str
+    components: list[ItemOutline]
+
+
+class RubricUsed(Model):
+    """The rubric that judged: id, version, file hash, its outline, a hash of each item's wording."""
+
+    id: str
+    version: str
+    sha256: str
+    title: str
+    sections: list[SectionOutline]
+    """Sections and their components, in reading order."""
+    items: dict[str, str]
+    """Item id -> sha256 of its title, questions, scale and descriptors (to detect wording changes)."""
+
+
+class StrategyUsed(Model):
+    plugin: str
+    id: str
+    version: str
+    title: str
+
+
+class PluginFailure(Model):
+    """A plugin failed while judging; the rest of the result stands (exit code 3)."""
+
+    plugin: str
+    distribution: str | None
+    version: str | None
+    where: str
+    message: str
+
+
+class Disputed(Model):
+    component: str
+    spread: int
+    """Levels between the highest and the lowest rating."""
+    levels: list[str]
+
+
+MovementKind = Literal["improved", "declined", "unchanged", "new", "removed", "wording-changed", "not-rated"]
+"""``wording-changed``: the item's wording differs between the two rubric versions, so the two
+levels are shown but not compared. ``not-rated``: one side has no level."""
+
+
+class Movement(Model):
+    component: str
+    title: str
+    baseline: str | None
+    current: str | None
+    movement: MovementKind
+    note: str = ""
+
+
+class TowardGreen(Model):
+    """For a component in the lower half of the scale: the rubric's actions beside the team's."""
+
+    component: str
+    title: str
+    level: str
+    rubric_near_term: list[str]
+    rubric_longer_term: list[str]
+    team: list[str]
+
+
+class ReviewSummary(Model):
+    counts: dict[str, int]
+    """Components per standing level, plus ``not-rated`` and ``no-consensus``."""
+    weakest: list[str]
+    """Components at the lowest standing level present."""
+    most_disputed: list[Disputed]
+    """Up to five components with the widest spread of ratings (spread of at least one level)."""
+    movement: dict[str, int] | None = None
+    """Components per kind of movement, when a baseline was given."""
+
+
+class BaselineRef(Model):
+    system: str
+    date: dt.date
+    rubric: str
+    """``id version`` of the baseline's rubric."""
+    source: InputFile
+
+
+class CapacityReviewResult(Model):
+    """The scored review: ``stocktake review`` output."""
+
+    kind: Literal["CapacityReviewResult"]
+    schema_version: Literal[1]
+    engine: EngineRef
+    inputs: list[InputFile]
+    rubric: RubricUsed
+    strategy: StrategyUsed
+    system: str
+    date: dt.date
+    title: str = ""
+    reviewers: list[Reviewer]
+    judgments: list[Judgment]
+    """Components (and rated criteria) in rubric order, then sections."""
+    evidence: dict[str, Evidence]
+    """The evidence items cited by any rating, by id."""
+    findings: list[Finding] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    toward_green: list[TowardGreen] = Field(default_factory=list)
+    baseline: BaselineRef | None = None
+    movement: list[Movement] | None = None
+    summary: ReviewSummary
+    failures: list[PluginFailure] = Field(default_factory=list)
