@@ -18,7 +18,7 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet $(WORK)/dist/stocktake-*.whl "pytest>=8" "hypothesis>=6.100"
+	$(VENV)/bin/pip install --quiet $(WORK)/dist/stocktake-*.whl "pytest>=8" "hypothesis>=6.100" "openpyxl>=3.1"
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
