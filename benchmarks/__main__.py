@@ -15,6 +15,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ class Workload:
     target_s: float | None = None
     floor: str | None = None
     """Name of the workload this one is compared with."""
+    repeat: int | None = None
+    """Runs for this workload if fewer than the default (slow workloads)."""
 
 
 def _stocktake() -> str:
@@ -38,9 +42,15 @@ def _stocktake() -> str:
     return found
 
 
-def workloads() -> list[Workload]:
+def workloads(data: Path) -> list[Workload]:
+    from benchmarks.generate import capacity_review, write_reviews
+
     cmd = _stocktake()
     rubric = str(data_dir("rubrics") / "delivery-capacity-review.yaml")
+    big_review = data / "review-15x50.json"
+    big_review.write_text(json.dumps(capacity_review(50)))
+    many = data / "reviews-1000"
+    write_reviews(many, 1000, reviewers=5)
     return [
         Workload("floor: python -c pass", [sys.executable, "-c", "pass"]),
         Workload("floor: import click", [sys.executable, "-c", "import click"]),
@@ -48,36 +58,51 @@ def workloads() -> list[Workload]:
         Workload("stocktake --version", [cmd, "--version"], floor="floor: import click"),
         Workload("stocktake validate (15-component rubric)", [cmd, "validate", rubric], target_s=0.5),
         Workload("stocktake rubrics (list, validates all)", [cmd, "rubrics"], target_s=0.5),
+        Workload("review CLI: 15 components x 50 reviewers", [cmd, "review", str(big_review), "-o", os.devnull],
+                 target_s=0.5),
+        Workload("review CLI: same, Markdown", [cmd, "review", str(big_review), "--format", "md", "-o", os.devnull]),
+        Workload("review API: 1,000 reviews x 5 reviewers", [sys.executable, "-m", "benchmarks.review_api", str(many)],
+                 target_s=5.0, repeat=3),
     ]
 
 
-def run_once(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run as a child process."""
+def run_once(argv: list[str]) -> tuple[float, int, float | None]:
+    """Wall seconds, peak RSS (KiB) and any ``inner_s=`` the child printed, for one run."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not a running maximum
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"benchmarks: {argv} exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss
+    inner = re.search(rb"inner_s=([0-9.]+)", out)
+    return elapsed, usage.ru_maxrss, float(inner.group(1)) if inner else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--only", metavar="TEXT", help="run only workloads whose name contains TEXT (floors always run)")
     args = parser.parse_args()
-    items = workloads()
-    times: dict[str, list[float]] = {w.name: [] for w in items}
-    peaks: dict[str, int] = {w.name: 0 for w in items}
-    for w in items:  # warm-up: page cache, .pyc files
-        run_once(w.argv)
-    for _ in range(args.repeat):
-        for w in items:
-            elapsed, peak = run_once(w.argv)
-            times[w.name].append(elapsed)
-            peaks[w.name] = max(peaks[w.name], peak)
+    with tempfile.TemporaryDirectory(prefix="stocktake-bench-") as tmp:
+        items = [w for w in workloads(Path(tmp))
+                 if not args.only or args.only in w.name or w.name.startswith("floor")]
+        times: dict[str, list[float]] = {w.name: [] for w in items}
+        inner: dict[str, list[float]] = {w.name: [] for w in items}
+        peaks: dict[str, int] = {w.name: 0 for w in items}
+        for w in items:  # warm-up: page cache, .pyc files
+            run_once(w.argv)
+        for round_ in range(args.repeat):
+            for w in items:
+                if w.repeat is not None and round_ >= w.repeat:
+                    continue
+                elapsed, peak, inside = run_once(w.argv)
+                times[w.name].append(elapsed)
+                peaks[w.name] = max(peaks[w.name], peak)
+                if inside is not None:
+                    inner[w.name].append(inside)
     medians = {name: statistics.median(values) for name, values in times.items()}
     rows = []
     for w in items:
@@ -91,17 +116,21 @@ def main() -> None:
             "target_s": w.target_s,
             "vs_floor": round(medians[w.name] / medians[w.floor], 2) if w.floor else None,
             "floor": w.floor,
+            "inner_median_s": round(statistics.median(inner[w.name]), 4) if inner[w.name] else None,
         }
         rows.append(row)
-    header = f"{'workload':44} {'median':>8} {'min..max':>15} {'peak MiB':>9} {'target':>7} {'x floor':>8}"
+    header = (f"{'workload':44} {'median':>8} {'min..max':>15} {'peak MiB':>9} {'target':>7} "
+              f"{'x floor':>8} {'inner':>8}")
     print(header)
     print("-" * len(header))
     for r in rows:
         spread = f"{r['min_s']:.3f}..{r['max_s']:.3f}"
         print(f"{r['workload']:44} {r['median_s']:8.3f} {spread:>15} "
-              f"{(r['peak_rss_mib'] or 0):9.1f} {(r['target_s'] or 0) or '-':>7} {r['vs_floor'] or '-':>8}")
+              f"{(r['peak_rss_mib'] or 0):9.1f} {(r['target_s'] or 0) or '-':>7} {r['vs_floor'] or '-':>8} "
+              f"{r['inner_median_s'] or '-':>8}")
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
-    print(f"\n{args.repeat} runs each, interleaved; {machine}")
+    print(f"\nup to {args.repeat} runs each, interleaved; 'inner' is the time the workload itself "
+          f"reports (no start-up); {machine}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine, "results": rows}, indent=2) + "\n")
 

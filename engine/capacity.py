@@ -59,12 +59,7 @@ def outline(rubric: Rubric) -> list[SectionOutline]:
 
 def item_hashes(rubric: Rubric) -> dict[str, str]:
     """sha256 of each rateable item's wording: title, questions, scale and descriptors."""
-    out = {}
-    for item in rubric.items():
-        wording = {"title": item.title, "key_questions": item.key_questions,
-                   "scale": rubric.scale_of(item).id, "descriptors": item.descriptors}
-        out[item.id] = hashlib.sha256(json.dumps(wording, sort_keys=True).encode()).hexdigest()
-    return out
+    return dict(rubric.fingerprints)
 
 
 def score_review(review: CapacityReview, run: ScoringRun) -> CapacityReviewResult:

@@ -46,20 +46,24 @@ def test_schema_files_are_valid_draft_2020_12(path):
     assert schema["$id"].startswith("urn:stocktake:schema:")
 
 
-def verdicts(data) -> tuple[bool, str]:
+ENGINE = make_engine()
+CONTEXT = ENGINE._context()
+
+
+def verdicts(data, kind: str = "Rubric") -> tuple[bool, str]:
     """(schema accepts, model verdict: 'ok', 'structure' or 'reference')."""
-    schema_ok = Draft202012Validator(load_schema("Rubric")).is_valid(data)
-    model = KINDS["Rubric"].model()
+    schema_ok = Draft202012Validator(load_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(data)
+    model = KINDS[kind].model()
     try:
-        model.model_validate(data, context={"scales": SCALES})
+        model.model_validate(data, context=CONTEXT)
     except ValidationError as err:
         types = {e["type"] for e in err.errors()}
         return schema_ok, "reference" if types == {ERROR_TYPE} else "structure"
     return schema_ok, "ok"
 
 
-def agree(data) -> None:
-    schema_ok, model = verdicts(data)
+def agree(data, kind: str = "Rubric") -> None:
+    schema_ok, model = verdicts(data, kind)
     if schema_ok:
         assert model in ("ok", "reference"), f"schema accepts, model rejects structurally: {data!r:.300}"
     else:
@@ -111,13 +115,24 @@ def _paths(data, prefix=()):
             yield from _paths(value, (*prefix, i))
 
 
-MUTATIONS = ["delete", "null", "number", "text", "list", "mapping", "extra", "empty"]
+MUTATIONS = ["delete", "null", "number", "text", "list", "mapping", "extra", "empty",
+             "numeric-text", "true", "fraction", "bad-date"]
+REPLACEMENTS = {"null": None, "number": 7, "text": "some text", "list": ["a"], "mapping": {"a": "b"},
+                "empty": "", "numeric-text": "3", "true": True, "fraction": 2.5, "bad-date": "2026-02-30"}
+
+REVIEWS = [
+    parse_text(p.read_text(), fmt="yaml").data
+    for p in sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
+    if "kind: CapacityReview" in p.read_text()
+]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_schema_and_models_agree_on_mutated_rubrics(data):
-    doc = copy.deepcopy(data.draw(st.sampled_from(BUILTIN)))
+def test_there_are_reviews_to_mutate():
+    assert REVIEWS
+
+
+def mutate(data, doc):
+    doc = copy.deepcopy(doc)
     paths = [p for p in _paths(doc) if p]
     path = data.draw(st.sampled_from(paths))
     mutation = data.draw(st.sampled_from(MUTATIONS))
@@ -134,6 +149,31 @@ def test_schema_and_models_agree_on_mutated_rubrics(data):
         else:
             parent[last] = {"unexpected_field": "x"}
     else:
-        parent[last] = {"null": None, "number": 7, "text": "some text", "list": ["a"],
-                        "mapping": {"a": "b"}, "empty": ""}[mutation]
-    agree(doc)
+        parent[last] = REPLACEMENTS[mutation]
+    return doc
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_schema_and_models_agree_on_mutated_rubrics(data):
+    agree(mutate(data, data.draw(st.sampled_from(BUILTIN))))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_schema_and_models_agree_on_mutated_reviews(data):
+    agree(mutate(data, data.draw(st.sampled_from(REVIEWS))), "CapacityReview")
+
+
+def test_a_valid_document_never_needs_jsonschema():
+    """jsonschema only words rejections; loading good documents must not import it (it is slow)."""
+    import subprocess
+    import sys
+
+    files = [str(p) for p in sorted(data_dir("rubrics").glob("*.yaml"))]
+    files.append(str(Path(__file__).parent / "fixtures" / "exhibit-1b7.yaml"))
+    code = ("import sys\nfrom engine.cli import main\n"
+            f"try:\n    main(['validate', *{files!r}])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('JSONSCHEMA=' + str('jsonschema' in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "JSONSCHEMA=False"

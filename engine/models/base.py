@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from typing import Annotated
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Id", "Model", "Text", "Version", "invalid"]
+__all__ = ["Id", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "invalid"]
+
+
+def _not_a_bool(value: Any) -> Any:
+    # True == 1 in Python, so Literal[1] would accept `true`; the schema does not.
+    return repr(value) if isinstance(value, bool) else value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_bool)]
+"""Version 1 of a file format (``true`` is not 1)."""
+
+StrictInt = Annotated[int, Field(strict=True)]
+"""An integer, never coerced from text, booleans or floats (as the schema's ``integer``).
+Spelt with ``Field`` rather than ``pydantic.StrictInt``, whose module costs 50 ms to import."""
 
 ERROR_TYPE = "stocktake"
 """pydantic error type of the errors raised by :func:`invalid`."""

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from engine.models.base import Model
+from engine.models.base import Model, SchemaVersion
 from engine.models.judgment import Judgment
 from engine.models.review import Action, Evidence, Finding, Reviewer
 
@@ -130,7 +130,7 @@ class CapacityReviewResult(Model):
     """The scored review: ``stocktake review`` output."""
 
     kind: Literal["CapacityReviewResult"]
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     engine: EngineRef
     inputs: list[InputFile]
     rubric: RubricUsed

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from engine.models.base import Id, Model, Text, Version, invalid
+from engine.models.base import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid
 from engine.models.rubric import Rubric
 
 __all__ = [
@@ -77,7 +77,7 @@ class Rating(Model):
     component: str
     """The rubric item's id or code."""
     reviewer: Id
-    level: str | int
+    level: str | StrictInt
     """A level code or alias of the item's scale."""
     rationale: str = ""
     evidence: list[Id] = Field(default_factory=list)
@@ -88,7 +88,7 @@ class AgreedJudgment(Model):
     """The team's agreed level for a component; it overrides the computed one (both are kept)."""
 
     component: str
-    level: str | int
+    level: str | StrictInt
     reason: Text
     agreed_by: list[Id] = Field(min_length=1)
 
@@ -115,7 +115,7 @@ class ReviewSettings(Model):
 
     strategy: Id | None = None
     """Aggregation strategy; default: the rubric's, else ``lower-median``."""
-    evidence_max_age_days: int = Field(default=730, ge=1)
+    evidence_max_age_days: StrictInt = Field(default=730, ge=1)
     """Evidence older than this many days before the review date is flagged."""
 
 
@@ -123,7 +123,7 @@ class CapacityReview(Model):
     """A delivery capacity review by a joint team."""
 
     kind: Literal["CapacityReview"]
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     rubric: RubricRef
     system: Text
     """The system reviewed."""

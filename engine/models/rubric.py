@@ -11,13 +11,16 @@ to scales registered by plugins; the engine's loader does this for you.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from engine.errors import json_path
-from engine.models.base import Id, Model, Text, Version, invalid
+from engine.models.base import Id, Model, SchemaVersion, Text, Version, invalid
 from engine.models.scale import Scale
 
 __all__ = ["Actions", "Component", "Criterion", "RollUp", "Rubric", "Section"]
@@ -96,7 +99,7 @@ class Rubric(Model):
 
     kind: Literal["Rubric"]
     """Document kind."""
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     """Version of this file format."""
     id: Id
     """Stable id, e.g. ``delivery-capacity-review``."""
@@ -184,14 +187,33 @@ class Rubric(Model):
 
     # -- reading -------------------------------------------------------------------------------
 
+    @cached_property
+    def item_index(self) -> dict[str, tuple[Criterion, Scale]]:
+        """Item id -> (item, the scale it is rated on), for every component and criterion."""
+        index: dict[str, tuple[Criterion, Scale]] = {}
+        for component in self.components():
+            own = component.scale or self.scale
+            index[component.id] = (component, self._scales[own])
+            for criterion in component.criteria:
+                index[criterion.id] = (criterion, self._scales[criterion.scale or own])
+        return index
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Item id -> sha256 of its wording (title, questions, scale, descriptors).
+
+        Two rubric versions measure an item the same way only if its fingerprint is unchanged.
+        """
+        out = {}
+        for item_id, (item, scale) in self.item_index.items():
+            wording = {"title": item.title, "key_questions": item.key_questions,
+                       "scale": scale.id, "descriptors": item.descriptors}
+            out[item_id] = hashlib.sha256(json.dumps(wording, sort_keys=True).encode()).hexdigest()
+        return out
+
     def scale_of(self, item: Criterion) -> Scale:
         """The scale ``item`` is rated on (its own, its component's or the rubric's)."""
-        if item.scale:
-            return self._scales[item.scale]
-        for component in self.components():
-            if component.scale and any(k is item for k in component.criteria):
-                return self._scales[component.scale]
-        return self._scales[self.scale]
+        return self.item_index[item.id][1]
 
     @property
     def default_scale(self) -> Scale:
@@ -211,7 +233,8 @@ class Rubric(Model):
 
     def item(self, item_id: str) -> Criterion | None:
         """The component or criterion with ``item_id``, or None."""
-        return next((it for it in self.items() if it.id == item_id), None)
+        found = self.item_index.get(item_id)
+        return found[0] if found else None
 
     def section_of(self, item_id: str) -> Section | None:
         """The section holding the component or criterion ``item_id``, or None."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, PrivateAttr, model_validator
+from functools import cached_property
 
-from engine.models.base import Id, Model, Text, invalid
+from pydantic import Field, model_validator
+
+from engine.models.base import Id, Model, StrictInt, Text, invalid
 
 __all__ = ["Level", "Scale"]
 
@@ -28,7 +30,7 @@ class Level(Model):
     """The short code written in documents and printed in reports, e.g. ``AG``."""
     label: Text
     """The human name, e.g. ``Amber-Green``."""
-    score: int
+    score: StrictInt
     """An ordinal number for the level. Scores must run monotonically with the listed order."""
     aliases: list[Text] = Field(default_factory=list)
     """Other spellings accepted in documents (compared case-insensitively)."""
@@ -47,9 +49,6 @@ class Scale(Model):
     """What the scale measures and how its ends should be read."""
     levels: list[Level] = Field(min_length=2)
     """The levels, from the top (best or most advanced) to the bottom."""
-
-    _lookup: dict[str, str] = PrivateAttr(default_factory=dict)
-    _rank: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_levels(self) -> Scale:
@@ -85,9 +84,16 @@ class Scale(Model):
                 f"scores {scores}",
                 path=("levels",),
             )
-        self._lookup = lookup
-        self._rank = rank
         return self
+
+    @cached_property
+    def level_index(self) -> tuple[dict[str, str], dict[str, int]]:
+        """(name -> code for codes, labels and aliases casefolded; code -> rank). Built once."""
+        lookup: dict[str, str] = {}
+        for level in self.levels:
+            for name in (level.code, level.label, *level.aliases):
+                lookup[name.casefold()] = level.code
+        return lookup, {level.code: i for i, level in enumerate(self.levels)}
 
     @property
     def codes(self) -> list[str]:
@@ -106,15 +112,15 @@ class Scale(Model):
 
     def resolve(self, name: str | int) -> str | None:
         """Return the level code that ``name`` (a code, label or alias, any case) denotes, or None."""
-        return self._lookup.get(str(name).strip().casefold())
+        return self.level_index[0].get(str(name).strip().casefold())
 
     def level(self, code: str) -> Level:
         """Return the level with canonical ``code``; ``KeyError`` if there is none."""
-        return self.levels[self._rank[code]]
+        return self.levels[self.level_index[1][code]]
 
     def rank(self, code: str) -> int:
         """Position of ``code`` from the top: 0 is the best level."""
-        return self._rank[code]
+        return self.level_index[1][code]
 
     def describe_codes(self) -> str:
         """The codes as a reader-friendly list, e.g. ``G, AG, AR or R``."""
