@@ -11,11 +11,11 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
-import re
 import tempfile
 import time
 from dataclasses import dataclass

@@ -10,8 +10,6 @@ a :class:`~engine.models.results.PluginFailure` and the item is left unrated; th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 import re
 from collections import defaultdict
@@ -24,8 +22,17 @@ from engine._version import __version__
 from engine.loading import Prepared
 from engine.models.judgment import Flag, Input, Judgment, Override, RuleRef
 from engine.models.results import (
-    CapacityReviewResult, Disputed, EngineRef, InputFile, ItemOutline, PluginFailure, ReviewSummary,
-    RubricUsed, SectionOutline, StrategyUsed, TowardGreen,
+    CapacityReviewResult,
+    Disputed,
+    EngineRef,
+    InputFile,
+    ItemOutline,
+    PluginFailure,
+    ReviewSummary,
+    RubricUsed,
+    SectionOutline,
+    StrategyUsed,
+    TowardGreen,
 )
 from engine.models.review import CapacityReview, Rating
 from engine.models.rubric import Component, Criterion, Rubric, Section
@@ -251,7 +258,7 @@ class _Scorer:
         flags: list[Flag] = []
         title = owner.title
         if method == "none" or not rated:
-            because = (f"No level: roll-up method 'none'." if method == "none"
+            because = ("No level: roll-up method 'none'." if method == "none"
                        else f"No part of {title!r} has a level.")
             return Judgment(subject=f"{kind}:{owner.id}", title=title, scale=scale.id, state="not-rated",
                             rating=None, computed=None, rule=rule, because=because, inputs=inputs,

@@ -46,3 +46,23 @@ def test_every_hook_is_prefixed_and_documented_as_a_contract():
 def test_public_api_names_resolve():
     for name in engine.__all__:
         assert getattr(engine, name) is not None, name
+
+
+def test_every_hook_is_named_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction):
+        if name.startswith("stocktake_"):
+            assert f"`{name}`" in readme, f"{name} is not documented in README.md"
+
+
+def test_every_command_is_in_the_readme():
+    import click
+
+    from engine.cli import cli
+
+    readme = (REPO / "README.md").read_text()
+    for name, command in cli.commands.items():
+        assert f"stocktake {name}" in readme, name
+        if isinstance(command, click.Group):
+            for sub in command.commands:
+                assert f"stocktake {name} {sub}" in readme, f"{name} {sub}"

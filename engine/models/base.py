@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError

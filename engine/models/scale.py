@@ -7,9 +7,8 @@ of levels.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from functools import cached_property
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
