@@ -20,7 +20,7 @@ from engine.models.scale import Scale
 from engine.registry import Origin, Registry, RubricSource
 
 if TYPE_CHECKING:
-    from engine.models.results import CapacityReviewResult
+    from engine.models.results import CapacityReviewResult, DeliveryAssessmentResult
 
 __all__ = ["Engine", "RubricEntry", "ValidationOutcome"]
 
@@ -81,6 +81,9 @@ class Engine:
             pass
         for _ in self.host.call_each("stocktake_register_strategies", registry=self.registry.registrar):
             pass
+        for _ in self.host.call_each("stocktake_register_rule_sets", registry=self.registry.registrar):
+            pass
+        self._rule_sets: dict[str, tuple[Any, Origin, str | None]] | None = None
         user = Origin(None, via="--rubric-path")
         for raw in rubric_paths:
             path = Path(raw)
@@ -240,6 +243,100 @@ class Engine:
 
             result = compare_with_baseline(self, result, Path(baseline))
         return result
+
+    # -- rule sets and likelihood ------------------------------------------------------------
+
+    def rule_sets(self) -> dict[str, tuple[Any, Origin, str | None]]:
+        """Every rule set by id: (rule set, origin, sha256 of its file or None for Python ones).
+
+        Data tables are read, validated and compiled on first call; the same id twice is an error
+        naming both places.
+        """
+        if self._rule_sets is None:
+            from engine.decision import CompiledTable
+
+            found: dict[str, tuple[Any, Origin, str | None]] = {}
+            where: dict[str, str] = {}
+            for rule_id, (ruleset, origin) in self.registry.rule_sets.items():
+                found[rule_id] = (ruleset, origin, None)
+                where[rule_id] = origin.describe()
+            for source in self.registry.rule_set_sources:
+                try:
+                    doc = load_document(source.path, context=self._context(), kinds=("RuleSet",))
+                except DocumentError as err:
+                    raise source.origin.error(f"ships an invalid rule set: {err}") from err
+                rule_id = doc.model.id
+                if rule_id in found:
+                    raise source.origin.error(
+                        f"registers rule set {rule_id!r} ({source.path}), already registered by {where[rule_id]}"
+                    )
+                found[rule_id] = (CompiledTable(doc.model, self.scales()), source.origin, doc.sha256)
+                where[rule_id] = f"{source.origin.describe()} in {source.path}"
+            self._rule_sets = dict(sorted(found.items()))
+        return self._rule_sets
+
+    def rule_set(self, name: str) -> tuple[Any, Origin, str | None]:
+        """A rule set by id, or a user's ``kind: RuleSet`` file by path."""
+        from engine.decision import CompiledTable
+
+        path = Path(name)
+        if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
+            doc = self.load(path, kinds=("RuleSet",))
+            return CompiledTable(doc.model, self.scales()), Origin(None, via=str(path)), doc.sha256
+        known = self.rule_sets()
+        if name not in known:
+            raise UsageError(f"no rule set {name!r} (rule sets: {', '.join(known) or 'none'}; or give a RuleSet file)")
+        return known[name]
+
+    def judge(
+        self,
+        path: str | Path,
+        *,
+        rules: str | None = None,
+        previous: str | Path | None = None,
+        period: str | None = None,
+        as_of: str | None = None,
+    ) -> DeliveryAssessmentResult:
+        """Judge every priority of the ``DeliveryAssessment`` at ``path`` (or a JSON Lines batch
+        of priorities, which needs ``period`` and ``as_of``).
+
+        The rule set is ``rules`` (an id or a RuleSet file), else the assessment's ``rules``, else
+        ``likelihood-default``. ``previous`` is an earlier result (or assessment) whose levels
+        count as the previous judgment where a priority states none.
+        """
+        from engine.likelihood import JudgingRun, check_compatible, judge_assessment
+        from engine.models.results import InputFile, RuleSetUsed
+
+        path = Path(path)
+        if path.suffix == ".jsonl":
+            from engine.batches import read_assessment_jsonl
+
+            doc, digest = read_assessment_jsonl(self, path, period=period, as_of=as_of)
+        else:
+            if period or as_of:
+                raise UsageError("--period and --as-of are for JSON Lines batches; an assessment states its own")
+            loaded = self.load(path, kinds=("DeliveryAssessment",))
+            doc, digest = loaded.model, loaded.sha256
+        ruleset, origin, sha = self.rule_set(rules or doc.rules or "likelihood-default")
+        problem = check_compatible(ruleset, self.scales())
+        if problem is not None:
+            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
+        used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
+                           version=str(ruleset.version), title=ruleset.title,
+                           hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
+        inputs = [InputFile(path=str(path), sha256=digest)]
+        earlier: dict[str, str] = {}
+        if previous is not None:
+            earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
+            inputs.append(InputFile(path=str(previous), sha256=prev_digest))
+        rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
+        run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
+        return judge_assessment(doc, run)
+
+    def _previous_levels(self, path: Path, *, rules: str | None) -> tuple[dict[str, str], str]:
+        doc = self.load(path, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
+        result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(path, rules=rules)
+        return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc.sha256
 
     def _context(self) -> dict[str, Any]:
         return {"scales": self.scales(), "rubric": self._resolve_rubric}

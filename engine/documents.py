@@ -62,6 +62,24 @@ KINDS: dict[str, DocumentKind] = {
             prepare="engine.capacity:prepare_review",
         ),
         DocumentKind(
+            "RuleSet",
+            "engine.models.ruleset:RuleSet",
+            "rule-set.schema.json",
+            "a decision table as data: inputs, rules of conditions on levels and states, a hit policy",
+        ),
+        DocumentKind(
+            "DeliveryAssessment",
+            "engine.models.assessment:DeliveryAssessment",
+            "delivery-assessment.schema.json",
+            "priorities with targets, trajectories, actuals, category ratings and previous judgments",
+        ),
+        DocumentKind(
+            "DeliveryAssessmentResult",
+            "engine.models.results:DeliveryAssessmentResult",
+            "delivery-assessment-result.schema.json",
+            "judged priorities: likelihood with trails, trajectory analysis, league table",
+        ),
+        DocumentKind(
             "CapacityReviewResult",
             "engine.models.results:CapacityReviewResult",
             "capacity-review-result.schema.json",

@@ -94,3 +94,24 @@ def stocktake_register_strategies(registry: Registrar) -> None:
     ``independent-led``). Chosen with ``stocktake review --strategy ID``, the review's
     ``settings.strategy`` or the rubric's ``aggregation``.
     """
+
+
+@hookspec
+def stocktake_register_rule_sets(registry: Registrar) -> None:
+    """Register rule sets that judge a priority's likelihood of delivery.
+
+    Call ``registry.add_rule_set(source)`` with a ``kind: RuleSet`` file (or a directory of them),
+    which is validated and compiled when first needed, or with a Python object meeting
+    :class:`engine.decision.RuleSetLike`: ``id``, ``version``, ``title``, ``description``,
+    ``inputs`` (the names it reads), ``output_scale`` and ``decide(values) -> Decision``. Rule set
+    ids are global; a duplicate fails naming both plugins. A rule set that raises or returns a
+    level outside its scale during a judgment becomes a failure in the result naming the plugin
+    (the command exits 3).
+
+    :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
+    :returns: nothing; the return value is ignored.
+
+    Use in: any plugin with its own way of judging likelihood (the built-in ``builtin-rules``
+    plugin ships the decision table ``likelihood-default``). Chosen with ``stocktake judge
+    --rules NAME`` (or a RuleSet file path) or the assessment's ``rules``.
+    """

@@ -61,6 +61,10 @@ class Registry:
     scales: dict[str, tuple[Scale, Origin]] = field(default_factory=dict)
     rubric_sources: list[RubricSource] = field(default_factory=list)
     strategies: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    rule_set_sources: list[RubricSource] = field(default_factory=list)
+    """Rule set files (``kind: RuleSet``) to read when rule sets are first needed."""
+    rule_sets: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    """Python rule sets, by id."""
 
     def registrar(self, origin: Origin) -> Registrar:
         """A view of this registry that registers on behalf of ``origin``."""
@@ -123,6 +127,32 @@ class Registrar:
                 f"registers strategy {strategy.id!r}, already registered by {taken[1].describe()}"
             )
         self._registry.strategies[strategy.id] = (strategy, self._origin)
+
+    def add_rule_set(self, source: Any) -> None:
+        """Register a rule set: a ``kind: RuleSet`` file or directory, or a Python rule set object."""
+        if isinstance(source, (str, Path)) or hasattr(source, "is_dir"):
+            path = Path(str(source))
+            if path.is_dir():
+                files = sorted(p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file())
+            elif path.is_file():
+                files = [path]
+            else:
+                raise self._origin.error(f"registers rule set path {str(path)!r}, which does not exist")
+            self._registry.rule_set_sources.extend(RubricSource(f, self._origin) for f in files)
+            return
+        from engine.decision import RuleSetLike
+
+        if not isinstance(source, RuleSetLike):
+            raise self._origin.error(
+                f"registers {source!r}, which lacks id, version, title, description, inputs, "
+                "output_scale or decide()"
+            )
+        taken = self._registry.rule_sets.get(source.id)
+        if taken is not None:
+            raise self._origin.error(
+                f"registers rule set {source.id!r}, already registered by {taken[1].describe()}"
+            )
+        self._registry.rule_sets[source.id] = (source, self._origin)
 
     def add_rubric(self, path: str | Path) -> None:
         """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""

@@ -104,9 +104,11 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from engine.cli import documents, plugins, review, rubrics
+    from engine.cli import documents, judge, plugins, review, rubrics
 
     cli.add_command(review.review)
+    cli.add_command(judge.judge)
+    cli.add_command(judge.rules)
     cli.add_command(documents.validate)
     cli.add_command(documents.schema)
     cli.add_command(rubrics.rubrics)

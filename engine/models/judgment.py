@@ -77,6 +77,8 @@ class Judgment(Model):
     """What the rule gave."""
     override: Override | None = None
     rule: RuleRef
+    decided_by: list[str] = Field(default_factory=list)
+    """For rule sets: the ids of the rules (rows) that decided."""
     because: str
     """One sentence saying why."""
     inputs: list[Input] = Field(default_factory=list)

@@ -1,0 +1,119 @@
+"""``stocktake judge`` and ``stocktake rules [check]``."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli import Settings, pass_settings
+from engine.cli.documents import OUTPUT_HELP
+
+
+@click.command()
+@click.argument("path", metavar="PATH")
+@click.option("--rules", metavar="NAME", help="Rule set id or RuleSet file (default: the assessment's, else likelihood-default).")
+@click.option("--previous", metavar="PATH", help="An earlier result (or assessment) giving each priority's previous level.")
+@click.option("--period", metavar="TEXT", help="For a JSON Lines batch: the reporting period, e.g. 2026-H2.")
+@click.option("--as-of", "as_of", metavar="DATE", help="For a JSON Lines batch: the assessment date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md", "html"]), default="json", show_default=True,
+              help="jsonl: one priority's result per line.")
+@click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
+@pass_settings
+def judge(settings: Settings, path: str, rules: str | None, previous: str | None, period: str | None,
+          as_of: str | None, fmt: str, output: str | None) -> None:
+    """Judge each priority's likelihood of delivery, with the rules that decided and why.
+
+    PATH is a DeliveryAssessment (YAML or JSON) or a JSON Lines file of priorities (one per line,
+    with --period and --as-of). Exits 3 (after writing the output) if the rule set failed on
+    some priority.
+
+    \b
+    Examples:
+      stocktake judge assessment-2026-h2.yaml --format md
+      stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
+      stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
+    """
+    from engine.errors import ManyErrors, PluginError
+    from engine.output import write_output
+    from engine.reports import render_assessment
+
+    result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of)
+    write_output(render_assessment(result, fmt), output)
+    if result.failures:
+        raise ManyErrors([
+            PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
+                        distribution=f.distribution, version=f.version)
+            for f in result.failures
+        ])
+
+
+@click.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def rules(ctx: click.Context, fmt: str) -> None:
+    """List rule sets that judge likelihood: id, version, kind, title, source.
+
+    \b
+    Examples:
+      stocktake rules
+      stocktake rules check likelihood-default
+      stocktake rules check ./our-rules.yaml --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from engine.decision import CompiledTable
+    from engine.views import dump_json, table
+
+    found = ctx.find_object(Settings).engine().rule_sets()  # type: ignore[union-attr]
+    rows = [(rid, str(rs.version), "table" if isinstance(rs, CompiledTable) else "python", rs.title,
+             origin.describe()) for rid, (rs, origin, _) in found.items()]
+    if fmt == "json":
+        click.echo(dump_json([dict(zip(("id", "version", "kind", "title", "source"), r)) for r in rows]), nl=False)
+    else:
+        click.echo(table(("ID", "VERSION", "KIND", "TITLE", "SOURCE"), rows), nl=False)
+
+
+@rules.command("check")
+@click.argument("name", metavar="NAME")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+def check(settings: Settings, name: str, fmt: str) -> None:
+    """Enumerate every input combination of a decision table: gaps, overlaps, dead rules.
+
+    Reports inputs no rule matches, inputs several rules match under hit policy 'unique', rules
+    that never match and rules that never decide the output. Exits 2 if any is found.
+
+    \b
+    Examples:
+      stocktake rules check likelihood-default
+      stocktake rules check ./our-rules.yaml
+    """
+    from engine.decision import CompiledTable, check_table
+    from engine.errors import UsageError
+    from engine.views import dump_json
+
+    ruleset, _, _ = settings.engine().rule_set(name)
+    if not isinstance(ruleset, CompiledTable):
+        raise UsageError(f"rule set {ruleset.id!r} is Python code, not a decision table: nothing to enumerate")
+    try:
+        report = check_table(ruleset)
+    except ValueError as err:
+        raise UsageError(f"rule set {ruleset.id!r}: {err}") from None
+    if fmt == "json":
+        click.echo(dump_json({"ruleset": report.ruleset, "combinations": report.combinations, "ok": report.ok,
+                              "gaps": report.gaps, "gap_examples": report.gap_examples,
+                              "overlaps": report.overlaps, "overlap_examples": report.overlap_examples,
+                              "never_match": report.never_match, "never_decide": report.never_decide,
+                              "outputs": report.outputs}), nl=False)
+    else:
+        lines = [f"{report.ruleset}: {report.combinations:,} input combinations checked",
+                 f"gaps (no rule matches): {report.gaps:,}"]
+        lines += [f"  e.g. {example}" for example in report.gap_examples]
+        lines.append(f"overlaps (several rules under 'unique'): {report.overlaps:,}")
+        lines += [f"  e.g. {example}" for example in report.overlap_examples]
+        lines.append(f"rules that never match: {', '.join(report.never_match) or 'none'}")
+        lines.append(f"rules that never decide: {', '.join(report.never_decide) or 'none'}")
+        lines.append("outputs: " + ", ".join(f"{k} {v:,}" for k, v in report.outputs.items()))
+        lines.append("ok" if report.ok else "problems found")
+        click.echo("\n".join(lines))
+    if not report.ok:
+        raise UsageError(f"rule set {report.ruleset!r} has gaps, overlaps or dead rules (see above)")
