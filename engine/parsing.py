@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +173,7 @@ class _NonFinite(Exception):
 # -- YAML ---------------------------------------------------------------------------------------
 
 _PLAIN = "plain YAML data (text, numbers, lists, mappings)"
+_INT_12 = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -280,8 +282,15 @@ class _Walker:
         if tag == _NULL:
             return None
         if tag == _BOOL:
-            return self._constructor.construct_yaml_bool(node)
+            # YAML 1.2: only true and false are booleans; yes/no/on/off stay text (a state
+            # named "off" or a reviewer "no" must not turn into false).
+            if node.value.lower() in ("true", "false"):
+                return node.value.lower() == "true"
+            return node.value
         if tag == _INT:
+            # YAML 1.2 integers only: no sexagesimal 1:20, no 1_000 separators.
+            if not _INT_12.fullmatch(node.value):
+                return node.value
             return self._constructor.construct_yaml_int(node)
         if tag == _FLOAT:
             value = self._constructor.construct_yaml_float(node)

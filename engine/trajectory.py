@@ -119,7 +119,10 @@ def analyse(
         planned = planned_value(points, actual.date, interpolation)
         gap = sign * (actual.value - planned)
         band = _band(planned, absolute, relative)
-        state: TrackState = "above" if gap > band else "below" if gap < -band else "within"
+        # Values are typed in decimal; an actual exactly on the band's edge must count as within
+        # even when binary floating point lands it a hair outside.
+        slack = 1e-9 * max(1.0, abs(planned), abs(actual.value))
+        state: TrackState = "above" if gap > band + slack else "below" if gap < -band - slack else "within"
         relative_gap = gap / abs(planned) if planned else None
         checks.append(ActualCheck(actual.date, actual.value, planned, gap, relative_gap, band, state))
     target_passed = as_of > target.date

@@ -1,0 +1,209 @@
+"""Judging an assessment end to end: levels, explanations, league, previous, batches, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from engine.schemas import load_schema
+from engine.testing import make_engine
+
+FIXTURE = Path(__file__).parent / "fixtures" / "assessment.yaml"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return make_engine().judge(FIXTURE)
+
+
+def priority(result, pid):
+    return next(p for p in result.priorities if p.id == pid)
+
+
+def test_levels_worked_by_hand(result):
+    reading, attendance, graduation = (priority(result, p) for p in ("reading", "attendance", "graduation"))
+    # Within tolerance every time, but the least-squares trend reaches 73.1 against 75: AG.
+    assert reading.trajectory.latest == "within" and reading.trajectory.level == "AG"
+    assert reading.judgment.rating == "AG" and reading.judgment.decided_by == ["not-on-trajectory"]
+    # Below the band at the last two actuals, gap widening, planning AR: R by the house rule.
+    assert attendance.trajectory.off_track == 2 and attendance.trajectory.widening
+    assert attendance.judgment.rating == "R"
+    assert set(attendance.judgment.decided_by) == {"off-track-widening-weak-planning", "off-track-widening-weak-capacity"}
+    # No actuals at stage 2 with sound categories: G computed, AG agreed and both kept.
+    assert (graduation.judgment.computed, graduation.judgment.rating) == ("G", "AG")
+    assert "overridden" in [f.code for f in graduation.judgment.flags]
+
+
+def test_categories_roll_up_from_sub_criteria_with_their_evidence(result):
+    inputs = {i.name: i for i in priority(result, "reading").judgment.inputs}
+    assert inputs["planning"].value == "AG" and inputs["planning"].evidence == ["E1", "E3"]
+    assert "lowest of 3" in inputs["planning"].note
+
+
+def test_evidence_behind_the_deciding_rules_inputs(result):
+    # not-on-trajectory reads only performance, which cites no evidence.
+    assert priority(result, "reading").judgment.evidence == []
+    attendance = priority(result, "attendance").judgment
+    assert attendance.evidence == ["E2"]   # planning and capacity, read by the deciding rules
+    assert sorted(result.evidence) == ["E2"]
+
+
+def test_what_would_change_it(result):
+    change = priority(result, "reading").what_would_change
+    assert (change.up.input, change.up.from_value, change.up.to_value, change.up.result) == ("performance", "AG", "G", "G")
+    assert change.down.result == "AR"
+    engine = make_engine()
+    table, _, _ = engine.rule_set("likelihood-default")
+    values = {i.name: (i.value or "no-data") for i in priority(result, "reading").judgment.inputs}
+    assert table.decide({**values, change.down.input: change.down.to_value}).level == "AR"
+
+
+def test_league_ranks_by_likelihood_then_movement(result):
+    assert [row.id for row in result.league] == ["reading", "graduation", "attendance"]
+    top = result.league[0]
+    assert (top.rank, top.movement, top.previous) == (1, "same", "AG")
+    assert result.league[1].agreed and result.league[1].movement == "new"
+    assert result.league[2].movement == "down"
+    assert result.summary.counts == {"G": 0, "AG": 2, "AR": 0, "R": 1, "not-rated": 0}
+
+
+def test_previous_levels_from_an_earlier_result(tmp_path, run):
+    earlier = json.loads(run("judge", str(FIXTURE)).stdout)
+    earlier["priorities"][2]["judgment"]["rating"] = "R"      # graduation was R last time
+    path = tmp_path / "earlier.json"
+    path.write_text(json.dumps(earlier))
+    doc = FIXTURE.read_text().replace("    previous: {level: AG, date: 2026-04-30}\n", "")
+    current = tmp_path / "now.yaml"
+    current.write_text(doc)
+    result = make_engine().judge(current, previous=path)
+    assert priority(result, "graduation").movement == "up"
+    assert priority(result, "reading").previous == "AG"        # from the earlier result
+    assert [i.path for i in result.inputs] == [str(current), str(path)]
+
+
+def test_json_follows_the_published_schema(run, tmp_path):
+    out = tmp_path / "result.json"
+    assert run("judge", str(FIXTURE), "-o", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    Draft202012Validator(load_schema("DeliveryAssessmentResult")).validate(data)
+    assert run("validate", str(out)).exit_code == 0
+    assert data["rules"]["sha256"] and data["rules"]["hit_policy"] == "collect"
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "md", "html"])
+def test_byte_identical_across_processes_and_hash_seeds(fmt):
+    outputs = set()
+    for seed in ("0", "1", "random"):
+        proc = subprocess.run([sys.executable, "-m", "engine", "judge", str(FIXTURE), "--format", fmt],
+                              capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+
+
+def test_html_has_a_chart_per_priority_and_escapes_text(tmp_path, run):
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    doc = FIXTURE.read_text().replace("title: Grade 3 reading proficiency", f"title: '{payload}'").replace(
+        "owner: Director of Curriculum", f"owner: '{payload}'").replace(
+        "rationale: Large gap in the poorest districts.", f"rationale: '{payload}'")
+    path = tmp_path / "x.yaml"
+    path.write_text(doc)
+    html = run("judge", str(path), "--format", "html").stdout
+    assert html.count("<svg") == 3 and html.count("<script") == 0 and "<img" not in html
+    assert "&lt;script&gt;" in html
+    markdown = run("judge", str(path), "--format", "md").stdout
+    assert "<script>" not in markdown
+
+
+def test_jsonl_batch_in_and_out(tmp_path, run):
+    from engine.parsing import parse_text
+
+    data = parse_text(FIXTURE.read_text(), fmt="yaml").data
+    lines = []
+    for item in data["priorities"]:
+        item = json.loads(json.dumps(item))
+        for rating in item.get("ratings", {}).values():        # the batch has no evidence register
+            rating.pop("evidence", None)
+            for criterion in rating.get("criteria", {}).values():
+                criterion.pop("evidence", None)
+        lines.append(json.dumps(item))
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(lines) + "\n")
+    result = run("judge", str(batch), "--period", "2026-H2", "--as-of", "2026-10-31", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["reading", "attendance", "graduation"]
+    assert [o["judgment"]["rating"] for o in out] == ["AG", "R", "AG"]
+
+
+def test_jsonl_errors_name_the_line(tmp_path, run):
+    batch = tmp_path / "batch.jsonl"
+    good = {"id": "a", "title": "A", "metric": {"name": "m", "direction": "increase"},
+            "baseline": {"date": "2025-01-01", "value": 1}, "target": {"date": "2026-01-01", "value": 2}}
+    bad = {**good, "id": "b", "metric": {"name": "m", "direction": "sideways"}}
+    batch.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n")
+    result = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {batch}:3:")
+    assert "$.metric.direction: expected one of 'increase' or 'decrease', found 'sideways'" in result.stderr
+    assert run("judge", str(batch)).exit_code == 2        # no --period / --as-of
+    duplicate = tmp_path / "dup.jsonl"
+    duplicate.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
+    result = run("judge", str(duplicate), "--period", "P", "--as-of", "2026-01-01")
+    assert result.exit_code == 2 and "'a' again (first on line 1)" in result.stderr
+
+
+def test_a_python_rule_set_from_a_plugin_and_its_failures(fake_dist, run, tmp_path):
+    source = '''
+from engine import hookimpl
+from engine.decision import Decision
+
+class Cautious:
+    id = "cautious"
+    version = "2.0"
+    title = "Cautious"
+    description = "AR unless everything is G; raises on VH; nonsense on L."
+    inputs = ("challenge", "planning", "capacity")
+    output_scale = "delivery"
+    def decide(self, values):
+        if values["challenge"] == "VH":
+            raise RuntimeError("cannot judge very high challenge")
+        if values["challenge"] == "L":
+            return Decision("PURPLE", ("x",), because="nonsense")
+        ok = values["planning"] == values["capacity"] == "G"
+        return Decision("G" if ok else "AR", ("all-green" if ok else "otherwise",), because="Cautious rule.")
+
+@hookimpl
+def stocktake_register_rule_sets(registry):
+    registry.add_rule_set(Cautious())
+'''
+    fake_dist("cautious-rules", "2.0.0", modules={"cautious_rules": source}, entry_points={"cautious": "cautious_rules"})
+    listing = run("rules")
+    assert "cautious" in listing.stdout and "python" in listing.stdout
+    out = tmp_path / "r.json"
+    result = run("judge", str(FIXTURE), "--rules", "cautious", "-o", str(out))
+    assert result.exit_code == 3                           # attendance has VH challenge
+    assert "plugin 'cautious' (distribution cautious-rules 2.0.0)" in result.stderr
+    data = json.loads(out.read_text())
+    levels = {p["id"]: p["judgment"]["computed"] for p in data["priorities"]}
+    assert levels == {"reading": "AR", "attendance": None, "graduation": "AR"}
+    assert data["rules"]["plugin"] == "cautious" and data["rules"]["sha256"] is None
+
+
+def test_rule_set_reading_an_input_the_engine_lacks(tmp_path, run):
+    path = tmp_path / "odd.yaml"
+    path.write_text("kind: RuleSet\nschema_version: 1\nid: odd\nversion: '1'\ntitle: Odd\nhit_policy: first\n"
+                    "inputs: [{name: weather, states: [sunny, rainy]}]\n"
+                    "rules: [{id: any, then: G, because: Always.}]\n")
+    result = run("judge", str(FIXTURE), "--rules", str(path))
+    assert result.exit_code == 2 and "reads input 'weather', which the engine does not provide" in result.stderr
+
+
+def test_unknown_rule_set_name(run):
+    result = run("judge", str(FIXTURE), "--rules", "no-such-rules")
+    assert result.exit_code == 2 and "no rule set 'no-such-rules'" in result.stderr
