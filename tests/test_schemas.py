@@ -55,7 +55,7 @@ def verdicts(data, kind: str = "Rubric") -> tuple[bool, str]:
     schema_ok = Draft202012Validator(load_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(data)
     model = KINDS[kind].model()
     try:
-        model.model_validate(data, context=CONTEXT)
+        model.model_validate(data, context=dict(CONTEXT))  # a fresh context per document, as the loader gives
     except ValidationError as err:
         types = {e["type"] for e in err.errors()}
         return schema_ok, "reference" if types == {ERROR_TYPE} else "structure"
@@ -177,3 +177,55 @@ def test_a_valid_document_never_needs_jsonschema():
             "print('JSONSCHEMA=' + str('jsonschema' in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "JSONSCHEMA=False"
+
+
+OTHER_KINDS = [
+    ("RuleSet", parse_text((Path(__file__).resolve().parent.parent / "plugins" / "rulesets" / "likelihood-default.yaml")
+                           .read_text(), fmt="yaml").data),
+    ("DeliveryAssessment", parse_text((Path(__file__).parent / "fixtures" / "assessment.yaml").read_text(),
+                                      fmt="yaml").data),
+]
+
+
+def test_other_kinds_pass_both():
+    for kind, data in OTHER_KINDS:
+        assert verdicts(data, kind) == (True, "ok"), kind
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_schema_and_models_agree_on_mutated_rule_sets_and_assessments(data):
+    kind, doc = data.draw(st.sampled_from(OTHER_KINDS))
+    agree(mutate(data, doc), kind)
+
+
+def _single_mutations(doc):
+    for path in [p for p in _paths(doc) if p]:
+        for mutation in MUTATIONS:
+            copy_ = copy.deepcopy(doc)
+            parent = copy_
+            for part in path[:-1]:
+                parent = parent[part]
+            last = path[-1]
+            if mutation == "delete":
+                del parent[last]
+            elif mutation == "extra":
+                if isinstance(parent[last], dict):
+                    parent[last]["unexpected_field"] = "x"
+                else:
+                    parent[last] = {"unexpected_field": "x"}
+            else:
+                parent[last] = REPLACEMENTS[mutation]
+            yield path, mutation, copy_
+
+
+@pytest.mark.parametrize("kind, doc", [*OTHER_KINDS, ("CapacityReview", REVIEWS[0]), ("Rubric", BUILTIN[1])],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_schema_and_models_agree_on_every_single_mutation(kind, doc):
+    """Every place in the document, every kind of damage: schema and model give the same verdict."""
+    disagreements = []
+    for path, mutation, damaged in _single_mutations(doc):
+        schema_ok, model = verdicts(damaged, kind)
+        if (model not in ("ok", "reference")) if schema_ok else (model != "structure"):
+            disagreements.append((path, mutation, schema_ok, model))
+    assert disagreements == []

@@ -239,7 +239,7 @@ class DeliveryAssessment(Model):
                 raise invalid(err.expected, err.found, path=("rubric", err.field)) from None
         evidence = data.get("evidence")
         if isinstance(evidence, list):
-            context["evidence_ids"] = {e.get("id") for e in evidence if isinstance(e, dict)}
+            context["evidence_ids"] = {e["id"] for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)}
         return data
 
     @model_validator(mode="after")

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from engine.models.base import Id, Model, SchemaVersion, Text, Version, invalid
+from engine.models.base import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid
 from engine.models.scale import Scale
 
 __all__ = ["NO_DATA", "Comparison", "Condition", "RuleSet", "TableInput", "TableRule"]
@@ -31,7 +31,7 @@ __all__ = ["NO_DATA", "Comparison", "Condition", "RuleSet", "TableInput", "Table
 NO_DATA = "no-data"
 """The value of an input that has no data. A state of its own, never a level."""
 
-Value = str | int
+Value = str | StrictInt
 """A level code (or alias) or a state name; stage levels may be written as numbers."""
 
 
