@@ -40,3 +40,40 @@ def write_reviews(directory: Path, count: int, reviewers: int) -> list[Path]:
         path.write_text(json.dumps(capacity_review(reviewers, seed=seed)))
         paths.append(path)
     return paths
+
+
+def priority(seed: int, points: int = 20) -> dict:
+    """A priority with a monthly trajectory of ``points`` points and that many actuals."""
+    import datetime as dt
+
+    rng = random.Random(seed)
+    start = dt.date(2024, 1, 1)
+    increase = rng.random() < 0.7
+    base = rng.uniform(20, 80)
+    step = rng.uniform(0.2, 1.5) * (1 if increase else -1)
+    months = [dt.date(2024 + (m // 12), m % 12 + 1, 1) for m in range(points + 2)]
+    plan = [{"date": str(months[m]), "value": round(base + step * m, 2)} for m in range(1, points + 1)]
+    drift = rng.uniform(-0.6, 0.3)
+    actuals = [{"date": str(months[m]), "value": round(base + (step + drift * abs(step)) * m + rng.gauss(0, 0.3), 2)}
+               for m in range(1, points + 1)]
+    level = lambda: rng.choice(LEVELS)  # noqa: E731
+    return {
+        "id": f"p{seed:06d}", "title": f"Priority {seed}", "owner": f"Owner {seed % 17}",
+        "metric": {"name": "Metric", "unit": "%", "direction": "increase" if increase else "decrease"},
+        "baseline": {"date": str(start), "value": round(base, 2)},
+        "target": {"date": str(months[points + 1]), "value": round(base + step * (points + 1), 2)},
+        "trajectory": {"interpolation": "linear", "points": plan},
+        "actuals": actuals,
+        "tolerance": {"relative": 0.02},
+        "ratings": {"challenge": {"level": rng.choice(["L", "M", "H", "VH"])},
+                    "planning": {"level": level()}, "capacity": {"level": level()},
+                    "stage": {"level": rng.choice([1, 2, 3, 4])}},
+        "previous": {"level": level()},
+    }
+
+
+def write_priorities_jsonl(path: Path, count: int) -> Path:
+    with path.open("w") as handle:
+        for seed in range(count):
+            handle.write(json.dumps(priority(seed)) + "\n")
+    return path

@@ -333,6 +333,21 @@ class Engine:
         run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
         return judge_assessment(doc, run)
 
+    def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
+        """Decide the likelihood of many validated ``Priority`` models at once, without trails
+        (see :func:`engine.likelihood.decide_levels`); the same decisions as :meth:`judge`."""
+        from engine.likelihood import JudgingRun, check_compatible, decide_levels
+        from engine.models.results import RuleSetUsed
+
+        ruleset, origin, _ = self.rule_set(rules)
+        problem = check_compatible(ruleset, self.scales())
+        if problem is not None:
+            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
+        used = RuleSetUsed(plugin=origin.plugin or "user", id=ruleset.id, version=str(ruleset.version),
+                           title=ruleset.title)
+        run = JudgingRun(ruleset, origin, used, self.rubric("likelihood-of-delivery").rubric, self.scales())
+        return decide_levels(list(priorities), as_of, run)
+
     def _previous_levels(self, path: Path, *, rules: str | None) -> tuple[dict[str, str], str]:
         doc = self.load(path, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
         result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(path, rules=rules)

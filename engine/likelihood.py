@@ -29,7 +29,7 @@ from engine.registry import Origin
 from engine.rollup import roll_up
 from engine.trajectory import Analysis, PlanPoint, analyse
 
-__all__ = ["FEATURES", "JudgingRun", "judge_assessment", "judge_priority"]
+__all__ = ["FEATURES", "JudgingRun", "LevelOnly", "decide_levels", "judge_assessment", "judge_priority"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 
@@ -329,9 +329,11 @@ def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
         tolerance=({"absolute": priority.tolerance.absolute} if priority.tolerance and priority.tolerance.absolute is not None
                    else {"relative": priority.tolerance.relative} if priority.tolerance and priority.tolerance.relative is not None
                    else None),
-        checks=[TrajectoryCheck(date=c.date, actual=c.actual, planned=round(c.planned, 6), gap=round(c.gap, 6),
-                                relative_gap=round(c.relative_gap, 6) if c.relative_gap is not None else None,
-                                tolerance=round(c.tolerance, 6), state=c.state) for c in analysis.checks],
+        # Built from numbers computed here, not from user input: no need to validate each row.
+        checks=[TrajectoryCheck.model_construct(
+                    date=c.date, actual=c.actual, planned=round(c.planned, 6), gap=round(c.gap, 6),
+                    relative_gap=round(c.relative_gap, 6) if c.relative_gap is not None else None,
+                    tolerance=round(c.tolerance, 6), state=c.state) for c in analysis.checks],
         latest=analysis.latest, off_track=analysis.off_track, widening=analysis.widening,
         projection=round(analysis.projection, 6) if analysis.projection is not None else None,
         projection_method=analysis.projection_method,
@@ -339,3 +341,74 @@ def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
         distance_to_target=round(analysis.distance_to_target, 6) if analysis.distance_to_target is not None else None,
         target_passed=analysis.target_passed, level=analysis.level, because=analysis.because,
     )
+
+
+# -- bulk decisions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelOnly:
+    """The decision for one priority without its explanation (for large batches)."""
+
+    id: str
+    level: str | None
+    """The computed level (an agreed judgment is not applied)."""
+    rules: tuple[str, ...]
+    performance: str | None
+
+
+def decide_levels(priorities: Sequence[Priority], as_of: dt.date, run: JudgingRun) -> list[LevelOnly]:
+    """Decide every priority's likelihood: the same trajectory maths and rule set as
+    :func:`judge_priority`, without building trails, explanations or result models."""
+    from engine.trajectory import classify, planned_at, project, trajectory_level
+
+    ruleset = run.ruleset
+    needs = set(ruleset.inputs)
+    delivery = run.scales["delivery"]
+    out = []
+    scratch: list[Flag] = []
+    for p in priorities:
+        values: dict[str, str] = {}
+        for name, item_id in CATEGORY_ITEMS.items():
+            if name in needs:
+                rating = getattr(p.ratings, name)
+                values[name] = (str(rating.level) if rating is not None and rating.level is not None
+                                else _category(name, item_id, rating, run.rubric, scratch)[0])
+        actuals = p.actuals  # in date order: the model sorts them when validated
+        if actuals:
+            # The judgment reads only the trailing run of actuals below the band and the latest
+            # few for the projection: classify backwards and stop at the first one not below.
+            sign = 1.0 if p.metric.direction == "increase" else -1.0
+            points = p.trajectory.points
+            plan_x = [p.baseline.date.toordinal(), *(q.date.toordinal() for q in points), p.target.date.toordinal()]
+            plan_y = [p.baseline.value, *(q.value for q in points), p.target.value]
+            linear = p.trajectory.interpolation != "step"
+            tol = p.tolerance
+            absolute, relative = (tol.absolute, tol.relative) if tol else (None, None)
+            off, gaps, latest = 0, [], None
+            for a in reversed(actuals):
+                x = a.date.toordinal()
+                gap, _, state = classify(planned_at(plan_x, plan_y, x, linear), a.value, sign, absolute, relative)
+                if latest is None:
+                    latest, latest_gap = state, gap
+                if state != "below":
+                    break
+                off += 1
+                gaps.append(gap)
+            recent = actuals[-4:]
+            projection = project([a.date.toordinal() for a in recent], [a.value for a in recent], plan_x[-1])
+            shortfall = sign * (p.target.value - projection) if projection is not None else None
+            performance: str | None = trajectory_level(
+                latest, latest_gap, off, off >= 2 and gaps[0] < gaps[1], shortfall)[0]  # type: ignore[arg-type]
+            values["off_track"] = OFF_TRACK_STATES[min(off, 2)]
+            values["trajectory"] = latest  # type: ignore[assignment]
+        else:
+            performance = None
+            values["off_track"] = values["trajectory"] = NO_DATA
+        values["performance"] = performance or NO_DATA
+        if "indicators" in needs:
+            levels = [str(i.level) for i in p.leading_indicators if i.level is not None]
+            values["indicators"] = max(levels, key=delivery.rank) if levels else NO_DATA
+        decision, problem = _decide(ruleset, values, run)
+        out.append(LevelOnly(p.id, None if problem else decision.level, decision.rules, performance))
+    return out

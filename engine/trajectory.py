@@ -9,12 +9,15 @@ point's value until the next point). "Good" is up for an ``increase`` metric and
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
-    "ActualCheck", "Analysis", "PlanPoint", "analyse", "planned_value", "trajectory_level",
+    "ActualCheck", "Analysis", "PlanPoint", "analyse", "classify", "planned_at", "planned_value",
+    "project", "track",
+    "trailing_below", "trajectory_level",
 ]
 
 TrackState = Literal["above", "within", "below"]
@@ -84,21 +87,70 @@ def planned_value(points: Sequence[PlanPoint], when: dt.date, interpolation: str
     return points[-1].value
 
 
-def _band(planned: float, absolute: float | None, relative: float | None) -> float:
-    if absolute is not None:
-        return absolute
-    if relative is not None:
-        return abs(planned) * relative
-    return 0.0
-
-
 def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """Least squares line y = a + b x."""
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    sxx = sxy = 0.0
+    for x, y in zip(xs, ys):
+        sxx += (x - mx) * (x - mx)
+        sxy += (x - mx) * (y - my)
+    b = sxy / sxx if sxx else 0.0
     return my - b * mx, b
+
+
+def planned_at(plan_x: Sequence[int], plan_y: Sequence[float], x: int, linear: bool) -> float:
+    """The planned value at ordinal day ``x`` (the plan's first value before it, last after it)."""
+    if x <= plan_x[0]:
+        return plan_y[0]
+    last = len(plan_x) - 1
+    if x >= plan_x[last]:
+        return plan_y[last]
+    seg = bisect_right(plan_x, x) - 1
+    x0 = plan_x[seg]
+    if x == x0 or not linear:
+        return plan_y[seg]
+    return plan_y[seg] + (plan_y[seg + 1] - plan_y[seg]) * (x - x0) / (plan_x[seg + 1] - x0)
+
+
+def classify(planned: float, actual: float, sign: float, absolute: float | None,
+             relative: float | None) -> tuple[float, float, str]:
+    """(gap, band, state) of one actual against its planned value."""
+    gap = sign * (actual - planned)
+    band = absolute if absolute is not None else (abs(planned) * relative if relative is not None else 0.0)
+    # Values are typed in decimal; an actual exactly on the band's edge must count as within
+    # even when binary floating point lands it a hair outside.
+    slack = 1e-9 * max(1.0, abs(planned), abs(actual))
+    return gap, band, ("above" if gap > band + slack else "below" if gap < -band - slack else "within")
+
+
+def track(plan_x: Sequence[int], plan_y: Sequence[float], interpolation: str, xs: Sequence[int],
+          ys: Sequence[float], sign: float, absolute: float | None, relative: float | None,
+          ) -> tuple[list[float], list[float], list[float], list[str]]:
+    """For actuals at ordinal days ``xs`` with values ``ys``: (planned, gap, band, state) lists."""
+    linear = interpolation != "step"
+    planned = [planned_at(plan_x, plan_y, x, linear) for x in xs]
+    rows = [classify(p, y, sign, absolute, relative) for p, y in zip(planned, ys)]
+    return planned, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def project(xs: Sequence[int], ys: Sequence[float], at: int) -> float | None:
+    """Least squares through the latest PROJECTION_POINTS actuals, read at ordinal day ``at``."""
+    n = min(len(xs), PROJECTION_POINTS)
+    if n < 2:
+        return None
+    rx, ry = xs[-n:], ys[-n:]
+    a, b = _fit([x - rx[0] for x in rx], ry)
+    return a + b * (at - rx[0])
+
+
+def trailing_below(states: Sequence[str]) -> int:
+    count = 0
+    for state in reversed(states):
+        if state != "below":
+            break
+        count += 1
+    return count
 
 
 def analyse(
@@ -114,37 +166,27 @@ def analyse(
 ) -> Analysis:
     """Compare ``actuals`` with the plan through ``points`` (baseline ... target, sorted)."""
     sign = 1.0 if direction == "increase" else -1.0
-    checks = []
-    for actual in sorted(actuals, key=lambda a: a.date):
-        planned = planned_value(points, actual.date, interpolation)
-        gap = sign * (actual.value - planned)
-        band = _band(planned, absolute, relative)
-        # Values are typed in decimal; an actual exactly on the band's edge must count as within
-        # even when binary floating point lands it a hair outside.
-        slack = 1e-9 * max(1.0, abs(planned), abs(actual.value))
-        state: TrackState = "above" if gap > band + slack else "below" if gap < -band - slack else "within"
-        relative_gap = gap / abs(planned) if planned else None
-        checks.append(ActualCheck(actual.date, actual.value, planned, gap, relative_gap, band, state))
+    ordered = sorted(actuals, key=lambda a: a.date)
+    xs = [a.date.toordinal() for a in ordered]
+    ys = [a.value for a in ordered]
+    planned, gaps, bands, states = track([p.date.toordinal() for p in points], [p.value for p in points],
+                                         interpolation, xs, ys, sign, absolute, relative)
+    checks = [ActualCheck(a.date, a.value, p, g, g / abs(p) if p else None, b, st)  # type: ignore[arg-type]
+              for a, p, g, b, st in zip(ordered, planned, gaps, bands, states)]
     target_passed = as_of > target.date
     if not checks:
         return Analysis((), "no-data", 0, False, None, "no actuals: no projection", None, None,
                         target_passed, None, "No actuals yet: performance against the trajectory is unknown.")
-    off_track = 0
-    for check in reversed(checks):
-        if check.state != "below":
-            break
-        off_track += 1
-    widening = off_track >= 2 and checks[-1].gap < checks[-2].gap
-    recent = checks[-PROJECTION_POINTS:]
-    if len(recent) >= 2:
-        origin = recent[0].date
-        a, b = _fit([(c.date - origin).days for c in recent], [c.actual for c in recent])
-        projection: float | None = a + b * (target.date - origin).days
+    off_track = trailing_below(states)
+    widening = off_track >= 2 and gaps[-1] < gaps[-2]
+    projection = project(xs, ys, target.date.toordinal())
+    if projection is not None:
+        recent = checks[-PROJECTION_POINTS:]
         method = (f"least-squares line through the latest {len(recent)} actuals "
                   f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}")
         shortfall: float | None = sign * (target.value - projection)
     else:
-        projection, shortfall = None, None
+        shortfall = None
         method = "one actual: no trend to project"
     latest = checks[-1]
     distance = sign * (target.value - latest.actual)

@@ -207,3 +207,30 @@ def test_rule_set_reading_an_input_the_engine_lacks(tmp_path, run):
 def test_unknown_rule_set_name(run):
     result = run("judge", str(FIXTURE), "--rules", "no-such-rules")
     assert result.exit_code == 2 and "no rule set 'no-such-rules'" in result.stderr
+
+
+def test_the_bulk_path_decides_exactly_as_the_full_path():
+    """engine.judge_levels (no trails) and engine.judge share maths and rules: same levels."""
+    import datetime as dt
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import priority as synthetic
+
+    from engine.likelihood import JudgingRun, judge_priority
+    from engine.models.assessment import Priority
+    from engine.models.results import RuleSetUsed
+
+    engine = make_engine()
+    rubric = engine.rubric("likelihood-of-delivery").rubric
+    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    priorities = [Priority.model_validate(synthetic(seed, points=seed % 7 + 1 if seed % 3 else 20), context=context)
+                  for seed in range(400)]
+    as_of = dt.date(2026, 1, 1)
+    fast = engine.judge_levels(priorities, as_of=as_of)
+    ruleset, origin, _ = engine.rule_set("likelihood-default")
+    run = JudgingRun(ruleset, origin, RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t"),
+                     rubric, engine.scales())
+    full = [judge_priority(p, as_of, run, []) for p in priorities]
+    assert [(f.level, f.rules, f.performance) for f in fast] == \
+           [(r.judgment.computed, tuple(r.judgment.decided_by), r.trajectory.level) for r in full]
+    assert len({f.level for f in fast}) == 4          # the synthetic data exercises every level

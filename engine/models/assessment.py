@@ -153,6 +153,8 @@ class Priority(Model):
         if len(set(dates)) != len(dates):
             twice = next(d for d in dates if dates.count(d) > 1)
             raise invalid("one actual per date", f"{twice} twice", path=("actuals",))
+        if any(a > b for a, b in zip(dates, dates[1:])):
+            self.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
         rubric: Rubric | None = context.get("likelihood_rubric")
         evidence: set[str] | None = context.get("evidence_ids")
         scales = context.get("scales", {})
