@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from engine._version import __version__
@@ -18,12 +19,22 @@ from engine.decision import CompiledTable, Decision
 from engine.models.assessment import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Priority
 from engine.models.judgment import Flag, Input, Judgment, Override, RuleRef
 from engine.models.results import (
-    AssessmentSummary, Change, DeliveryAssessmentResult, EngineRef, InputFile, LeagueRow,
-    PluginFailure, PriorityResult, RuleSetUsed, TrajectoryCheck, TrajectorySummary, WhatWouldChange,
+    AssessmentSummary,
+    Change,
+    DeliveryAssessmentResult,
+    EngineRef,
+    InputFile,
+    LeagueRow,
+    PluginFailure,
+    PriorityResult,
+    RuleSetUsed,
+    TrajectoryCheck,
+    TrajectorySummary,
+    WhatWouldChange,
 )
 from engine.models.review import Evidence
-from engine.models.ruleset import NO_DATA
 from engine.models.rubric import Rubric
+from engine.models.ruleset import NO_DATA
 from engine.models.scale import Scale
 from engine.registry import Origin
 from engine.rollup import roll_up
@@ -182,9 +193,9 @@ def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
         delta = scale.rank(previous) - scale.rank(judgment.rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
     change = what_would_change(ruleset, values, decision.level, scale, run) if problem is None else WhatWouldChange()
-    return PriorityResult(id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
-                          trajectory=_summary(priority, analysis), what_would_change=change,
-                          previous=previous, movement=movement)
+    return PriorityResult(id=priority.id, title=priority.title, owner=priority.owner,
+                                          judgment=judgment, trajectory=_summary(priority, analysis),
+                                          what_would_change=change, previous=previous, movement=movement)
 
 
 _FLAG_TEXT = {
@@ -268,21 +279,24 @@ def _features(priority: Priority, analysis: Analysis, run: JudgingRun) -> tuple[
         level, note, evidence = _category(name, item_id, rating, run.rubric, flags)
         values[name] = level
         inputs[name] = Input(name=name, value=None if level == NO_DATA else level, role="rating",
-                             evidence=evidence, note=note)
+                                             evidence=evidence, note=note)
     values["performance"] = analysis.level or NO_DATA
     inputs["performance"] = Input(name="performance", value=analysis.level, role="trajectory",
-                                  note=analysis.because)
+                                                  evidence=[], note=analysis.because)
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
     inputs["off_track"] = Input(name="off_track", value=values["off_track"], role="trajectory",
-                                note=f"{analysis.off_track} consecutive latest actual(s) below the band")
+                                                evidence=[],
+                                                note=f"{analysis.off_track} consecutive latest actual(s) below the band")
     values["trajectory"] = analysis.latest
-    inputs["trajectory"] = Input(name="trajectory", value=analysis.latest, role="trajectory")
+    inputs["trajectory"] = Input(name="trajectory", value=analysis.latest, role="trajectory",
+                                                 evidence=[], note="")
     levels = [str(i.level) for i in priority.leading_indicators if i.level is not None]
     delivery = run.scales["delivery"]
     worst = max(levels, key=delivery.rank) if levels else NO_DATA
     values["indicators"] = worst
-    inputs["indicators"] = Input(name="indicators", value=None if worst == NO_DATA else worst, role="indicators",
-                                 note="; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
+    inputs["indicators"] = Input(
+        name="indicators", value=None if worst == NO_DATA else worst, role="indicators", evidence=[],
+        note="; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
     if analysis.target_passed:
         flags.append(Flag(code="target-date-passed",
                           message=f"The target date ({priority.target.date}) has passed."))
@@ -317,6 +331,13 @@ def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Ru
     return level, note, evidence
 
 
+@cache
+def _checks_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[TrajectoryCheck])
+
+
 def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
     points = [{"date": str(priority.baseline.date), "value": priority.baseline.value}]
     points += [{"date": str(p.date), "value": p.value} for p in priority.trajectory.points]
@@ -329,11 +350,12 @@ def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
         tolerance=({"absolute": priority.tolerance.absolute} if priority.tolerance and priority.tolerance.absolute is not None
                    else {"relative": priority.tolerance.relative} if priority.tolerance and priority.tolerance.relative is not None
                    else None),
-        # Built from numbers computed here, not from user input: no need to validate each row.
-        checks=[TrajectoryCheck.model_construct(
-                    date=c.date, actual=c.actual, planned=round(c.planned, 6), gap=round(c.gap, 6),
-                    relative_gap=round(c.relative_gap, 6) if c.relative_gap is not None else None,
-                    tolerance=round(c.tolerance, 6), state=c.state) for c in analysis.checks],
+        # One validation call for all rows: measured faster than a model per row (and than
+        # model_construct, which is slower still in pydantic 2.x).
+        checks=_checks_adapter().validate_python([
+            {"date": c.date, "actual": c.actual, "planned": round(c.planned, 6), "gap": round(c.gap, 6),
+             "relative_gap": round(c.relative_gap, 6) if c.relative_gap is not None else None,
+             "tolerance": round(c.tolerance, 6), "state": c.state} for c in analysis.checks]),
         latest=analysis.latest, off_track=analysis.off_track, widening=analysis.widening,
         projection=round(analysis.projection, 6) if analysis.projection is not None else None,
         projection_method=analysis.projection_method,

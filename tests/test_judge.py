@@ -215,7 +215,6 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks.generate import priority as synthetic
-
     from engine.likelihood import JudgingRun, judge_priority
     from engine.models.assessment import Priority
     from engine.models.results import RuleSetUsed
