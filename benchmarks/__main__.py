@@ -106,8 +106,9 @@ def main() -> None:
         times: dict[str, list[float]] = {w.name: [] for w in items}
         inner: dict[str, list[float]] = {w.name: [] for w in items}
         peaks: dict[str, int] = {w.name: 0 for w in items}
-        for w in items:  # warm-up: page cache, .pyc files
-            run_once(w.argv)
+        for w in items:  # warm-up (page cache, .pyc files); slow workloads warm themselves up
+            if w.repeat is None:
+                run_once(w.argv)
         for round_ in range(args.repeat):
             for w in items:
                 if w.repeat is not None and round_ >= w.repeat:

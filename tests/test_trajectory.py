@@ -31,7 +31,10 @@ def test_step_interpolation_holds_each_point_until_the_next():
     assert planned_value(LINEAR, D(2026, 12, 31), "step") == 64.0
 
 
-def run(actuals, direction="increase", points=LINEAR, absolute=None, relative=None, as_of=D(2026, 10, 31),
+AS_OF = D(2026, 10, 31)
+
+
+def run(actuals, direction="increase", points=LINEAR, absolute=None, relative=None, as_of=AS_OF,
         interpolation="linear"):
     return analyse(points=points, interpolation=interpolation, actuals=plan(*actuals), direction=direction,
                    target=points[-1], as_of=as_of, absolute=absolute, relative=relative)
