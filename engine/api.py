@@ -333,6 +333,36 @@ class Engine:
         run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
         return judge_assessment(doc, run)
 
+    def judge_stream(self, path: str | Path, out: Any, *, rules: str | None = None,
+                     previous: str | Path | None = None, as_of: str | None = None,
+                     period: str | None = None) -> tuple[dict[str, int], list[Any]]:
+        """Judge a JSON Lines batch one priority at a time, writing each result as one JSON line
+        to ``out``; memory does not grow with the batch. Returns (counts per level, failures)."""
+        import json
+
+        from engine.batches import batch_date, iter_priorities_jsonl
+        from engine.likelihood import JudgingRun, check_compatible, judge_priority
+        from engine.models.results import RuleSetUsed
+
+        date = batch_date(period, as_of)
+        ruleset, origin, sha = self.rule_set(rules or "likelihood-default")
+        problem = check_compatible(ruleset, self.scales())
+        if problem is not None:
+            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
+        used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
+                           version=str(ruleset.version), title=ruleset.title, sha256=sha)
+        earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
+        run = JudgingRun(ruleset, origin, used, self.rubric("likelihood-of-delivery", "1.0.0").rubric,
+                         self.scales(), (), earlier)
+        counts: dict[str, int] = {}
+        failures: list[Any] = []
+        for priority in iter_priorities_jsonl(self, Path(path)):
+            result = judge_priority(priority, date, run, failures)
+            out.write(json.dumps(result.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n")
+            key = result.judgment.rating or "not-rated"
+            counts[key] = counts.get(key, 0) + 1
+        return counts, failures
+
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
         """Decide the likelihood of many validated ``Priority`` models at once, without trails
         (see :func:`engine.likelihood.decide_levels`); the same decisions as :meth:`judge`."""

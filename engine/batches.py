@@ -10,7 +10,8 @@ import datetime as dt
 import gc
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from engine.errors import DocumentError, UsageError
 from engine.loading import document_error
@@ -18,38 +19,26 @@ from engine.parsing import DEFAULT_LIMITS, parse_text
 
 if TYPE_CHECKING:
     from engine.api import Engine
-    from engine.models.assessment import DeliveryAssessment
+    from engine.models.assessment import DeliveryAssessment, Priority
 
-__all__ = ["read_assessment_jsonl"]
+__all__ = ["batch_date", "iter_priorities_jsonl", "read_assessment_jsonl", "sha256_of"]
 
 
-def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
-                          as_of: str | None) -> tuple[DeliveryAssessment, str]:
-    """An assessment made of the priorities in ``path`` (one per line) and its sha256."""
+def iter_priorities_jsonl(engine: Engine, path: Path) -> Iterator[Priority]:
+    """Validated priorities from ``path``, one line at a time (memory stays flat)."""
     from pydantic import ValidationError
 
-    from engine.models.assessment import DeliveryAssessment, Priority
-    from engine.models.review import RubricRef
+    from engine.models.assessment import Priority
 
-    if not period or not as_of:
-        raise UsageError("a JSON Lines batch of priorities needs --period and --as-of (YYYY-MM-DD)")
-    try:
-        date = dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise UsageError(f"--as-of: expected a date YYYY-MM-DD, found {as_of!r}") from None
     if not path.is_file():
         raise DocumentError("an existing file", "nothing at that path" if not path.exists() else "a directory",
                             file=path)
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
     rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
     context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
-    priorities: list[Any] = []
     seen: dict[str, int] = {}
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for number, line in enumerate(raw.split(b"\n"), 1):
+    count = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
@@ -70,14 +59,47 @@ def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
                 raise DocumentError("priority ids unique", f"{priority.id!r} again (first on line {seen[priority.id]})",
                                     path=("id",), file=path, line=number)
             seen[priority.id] = number
-            priorities.append(priority)
+            count += 1
+            yield priority
+    if not count:
+        raise DocumentError("at least one priority", "an empty file", file=path)
+
+
+def batch_date(period: str | None, as_of: str | None) -> dt.date:
+    if not period or not as_of:
+        raise UsageError("a JSON Lines batch of priorities needs --period and --as-of (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f"--as-of: expected a date YYYY-MM-DD, found {as_of!r}") from None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
+                          as_of: str | None) -> tuple[DeliveryAssessment, str]:
+    """An assessment made of all the priorities in ``path`` and its sha256 (held in memory; for
+    one result per line without holding the batch, see :meth:`engine.Engine.judge_stream`)."""
+    from engine.models.assessment import DeliveryAssessment
+    from engine.models.review import RubricRef
+
+    date = batch_date(period, as_of)
+    enabled = gc.isenabled()
+    gc.disable()  # building many models: the cyclic collector only slows this down
+    try:
+        priorities = list(iter_priorities_jsonl(engine, path))
     finally:
         if enabled:
             gc.enable()
-    if not priorities:
-        raise DocumentError("at least one priority", "an empty file", file=path)
+    rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
         rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
     )
-    return doc, digest
+    return doc, sha256_of(path)

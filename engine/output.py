@@ -9,11 +9,42 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from engine.errors import UsageError
 
-__all__ = ["write_output"]
+__all__ = ["open_output", "write_output"]
+
+
+@contextmanager
+def open_output(output: str | Path | None) -> Iterator[TextIO]:
+    """A text stream that becomes ``output`` only if the block completes (stdout for None or ``-``)."""
+    if output is None or str(output) == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise UsageError(f"cannot write to {str(target)!r}: it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
+    except OSError as err:
+        raise UsageError(f"cannot write to {str(target)!r}: {err.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def write_output(text: str, output: str | Path | None) -> None:

@@ -233,3 +233,23 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     assert [(f.level, f.rules, f.performance) for f in fast] == \
            [(r.judgment.computed, tuple(r.judgment.decided_by), r.trajectory.level) for r in full]
     assert len({f.level for f in fast}) == 4          # the synthetic data exercises every level
+
+
+def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error(tmp_path, run):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 300)
+    streamed = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl").stdout
+    whole = make_engine().judge(batch, period="P", as_of="2026-01-01")
+    assert streamed == "".join(json.dumps(p.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                               for p in whole.priorities)
+    # A bad line late in the batch: exit 2, and no output file (not even the lines before it).
+    lines = batch.read_text().splitlines()
+    lines[250] = lines[250].replace('"direction": "increase"', '"direction": "up"').replace(
+        '"direction": "decrease"', '"direction": "up"')
+    batch.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl", "-o", str(out))
+    assert result.exit_code == 2 and f"{batch}:251:" in result.stderr
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["b.jsonl"]

@@ -33,16 +33,23 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
     """
     from engine.errors import ManyErrors, PluginError
-    from engine.output import write_output
+    from engine.output import open_output, write_output
     from engine.reports import render_assessment
 
-    result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of)
-    write_output(render_assessment(result, fmt), output)
-    if result.failures:
+    if fmt == "jsonl" and path.endswith(".jsonl"):
+        # One line in, one line out: the batch is never held in memory.
+        with open_output(output) as out:
+            _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
+                                                         period=period, as_of=as_of)
+    else:
+        result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of)
+        write_output(render_assessment(result, fmt), output)
+        failures = result.failures
+    if failures:
         raise ManyErrors([
             PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
                         distribution=f.distribution, version=f.version)
-            for f in result.failures
+            for f in failures
         ])
 
 
