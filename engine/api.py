@@ -83,6 +83,8 @@ class Engine:
             pass
         for _ in self.host.call_each("stocktake_register_rule_sets", registry=self.registry.registrar):
             pass
+        for _ in self.host.call_each("stocktake_register_chain_detectors", registry=self.registry.registrar):
+            pass
         self._rule_sets: dict[str, tuple[Any, Origin, str | None]] | None = None
         user = Origin(None, via="--rubric-path")
         for raw in rubric_paths:
@@ -332,6 +334,24 @@ class Engine:
         rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
         run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
         return judge_assessment(doc, run)
+
+    def chain(self, path: str | Path) -> Any:
+        """Analyse the ``DeliveryChain`` at ``path`` with every registered detector."""
+        import gc
+
+        from engine.chains import analyse_chain
+        from engine.models.results import InputFile
+
+        enabled = gc.isenabled()
+        gc.disable()  # bulk model and graph building: the cyclic collector only slows it down
+        try:
+            doc = self.load(path, kinds=("DeliveryChain",))
+            detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
+            inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
+            return analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
+        finally:
+            if enabled:
+                gc.enable()
 
     def judge_stream(self, path: str | Path, out: Any, *, rules: str | None = None,
                      previous: str | Path | None = None, as_of: str | None = None,

@@ -74,6 +74,19 @@ KINDS: dict[str, DocumentKind] = {
             "priorities with targets, trajectories, actuals, category ratings and previous judgments",
         ),
         DocumentKind(
+            "DeliveryChain",
+            "engine.models.chain:DeliveryChain",
+            "delivery-chain.schema.json",
+            "the actors and links from the centre to the front line, with levers and strengths",
+            prepare="engine.chains:prepare_chain",
+        ),
+        DocumentKind(
+            "DeliveryChainResult",
+            "engine.models.results:DeliveryChainResult",
+            "delivery-chain-result.schema.json",
+            "an analysed delivery chain: findings of each detector and the chain's judgment",
+        ),
+        DocumentKind(
             "DeliveryAssessmentResult",
             "engine.models.results:DeliveryAssessmentResult",
             "delivery-assessment-result.schema.json",

@@ -115,3 +115,24 @@ def stocktake_register_rule_sets(registry: Registrar) -> None:
     plugin ships the decision table ``likelihood-default``). Chosen with ``stocktake judge
     --rules NAME`` (or a RuleSet file path) or the assessment's ``rules``.
     """
+
+
+@hookspec
+def stocktake_register_chain_detectors(registry: Registrar) -> None:
+    """Register detectors that look for weak links in delivery chains.
+
+    Call ``registry.add_detector(detector)`` with an object meeting
+    :class:`engine.chains.Detector`: ``id``, ``version``, ``title``, ``description`` and
+    ``detect(chain) -> list[ChainFinding]``, where ``chain`` is an :class:`engine.chains.ChainGraph`
+    (the networkx graph and shared analyses: strongest routes, dominators, hops, feedback). Each
+    finding names the level it caps the chain at. Detector ids are global. A detector that raises
+    or returns something else becomes a failure naming the plugin (the command exits 3); the other
+    detectors' findings stand.
+
+    :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
+    :returns: nothing; the return value is ignored.
+
+    Use in: any plugin with its own test of a chain (the built-in ``builtin-chain-detectors``
+    plugin ships weakest-link, single-points-of-failure, no-feedback, unreachable-front-line,
+    weak-actors, long-chains and unevidenced-links).
+    """

@@ -65,6 +65,8 @@ class Registry:
     """Rule set files (``kind: RuleSet``) to read when rule sets are first needed."""
     rule_sets: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
     """Python rule sets, by id."""
+    detectors: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    """Chain detectors, by id."""
 
     def registrar(self, origin: Origin) -> Registrar:
         """A view of this registry that registers on behalf of ``origin``."""
@@ -153,6 +155,19 @@ class Registrar:
                 f"registers rule set {source.id!r}, already registered by {taken[1].describe()}"
             )
         self._registry.rule_sets[source.id] = (source, self._origin)
+
+    def add_detector(self, detector: Any) -> None:
+        """Register a chain detector (see :class:`engine.chains.Detector`)."""
+        from engine.chains import Detector
+
+        if not isinstance(detector, Detector):
+            raise self._origin.error(
+                f"registers {detector!r}, which lacks id, version, title, description or detect()")
+        taken = self._registry.detectors.get(detector.id)
+        if taken is not None:
+            raise self._origin.error(
+                f"registers detector {detector.id!r}, already registered by {taken[1].describe()}")
+        self._registry.detectors[detector.id] = (detector, self._origin)
 
     def add_rubric(self, path: str | Path) -> None:
         """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""

@@ -104,9 +104,10 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from engine.cli import documents, judge, plugins, review, rubrics
+    from engine.cli import chain, documents, judge, plugins, review, rubrics
 
     cli.add_command(review.review)
+    cli.add_command(chain.chain)
     cli.add_command(judge.judge)
     cli.add_command(judge.rules)
     cli.add_command(documents.validate)

@@ -49,6 +49,7 @@ class Model(BaseModel):
         defer_build=True,
         use_attribute_docstrings=True,
         populate_by_name=False,
+        serialize_by_alias=True,
     )
 
 

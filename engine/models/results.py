@@ -15,6 +15,7 @@ from engine.models.judgment import Judgment
 from engine.models.review import Action, Evidence, Finding, Reviewer
 
 __all__ = [
+    "ChainSummary", "DeliveryChainResult", "DetectorUsed", "Finding",
     "AssessmentSummary", "Change", "DeliveryAssessmentResult", "LeagueRow", "PriorityResult",
     "RuleSetUsed", "TrajectoryCheck", "TrajectorySummary", "WhatWouldChange",
     "CapacityReviewResult", "Disputed", "EngineRef", "InputFile", "Movement", "MovementKind",
@@ -267,4 +268,57 @@ class DeliveryAssessmentResult(Model):
     """Priorities ranked by likelihood, then movement, then distance to target."""
     evidence: dict[str, Evidence]
     summary: AssessmentSummary
+    failures: list[PluginFailure] = Field(default_factory=list)
+
+
+# -- delivery chains -----------------------------------------------------------------------------------
+
+
+class DetectorUsed(Model):
+    plugin: str
+    id: str
+    version: str
+    title: str
+
+
+class Finding(Model):
+    """A weak point a detector found, and the level it caps the chain at."""
+
+    detector: str
+    code: str
+    level: str
+    message: str
+    actors: list[str] = Field(default_factory=list)
+    links: list[str] = Field(default_factory=list)
+    """Links as ``from->to``."""
+    evidence: list[str] = Field(default_factory=list)
+    count: int = 1
+
+
+class ChainSummary(Model):
+    actors: int
+    links: int
+    absent_links: int
+    front_line: int
+    reachable_front_line: int
+    route_strength: dict[str, int]
+    """Front-line actors by the strength of their strongest route (plus ``unreachable``)."""
+    findings: dict[str, int]
+    """Findings per code."""
+
+
+class DeliveryChainResult(Model):
+    """The analysed chain: ``stocktake chain`` output."""
+
+    kind: Literal["DeliveryChainResult"]
+    schema_version: SchemaVersion
+    engine: EngineRef
+    inputs: list[InputFile]
+    chain: dict[str, str]
+    """id, priority and title of the chain."""
+    detectors: list[DetectorUsed]
+    judgment: Judgment
+    findings: list[Finding]
+    evidence: dict[str, Evidence]
+    summary: ChainSummary
     failures: list[PluginFailure] = Field(default_factory=list)
