@@ -54,6 +54,12 @@ def workloads(data: Path) -> list[Workload]:
     from benchmarks.generate import write_priorities_jsonl
 
     batch = write_priorities_jsonl(data / "priorities-100k.jsonl", 100_000)
+    from benchmarks.generate import chain
+
+    chains = {}
+    for size in (100_000, 1_000_000):
+        chains[size] = data / f"chain-{size}.json"
+        chains[size].write_text(json.dumps(chain(size)))
     return [
         Workload("floor: python -c pass", [sys.executable, "-c", "pass"]),
         Workload("floor: import click", [sys.executable, "-c", "import click"]),
@@ -68,6 +74,10 @@ def workloads(data: Path) -> list[Workload]:
                  target_s=5.0, repeat=3),
         Workload("likelihood API: 100,000 priorities x 20 points", [sys.executable, "-m", "benchmarks.likelihood_api",
                  "100000"], target_s=1.0, repeat=1),
+        Workload("chain CLI: 100,000 actors", [cmd, "chain", str(chains[100_000]), "-o", os.devnull],
+                 target_s=5.0, repeat=1),
+        Workload("chain CLI: 1,000,000 actors", [cmd, "chain", str(chains[1_000_000]), "-o", os.devnull],
+                 target_s=40.0, repeat=1),
         Workload("likelihood CLI: 100,000 priorities, JSON Lines in and out",
                  [cmd, "judge", str(batch), "--period", "2026-H2", "--as-of", "2026-01-01", "--format", "jsonl",
                   "-o", os.devnull], target_s=10.0, repeat=1),

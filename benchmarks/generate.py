@@ -77,3 +77,44 @@ def write_priorities_jsonl(path: Path, count: int) -> Path:
         for seed in range(count):
             handle.write(json.dumps(priority(seed)) + "\n")
     return path
+
+
+def chain(actors: int, *, seed: int = 1) -> dict:
+    """An instance-level chain: centre -> 10 regions -> 100 districts -> schools -> classrooms, with
+    feedback links on most actors and a few cross links; about ``actors`` actors, 2x links."""
+    rng = random.Random(seed)
+    schools_per_district = max(1, (actors - 111) // (100 * 10))
+    out = [{"id": "c", "name": "Centre", "level": 0, "role": "centre"}]
+    links = []
+
+    def link(a: str, b: str, levers: list[str]) -> None:
+        links.append({"from": a, "to": b, "levers": levers, "strength": LEVELS[min(3, int(rng.random() ** 2 * 4))],
+                      **({"evidence": ["E1"]} if rng.random() < 0.9 else {})})
+
+    for r in range(10):
+        region = f"r{r}"
+        out.append({"id": region, "name": f"Region {r}", "level": 1, "role": "intermediary"})
+        link("c", region, ["accountability", "funding"])
+        link(region, "c", ["information"])
+        for d in range(10):
+            district = f"{region}d{d}"
+            out.append({"id": district, "name": f"District {r}.{d}", "level": 2, "role": "intermediary"})
+            link(region, district, ["accountability"])
+            if rng.random() < 0.97:
+                link(district, region, ["information"])
+            for s in range(schools_per_district):
+                school = f"{district}s{s}"
+                out.append({"id": school, "name": f"School {school}", "level": 3, "role": "intermediary",
+                            **({"capacity": "AR"} if rng.random() < 0.02 else {})})
+                link(district, school, ["support"])
+                if rng.random() < 0.97:
+                    link(school, district, ["information"])
+                for k in range(9):
+                    room = f"{school}k{k}"
+                    out.append({"id": room, "name": f"Classroom {room}", "level": 4, "role": "front-line"})
+                    link(school, room, ["support"])
+                    if rng.random() < 0.97:
+                        link(room, school, ["information"])
+    return {"kind": "DeliveryChain", "schema_version": 1, "id": "synthetic", "priority": "p",
+            "title": "Synthetic chain", "evidence": [{"id": "E1", "kind": "data", "source": "Register"}],
+            "actors": out, "links": links}

@@ -298,6 +298,7 @@ class Engine:
         previous: str | Path | None = None,
         period: str | None = None,
         as_of: str | None = None,
+        chains: Iterable[str | Path] = (),
     ) -> DeliveryAssessmentResult:
         """Judge every priority of the ``DeliveryAssessment`` at ``path`` (or a JSON Lines batch
         of priorities, which needs ``period`` and ``as_of``).
@@ -332,8 +333,43 @@ class Engine:
             earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
             inputs.append(InputFile(path=str(previous), sha256=prev_digest))
         rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
+        for chain_path in chains:
+            doc = self._with_chain(doc, Path(chain_path), inputs)
         run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
         return judge_assessment(doc, run)
+
+    def _with_chain(self, doc: Any, path: Path, inputs: list[Any]) -> Any:
+        """The assessment with a chain's judgment as evidence for its priority's delivery-chain
+        sub-criterion: the criterion's level where the team gave none, cited beside theirs where
+        they did."""
+        from engine.models.assessment import CategoryRating, CriterionRating
+        from engine.models.results import InputFile
+        from engine.models.review import Evidence
+
+        result = self.chain(path)
+        priority_id = result.chain["priority"]
+        ids = [p.id for p in doc.priorities]
+        if priority_id not in ids:
+            raise UsageError(f"the chain {str(path)!r} is for priority {priority_id!r}, which the assessment "
+                             f"does not have (priorities: {', '.join(ids)})")
+        evidence_id = f"chain-{result.chain['id']}"
+        level = result.judgment.rating
+        doc = doc.model_copy(deep=True)
+        doc.evidence.append(Evidence(id=evidence_id, kind="data", source=f"Delivery chain analysis of {path}",
+                                     summary=result.judgment.because))
+        priority = doc.priorities[ids.index(priority_id)]
+        capacity = priority.ratings.capacity or CategoryRating()
+        if "delivery-chain" in capacity.criteria:
+            capacity.criteria["delivery-chain"].evidence.append(evidence_id)
+        elif capacity.level is not None:
+            capacity.evidence.append(evidence_id)
+        else:
+            capacity.criteria["delivery-chain"] = CriterionRating(
+                level=level, rationale=f"From the delivery chain analysis: {result.judgment.because}",
+                evidence=[evidence_id])
+        priority.ratings.capacity = capacity
+        inputs.extend(InputFile(path=i.path, sha256=i.sha256) for i in result.inputs)
+        return doc
 
     def chain(self, path: str | Path) -> Any:
         """Analyse the ``DeliveryChain`` at ``path`` with every registered detector."""

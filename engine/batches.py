@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import DocumentError, UsageError

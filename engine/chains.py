@@ -244,11 +244,16 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
     from engine._version import __version__
     from engine.models.judgment import Flag, Input, Judgment, RuleRef
     from engine.models.results import (
-        ChainSummary, DeliveryChainResult, DetectorUsed, EngineRef, Finding, PluginFailure,
+        ChainSummary,
+        DeliveryChainResult,
+        DetectorFinding,
+        DetectorUsed,
+        EngineRef,
+        PluginFailure,
     )
 
     graph = ChainGraph(chain, scale)
-    findings: list[Finding] = []
+    findings: list[DetectorFinding] = []
     failures: list[PluginFailure] = []
     used = []
     trail = [f"{len(chain.actors)} actors, {len(chain.links)} links, {len(graph.front_line)} front-line, "
@@ -270,7 +275,7 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
             trail.append(f"detector {detector.id} failed: {type(err).__name__}: {err}")
             continue
         for f in found:
-            findings.append(Finding(detector=detector.id, code=f.code, level=f.level, message=f.message,
+            findings.append(DetectorFinding(detector=detector.id, code=f.code, level=f.level, message=f.message,
                                     actors=list(f.actors), links=list(f.links), evidence=list(f.evidence),
                                     count=f.count))
         worst = max((f.level for f in found), key=scale.rank, default=None)

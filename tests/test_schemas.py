@@ -184,6 +184,7 @@ OTHER_KINDS = [
                            .read_text(), fmt="yaml").data),
     ("DeliveryAssessment", parse_text((Path(__file__).parent / "fixtures" / "assessment.yaml").read_text(),
                                       fmt="yaml").data),
+    ("DeliveryChain", parse_text((Path(__file__).parent / "fixtures" / "chain.yaml").read_text(), fmt="yaml").data),
 ]
 
 

@@ -12,14 +12,16 @@ from engine.cli.documents import OUTPUT_HELP
 @click.argument("path", metavar="PATH")
 @click.option("--rules", metavar="NAME", help="Rule set id or RuleSet file (default: the assessment's, else likelihood-default).")
 @click.option("--previous", metavar="PATH", help="An earlier result (or assessment) giving each priority's previous level.")
+@click.option("--chain", "chains", multiple=True, metavar="PATH",
+              help="A DeliveryChain whose judgment is evidence for its priority's delivery-chain sub-criterion (repeatable).")
 @click.option("--period", metavar="TEXT", help="For a JSON Lines batch: the reporting period, e.g. 2026-H2.")
 @click.option("--as-of", "as_of", metavar="DATE", help="For a JSON Lines batch: the assessment date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md", "html"]), default="json", show_default=True,
               help="jsonl: one priority's result per line.")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
-def judge(settings: Settings, path: str, rules: str | None, previous: str | None, period: str | None,
-          as_of: str | None, fmt: str, output: str | None) -> None:
+def judge(settings: Settings, path: str, rules: str | None, previous: str | None, chains: tuple[str, ...],
+          period: str | None, as_of: str | None, fmt: str, output: str | None) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
 
     PATH is a DeliveryAssessment (YAML or JSON) or a JSON Lines file of priorities (one per line,
@@ -30,19 +32,25 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
     Examples:
       stocktake judge assessment-2026-h2.yaml --format md
       stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
+      stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
     """
     from engine.errors import ManyErrors, PluginError
     from engine.output import open_output, write_output
     from engine.reports import render_assessment
 
+    if chains and path.endswith(".jsonl"):
+        from engine.errors import UsageError
+
+        raise UsageError("--chain is for assessments, not JSON Lines batches")
     if fmt == "jsonl" and path.endswith(".jsonl"):
         # One line in, one line out: the batch is never held in memory.
         with open_output(output) as out:
             _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
                                                          period=period, as_of=as_of)
     else:
-        result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of)
+        result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
+                                         chains=chains)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
     if failures:

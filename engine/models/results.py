@@ -15,7 +15,7 @@ from engine.models.judgment import Judgment
 from engine.models.review import Action, Evidence, Finding, Reviewer
 
 __all__ = [
-    "ChainSummary", "DeliveryChainResult", "DetectorUsed", "Finding",
+    "ChainSummary", "DeliveryChainResult", "DetectorFinding", "DetectorUsed",
     "AssessmentSummary", "Change", "DeliveryAssessmentResult", "LeagueRow", "PriorityResult",
     "RuleSetUsed", "TrajectoryCheck", "TrajectorySummary", "WhatWouldChange",
     "CapacityReviewResult", "Disputed", "EngineRef", "InputFile", "Movement", "MovementKind",
@@ -281,7 +281,7 @@ class DetectorUsed(Model):
     title: str
 
 
-class Finding(Model):
+class DetectorFinding(Model):
     """A weak point a detector found, and the level it caps the chain at."""
 
     detector: str
@@ -318,7 +318,7 @@ class DeliveryChainResult(Model):
     """id, priority and title of the chain."""
     detectors: list[DetectorUsed]
     judgment: Judgment
-    findings: list[Finding]
+    findings: list[DetectorFinding]
     evidence: dict[str, Evidence]
     summary: ChainSummary
     failures: list[PluginFailure] = Field(default_factory=list)
