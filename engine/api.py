@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import DocumentError, StocktakeError, UsageError
 from engine.host import PluginHost, PluginInfo
 from engine.loading import LoadedDocument, load_document
+from engine.parsing import DEFAULT_LIMITS, Limits
 from engine.models.base import version_key
 from engine.models.rubric import Rubric
 from engine.models.scale import Scale
@@ -61,6 +62,7 @@ class Engine:
     :param plugins: extra plugins registered in-process, as ``(name, module_or_object)`` pairs.
     :param load_entry_points: load the ``stocktake`` entry points, built-ins included. Tests turn
         this off and pass plugins explicitly (see :mod:`engine.testing`).
+    :param limits: bounds on what a document may make the loader do (file size, depth, values).
     """
 
     def __init__(
@@ -70,7 +72,9 @@ class Engine:
         disabled_plugins: Iterable[str] = (),
         plugins: Iterable[tuple[str, object]] = (),
         load_entry_points: bool = True,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits or DEFAULT_LIMITS
         self.host = PluginHost(
             disabled=disabled_plugins, plugins=plugins, load_entry_points=load_entry_points
         )
@@ -144,7 +148,7 @@ class Engine:
             context = {"scales": self.scales()}
             for source in self.registry.rubric_sources:
                 try:
-                    doc = load_document(source.path, context=context, kinds=("Rubric",))
+                    doc = load_document(source.path, context=context, kinds=("Rubric",), limits=self.limits)
                 except DocumentError as err:
                     if source.origin.plugin is not None:
                         raise source.origin.error(f"ships an invalid rubric: {err}") from err
@@ -200,7 +204,7 @@ class Engine:
 
         :raises DocumentError: located: file, line:column, JSON path, expected and found.
         """
-        return load_document(path, context=self._context(), kinds=kinds)
+        return load_document(path, context=self._context(), kinds=kinds, limits=self.limits)
 
     def validate(self, paths: Iterable[str | Path]) -> list[ValidationOutcome]:
         """Validate each file, collecting errors instead of stopping at the first."""

@@ -277,3 +277,13 @@ def test_validate_does_not_import_networkx_or_jinja2(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines()[-1] == "HEAVY="
+
+
+def test_the_file_size_limit_is_configurable(run, tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("kind: Rubric\n" + "# padding\n" * 120_000)   # about 1.3 MB
+    result = run("--max-file-mb", "1", "validate", str(big))
+    assert result.exit_code == 2 and "expected a file of at most 1,048,576 bytes" in result.stderr
+    result = run("validate", str(big), env={"STOCKTAKE_MAX_FILE_MB": "1"})
+    assert "at most 1,048,576 bytes" in result.stderr
+    assert "at most" not in run("--max-file-mb", "2", "validate", str(big)).stderr

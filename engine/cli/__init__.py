@@ -33,15 +33,18 @@ class Settings:
     debug: bool = False
     disabled_plugins: tuple[str, ...] = ()
     rubric_paths: tuple[str, ...] = ()
+    max_file_mb: int = 50
     _engine: Engine | None = field(default=None, repr=False)
 
     def engine(self) -> Engine:
         """The engine for this invocation, built on first use."""
         if self._engine is None:
             from engine.api import Engine
+            from engine.parsing import Limits
 
             self._engine = Engine(
-                rubric_paths=self.rubric_paths, disabled_plugins=self.disabled_plugins
+                rubric_paths=self.rubric_paths, disabled_plugins=self.disabled_plugins,
+                limits=Limits(max_bytes=self.max_file_mb * 1024 * 1024),
             )
         return self._engine
 
@@ -85,8 +88,13 @@ def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     help="Also read rubrics from this file or directory (repeatable; env STOCKTAKE_RUBRIC_PATH, "
          "separated like PATH).",
 )
+@click.option(
+    "--max-file-mb", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
+    envvar="STOCKTAKE_MAX_FILE_MB", help="Refuse input files larger than N MiB (env STOCKTAKE_MAX_FILE_MB).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubric_paths: tuple[str, ...]) -> None:
+def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubric_paths: tuple[str, ...],
+        max_file_mb: int) -> None:
     """Stocktake: judgments a system leader can trust, each with its evidence trail.
 
     Rates delivery capacity against a rubric, judges the likelihood of delivery of priorities,
@@ -100,7 +108,8 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
     Exit codes: 0 done, 1 internal error (a bug), 2 bad input or usage, 3 a plugin failed.
     """
-    ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths)
+    ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths,
+                       max_file_mb=max_file_mb)
 
 
 def _register_commands() -> None:
