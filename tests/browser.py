@@ -1,0 +1,96 @@
+"""A tiny WebDriver client (standard library only) for checking reports in headless Chromium.
+
+Uses Debian's ``chromium`` and ``chromedriver``. As root Chromium needs ``--no-sandbox``; the
+background-networking flags keep it from calling out (this machine has no network, and a report
+must not need one).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def available() -> str | None:
+    """Why the browser checks cannot run here, or None if they can."""
+    if not CHROMIUM or not CHROMEDRIVER:
+        return ("Chromium or ChromeDriver is not installed (Debian packages chromium and "
+                "chromium-driver; .ci/run installs them)")
+    return None
+
+
+class Browser:
+    def __init__(self, profile: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.driver = subprocess.Popen([CHROMEDRIVER, f"--port={self.port}"], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if self._call("GET", "/status")["value"]["ready"]:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.driver.kill()
+                raise RuntimeError("chromedriver did not start")
+            time.sleep(0.1)
+        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1600"]
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
+        }}}
+        self.session = self._call("POST", "/session", caps)["value"]["sessionId"]
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def _session(self, method: str, path: str, body: Any = None) -> Any:
+        return self._call(method, f"/session/{self.session}{path}", body)["value"]
+
+    def open(self, path: Path) -> None:
+        self._session("POST", "/url", {"url": path.resolve().as_uri()})
+
+    def run(self, script: str) -> Any:
+        return self._session("POST", "/execute/sync", {"script": script, "args": []})
+
+    def log(self, kind: str) -> list[dict[str, Any]]:
+        return self._session("POST", "/se/log", {"type": kind})
+
+    def requests(self) -> list[str]:
+        """URLs the page asked for (from the DevTools performance log)."""
+        urls = []
+        for entry in self.log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.requestWillBeSent":
+                urls.append(message["params"]["request"]["url"])
+        return urls
+
+    def screenshot(self, path: Path) -> None:
+        path.write_bytes(base64.b64decode(self._session("GET", "/screenshot")))
+
+    def close(self) -> None:
+        try:
+            self._call("DELETE", f"/session/{self.session}")
+        finally:
+            self.driver.terminate()
+            self.driver.wait(timeout=10)

@@ -1,0 +1,71 @@
+"""The HTML reports in a real headless Chromium: no console errors, no request leaving the file,
+the charts, heatmap and diagrams present, a screenshot saved under the test's temporary directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import browser
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REASON = browser.available()
+
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    b = browser.Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield b
+    b.close()
+
+
+REPORTS = {
+    "review": (["review", str(FIXTURES / "exhibit-1b7.yaml"), "--format", "html"],
+               "return [document.querySelectorAll('table.heatmap td .level').length,"
+               " document.querySelectorAll('details').length]"),
+    "judge": (["judge", str(FIXTURES / "assessment.yaml"), "--format", "html"],
+              "return [document.querySelectorAll('svg.trajectory').length,"
+              " document.querySelectorAll('table.league tbody tr').length]"),
+    "chain": (["chain", str(FIXTURES / "chain.yaml"), "--format", "html"],
+              "return [document.querySelectorAll('svg.chain rect').length,"
+              " document.querySelectorAll('svg.chain line').length]"),
+}
+EXPECTED = {
+    "review": [20, 20],   # 15 component cells + 5 stage cells with a level badge; 20 trails
+    "judge": [3, 3],      # a trajectory chart and a league row per priority
+    "chain": [22, 24],    # 15 actor boxes + an inner border for each of 7 SPOFs; 24 links
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_report_renders_cleanly_and_offline(chromium, run, tmp_path, name):
+    args, probe = REPORTS[name]
+    page = tmp_path / f"{name}.html"
+    result = run(*args, "-o", str(page))
+    assert result.exit_code == 0, result.stderr
+    chromium.log("browser")                      # drop messages from earlier pages
+    chromium.log("performance")
+    chromium.open(page)
+    assert chromium.run("return document.readyState") == "complete"
+    errors = [e for e in chromium.log("browser") if e.get("level") == "SEVERE"]
+    assert errors == []
+    # Chromium may load its own chrome:// pages; what must never happen is a network request.
+    outside = [u for u in chromium.requests() if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
+    assert outside == []
+    assert chromium.run(probe) == EXPECTED[name]
+    assert "<script" not in page.read_text()     # readable without JavaScript: there is none
+    shot = tmp_path / f"{name}.png"
+    chromium.screenshot(shot)
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_network_check_sees_a_request_leaving_the_file(chromium, tmp_path):
+    """Control: a page that fetches something (from a closed loopback port) is caught."""
+    page = tmp_path / "leaky.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/pixel.png" alt="x"></body></html>')
+    chromium.log("performance")
+    chromium.open(page)
+    requests = [u for u in chromium.requests() if u.startswith("http")]
+    assert requests == ["http://127.0.0.1:9/pixel.png"]
