@@ -6,19 +6,19 @@ and nothing is loaded at import time. The CLI builds one engine per command.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import DocumentError, StocktakeError, UsageError
 from engine.host import PluginHost, PluginInfo
 from engine.loading import LoadedDocument, load_document
-from engine.parsing import DEFAULT_LIMITS, Limits
 from engine.models.base import version_key
 from engine.models.rubric import Rubric
 from engine.models.scale import Scale
-from engine.registry import Origin, Registry, RubricSource
+from engine.parsing import DEFAULT_LIMITS, Limits
+from engine.registry import DocumentSource, Origin, Registry, document_files
 
 if TYPE_CHECKING:
     from engine.models.results import CapacityReviewResult, DeliveryAssessmentResult
@@ -93,14 +93,10 @@ class Engine:
         user = Origin(None, via="--rubric-path")
         for raw in rubric_paths:
             path = Path(raw)
-            if not path.exists():
+            files = document_files(path)
+            if files is None:
                 raise UsageError(f"rubric path {str(path)!r} does not exist")
-            files = (
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml", ".json"))
-                if path.is_dir()
-                else [path]
-            )
-            self.registry.rubric_sources.extend(RubricSource(f, user) for f in files)
+            self.registry.rubric_sources.extend(DocumentSource(f, user) for f in files)
         self._rubrics: dict[tuple[str, str], RubricEntry] | None = None
 
     # -- plugins and scales --------------------------------------------------------------------
@@ -311,8 +307,8 @@ class Engine:
         ``likelihood-default``. ``previous`` is an earlier result (or assessment) whose levels
         count as the previous judgment where a priority states none.
         """
-        from engine.likelihood import JudgingRun, check_compatible, judge_assessment
-        from engine.models.results import InputFile, RuleSetUsed
+        from engine.likelihood import judge_assessment
+        from engine.models.results import InputFile
 
         path = Path(path)
         if path.suffix == ".jsonl":
@@ -324,23 +320,31 @@ class Engine:
                 raise UsageError("--period and --as-of are for JSON Lines batches; an assessment states its own")
             loaded = self.load(path, kinds=("DeliveryAssessment",))
             doc, digest = loaded.model, loaded.sha256
-        ruleset, origin, sha = self.rule_set(rules or doc.rules or "likelihood-default")
+        rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
+        run = self._judging_run(rules or doc.rules or "likelihood-default", rubric)
+        inputs = [InputFile(path=str(path), sha256=digest)]
+        earlier: dict[str, str] = {}
+        if previous is not None:
+            earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
+            inputs.append(InputFile(path=str(previous), sha256=prev_digest))
+        for chain_path in chains:
+            doc = self._with_chain(doc, Path(chain_path), inputs)
+        return judge_assessment(doc, replace(run, inputs=tuple(inputs), previous=earlier))
+
+    def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None) -> Any:
+        """Everything a judgment is made with: the rule set (checked against what the engine
+        provides), who registered it, the likelihood rubric and previous levels."""
+        from engine.likelihood import JudgingRun, check_compatible
+        from engine.models.results import RuleSetUsed
+
+        ruleset, origin, sha = self.rule_set(rules)
         problem = check_compatible(ruleset, self.scales())
         if problem is not None:
             raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
         used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
                            version=str(ruleset.version), title=ruleset.title,
                            hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
-        inputs = [InputFile(path=str(path), sha256=digest)]
-        earlier: dict[str, str] = {}
-        if previous is not None:
-            earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
-            inputs.append(InputFile(path=str(previous), sha256=prev_digest))
-        rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
-        for chain_path in chains:
-            doc = self._with_chain(doc, Path(chain_path), inputs)
-        run = JudgingRun(ruleset, origin, used, rubric, self.scales(), tuple(inputs), earlier)
-        return judge_assessment(doc, run)
+        return JudgingRun(ruleset, origin, used, rubric, self.scales(), (), previous or {})
 
     def _with_chain(self, doc: Any, path: Path, inputs: list[Any]) -> Any:
         """The assessment with a chain's judgment as evidence for its priority's delivery-chain
@@ -377,6 +381,10 @@ class Engine:
 
     def chain(self, path: str | Path) -> Any:
         """Analyse the ``DeliveryChain`` at ``path`` with every registered detector."""
+        return self.chain_with_document(path)[1]
+
+    def chain_with_document(self, path: str | Path) -> tuple[Any, Any]:
+        """The ``DeliveryChain`` at ``path`` and its analysis (for views that draw the chain)."""
         import gc
 
         from engine.chains import analyse_chain
@@ -388,7 +396,7 @@ class Engine:
             doc = self.load(path, kinds=("DeliveryChain",))
             detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
             inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
-            return analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
+            return doc.model, analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
         finally:
             if enabled:
                 gc.enable()
@@ -401,19 +409,12 @@ class Engine:
         import json
 
         from engine.batches import batch_date, iter_priorities_jsonl
-        from engine.likelihood import JudgingRun, check_compatible, judge_priority
-        from engine.models.results import RuleSetUsed
+        from engine.likelihood import judge_priority
 
         date = batch_date(period, as_of)
-        ruleset, origin, sha = self.rule_set(rules or "likelihood-default")
-        problem = check_compatible(ruleset, self.scales())
-        if problem is not None:
-            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
-        used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
-                           version=str(ruleset.version), title=ruleset.title, sha256=sha)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
-        run = JudgingRun(ruleset, origin, used, self.rubric("likelihood-of-delivery", "1.0.0").rubric,
-                         self.scales(), (), earlier)
+        run = self._judging_run(rules or "likelihood-default",
+                                self.rubric("likelihood-of-delivery", "1.0.0").rubric, previous=earlier)
         counts: dict[str, int] = {}
         failures: list[Any] = []
         for priority in iter_priorities_jsonl(self, Path(path)):
@@ -426,16 +427,9 @@ class Engine:
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
         """Decide the likelihood of many validated ``Priority`` models at once, without trails
         (see :func:`engine.likelihood.decide_levels`); the same decisions as :meth:`judge`."""
-        from engine.likelihood import JudgingRun, check_compatible, decide_levels
-        from engine.models.results import RuleSetUsed
+        from engine.likelihood import decide_levels
 
-        ruleset, origin, _ = self.rule_set(rules)
-        problem = check_compatible(ruleset, self.scales())
-        if problem is not None:
-            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
-        used = RuleSetUsed(plugin=origin.plugin or "user", id=ruleset.id, version=str(ruleset.version),
-                           title=ruleset.title)
-        run = JudgingRun(ruleset, origin, used, self.rubric("likelihood-of-delivery").rubric, self.scales())
+        run = self._judging_run(rules, self.rubric("likelihood-of-delivery").rubric)
         return decide_levels(list(priorities), as_of, run)
 
     def _previous_levels(self, path: Path, *, rules: str | None) -> tuple[dict[str, str], str]:

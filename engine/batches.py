@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import DocumentError, UsageError
 from engine.loading import document_error
-from engine.parsing import DEFAULT_LIMITS, parse_text
+from engine.parsing import DEFAULT_LIMITS, parse_text, sha256_of
 
 if TYPE_CHECKING:
     from engine.api import Engine
     from engine.models.assessment import DeliveryAssessment, Priority
 
-__all__ = ["batch_date", "iter_priorities_jsonl", "read_assessment_jsonl", "sha256_of"]
+__all__ = ["batch_date", "iter_priorities_jsonl", "read_assessment_jsonl"]
 
 
 def iter_priorities_jsonl(engine: Engine, path: Path) -> Iterator[Priority]:
@@ -72,14 +71,6 @@ def batch_date(period: str | None, as_of: str | None) -> dt.date:
         return dt.date.fromisoformat(as_of)
     except ValueError:
         raise UsageError(f"--as-of: expected a date YYYY-MM-DD, found {as_of!r}") from None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,

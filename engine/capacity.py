@@ -41,7 +41,7 @@ from engine.registry import Origin
 from engine.rollup import roll_up
 from engine.strategies import ReviewerRating, Verdict
 
-__all__ = ["ScoringRun", "item_hashes", "outline", "score_review"]
+__all__ = ["ScoringRun", "outline", "score_review"]
 
 CORE = "stocktake"
 
@@ -64,11 +64,6 @@ def outline(rubric: Rubric) -> list[SectionOutline]:
             for s in rubric.sections]
 
 
-def item_hashes(rubric: Rubric) -> dict[str, str]:
-    """sha256 of each rateable item's wording: title, questions, scale and descriptors."""
-    return dict(rubric.fingerprints)
-
-
 def score_review(review: CapacityReview, run: ScoringRun) -> CapacityReviewResult:
     """Score ``review`` (validated against ``run.rubric``) and return the full result."""
     scorer = _Scorer(review, run)
@@ -83,7 +78,7 @@ def score_review(review: CapacityReview, run: ScoringRun) -> CapacityReviewResul
         engine=EngineRef(name="stocktake", version=__version__),
         inputs=list(run.inputs),
         rubric=RubricUsed(id=rubric.id, version=rubric.version, sha256=run.rubric_sha256,
-                          title=rubric.title, sections=outline(rubric), items=item_hashes(rubric)),
+                          title=rubric.title, sections=outline(rubric), items=dict(rubric.fingerprints)),
         strategy=StrategyUsed(plugin=run.strategy_origin.plugin or CORE, id=run.strategy.id,
                               version=str(run.strategy.version), title=run.strategy.title),
         system=review.system,
@@ -340,32 +335,24 @@ OPTIONAL_RATING_COLUMNS = ("rationale", "evidence")
 def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """Append the rows of ``ratings_file`` (CSV or XLSX beside the document) to ``ratings``.
 
-    The file must be a relative path inside the document's directory: a document cannot make the
-    engine read anything else. Errors about those ratings point at the table's row and column.
+    Errors about those ratings point at the table's row and column.
     """
-    import hashlib as _hashlib
-
     from engine.errors import DocumentError
-    from engine.tables import read_table
+    from engine.parsing import sha256_of
+    from engine.tables import MergedRows, file_beside, read_table
 
     ref = data.get("ratings_file")
     if not isinstance(ref, str):
         return Prepared()
-    base = path.parent.resolve()
-    target = (base / ref).resolve()
-    if Path(ref).is_absolute() or (target != base and base not in target.parents):
-        raise DocumentError("a relative path inside the document's directory", repr(ref),
-                            path=("ratings_file",))
-    shown = Path(path.parent, ref)
-    table = read_table(shown, required=RATING_COLUMNS, optional=OPTIONAL_RATING_COLUMNS, limits=limits)
+    table = read_table(file_beside(path, ref, "ratings_file"), required=RATING_COLUMNS,
+                       optional=OPTIONAL_RATING_COLUMNS, limits=limits)
     inline = data.get("ratings")
     ratings = list(inline) if isinstance(inline, list) else []
-    first = len(ratings)
-    rows: list[int] = []
+    merged = MergedRows("ratings", table, len(ratings), [])
     for number, row in table.rows:
         for name in RATING_COLUMNS:
             if not row[name]:
-                raise DocumentError(f"a value in column {name!r}", "an empty cell", file=shown,
+                raise DocumentError(f"a value in column {name!r}", "an empty cell", file=table.path,
                                     path=(name,), line=number, column=table.column(name))
         rating: dict[str, Any] = {"component": row["component"], "reviewer": row["reviewer"],
                                   "level": row["level"]}
@@ -374,19 +361,7 @@ def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         if row.get("evidence"):
             rating["evidence"] = [e for e in re.split(r"[;,\s]+", row["evidence"]) if e]
         ratings.append(rating)
-        rows.append(number)
+        merged.lines.append(number)
     data["ratings"] = ratings
-
-    def relocate(err: DocumentError) -> DocumentError | None:
-        if len(err.path) < 2 or err.path[0] != "ratings" or not isinstance(err.path[1], int):
-            return None
-        index = err.path[1] - first
-        if not 0 <= index < len(rows):
-            return None
-        column = err.path[2] if len(err.path) > 2 else None
-        col = table.column(column) if isinstance(column, str) and column in table.header else None
-        return DocumentError(err.expected, err.found, path=err.path[2:], file=shown,
-                             line=rows[index], column=col)
-
-    digest = _hashlib.sha256(target.read_bytes()).hexdigest()
-    return Prepared(inputs=[InputFile(path=str(shown), sha256=digest)], relocate=relocate)
+    return Prepared(inputs=[InputFile(path=str(table.path), sha256=sha256_of(table.path))],
+                    relocate=merged.relocate)

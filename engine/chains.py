@@ -16,7 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from engine.errors import DocumentError
 from engine.loading import Prepared
 from engine.models.chain import ABSENT, DeliveryChain, Link
 from engine.models.scale import Scale
@@ -185,28 +184,21 @@ _INT = re.compile(r"-?[0-9]+")
 
 def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
-    import hashlib
-
     from engine.models.results import InputFile
-    from engine.tables import read_table
+    from engine.parsing import sha256_of
+    from engine.tables import MergedRows, file_beside, read_table, relocate_any
 
     inputs = []
-    relocations: dict[str, tuple[Path, int, list[int], Any]] = {}
+    merged: list[MergedRows] = []
     for field_name, key, required, optional in (("actors_file", "actors", ACTOR_COLUMNS, ACTOR_OPTIONAL),
                                                 ("links_file", "links", LINK_COLUMNS, LINK_OPTIONAL)):
         ref = data.get(field_name)
         if not isinstance(ref, str):
             continue
-        base = path.parent.resolve()
-        target = (base / ref).resolve()
-        if Path(ref).is_absolute() or (target != base and base not in target.parents):
-            raise DocumentError("a relative path inside the document's directory", repr(ref), path=(field_name,))
-        shown = Path(path.parent, ref)
-        table = read_table(shown, required=required, optional=optional, limits=limits)
+        table = read_table(file_beside(path, ref, field_name), required=required, optional=optional, limits=limits)
         existing = data.get(key)
         rows = list(existing) if isinstance(existing, list) else []
-        first = len(rows)
-        numbers = []
+        rows_from = MergedRows(key, table, len(rows), [])
         for number, row in table.rows:
             item: dict[str, Any] = {}
             for name, value in row.items():
@@ -219,23 +211,11 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
                 else:
                     item[name] = value
             rows.append(item)
-            numbers.append(number)
+            rows_from.lines.append(number)
         data[key] = rows
-        relocations[key] = (shown, first, numbers, table)
-        inputs.append(InputFile(path=str(shown), sha256=hashlib.sha256(target.read_bytes()).hexdigest()))
-
-    def relocate(err: DocumentError) -> DocumentError | None:
-        if len(err.path) < 2 or err.path[0] not in relocations or not isinstance(err.path[1], int):
-            return None
-        shown, first, numbers, table = relocations[str(err.path[0])]
-        index = err.path[1] - first
-        if not 0 <= index < len(numbers):
-            return None
-        column = err.path[2] if len(err.path) > 2 else None
-        col = table.column(column) if isinstance(column, str) and column in table.header else None
-        return DocumentError(err.expected, err.found, path=err.path[2:], file=shown, line=numbers[index], column=col)
-
-    return Prepared(inputs=inputs, relocate=relocate if relocations else None)
+        merged.append(rows_from)
+        inputs.append(InputFile(path=str(table.path), sha256=sha256_of(table.path)))
+    return Prepared(inputs=inputs, relocate=relocate_any(merged))
 
 
 def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any, Any]],

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from engine.models.ruleset import NO_DATA, RuleSet
+from engine.models.ruleset import RuleSet
 from engine.models.scale import Scale
 
 __all__ = ["CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_table"]
@@ -183,5 +183,3 @@ def check_table(table: CompiledTable, *, examples: int = 5) -> CheckReport:
     report.outputs = {code: report.outputs[code] for code in table._scale.codes if code in report.outputs}
     return report
 
-
-NO_DATA_VALUE = NO_DATA

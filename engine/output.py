@@ -49,27 +49,5 @@ def open_output(output: str | Path | None) -> Iterator[TextIO]:
 
 def write_output(text: str, output: str | Path | None) -> None:
     """Write ``text`` to ``output`` atomically, or to standard output if it is None or ``-``."""
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"cannot write to {str(target)!r}: it is a directory")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise UsageError(f"cannot write to {str(target)!r}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with open_output(output) as handle:
+        handle.write(text)

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.errors import DocumentError
 
-__all__ = ["Limits", "Parsed", "parse_text", "read_text"]
+__all__ = ["Limits", "Parsed", "parse_text", "read_text", "sha256_of"]
 
 PathKey = tuple[str | int, ...]
 
@@ -77,6 +77,15 @@ class Parsed:
         """Position of the key that names ``path`` (for unknown-property errors)."""
         self._ensure_positions()
         return self.keys.get(path) or self.locate(path)
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:

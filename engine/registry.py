@@ -14,9 +14,19 @@ from typing import Any
 from engine.errors import PluginError, json_path
 from engine.models.scale import Scale
 
-__all__ = ["Origin", "Registrar", "Registry", "RubricSource"]
+__all__ = ["DocumentSource", "Origin", "Registrar", "Registry", "document_files"]
 
-RUBRIC_SUFFIXES = (".yaml", ".yml", ".json")
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def document_files(path: Path) -> list[Path] | None:
+    """``path`` itself if it is a file, its ``*.yaml``/``*.yml``/``*.json`` files (sorted) if it is
+    a directory, or None if it does not exist."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in DOCUMENT_SUFFIXES and p.is_file())
+    if path.is_file():
+        return [path]
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,8 @@ class Origin:
 
 
 @dataclass(frozen=True)
-class RubricSource:
-    """A rubric file to read, and who asked for it."""
+class DocumentSource:
+    """A document file (a rubric or a rule set) to read when first needed, and who asked for it."""
 
     path: Path
     origin: Origin
@@ -59,9 +69,9 @@ class Registry:
     """What plugins registered. Ids are owned here; duplicates are rejected."""
 
     scales: dict[str, tuple[Scale, Origin]] = field(default_factory=dict)
-    rubric_sources: list[RubricSource] = field(default_factory=list)
+    rubric_sources: list[DocumentSource] = field(default_factory=list)
     strategies: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    rule_set_sources: list[RubricSource] = field(default_factory=list)
+    rule_set_sources: list[DocumentSource] = field(default_factory=list)
     """Rule set files (``kind: RuleSet``) to read when rule sets are first needed."""
     rule_sets: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
     """Python rule sets, by id."""
@@ -83,6 +93,13 @@ class Registrar:
     def __init__(self, registry: Registry, origin: Origin) -> None:
         self._registry = registry
         self._origin = origin
+
+    def _claim(self, table: dict[str, tuple[Any, Origin]], what: str, item_id: str, item: Any) -> None:
+        """Record ``item`` under ``item_id`` for this plugin; an id taken already names both plugins."""
+        taken = table.get(item_id)
+        if taken is not None:
+            raise self._origin.error(f"registers {what} {item_id!r}, already registered by {taken[1].describe()}")
+        table[item_id] = (item, self._origin)
 
     @property
     def plugin(self) -> str | None:
@@ -107,12 +124,7 @@ class Registrar:
                     f"registers an invalid scale: {json_path(problem.path)}: "
                     f"expected {problem.expected}, found {problem.found}"
                 ) from err
-        taken = self._registry.scales.get(scale.id)
-        if taken is not None:
-            raise self._origin.error(
-                f"registers scale {scale.id!r}, already registered by {taken[1].describe()}"
-            )
-        self._registry.scales[scale.id] = (scale, self._origin)
+        self._claim(self._registry.scales, "scale", scale.id, scale)
         return scale
 
     def add_strategy(self, strategy: Any) -> None:
@@ -123,24 +135,16 @@ class Registrar:
             raise self._origin.error(
                 f"registers {strategy!r}, which lacks id, version, title, description or aggregate()"
             )
-        taken = self._registry.strategies.get(strategy.id)
-        if taken is not None:
-            raise self._origin.error(
-                f"registers strategy {strategy.id!r}, already registered by {taken[1].describe()}"
-            )
-        self._registry.strategies[strategy.id] = (strategy, self._origin)
+        self._claim(self._registry.strategies, "strategy", strategy.id, strategy)
 
     def add_rule_set(self, source: Any) -> None:
         """Register a rule set: a ``kind: RuleSet`` file or directory, or a Python rule set object."""
         if isinstance(source, (str, Path)) or hasattr(source, "is_dir"):
             path = Path(str(source))
-            if path.is_dir():
-                files = sorted(p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file())
-            elif path.is_file():
-                files = [path]
-            else:
+            files = document_files(path)
+            if files is None:
                 raise self._origin.error(f"registers rule set path {str(path)!r}, which does not exist")
-            self._registry.rule_set_sources.extend(RubricSource(f, self._origin) for f in files)
+            self._registry.rule_set_sources.extend(DocumentSource(f, self._origin) for f in files)
             return
         from engine.decision import RuleSetLike
 
@@ -149,12 +153,7 @@ class Registrar:
                 f"registers {source!r}, which lacks id, version, title, description, inputs, "
                 "output_scale or decide()"
             )
-        taken = self._registry.rule_sets.get(source.id)
-        if taken is not None:
-            raise self._origin.error(
-                f"registers rule set {source.id!r}, already registered by {taken[1].describe()}"
-            )
-        self._registry.rule_sets[source.id] = (source, self._origin)
+        self._claim(self._registry.rule_sets, "rule set", source.id, source)
 
     def add_detector(self, detector: Any) -> None:
         """Register a chain detector (see :class:`engine.chains.Detector`)."""
@@ -163,20 +162,13 @@ class Registrar:
         if not isinstance(detector, Detector):
             raise self._origin.error(
                 f"registers {detector!r}, which lacks id, version, title, description or detect()")
-        taken = self._registry.detectors.get(detector.id)
-        if taken is not None:
-            raise self._origin.error(
-                f"registers detector {detector.id!r}, already registered by {taken[1].describe()}")
-        self._registry.detectors[detector.id] = (detector, self._origin)
+        self._claim(self._registry.detectors, "detector", detector.id, detector)
 
     def add_rubric(self, path: str | Path) -> None:
         """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""
         path = Path(path)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file())
-        elif path.is_file():
-            files = [path]
-        else:
+        files = document_files(path)
+        if files is None:
             raise self._origin.error(f"registers rubric path {str(path)!r}, which does not exist")
         for file in files:
-            self._registry.rubric_sources.append(RubricSource(file, self._origin))
+            self._registry.rubric_sources.append(DocumentSource(file, self._origin))

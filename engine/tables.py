@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -18,7 +19,7 @@ from xml.etree import ElementTree
 from engine.errors import DocumentError
 from engine.parsing import DEFAULT_LIMITS, Limits
 
-__all__ = ["Table", "read_table"]
+__all__ = ["MergedRows", "Table", "file_beside", "read_table", "relocate_any"]
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -172,3 +173,50 @@ def _cell_text(cell: ElementTree.Element, shared: list[str]) -> str:
     if kind == "n" and re.fullmatch(r"-?\d+\.0+", text):
         return text.split(".")[0]  # 4.0 typed into a sheet means 4
     return text
+
+
+def file_beside(document: Path, ref: str, field: str) -> Path:
+    """The file ``ref`` names, relative to ``document``'s directory, as the user would write it.
+
+    A document may only pull in files inside its own directory: an absolute path, or one that
+    climbs out with ``..``, is an error at ``field``.
+    """
+    base = document.parent.resolve()
+    target = (base / ref).resolve()
+    if Path(ref).is_absolute() or (target != base and base not in target.parents):
+        raise DocumentError("a relative path inside the document's directory", repr(ref), path=(field,))
+    return Path(document.parent, ref)
+
+
+@dataclass
+class MergedRows:
+    """A table's rows appended to the document's list ``key`` from index ``first`` on."""
+
+    key: str
+    table: Table
+    first: int
+    lines: list[int]
+    """The table's row number of each appended item."""
+
+    def relocate(self, err: DocumentError) -> DocumentError | None:
+        """``err`` re-pointed at the table's row and column, if it is about one of these items."""
+        if len(err.path) < 2 or err.path[0] != self.key or not isinstance(err.path[1], int):
+            return None
+        index = err.path[1] - self.first
+        if not 0 <= index < len(self.lines):
+            return None
+        column = err.path[2] if len(err.path) > 2 else None
+        col = self.table.column(column) if isinstance(column, str) and column in self.table.header else None
+        return DocumentError(err.expected, err.found, path=err.path[2:], file=self.table.path,
+                             line=self.lines[index], column=col)
+
+
+def relocate_any(merged: list[MergedRows]) -> Callable[[DocumentError], DocumentError | None] | None:
+    """One relocation function over several merged tables (None if there are none)."""
+    if not merged:
+        return None
+
+    def relocate(err: DocumentError) -> DocumentError | None:
+        return next((moved for m in merged if (moved := m.relocate(err)) is not None), None)
+
+    return relocate

@@ -74,17 +74,8 @@ class Analysis:
 def planned_value(points: Sequence[PlanPoint], when: dt.date, interpolation: str) -> float:
     """The planned value at ``when``. Before the first point: the first value; after the last:
     the last value (the target holds)."""
-    if when <= points[0].date:
-        return points[0].value
-    for left, right in zip(points, points[1:]):
-        if when < right.date:
-            if interpolation == "step":
-                return left.value
-            span = (right.date - left.date).days
-            return left.value + (right.value - left.value) * (when - left.date).days / span
-        if when == right.date:
-            return right.value
-    return points[-1].value
+    return planned_at([p.date.toordinal() for p in points], [p.value for p in points], when.toordinal(),
+                      interpolation != "step")
 
 
 def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:

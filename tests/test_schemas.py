@@ -131,11 +131,9 @@ def test_there_are_reviews_to_mutate():
     assert REVIEWS
 
 
-def mutate(data, doc):
+def damaged(doc, path, mutation):
+    """A copy of ``doc`` with ``mutation`` applied at ``path``."""
     doc = copy.deepcopy(doc)
-    paths = [p for p in _paths(doc) if p]
-    path = data.draw(st.sampled_from(paths))
-    mutation = data.draw(st.sampled_from(MUTATIONS))
     parent = doc
     for part in path[:-1]:
         parent = parent[part]
@@ -143,14 +141,18 @@ def mutate(data, doc):
     if mutation == "delete":
         del parent[last]
     elif mutation == "extra":
-        target = parent[last]
-        if isinstance(target, dict):
-            target["unexpected_field"] = "x"
+        if isinstance(parent[last], dict):
+            parent[last]["unexpected_field"] = "x"
         else:
             parent[last] = {"unexpected_field": "x"}
     else:
         parent[last] = REPLACEMENTS[mutation]
     return doc
+
+
+def mutate(data, doc):
+    path = data.draw(st.sampled_from([p for p in _paths(doc) if p]))
+    return damaged(doc, path, data.draw(st.sampled_from(MUTATIONS)))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -203,21 +205,7 @@ def test_schema_and_models_agree_on_mutated_rule_sets_and_assessments(data):
 def _single_mutations(doc):
     for path in [p for p in _paths(doc) if p]:
         for mutation in MUTATIONS:
-            copy_ = copy.deepcopy(doc)
-            parent = copy_
-            for part in path[:-1]:
-                parent = parent[part]
-            last = path[-1]
-            if mutation == "delete":
-                del parent[last]
-            elif mutation == "extra":
-                if isinstance(parent[last], dict):
-                    parent[last]["unexpected_field"] = "x"
-                else:
-                    parent[last] = {"unexpected_field": "x"}
-            else:
-                parent[last] = REPLACEMENTS[mutation]
-            yield path, mutation, copy_
+            yield path, mutation, damaged(doc, path, mutation)
 
 
 @pytest.mark.parametrize("kind, doc", [*OTHER_KINDS, ("CapacityReview", REVIEWS[0]), ("Rubric", BUILTIN[1])],
@@ -225,8 +213,8 @@ def _single_mutations(doc):
 def test_schema_and_models_agree_on_every_single_mutation(kind, doc):
     """Every place in the document, every kind of damage: schema and model give the same verdict."""
     disagreements = []
-    for path, mutation, damaged in _single_mutations(doc):
-        schema_ok, model = verdicts(damaged, kind)
+    for path, mutation, broken in _single_mutations(doc):
+        schema_ok, model = verdicts(broken, kind)
         if (model not in ("ok", "reference")) if schema_ok else (model != "structure"):
             disagreements.append((path, mutation, schema_ok, model))
     assert disagreements == []

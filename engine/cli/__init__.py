@@ -52,6 +52,15 @@ class Settings:
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
 
 
+def fail_on_plugin_failures(failures: list[Any]) -> None:
+    """After the output is written: one error line per plugin failure recorded in a result (exit 3)."""
+    if failures:
+        from engine.errors import ManyErrors, PluginError
+
+        raise ManyErrors([PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
+                                      distribution=f.distribution, version=f.version) for f in failures])
+
+
 class StocktakeGroup(click.Group):
     """The command group; the single place where user errors become exit codes."""
 

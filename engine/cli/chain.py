@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import Settings, pass_settings
+from engine.cli import Settings, fail_on_plugin_failures, pass_settings
 from engine.cli.documents import OUTPUT_HELP
 
 
@@ -27,19 +27,14 @@ def chain(settings: Settings, path: str, fmt: str, output: str | None) -> None:
       stocktake chain district-register.yaml --format dot | dot -Tsvg > chain.svg
     """
     from engine.chain_views import chain_dot, chain_html, chain_markdown, chain_mermaid
-    from engine.errors import ManyErrors, PluginError
     from engine.output import write_output
     from engine.views import dump_json
 
-    eng = settings.engine()
-    result = eng.chain(path)
+    doc, result = settings.engine().chain_with_document(path)
     if fmt == "json":
         text = dump_json(result.model_dump(mode="json"))
     else:
-        doc = eng.load(path, kinds=("DeliveryChain",)).model
         render = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}[fmt]
         text = render(doc, result)
     write_output(text, output)
-    if result.failures:
-        raise ManyErrors([PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
-                                      distribution=f.distribution, version=f.version) for f in result.failures])
+    fail_on_plugin_failures(result.failures)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import Settings, pass_settings
+from engine.cli import Settings, fail_on_plugin_failures, pass_settings
 from engine.cli.documents import OUTPUT_HELP
 
 
@@ -35,7 +35,6 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
       stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
     """
-    from engine.errors import ManyErrors, PluginError
     from engine.output import open_output, write_output
     from engine.reports import render_assessment
 
@@ -53,12 +52,7 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
                                          chains=chains)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
-    if failures:
-        raise ManyErrors([
-            PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
-                        distribution=f.distribution, version=f.version)
-            for f in failures
-        ])
+    fail_on_plugin_failures(failures)
 
 
 @click.group(invoke_without_command=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli import Settings, pass_settings
+from engine.cli import Settings, fail_on_plugin_failures, pass_settings
 from engine.cli.documents import OUTPUT_HELP
 
 
@@ -30,15 +30,9 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
       stocktake review review-2026.yaml --baseline review-2024.yaml --format md
       stocktake review review-2026.yaml --strategy independent-led --format html -o review.html
     """
-    from engine.errors import ManyErrors, PluginError
     from engine.output import write_output
     from engine.reports import render_review
 
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
     write_output(render_review(result, fmt), output)
-    if result.failures:
-        raise ManyErrors([
-            PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
-                        distribution=f.distribution, version=f.version)
-            for f in result.failures
-        ])
+    fail_on_plugin_failures(result.failures)
