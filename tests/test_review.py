@@ -246,7 +246,7 @@ def test_html_escapes_everything_from_the_document(engine, tmp_path):
     doc["reviewers"] = [dict(r, name=payload) if r["id"] == "du" else r for r in doc["reviewers"]]
     doc["evidence"] = [dict(e, source=payload, summary=payload) for e in doc["evidence"]]
     result = engine.review(write(tmp_path / "x.json", doc))
-    from engine.reports import render_review
+    from engine.render import render_review
 
     html = render_review(result, "html")
     assert "<script>" not in html and "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")

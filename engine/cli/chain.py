@@ -26,15 +26,9 @@ def chain(settings: Settings, path: str, fmt: str, output: str | None) -> None:
       stocktake chain reading-chain.yaml --format mermaid -o chain.mmd
       stocktake chain district-register.yaml --format dot | dot -Tsvg > chain.svg
     """
-    from engine.chain_views import chain_dot, chain_html, chain_markdown, chain_mermaid
     from engine.output import write_output
-    from engine.views import dump_json
+    from engine.render import render_chain
 
     doc, result = settings.engine().chain_with_document(path)
-    if fmt == "json":
-        text = dump_json(result.model_dump(mode="json"))
-    else:
-        render = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}[fmt]
-        text = render(doc, result)
-    write_output(text, output)
+    write_output(render_chain(doc, result, fmt), output)
     fail_on_plugin_failures(result.failures)

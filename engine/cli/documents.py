@@ -50,7 +50,7 @@ def schema(kind: str, output: str | None) -> None:
       stocktake schema rubric --output rubric.schema.json
     """
     from engine.output import write_output
+    from engine.render import dump_json
     from engine.schemas import kind_named, load_schema
-    from engine.views import dump_json
 
     write_output(dump_json(load_schema(kind_named(kind).name)), output)

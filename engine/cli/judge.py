@@ -36,7 +36,7 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
     """
     from engine.output import open_output, write_output
-    from engine.reports import render_assessment
+    from engine.render import render_assessment
 
     if chains and path.endswith(".jsonl"):
         from engine.errors import UsageError
@@ -70,7 +70,8 @@ def rules(ctx: click.Context, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from engine.decision import CompiledTable
-    from engine.views import dump_json, table
+    from engine.render import dump_json
+    from engine.render.listings import table
 
     found = ctx.find_object(Settings).engine().rule_sets()  # type: ignore[union-attr]
     rows = [(rid, str(rs.version), "table" if isinstance(rs, CompiledTable) else "python", rs.title,
@@ -98,7 +99,7 @@ def check(settings: Settings, name: str, fmt: str) -> None:
     """
     from engine.decision import CompiledTable, check_table
     from engine.errors import UsageError
-    from engine.views import dump_json
+    from engine.render import dump_json
 
     ruleset, _, _ = settings.engine().rule_set(name)
     if not isinstance(ruleset, CompiledTable):

@@ -21,7 +21,7 @@ def plugins(settings: Settings, fmt: str) -> None:
       stocktake --disable-plugin builtin-rubrics plugins
       STOCKTAKE_DISABLE_PLUGINS=my-plugin stocktake plugins --format json
     """
-    from engine.views import plugin_json, plugin_table
+    from engine.render.listings import plugin_json, plugin_table
 
     eng = settings.engine()
     infos, disabled = eng.plugins(), eng.host.disabled

@@ -31,7 +31,7 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
       stocktake review review-2026.yaml --strategy independent-led --format html -o review.html
     """
     from engine.output import write_output
-    from engine.reports import render_review
+    from engine.render import render_review
 
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
     write_output(render_review(result, fmt), output)

@@ -1,27 +1,14 @@
-"""Markdown and HTML views of results. Markdown is built here; HTML comes from jinja2 templates
-shipped in ``engine/templates`` with autoescaping on, so names, rationales and evidence are always
-shown as text. Both are deterministic.
-"""
+"""Markdown and HTML views of a capacity review result (HTML from ``review.html.j2``)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from engine.models.judgment import Judgment
-from engine.models.results import CapacityReviewResult, DeliveryAssessmentResult
+from engine.models.results import CapacityReviewResult
+from engine.render.markup import ARROWS, environment, md
 
-__all__ = ["assessment_html", "assessment_markdown", "review_html", "review_markdown", "review_view"]
-
-ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
-          "wording-changed": "≠", "not-rated": "·"}
-
-
-def md(text: Any) -> str:
-    """Text safe inside a Markdown table cell: no raw HTML, no cell breaks, one line."""
-    value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(value.replace("|", "\\|").split())
+__all__ = ["review_html", "review_markdown", "review_view"]
 
 
 def review_view(result: CapacityReviewResult) -> dict[str, Any]:
@@ -147,100 +134,5 @@ def review_markdown(result: CapacityReviewResult) -> str:
     return "\n".join(out)
 
 
-@cache
-def _environment() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("engine", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def review_html(result: CapacityReviewResult) -> str:
-    return _environment().get_template("review.html.j2").render(**review_view(result))
-
-
-# -- likelihood of delivery ------------------------------------------------------------------------
-
-MOVES = {"up": "↑ up", "down": "↓ down", "same": "→ same", "new": "new"}
-
-
-def _distance(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}".strip()
-
-
-def assessment_markdown(result: DeliveryAssessmentResult) -> str:
-    out = [f"# Delivery report {md(result.period)}", ""]
-    if result.title:
-        out += [md(result.title), ""]
-    out += [f"Assessed on {result.date} with rule set `{result.rules.id}` {result.rules.version} "
-            f"({md(result.rules.title)}, plugin {md(result.rules.plugin)}).", ""]
-    if result.failures:
-        out += ["## Rule set failures", ""]
-        out += [f"- {md(f.plugin)}: {md(f.where)}: {md(f.message)}" for f in result.failures] + [""]
-    out += ["## League table", "", "`*` an agreed judgment replaced the computed level.", "",
-            "| Rank | Priority | Owner | Likelihood | Computed | Previous | Movement | Distance to target |",
-            "|---|---|---|---|---|---|---|---|"]
-    for row in result.league:
-        out.append(f"| {row.rank} | {md(row.title)} | {md(row.owner)} | **{row.rating or 'not rated'}**"
-                   f"{'*' if row.agreed else ''} | {row.computed or '-'} | {row.previous or '-'} | "
-                   f"{MOVES[row.movement]} | {md(_distance(row.distance_to_target, row.unit))} |")
-    out += ["", "Counts: " + ", ".join(f"{k} {v}" for k, v in result.summary.counts.items()) + "; movement: "
-            + ", ".join(f"{k} {v}" for k, v in result.summary.movement.items()) + ".", ""]
-    for p in result.priorities:
-        j, t = p.judgment, p.trajectory
-        out += [f"## {md(p.title)}: {j.rating or 'not rated'}", "",
-                f"Priority `{p.id}`, owner {md(p.owner) or '-'}; previous {p.previous or '-'} ({MOVES[p.movement]}).", "",
-                f"Because: {md(j.because)}", ""]
-        if j.override:
-            out += [f"Agreed {j.override.level} by {md(', '.join(j.override.by))} (computed {j.computed or 'no level'}): "
-                    f"{md(j.override.reason)}", ""]
-        out += [f"- flag `{f.code}`: {md(f.message)}" for f in j.flags]
-        if j.flags:
-            out.append("")
-        change = p.what_would_change
-        if change.up or change.down:
-            out.append("What would change it:")
-            out.append("")
-            if change.up:
-                out.append(f"- up to {change.up.result}: {change.up.input} from {change.up.from_value} to {change.up.to_value}")
-            if change.down:
-                out.append(f"- down to {change.down.result}: {change.down.input} from {change.down.from_value} to {change.down.to_value}")
-            out.append("")
-        out += ["| Input | Value | Evidence | Note |", "|---|---|---|---|"]
-        for i in j.inputs:
-            out.append(f"| {i.name} | {i.value or 'no data'} | {', '.join(i.evidence)} | {md(i.note)} |")
-        out += ["", f"Trajectory of {md(t.metric)} ({md(t.unit)}, {t.direction}; {t.interpolation} plan): "
-                f"{md(t.because)}", ""]
-        if t.checks:
-            out += ["| Date | Planned | Actual | Gap | Tolerance | State |", "|---|---|---|---|---|---|"]
-            for c in t.checks:
-                out.append(f"| {c.date} | {_distance(c.planned, '')} | {_distance(c.actual, '')} | "
-                           f"{_distance(c.gap, '')} | {_distance(c.tolerance, '')} | {c.state} |")
-            out.append("")
-        if t.projection is not None:
-            out += [f"Projection at the target date ({t.target['date']}): {_distance(t.projection, t.unit)} against a "
-                    f"target of {_distance(float(t.target['value']), t.unit)}; shortfall "  # type: ignore[arg-type]
-                    f"{_distance(t.shortfall, t.unit)} (method: {md(t.projection_method)}).", ""]
-        out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
-    inputs = ", ".join(f"{md(i.path)} (sha256 {i.sha256[:12]})" for i in result.inputs)
-    out += [f"_Stocktake {result.engine.version}; inputs: {inputs}._", ""]
-    return "\n".join(out)
-
-
-def assessment_html(result: DeliveryAssessmentResult) -> str:
-    from markupsafe import Markup
-
-    from engine.charts import trajectory_svg
-
-    charts = {p.id: Markup(trajectory_svg(p.trajectory, f"Trajectory of {p.title}")) for p in result.priorities}
-    return _environment().get_template("assessment.html.j2").render(
-        result=result, charts=charts, moves=MOVES, distance=_distance)
+    return environment().get_template("review.html.j2").render(**review_view(result))

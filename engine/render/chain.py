@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.models.chain import ABSENT, DeliveryChain
 from engine.models.results import DeliveryChainResult
+from engine.render.markup import environment, md
 
 __all__ = ["chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg"]
 
@@ -122,21 +123,16 @@ def chain_svg(chain: DeliveryChain, result: DeliveryChainResult) -> str:
     return "".join(parts)
 
 
-def _md(text: Any) -> str:
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(value.replace("|", "\\|").split())
-
-
 def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:
     j = result.judgment
-    out = [f"# Delivery chain: {_md(chain.title)}: {j.rating}", "",
-           f"Chain `{chain.id}` for priority `{chain.priority}`.", "", f"Because: {_md(j.because)}", ""]
+    out = [f"# Delivery chain: {md(chain.title)}: {j.rating}", "",
+           f"Chain `{chain.id}` for priority `{chain.priority}`.", "", f"Because: {md(j.because)}", ""]
     s = result.summary
     out += [f"{s.actors} actors, {s.links} links ({s.absent_links} absent); {s.reachable_front_line} of "
             f"{s.front_line} front-line actors reachable. Strongest route to the front line: "
             + ", ".join(f"{k} {v}" for k, v in s.route_strength.items()) + ".", ""]
     if result.failures:
-        out += ["## Detector failures", ""] + [f"- {_md(f.plugin)}: {_md(f.where)}: {_md(f.message)}"
+        out += ["## Detector failures", ""] + [f"- {md(f.plugin)}: {md(f.where)}: {md(f.message)}"
                                               for f in result.failures] + [""]
     out += ["## Findings", ""]
     if not result.findings:
@@ -144,18 +140,16 @@ def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:
     else:
         out += ["| Level | Detector | Finding | Count |", "|---|---|---|---|"]
         for f in sorted(result.findings, key=lambda f: (-["G", "AG", "AR", "R"].index(f.level), f.detector)):
-            out.append(f"| {f.level} | {f.detector} | {_md(f.message)} | {f.count} |")
+            out.append(f"| {f.level} | {f.detector} | {md(f.message)} | {f.count} |")
         out.append("")
     if len(chain.actors) <= MAX_DRAWN:
         out += ["## Diagram", "", "```mermaid", chain_mermaid(chain, result).rstrip(), "```", ""]
-    out += ["Trail:", ""] + [f"{n}. {_md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
+    out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
     return "\n".join(out)
 
 
 def chain_html(chain: DeliveryChain, result: DeliveryChainResult) -> str:
     from markupsafe import Markup
 
-    from engine.report_views import _environment
-
-    return _environment().get_template("chain.html.j2").render(
+    return environment().get_template("chain.html.j2").render(
         chain=chain, result=result, svg=Markup(chain_svg(chain, result)), max_drawn=MAX_DRAWN)

@@ -5,21 +5,15 @@ Every view is deterministic: the same input gives the same bytes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from engine.api import RubricEntry
 from engine.host import PluginInfo
 from engine.models.rubric import Criterion, Rubric
 from engine.models.scale import Scale
+from engine.render import dump_json
 
-__all__ = ["dump_json", "plugin_table", "rubric_json", "rubric_markdown", "rubric_table"]
-
-
-def dump_json(data: Any) -> str:
-    """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+__all__ = ["plugin_json", "plugin_table", "rubric_listing_json", "rubric_json", "rubric_markdown", "rubric_table", "table"]
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

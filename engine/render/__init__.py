@@ -1,0 +1,59 @@
+"""Views of results for people and tools: canonical JSON, Markdown and HTML.
+
+Every view is deterministic (the same result gives the same bytes). Markdown is built in Python
+with :func:`engine.render.markup.md` escaping; HTML comes from the jinja2 templates shipped in
+``engine/render/templates`` with autoescaping on, so names, rationales and evidence are always
+shown as text; charts and diagrams are SVG built from numbers with every text escaped. Modules
+here import jinja2 only when an HTML view is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.models.chain import DeliveryChain
+    from engine.models.results import (
+        CapacityReviewResult,
+        DeliveryAssessmentResult,
+        DeliveryChainResult,
+    )
+
+__all__ = ["dump_json", "render_assessment", "render_chain", "render_review"]
+
+
+def dump_json(data: Any) -> str:
+    """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_review(result: CapacityReviewResult, fmt: str) -> str:
+    """The review result as ``json``, ``md`` or ``html`` text."""
+    if fmt == "json":
+        return dump_json(result.model_dump(mode="json"))
+    from engine.render.review import review_html, review_markdown
+
+    return review_markdown(result) if fmt == "md" else review_html(result)
+
+
+def render_assessment(result: DeliveryAssessmentResult, fmt: str) -> str:
+    """The assessment result as ``json``, ``jsonl`` (one priority per line), ``md`` or ``html``."""
+    if fmt == "json":
+        return dump_json(result.model_dump(mode="json"))
+    if fmt == "jsonl":
+        return "".join(json.dumps(p.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                       for p in result.priorities)
+    from engine.render.assessment import assessment_html, assessment_markdown
+
+    return assessment_markdown(result) if fmt == "md" else assessment_html(result)
+
+
+def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) -> str:
+    """The chain's analysis as ``json``, ``md``, ``html``, ``dot`` or ``mermaid`` text."""
+    if fmt == "json":
+        return dump_json(result.model_dump(mode="json"))
+    from engine.render.chain import chain_dot, chain_html, chain_markdown, chain_mermaid
+
+    views = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}
+    return views[fmt](chain, result)
