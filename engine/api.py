@@ -21,6 +21,7 @@ from engine.parsing import DEFAULT_LIMITS, Limits
 from engine.registry import DocumentSource, Origin, Registry, document_files
 
 if TYPE_CHECKING:
+    from engine.models.report import DeliveryReport
     from engine.models.results import CapacityReviewResult, DeliveryAssessmentResult
 
 __all__ = ["Engine", "RubricEntry", "ValidationOutcome"]
@@ -229,22 +230,25 @@ class Engine:
         JSON; movement per component is added. A strategy failure is recorded in
         ``result.failures`` (the rest of the result stands).
         """
-        from engine.capacity import ScoringRun, score_review
-        from engine.models.results import InputFile
-
-        doc = self.load(path, kinds=("CapacityReview",))
-        review = doc.model
-        entry = self.rubric(review.rubric.id, review.rubric.version)
-        chosen = strategy or review.settings.strategy or entry.rubric.aggregation or "lower-median"
-        found, origin = self.strategy(chosen)
-        inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
-        run = ScoringRun(entry.rubric, entry.sha256, found, origin, tuple(inputs))
-        result = score_review(review, run)
+        result = self.review_document(self.load(path, kinds=("CapacityReview",)), path, strategy=strategy)
         if baseline is not None:
             from engine.baseline import compare_with_baseline
 
             result = compare_with_baseline(self, result, Path(baseline))
         return result
+
+    def review_document(self, doc: LoadedDocument, path: str | Path, *,
+                        strategy: str | None = None) -> CapacityReviewResult:
+        """Score an already loaded ``CapacityReview`` (see :meth:`review`)."""
+        from engine.capacity import ScoringRun, score_review
+        from engine.models.results import InputFile
+
+        review = doc.model
+        entry = self.rubric(review.rubric.id, review.rubric.version)
+        chosen = strategy or review.settings.strategy or entry.rubric.aggregation or "lower-median"
+        found, origin = self.strategy(chosen)
+        inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
+        return score_review(review, ScoringRun(entry.rubric, entry.sha256, found, origin, tuple(inputs)))
 
     # -- rule sets and likelihood ------------------------------------------------------------
 
@@ -307,29 +311,39 @@ class Engine:
         ``likelihood-default``. ``previous`` is an earlier result (or assessment) whose levels
         count as the previous judgment where a priority states none.
         """
-        from engine.likelihood import judge_assessment
-        from engine.models.results import InputFile
-
         path = Path(path)
         if path.suffix == ".jsonl":
             from engine.batches import read_assessment_jsonl
+            from engine.loading import LoadedDocument
 
-            doc, digest = read_assessment_jsonl(self, path, period=period, as_of=as_of)
+            model, digest = read_assessment_jsonl(self, path, period=period, as_of=as_of)
+            doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:
             if period or as_of:
                 raise UsageError("--period and --as-of are for JSON Lines batches; an assessment states its own")
-            loaded = self.load(path, kinds=("DeliveryAssessment",))
-            doc, digest = loaded.model, loaded.sha256
-        rubric = self.rubric(doc.rubric.id, doc.rubric.version).rubric
-        run = self._judging_run(rules or doc.rules or "likelihood-default", rubric)
-        inputs = [InputFile(path=str(path), sha256=digest)]
+            doc = self.load(path, kinds=("DeliveryAssessment",))
+        return self.judge_document(doc, path, rules=rules, previous=previous,
+                                   chain_results=[self.chain(c) for c in chains])
+
+    def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
+                       previous: str | Path | None = None,
+                       chain_results: Iterable[Any] = ()) -> DeliveryAssessmentResult:
+        """Judge an already loaded ``DeliveryAssessment`` (see :meth:`judge`); each of
+        ``chain_results`` (analysed chains) is evidence for its priority's delivery chain."""
+        from engine.likelihood import judge_assessment
+        from engine.models.results import InputFile
+
+        assessment = doc.model
+        rubric = self.rubric(assessment.rubric.id, assessment.rubric.version).rubric
+        run = self._judging_run(rules or assessment.rules or "likelihood-default", rubric)
+        inputs = [InputFile(path=str(path), sha256=doc.sha256)]
         earlier: dict[str, str] = {}
         if previous is not None:
             earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
             inputs.append(InputFile(path=str(previous), sha256=prev_digest))
-        for chain_path in chains:
-            doc = self._with_chain(doc, Path(chain_path), inputs)
-        return judge_assessment(doc, replace(run, inputs=tuple(inputs), previous=earlier))
+        for chain in chain_results:
+            assessment = self._with_chain(assessment, chain, inputs)
+        return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier))
 
     def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None) -> Any:
         """Everything a judgment is made with: the rule set (checked against what the engine
@@ -346,24 +360,22 @@ class Engine:
                            hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
         return JudgingRun(ruleset, origin, used, rubric, self.scales(), (), previous or {})
 
-    def _with_chain(self, doc: Any, path: Path, inputs: list[Any]) -> Any:
+    def _with_chain(self, doc: Any, result: Any, inputs: list[Any]) -> Any:
         """The assessment with a chain's judgment as evidence for its priority's delivery-chain
         sub-criterion: the criterion's level where the team gave none, cited beside theirs where
         they did."""
         from engine.models.assessment import CategoryRating, CriterionRating
-        from engine.models.results import InputFile
         from engine.models.review import Evidence
 
-        result = self.chain(path)
         priority_id = result.chain["priority"]
         ids = [p.id for p in doc.priorities]
         if priority_id not in ids:
-            raise UsageError(f"the chain {str(path)!r} is for priority {priority_id!r}, which the assessment "
+            raise UsageError(f"the chain {result.chain['id']!r} is for priority {priority_id!r}, which the assessment "
                              f"does not have (priorities: {', '.join(ids)})")
         evidence_id = f"chain-{result.chain['id']}"
         level = result.judgment.rating
         doc = doc.model_copy(deep=True)
-        doc.evidence.append(Evidence(id=evidence_id, kind="data", source=f"Delivery chain analysis of {path}",
+        doc.evidence.append(Evidence(id=evidence_id, kind="data", source=f"Delivery chain analysis of {result.inputs[0].path}",
                                      summary=result.judgment.because))
         priority = doc.priorities[ids.index(priority_id)]
         capacity = priority.ratings.capacity or CategoryRating()
@@ -376,7 +388,7 @@ class Engine:
                 level=level, rationale=f"From the delivery chain analysis: {result.judgment.because}",
                 evidence=[evidence_id])
         priority.ratings.capacity = capacity
-        inputs.extend(InputFile(path=i.path, sha256=i.sha256) for i in result.inputs)
+        inputs.extend(i for i in result.inputs if i not in inputs)
         return doc
 
     def chain(self, path: str | Path) -> Any:
@@ -400,6 +412,15 @@ class Engine:
         finally:
             if enabled:
                 gc.enable()
+
+    def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
+               strategy: str | None = None) -> DeliveryReport:
+        """One delivery report joining capacity reviews, assessments and chains (documents or
+        their results); see :mod:`engine.report` for how the parts are matched. ``rules`` and
+        ``strategy`` apply to the documents that are judged here."""
+        from engine.report import build_report
+
+        return build_report(self, paths, title=title, rules=rules, strategy=strategy)
 
     def judge_stream(self, path: str | Path, out: Any, *, rules: str | None = None,
                      previous: str | Path | None = None, as_of: str | None = None,

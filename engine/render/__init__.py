@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.models.chain import DeliveryChain
+    from engine.models.report import DeliveryReport
     from engine.models.results import (
         CapacityReviewResult,
         DeliveryAssessmentResult,
         DeliveryChainResult,
     )
 
-__all__ = ["dump_json", "render_assessment", "render_chain", "render_review"]
+__all__ = ["dump_json", "render_assessment", "render_chain", "render_report", "render_review"]
 
 
 def dump_json(data: Any) -> str:
@@ -57,3 +58,12 @@ def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) ->
 
     views = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}
     return views[fmt](chain, result)
+
+
+def render_report(report: DeliveryReport, fmt: str) -> str:
+    """The delivery report as ``json``, ``md`` or ``html`` text."""
+    if fmt == "json":
+        return dump_json(report.model_dump(mode="json"))
+    from engine.render.report import report_html, report_markdown
+
+    return report_markdown(report) if fmt == "md" else report_html(report)

@@ -8,11 +8,12 @@ from engine.models.judgment import Judgment
 from engine.models.results import CapacityReviewResult
 from engine.render.markup import ARROWS, environment, md
 
-__all__ = ["review_html", "review_markdown", "review_view"]
+__all__ = ["review_body_markdown", "review_html", "review_markdown", "review_view"]
 
 
-def review_view(result: CapacityReviewResult) -> dict[str, Any]:
-    """The result arranged for reading: stages with their component judgments, and lookups."""
+def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any]:
+    """The result arranged for reading: stages with their component judgments, and lookups.
+    ``anchor`` prefixes element ids, so several reviews can share a page."""
     judgments = {j.subject: j for j in result.judgments}
     sections = []
     for outline in result.rubric.sections:
@@ -23,7 +24,7 @@ def review_view(result: CapacityReviewResult) -> dict[str, Any]:
                          "components": members, "codes": codes})
     return {"result": result, "sections": sections,
             "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS,
-            "width": max((len(s["components"]) for s in sections), default=0)}
+            "width": max((len(s["components"]) for s in sections), default=0), "anchor": anchor}
 
 
 def _cell(j: Judgment, movement: dict[str, Any], code: str | None) -> str:
@@ -37,7 +38,6 @@ def _cell(j: Judgment, movement: dict[str, Any], code: str | None) -> str:
 
 
 def review_markdown(result: CapacityReviewResult) -> str:
-    view = review_view(result)
     out = [f"# Capacity review: {md(result.system)}", ""]
     if result.title:
         out += [md(result.title), ""]
@@ -53,7 +53,18 @@ def review_markdown(result: CapacityReviewResult) -> str:
         out += ["## Plugin failures", ""]
         out += [f"- {md(f.plugin)} {md(f.version or '')}: {md(f.where)}: {md(f.message)}" for f in result.failures]
         out.append("")
-    out += ["## Heatmap", "", "Level codes: G green, AG amber-green, AR amber-red, R red. "
+    out += review_body_markdown(result, "##")
+    inputs = ", ".join(f"{md(i.path)} (sha256 {i.sha256[:12]})" for i in result.inputs)
+    out += [f"_Stocktake {result.engine.version}; inputs: {inputs}; rubric sha256 {result.rubric.sha256[:12]}._", ""]
+    return "\n".join(out)
+
+
+def review_body_markdown(result: CapacityReviewResult, h: str) -> list[str]:
+    """Heatmap, summary, movement, judgments with trails, actions and evidence; sections
+    headed at level ``h`` (``"##"``)."""
+    view = review_view(result)
+    out: list[str] = []
+    out += [f"{h} Heatmap", "", "Level codes: G green, AG amber-green, AR amber-red, R red. "
             "`*` an agreed judgment replaced the computed level"
             + ("; arrows show movement since the baseline" if result.baseline else "") + ".", ""]
     width = view["width"]
@@ -68,7 +79,7 @@ def review_markdown(result: CapacityReviewResult) -> str:
         out.append(f"| {name} | {level} | " + " | ".join(cells) + " |")
     out.append("")
     summary = result.summary
-    out += ["## Summary", ""]
+    out += [f"{h} Summary", ""]
     out.append("Components per level: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + ".")
     if summary.weakest:
         out.append(f"Weakest: {', '.join(summary.weakest)}.")
@@ -79,17 +90,17 @@ def review_markdown(result: CapacityReviewResult) -> str:
         out.append("Movement: " + ", ".join(f"{k} {v}" for k, v in summary.movement.items() if v) + ".")
     out.append("")
     if result.movement is not None:
-        out += ["## Movement since the baseline", "", "| Component | Baseline | Now | Movement | Note |",
+        out += [f"{h} Movement since the baseline", "", "| Component | Baseline | Now | Movement | Note |",
                 "|---|---|---|---|---|"]
         for m in result.movement:
             out.append(f"| {md(m.title)} | {m.baseline or '-'} | {m.current or '-'} | "
                        f"{ARROWS[m.movement]} {m.movement} | {md(m.note)} |")
         out.append("")
-    out += ["## Judgments", ""]
+    out += [f"{h} Judgments", ""]
     for j in result.judgments:
         kind, _, ident = j.subject.partition(":")
         level = j.rating or j.state
-        out += [f"### {md(j.title)}: {level}", "", f"{kind} `{ident}`, scale `{j.scale}`, state {j.state}; "
+        out += [f"{h}# {md(j.title)}: {level}", "", f"{kind} `{ident}`, scale `{j.scale}`, state {j.state}; "
                 f"rule {md(j.rule.plugin)}/{md(j.rule.id)} {md(j.rule.version)}.", "",
                 f"Because: {md(j.because)}", ""]
         if j.override:
@@ -107,32 +118,31 @@ def review_markdown(result: CapacityReviewResult) -> str:
             out.append("")
         out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
     if result.toward_green:
-        out += ["## Moving toward green", ""]
+        out += [f"{h} Moving toward green", ""]
         for t in result.toward_green:
-            out += [f"### {md(t.title)} ({t.level})", ""]
+            out += [f"{h}# {md(t.title)} ({t.level})", ""]
             out += [f"- rubric, near term: {md(a)}" for a in t.rubric_near_term]
             out += [f"- rubric, longer term: {md(a)}" for a in t.rubric_longer_term]
             out += [f"- team: {md(a)}" for a in t.team]
             out.append("")
     if result.findings:
-        out += ["## Findings", ""]
+        out += [f"{h} Findings", ""]
         out += [f"- {f.kind}: {md(f.text)}" + (f" ({', '.join(f.components)})" if f.components else "")
                 for f in result.findings]
         out.append("")
     if result.actions:
-        out += ["## Team actions", ""]
+        out += [f"{h} Team actions", ""]
         out += [f"- {a.horizon}: {md(a.text)}" + (f" ({a.component})" if a.component else "")
                 + (f", owner {md(a.owner)}" if a.owner else "") for a in result.actions]
         out.append("")
     if result.evidence:
-        out += ["## Evidence cited", "", "| Id | Kind | Source | Date | Summary |", "|---|---|---|---|---|"]
+        out += [f"{h} Evidence cited", "", "| Id | Kind | Source | Date | Summary |", "|---|---|---|---|---|"]
         for eid, e in sorted(result.evidence.items()):
             out.append(f"| {md(eid)} | {e.kind} | {md(e.source)} | {e.date or '-'} | {md(e.summary)} |")
         out.append("")
-    inputs = ", ".join(f"{md(i.path)} (sha256 {i.sha256[:12]})" for i in result.inputs)
-    out += [f"_Stocktake {result.engine.version}; inputs: {inputs}; rubric sha256 {result.rubric.sha256[:12]}._", ""]
-    return "\n".join(out)
+    return out
 
 
 def review_html(result: CapacityReviewResult) -> str:
-    return environment().get_template("review.html.j2").render(**review_view(result))
+    view = review_view(result)
+    return environment().get_template("review.html.j2").render(result=result, view=view)
