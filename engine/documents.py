@@ -98,6 +98,12 @@ KINDS: dict[str, DocumentKind] = {
             "capacity-review-result.schema.json",
             "a scored capacity review: judgments with evidence trails, summary and movement",
         ),
+        DocumentKind(
+            "DeliveryReport",
+            "engine.models.report:DeliveryReport",
+            "delivery-report.schema.json",
+            "reviews, likelihood judgments and chains joined for a system leader, with their results",
+        ),
     )
 }
 """Every document kind, by name."""

@@ -7,6 +7,7 @@ How the inputs are joined, so a report says the same whatever order its files ar
   has a baseline keeps it.
 - **Assessments** are ordered by date. The latest is reported; the one before it supplies the
   previous judgments where a priority states none.
+- A finished **report** (its JSON) given alone is rendered again as it is.
 - **Chains** are analysed (or their results taken as given). A chain document whose priority is
   in a reported assessment *document* is evidence for that priority's delivery-chain
   sub-criterion, exactly as ``stocktake judge --chain``.
@@ -64,7 +65,7 @@ def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | No
     from engine._version import __version__
     from engine.models.results import EngineRef
 
-    parts: dict[str, list[_Part]] = {kind: [] for kind in REPORT_KINDS}
+    parts: dict[str, list[_Part]] = {kind: [] for kind in (*REPORT_KINDS, "DeliveryReport")}
     inputs: list[InputFile] = []
     seen: dict[Path, str] = {}
     for raw in paths:
@@ -72,11 +73,17 @@ def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | No
         if path.resolve() in seen:
             raise UsageError(f"{str(path)!r} is given twice (also as {seen[path.resolve()]!r})")
         seen[path.resolve()] = str(path)
-        doc = engine.load(path, kinds=REPORT_KINDS)
+        doc = engine.load(path, kinds=(*REPORT_KINDS, "DeliveryReport"))
         parts[doc.kind].append(_Part(path, doc))
         inputs += [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
     if not seen:
         raise UsageError("give at least one review, assessment or chain (document or result)")
+    if parts["DeliveryReport"]:
+        if len(seen) > 1:
+            raise UsageError(f"{str(parts['DeliveryReport'][0].path)!r} is a finished report: give it alone "
+                             "(to render it again) or give the documents it was built from")
+        report: DeliveryReport = parts["DeliveryReport"][0].doc.model
+        return report.model_copy(update={"title": title}) if title else report
 
     chains = _chains(engine, parts["DeliveryChain"], parts["DeliveryChainResult"])
     assessment = _assessment(engine, parts["DeliveryAssessment"] + parts["DeliveryAssessmentResult"],
@@ -90,7 +97,7 @@ def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | No
         engine=EngineRef(name="stocktake", version=__version__),
         title=title or _default_title(assessment, reviews, chains),
         date=max(dates) if dates else None,
-        inputs=inputs,
+        inputs=[i for _, i in sorted({(i.path, i.sha256): i for i in inputs}.items())],
         summary=_summary(assessment, reviews, chains),
         assessment=assessment, reviews=reviews, chains=chains,
     )
@@ -145,8 +152,9 @@ def _assessment(engine: Engine, parts: list[_Part], chains: list[ReportChain],
         if rules is not None:
             raise UsageError(f"--rules applies to assessments; {str(current.path)!r} is already judged")
         return current.doc.model  # type: ignore[no-any-return]
-    priorities = {p.id for p in current.doc.model.priorities}
-    evidence = [c.result for c in chains if c.result.chain["priority"] in priorities]
+    order = {p.id: i for i, p in enumerate(current.doc.model.priorities)}
+    evidence = sorted((c.result for c in chains if c.result.chain["priority"] in order),
+                      key=lambda r: (order[r.chain["priority"]], r.chain["id"]))
     return engine.judge_document(current.doc, current.path, rules=rules, previous=previous,
                                  chain_results=evidence)
 

@@ -1,4 +1,4 @@
-"""Where the shipped data files (``rubrics/``, ``schemas/``) are.
+"""Where the shipped data files (``rubrics/``, ``schemas/``, ``examples/``) are.
 
 In an installed wheel they travel inside the package as ``engine/_data/<name>``; in a source
 checkout they sit at the top of the repository. Both layouts resolve to the same files.
@@ -16,7 +16,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @cache
 def data_dir(name: str) -> Path:
-    """Return the directory of shipped data ``name`` (``"rubrics"`` or ``"schemas"``).
+    """Return the directory of shipped data ``name`` (``"rubrics"``, ``"schemas"`` or ``"examples"``).
 
     Raises ``FileNotFoundError`` if neither the installed nor the source layout has it: that is a
     packaging bug, not a user error.

@@ -85,6 +85,14 @@ class Browser:
                 urls.append(message["params"]["request"]["url"])
         return urls
 
+    def devtools(self, command: str, params: dict[str, Any]) -> Any:
+        """Send a Chrome DevTools Protocol command (e.g. ``Emulation.setEmulatedMedia``)."""
+        return self._session("POST", "/goog/cdp/execute", {"cmd": command, "params": params})
+
+    def pdf(self) -> bytes:
+        """The page printed to PDF (WebDriver's Print Page)."""
+        return base64.b64decode(self._session("POST", "/print", {"background": True}))
+
     def screenshot(self, path: Path) -> None:
         path.write_bytes(base64.b64decode(self._session("GET", "/screenshot")))
 

@@ -69,3 +69,50 @@ def test_the_network_check_sees_a_request_leaving_the_file(chromium, tmp_path):
     chromium.open(page)
     requests = [u for u in chromium.requests() if u.startswith("http")]
     assert requests == ["http://127.0.0.1:9/pixel.png"]
+
+
+def test_the_demo_report_in_a_browser(chromium, run, tmp_path):
+    """Issue 6's check: the demo's report opens cleanly offline, with its charts, heatmap and
+    diagrams, readable without script, and its evidence trails visible when printed."""
+    out = tmp_path / "demo"
+    assert run("demo", "--output", str(out)).exit_code == 0
+    page = out / "report.html"
+    chromium.log("browser")
+    chromium.log("performance")
+    chromium.open(page)
+    assert chromium.run("return document.readyState") == "complete"
+    assert [e for e in chromium.log("browser") if e.get("level") == "SEVERE"] == []
+    outside = [u for u in chromium.requests() if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
+    assert outside == []
+    found = chromium.run("""return {
+        charts: document.querySelectorAll('svg.trajectory').length,
+        chartsDrawn: [...document.querySelectorAll('svg.trajectory')].filter(s => s.getBoundingClientRect().width > 300).length,
+        heatmapBadges: document.querySelectorAll('table.heatmap td .level').length,
+        diagrams: document.querySelectorAll('svg.chain').length,
+        summaryRows: document.querySelectorAll('table.summary tbody tr').length,
+        trailHidden: !document.querySelector('#priority-reading details ol').checkVisibility(),
+        scripts: document.scripts.length,
+    }""")
+    assert found == {"charts": 3, "chartsDrawn": 3, "heatmapBadges": 20, "diagrams": 3, "summaryRows": 3,
+                     "trailHidden": True, "scripts": 0}
+    # Contrast: every level badge's text against its background is at least 4.5:1 (WCAG AA).
+    ratios = chromium.run("""
+        const lum = c => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126*r + 0.7152*g + 0.0722*b; };
+        return [...document.querySelectorAll('.level')].map(e => { const s = getComputedStyle(e);
+            const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+            return (a + 0.05) / (b + 0.05); });""")
+    assert ratios and min(ratios) >= 4.5, min(ratios)
+    shot = tmp_path / "demo-report.png"
+    chromium.screenshot(shot)
+    assert shot.stat().st_size > 10_000
+    # Printed, the evidence trails are part of the page and the navigation is not.
+    chromium.devtools("Emulation.setEmulatedMedia", {"media": "print"})
+    printed = chromium.run("""return {
+        trail: document.querySelector('#priority-reading details ol').checkVisibility(),
+        nav: getComputedStyle(document.querySelector('nav')).display }""")
+    chromium.devtools("Emulation.setEmulatedMedia", {"media": ""})
+    assert printed == {"trail": True, "nav": "none"}
+    pdf = chromium.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    (tmp_path / "demo-report.pdf").write_bytes(pdf)

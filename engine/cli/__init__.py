@@ -111,6 +111,7 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
     \b
     Examples:
+      stocktake demo                      # the bundled example, end to end
       stocktake rubrics
       stocktake rubrics show delivery-capacity-review
       stocktake validate my-rubric.yaml
@@ -122,12 +123,14 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from engine.cli import chain, documents, judge, plugins, review, rubrics
+    from engine.cli import chain, documents, judge, plugins, report, review, rubrics
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)
     cli.add_command(judge.judge)
     cli.add_command(judge.rules)
+    cli.add_command(report.report)
+    cli.add_command(report.demo)
     cli.add_command(documents.validate)
     cli.add_command(documents.schema)
     cli.add_command(rubrics.rubrics)

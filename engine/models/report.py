@@ -114,7 +114,7 @@ class DeliveryReport(Model):
     """The latest date of any review or assessment: the day the report speaks for (None for a
     report of chains only, which carry no date)."""
     inputs: list[InputFile]
-    """Every file read, in the order given, by content hash."""
+    """Every file given (and each table they pulled in), by path, with its content hash."""
     summary: ReportSummary
     assessment: DeliveryAssessmentResult | None = None
     """The latest assessment, judged with the earlier one as its previous judgments."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.models.results import DeliveryAssessmentResult, PriorityResult
-from engine.render.markup import MOVES, environment, md, number
+from engine.render.markup import MOVES, counts, environment, md, number
 
 __all__ = ["assessment_html", "assessment_markdown", "priority_markdown"]
 
@@ -24,8 +24,7 @@ def assessment_markdown(result: DeliveryAssessmentResult) -> str:
         out.append(f"| {row.rank} | {md(row.title)} | {md(row.owner)} | **{row.rating or 'not rated'}**"
                    f"{'*' if row.agreed else ''} | {row.computed or '-'} | {row.previous or '-'} | "
                    f"{MOVES[row.movement]} | {md(number(row.distance_to_target, row.unit))} |")
-    out += ["", "Counts: " + ", ".join(f"{k} {v}" for k, v in result.summary.counts.items()) + "; movement: "
-            + ", ".join(f"{k} {v}" for k, v in result.summary.movement.items()) + ".", ""]
+    out += ["", f"Counts: {counts(result.summary.counts)}; movement: {counts(result.summary.movement)}.", ""]
     for p in result.priorities:
         out += priority_markdown(p, "##")
     inputs = ", ".join(f"{md(i.path)} (sha256 {i.sha256[:12]})" for i in result.inputs)
@@ -66,9 +65,9 @@ def priority_markdown(p: PriorityResult, heading: str) -> list[str]:
                        f"{number(c.gap, '')} | {number(c.tolerance, '')} | {c.state} |")
         out.append("")
     if t.projection is not None:
-        out += [f"Projection at the target date ({t.target['date']}): {number(t.projection, t.unit)} against a "
-                f"target of {number(float(t.target['value']), t.unit)}; shortfall "  # type: ignore[arg-type]
-                f"{number(t.shortfall, t.unit)} (method: {md(t.projection_method)}).", ""]
+        out += [f"Projection at the target date ({t.target['date']}): {md(number(t.projection, t.unit))} against a "
+                f"target of {md(number(float(t.target['value']), t.unit))}; shortfall "  # type: ignore[arg-type]
+                f"{md(number(t.shortfall, t.unit))} (method: {md(t.projection_method)}).", ""]
     out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
     return out
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.models.chain import ABSENT, DeliveryChain
 from engine.models.results import DeliveryChainResult
-from engine.render.markup import environment, md
+from engine.render.markup import counts, environment, md
 
 __all__ = ["chain_body_markdown", "chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg"]
 
@@ -156,7 +156,7 @@ def chain_body_markdown(chain: Any, result: DeliveryChainResult, h: str) -> list
     out = [f"Chain `{result.chain['id']}` for priority `{result.chain['priority']}`.", "", f"Because: {md(j.because)}", ""]
     out += [f"{s.actors} actors, {s.links} links ({s.absent_links} absent); {s.reachable_front_line} of "
             f"{s.front_line} front-line actors reachable. Strongest route to the front line: "
-            + ", ".join(f"{k} {v}" for k, v in s.route_strength.items()) + ".", ""]
+            + counts(s.route_strength) + ".", ""]
     if result.failures:
         out += [f"{h} Detector failures", ""] + [f"- {md(f.plugin)}: {md(f.where)}: {md(f.message)}"
                                                 for f in result.failures] + [""]

@@ -3,10 +3,11 @@ jinja2 environment (autoescaping on, templates shipped in ``engine/render/templa
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
-__all__ = ["ARROWS", "MOVES", "environment", "md", "number"]
+__all__ = ["ARROWS", "MOVES", "counts", "environment", "md", "number"]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
           "wording-changed": "≠", "not-rated": "·"}
@@ -17,10 +18,15 @@ MOVES = {"up": "↑ up", "down": "↓ down", "same": "→ same", "new": "new"}
 
 
 def md(text: Any) -> str:
-    """Text safe inside a Markdown table cell: no raw HTML, no cell breaks, one line."""
+    """Text shown as itself in Markdown, also inside a table cell: no raw HTML (``&<>`` as
+    entities), no code spans, emphasis or links (their characters backslash-escaped), no cell
+    breaks, one line, and nothing at its start that would make a heading or a list."""
     value = "" if text is None else str(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(value.replace("|", "\\|").split())
+    value = " ".join(value.split())
+    value = re.sub(r"([\\`*_\[\]|])", r"\\\1", value)
+    value = re.sub(r"^(\d+)([.)]) ", r"\1\\\2 ", value)
+    return "\\" + value if value[:1] in ("#", "-", "+", "=") else value
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -33,13 +39,27 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+ORDER = ("G", "AG", "AR", "R", "improved", "unchanged", "declined", "up", "same", "down", "new", "removed",
+         "wording-changed", "not-rated", "no-consensus", "unreachable")
+"""How counts read: best level first, states last. JSON sorts keys, so a result read back from
+JSON has lost the order it was built in; this restores it for the delivery scale's levels (other
+keys follow in their own order)."""
+
+
+def counts(values: dict[str, int], *, skip_zero: bool = False) -> str:
+    """``G 3, AG 7, AR 4`` in reading order."""
+    rank = {k: i for i, k in enumerate(ORDER)}
+    keys = sorted(values, key=lambda k: (rank.get(k, len(ORDER)), list(values).index(k)))
+    return ", ".join(f"{k} {values[k]}" for k in keys if values[k] or not skip_zero)
+
+
 @cache
 def environment() -> Any:
     """The jinja2 environment for every HTML view. Templates come from the package only: no
     template is ever compiled from user text."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("engine.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -47,3 +67,5 @@ def environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["counts"] = counts
+    return env

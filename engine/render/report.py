@@ -14,7 +14,7 @@ from typing import Any
 from engine.models.report import DeliveryReport, PrioritySummary, ReportChain
 from engine.render.assessment import priority_markdown
 from engine.render.chain import MAX_DRAWN, WEAK, chain_body_markdown
-from engine.render.markup import MOVES, environment, md, number
+from engine.render.markup import MOVES, counts, environment, md, number
 from engine.render.review import review_body_markdown
 
 __all__ = ["report_html", "report_markdown"]
@@ -60,9 +60,9 @@ def report_markdown(report: DeliveryReport) -> str:
         out.append("")
     for r in s.reviews:
         line = (f"- Capacity to deliver, {md(r.system)} ({r.date}): "
-                + ", ".join(f"{k} {v}" for k, v in r.counts.items() if v) + " components")
+                + counts(r.counts, skip_zero=True) + " components")
         if r.movement is not None:
-            line += f"; since {r.baseline_date}: " + ", ".join(f"{k} {v}" for k, v in r.movement.items() if v)
+            line += f"; since {r.baseline_date}: " + counts(r.movement, skip_zero=True)
         out.append(line + ".")
         if r.declined:
             out.append(f"- Declined since the baseline: {md(', '.join(r.declined))}.")

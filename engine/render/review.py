@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.models.judgment import Judgment
 from engine.models.results import CapacityReviewResult
-from engine.render.markup import ARROWS, environment, md
+from engine.render.markup import ARROWS, counts, environment, md
 
 __all__ = ["review_body_markdown", "review_html", "review_markdown", "review_view"]
 
@@ -80,14 +80,14 @@ def review_body_markdown(result: CapacityReviewResult, h: str) -> list[str]:
     out.append("")
     summary = result.summary
     out += [f"{h} Summary", ""]
-    out.append("Components per level: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()) + ".")
+    out.append(f"Components per level: {counts(summary.counts)}.")
     if summary.weakest:
         out.append(f"Weakest: {', '.join(summary.weakest)}.")
     if summary.most_disputed:
         out.append("Most disputed: " + ", ".join(
             f"{d.component} ({'/'.join(d.levels)})" for d in summary.most_disputed) + ".")
     if summary.movement:
-        out.append("Movement: " + ", ".join(f"{k} {v}" for k, v in summary.movement.items() if v) + ".")
+        out.append(f"Movement: {counts(summary.movement, skip_zero=True)}.")
     out.append("")
     if result.movement is not None:
         out += [f"{h} Movement since the baseline", "", "| Component | Baseline | Now | Movement | Note |",

@@ -1,0 +1,291 @@
+"""The delivery report and the demo: joining rules, the golden Markdown, the HTML's structure,
+escaping of every text field, and the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.api import Engine
+from engine.render import render_report
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "northshire"
+GOLDEN = Path(__file__).parent / "golden" / "northshire-report.md"
+DOCUMENTS = ["assessment-2026-h2.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml",
+             "chains/attendance.yaml", "chains/graduation.yaml", "chains/reading.yaml"]
+
+
+@pytest.fixture
+def example(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled example, as the working directory (paths in reports are relative)."""
+    root = tmp_path / "northshire"
+    shutil.copytree(EXAMPLE, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+class Page(HTMLParser):
+    """The elements of an HTML page, for structural checks."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def count(self, tag: str, cls: str | None = None) -> int:
+        return sum(1 for t, a in self.tags if t == tag and (cls is None or cls in a.get("class", "").split()))
+
+
+# -- joining -----------------------------------------------------------------------------------------
+
+
+def test_the_example_joins_into_one_report(example):
+    report = Engine().report(DOCUMENTS)
+    assert report.title == "Northshire education priorities: delivery report 2026-H2"
+    assert str(report.date) == "2026-10-31"
+    rows = {p.id: p for p in report.summary.priorities}
+    assert [p.id for p in report.summary.priorities] == ["reading", "graduation", "attendance"]
+    assert (rows["attendance"].rating, rows["attendance"].previous, rows["attendance"].movement) == ("R", "AR", "down")
+    assert rows["attendance"].chain == "attendance-chain" and rows["attendance"].chain_rating == "R"
+    assert rows["graduation"].agreed
+    # The 2024 review is the 2026 review's baseline; only the latest is reported.
+    (review,) = report.reviews
+    assert str(review.date) == "2026-10-15" and str(review.baseline.date) == "2024-10-20"
+    assert report.summary.reviews[0].declined == ["Sustain and continually build momentum",
+                                                  "Communicate the delivery message"]
+    # The chain's judgment is cited as evidence for the priority's delivery-chain criterion.
+    attendance = next(p for p in report.assessment.priorities if p.id == "attendance")
+    capacity = next(i for i in attendance.judgment.inputs if i.name == "capacity")
+    assert "chain-attendance-chain" in capacity.evidence
+    assert [c.result.chain["priority"] for c in report.chains] == ["reading", "attendance", "graduation"]
+    assert all(c.drawing is not None for c in report.chains)
+    assert {Path(i.path).name for i in report.inputs} >= {"ratings-2026.csv", "ratings-2024.csv"}
+
+
+def test_the_order_of_the_files_does_not_matter(example):
+    engine = Engine()
+    one = render_report(engine.report(DOCUMENTS), "json")
+    other = render_report(engine.report(list(reversed(DOCUMENTS))), "json")
+    assert one == other
+
+
+def test_results_join_like_documents(example, run):
+    for args in (["review", "capacity-review-2026.yaml", "--baseline", "capacity-review-2024.yaml", "-o", "review.json"],
+                 ["judge", "assessment-2026-h2.yaml", "-o", "assessment.json"],
+                 ["chain", "chains/reading.yaml", "-o", "reading.json"]):
+        assert run(*args).exit_code == 0
+    result = run("report", "assessment.json", "review.json", "reading.json", "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert "| 3 | Reduce chronic absence |" in text
+    assert "since 2024-10-20: improved 8, unchanged 5, declined 2" in text
+    html = run("report", "assessment.json", "review.json", "reading.json").stdout
+    assert "No diagram: the report was given this chain's result, not the chain itself." in html
+
+
+def test_a_finished_report_renders_again_the_same(example, run):
+    assert run("report", *DOCUMENTS, "-o", "report.json").exit_code == 0
+    assert run("report", *DOCUMENTS, "-o", "report.md").exit_code == 0
+    again = run("report", "report.json", "--format", "md")
+    assert again.exit_code == 0 and again.stdout == Path("report.md").read_text(encoding="utf-8")
+
+
+def test_a_chain_for_another_priority_is_reported_on_its_own(example, run):
+    text = yaml.safe_load(Path("chains/graduation.yaml").read_text())
+    text["priority"] = "numeracy"
+    Path("chains/graduation.yaml").write_text(yaml.safe_dump(text))
+    result = run("report", *DOCUMENTS, "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    assert "## Other delivery chains" in result.stdout
+    assert "Chains of priorities not in this report: graduation-chain." in result.stdout
+
+
+def test_a_report_of_chains_only_has_no_date(example, run):
+    result = run("report", "chains/reading.yaml", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["date"] is None and data["title"] == "Delivery chains: Grade 3 reading"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["capacity-review-2026.yaml", "capacity-review-2026.yaml"], "'capacity-review-2026.yaml' is given twice"),
+    (["capacity-review-2026.yaml", "copy.yaml"], "two capacity reviews of 'Northshire Department of Education' "
+                                                 "are dated 2026-10-15: 'capacity-review-2026.yaml' and 'copy.yaml'"),
+    (["chains/reading.yaml", "reading-again.yaml"], "two chains have the id 'reading-chain'"),
+    (["report.json", "chains/reading.yaml"], "'report.json' is a finished report: give it alone"),
+    (["assessment.json", "--rules", "likelihood-default"], "--rules applies to assessments"),
+])
+def test_inputs_that_cannot_be_joined_are_usage_errors(example, run, args, message):
+    shutil.copy("capacity-review-2026.yaml", "copy.yaml")
+    shutil.copy("chains/reading.yaml", "reading-again.yaml")
+    run("report", "chains/graduation.yaml", "-o", "report.json")
+    run("judge", "assessment-2026-h2.yaml", "-o", "assessment.json")
+    before = sorted(os.listdir())
+    result = run("report", *args, "-o", "out.html")
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert sorted(os.listdir()) == before           # nothing written
+
+
+def test_a_document_of_another_kind_is_a_located_error(example, run):
+    result = run("report", str(REPO / "rubrics" / "likelihood-of-delivery.yaml"))
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert re.search(r"likelihood-of-delivery\.yaml:\d+:\d+: \$\.kind: expected one of the kinds CapacityReview, "
+                     r"CapacityReviewResult, DeliveryAssessment.*found 'Rubric'$", line), line
+
+
+def test_a_broken_document_is_a_located_error_and_nothing_is_written(example, run):
+    Path("chains/reading.yaml").write_text(Path("chains/reading.yaml").read_text().replace("strength: AR", "strength: Amber"))
+    result = run("report", *DOCUMENTS, "-o", "report.html")
+    assert result.exit_code == 2 and not Path("report.html").exists()
+    assert re.match(r"error: chains/reading\.yaml:\d+:\d+: \$\.links\[\d+\]\.strength: expected", result.stderr)
+
+
+def test_no_paths_is_a_usage_error(run):
+    result = run("report")
+    assert result.exit_code == 2 and "Missing argument" in result.stderr
+
+
+# -- Markdown: a golden file ---------------------------------------------------------------------
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"_Stocktake [^._]+(\.[^._]+)*\._", "_Stocktake VERSION._", text)
+
+
+def test_markdown_matches_the_golden_file(example, run):
+    result = run("report", *DOCUMENTS, "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    text = _normalised(result.stdout)
+    if os.environ.get("STOCKTAKE_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
+        "the report's Markdown changed; if intended, rerun with STOCKTAKE_UPDATE_GOLDEN=1 and review the diff")
+
+
+# -- HTML: structure ---------------------------------------------------------------------------------
+
+
+def test_html_has_the_summary_charts_heatmap_diagrams_and_trails(example, run):
+    result = run("report", *DOCUMENTS, "-o", "report.html")
+    assert result.exit_code == 0, result.stderr
+    html = Path("report.html").read_text(encoding="utf-8")
+    page = Page(html)
+    ids = [a.get("id") for _, a in page.tags if a.get("id")]
+    assert ids.index("summary") < ids.index("priorities") < ids.index("review-1") < ids.index("inputs")
+    assert len(ids) == len(set(ids)), "element ids are unique"
+    assert page.count("svg", "trajectory") == 3
+    assert page.count("svg", "chain") == 3
+    assert page.count("table", "heatmap") == 1
+    assert page.count("details") == 3 + 3 + 20          # priorities, chains, review judgments
+    # Colour is never the only signal: every level badge prints its code.
+    badges = re.findall(r'<span class="level lv-(\w+)">([^<]*)</span>', html)
+    assert badges and all(cls == text for cls, text in badges)
+    # Self-contained: no script, no stylesheet or image to fetch, no external link.
+    assert page.count("script") == 0 and page.count("link") == 0 and page.count("img") == 0
+    refs = [a[k] for _, a in page.tags for k in ("href", "src") if k in a]
+    assert refs and all(r.startswith("#") for r in refs)
+    assert "url(" not in html.replace("url(#arrow-", "") and "@import" not in html
+    # Links inside the page resolve.
+    assert {r[1:] for r in refs} <= set(ids)
+
+
+def test_html_summary_table_lists_each_priority_with_its_chain(example, run):
+    html = run("report", *DOCUMENTS).stdout
+    summary = html[html.index('<table class="summary league">'):]
+    summary = summary[:summary.index("</table>")]
+    rows = summary.split("<tr>")[2:]
+    assert len(rows) == 3
+    assert "Reduce chronic absence" in rows[2] and "below plan" in rows[2] and 'href="#chain-attendance-chain"' in rows[2]
+
+
+# -- escaping ----------------------------------------------------------------------------------------
+
+PAYLOADS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "'><svg onload=alert(3)>",
+            "```\n<b>fence</b>", "a|b"]
+FREE_TEXT = {"system", "title", "name", "rationale", "reason", "source", "summary", "text", "owner", "note",
+             "organisation", "unit", "period"}
+
+
+def _poison(value, payload):
+    if isinstance(value, dict):
+        return {k: (f"{payload} {v}" if k in FREE_TEXT and isinstance(v, str) else _poison(v, payload))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poison(v, payload) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_every_text_field_is_shown_as_text(example, run, payload):
+    for name in DOCUMENTS:
+        data = yaml.safe_load(Path(name).read_text())
+        Path(name).write_text(yaml.safe_dump(_poison(data, payload), allow_unicode=True))
+    for table in ("ratings-2026.csv", "ratings-2024.csv"):
+        import csv
+        rows = list(csv.reader(Path(table).open(newline="")))
+        with Path(table).open("w", newline="") as handle:
+            csv.writer(handle).writerows([rows[0], *([*r[:3], f"{payload} {r[3]}", r[4]] for r in rows[1:])])
+    html = run("report", *DOCUMENTS)
+    assert html.exit_code == 0, html.stderr
+    page = Page(html.stdout)
+    assert page.count("script") == 0 and page.count("img") == 0 and page.count("b") == 0
+    assert page.count("svg") == 6                     # only our charts and diagrams
+    assert not [a for _, attrs in page.tags for a in attrs if a.startswith("on")]
+    visible = "".join(page.text)
+    assert visible.count(payload.split("\n")[0]) >= 20  # the payload is there, as text
+    md = run("report", *DOCUMENTS, "--format", "md")
+    assert md.exit_code == 0
+    assert "<script" not in md.stdout and "<img" not in md.stdout and "<svg" not in md.stdout and "<b>" not in md.stdout
+    # Code fences (the Mermaid diagrams) open and close in pairs; no payload closes one early.
+    fences = [line for line in md.stdout.splitlines() if line.startswith("```")]
+    assert fences.count("```mermaid") == 3 and len(fences) == 6
+
+
+# -- the demo ----------------------------------------------------------------------------------------
+
+
+def test_demo_writes_the_report_and_results(tmp_path, run):
+    out = tmp_path / "demo"
+    result = run("demo", "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {out / 'report.html'}" in result.stdout
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert names == sorted([
+        "report.html", "report.md", "report.json", "results/assessment.json", "results/capacity-review.json",
+        "results/chain-attendance-chain.json", "results/chain-graduation-chain.json", "results/chain-reading-chain.json",
+        "example/README.md", "example/ratings-2024.csv", "example/ratings-2026.csv",
+        *(f"example/{d}" for d in DOCUMENTS)])
+    engine = Engine()
+    kinds = {"report.json": "DeliveryReport", "results/assessment.json": "DeliveryAssessmentResult",
+             "results/capacity-review.json": "CapacityReviewResult",
+             "results/chain-reading-chain.json": "DeliveryChainResult"}
+    for name, kind in kinds.items():
+        assert engine.load(out / name).kind == kind
+    first = {n: (out / n).read_bytes() for n in names}
+    assert run("demo", "--output", str(out)).exit_code == 0
+    assert {n: (out / n).read_bytes() for n in names} == first     # byte-identical on a rerun
+
+
+def test_demo_refuses_a_file_as_its_directory(tmp_path, run):
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    result = run("demo", "--output", str(target))
+    assert result.exit_code == 2 and target.read_text() == "mine"
