@@ -56,6 +56,10 @@ def workloads(data: Path) -> list[Workload]:
     batch = write_priorities_jsonl(data / "priorities-100k.jsonl", 100_000)
     from benchmarks.generate import chain
 
+    from benchmarks.generate import assessment
+
+    report_input = data / "assessment-1000.json"
+    report_input.write_text(json.dumps(assessment(1000)))
     chains = {}
     for size in (100_000, 1_000_000):
         chains[size] = data / f"chain-{size}.json"
@@ -74,6 +78,10 @@ def workloads(data: Path) -> list[Workload]:
                  target_s=5.0, repeat=3),
         Workload("likelihood API: 100,000 priorities x 20 points", [sys.executable, "-m", "benchmarks.likelihood_api",
                  "100000"], target_s=1.0, repeat=1),
+        Workload("report CLI: 1,000 priorities to HTML", [cmd, "report", str(report_input), "-o", os.devnull],
+                 target_s=2.0, repeat=3),
+        Workload("report API: 1,000 priorities (inner: HTML only)",
+                 [sys.executable, "-m", "benchmarks.report_api", str(report_input)], repeat=3),
         Workload("chain CLI: 100,000 actors", [cmd, "chain", str(chains[100_000]), "-o", os.devnull],
                  target_s=5.0, repeat=1),
         Workload("chain CLI: 1,000,000 actors", [cmd, "--max-file-mb", "1024", "chain", str(chains[1_000_000]),

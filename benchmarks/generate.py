@@ -118,3 +118,9 @@ def chain(actors: int, *, seed: int = 1) -> dict:
     return {"kind": "DeliveryChain", "schema_version": 1, "id": "synthetic", "priority": "p",
             "title": "Synthetic chain", "evidence": [{"id": "E1", "kind": "data", "source": "Register"}],
             "actors": out, "links": links}
+
+
+def assessment(count: int) -> dict:
+    """A ``DeliveryAssessment`` of ``count`` generated priorities (for the report benchmark)."""
+    return {"kind": "DeliveryAssessment", "schema_version": 1, "period": "2026-H2", "date": "2026-01-01",
+            "title": f"{count} generated priorities", "priorities": [priority(seed) for seed in range(count)]}

@@ -8,6 +8,7 @@ line:column, JSON path, what was expected and what was found.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ def load_document(
     fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
     prepared = Prepared()
     parsed: Parsed | None = None
+    collecting = gc.isenabled()
+    gc.disable()  # building many small objects: the cyclic collector would only rescan them
     try:
         parsed = parse_text(text, fmt=fmt, limits=limits)
         spec = KINDS.get(parsed.data.get("kind")) if isinstance(parsed.data, dict) else None
@@ -63,6 +66,9 @@ def load_document(
         if err.file is not None:
             raise
         raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
+    finally:
+        if collecting:
+            gc.enable()
     return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
 
 

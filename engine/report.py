@@ -104,11 +104,11 @@ def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | No
 
 
 def _chains(engine: Engine, documents: list[_Part], results: list[_Part]) -> list[ReportChain]:
-    from engine.chains import analyse_chain
-
     found: dict[str, tuple[Path, ReportChain]] = {}
     analysed = []
     for part in documents:
+        from engine.chains import analyse_chain  # networkx: only when there is a chain to analyse
+
         chain = part.doc.model
         detectors = [engine.registry.detectors[k] for k in sorted(engine.registry.detectors)]
         inputs = [InputFile(path=str(part.path), sha256=part.doc.sha256), *part.doc.extra_inputs]

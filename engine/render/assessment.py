@@ -79,4 +79,4 @@ def assessment_html(result: DeliveryAssessmentResult) -> str:
 
     charts = {p.id: Markup(trajectory_svg(p.trajectory, f"Trajectory of {p.title}")) for p in result.priorities}
     return environment().get_template("assessment.html.j2").render(
-        result=result, charts=charts, moves=MOVES, distance=number)
+        result=result, charts=charts, moves=MOVES)

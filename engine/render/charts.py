@@ -6,7 +6,7 @@ import datetime as dt
 from html import escape
 
 from engine.models.results import TrajectorySummary
-from engine.trajectory import PlanPoint, planned_value
+from engine.trajectory import PlanPoint
 
 __all__ = ["trajectory_svg"]
 
@@ -29,16 +29,24 @@ def trajectory_svg(t: TrajectorySummary, title: str) -> str:
     start, target_date = points[0].date, points[-1].date
     end = max([target_date, *(c.date for c in t.checks)])
     span_days = max((end - start).days, 1)
-    samples = sorted({*(p.date for p in points), *(start + dt.timedelta(days=span_days * i // 80) for i in range(81))})
 
     def band(value: float) -> float:
         if not t.tolerance:
             return 0.0
         return t.tolerance.get("absolute") or abs(value) * t.tolerance.get("relative", 0.0)
 
-    plan = [(d, planned_value(points, d, t.interpolation)) for d in samples]
+    # The plan is straight between its points (or flat, then a jump, for a step plan), and so is
+    # its band: drawing the vertices is exact.
+    plan: list[tuple[dt.date, float]] = []
+    for i, p in enumerate(points):
+        if i and t.interpolation == "step":
+            plan.append((p.date, points[i - 1].value))
+        plan.append((p.date, p.value))
+    if end > target_date:
+        plan.append((end, points[-1].value))
+    bands = [band(v) for _, v in plan]
     values = [v for _, v in plan] + [c.actual for c in t.checks] + [float(t.target["value"])]  # type: ignore[arg-type]
-    values += [v + band(v) for _, v in plan] + [v - band(v) for _, v in plan]
+    values += [v + b for (_, v), b in zip(plan, bands)] + [v - b for (_, v), b in zip(plan, bands)]
     if t.projection is not None:
         values.append(t.projection)
     low, high = min(values), max(values)
@@ -56,8 +64,8 @@ def trajectory_svg(t: TrajectorySummary, title: str) -> str:
              f"<title>{escape(title)}</title>",
              f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" fill="#fff" stroke="#888"/>']
     if t.tolerance:
-        upper = " ".join(f"{x(d)},{y(v + band(v))}" for d, v in plan)
-        lower = " ".join(f"{x(d)},{y(v - band(v))}" for d, v in reversed(plan))
+        upper = " ".join(f"{x(d)},{y(v + b)}" for (d, v), b in zip(plan, bands))
+        lower = " ".join(f"{x(d)},{y(v - b)}" for (d, v), b in zip(reversed(plan), reversed(bands)))
         parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#d9e6f5" stroke="none"/>')
     parts.append('<polyline class="planned" fill="none" stroke="#1f4e8c" stroke-width="2" points="'
                  + " ".join(f"{x(d)},{y(v)}" for d, v in plan) + '"/>')

@@ -7,7 +7,7 @@ import re
 from functools import cache
 from typing import Any
 
-__all__ = ["ARROWS", "MOVES", "counts", "environment", "md", "number"]
+__all__ = ["ARROWS", "MOVES", "counts", "environment", "level_badge", "md", "number"]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
           "wording-changed": "≠", "not-rated": "·"}
@@ -67,5 +67,18 @@ def environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["counts"] = counts
+    # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
+    # and reports call these tens of thousands of times.
+    env.filters.update(counts=counts, level=level_badge, num=number)
     return env
+
+
+def level_badge(code: str | None, state: str | None = None) -> Any:
+    """A level as an HTML badge that prints its code (colour is never the only signal); a dashed
+    grey badge saying why there is no level."""
+    from markupsafe import Markup, escape
+
+    if code:
+        return Markup(f'<span class="level lv-{escape(code)}">{escape(code)}</span>')
+    return Markup('<span class="level lv-none">{}</span>').format(
+        "no consensus" if state == "no-consensus" else "not rated")

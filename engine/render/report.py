@@ -128,7 +128,7 @@ def _view(report: DeliveryReport) -> dict[str, Any]:
                 for c in report.chains}
     return {
         "report": report, "contents": _contents(report), "charts": charts, "diagrams": diagrams,
-        "chains": _chains_by_priority(report), "latest": LATEST, "moves": MOVES, "number": number,
+        "chains": _chains_by_priority(report), "latest": LATEST, "moves": MOVES,
         "reviews": [(r, review_view(r, anchor=f"review-{i}-")) for i, r in enumerate(report.reviews, 1)],
         "others": [c for c in report.chains if c.result.chain["id"] in report.summary.chains_without_priority],
         "weak": WEAK, "max_drawn": MAX_DRAWN,
