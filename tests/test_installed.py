@@ -64,3 +64,16 @@ def test_a_bad_file_through_the_real_console_script(tmp_path):
     out = subprocess.run([str(STOCKTAKE), "validate", str(bad)], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.startswith(f"error: {bad}:") and len(out.stderr.splitlines()) == 1
+
+
+def test_the_demo_runs_from_the_installed_package(tmp_path):
+    """The example ships in the wheel: the README's first command works on a fresh install."""
+    package = Path(engine.__file__).resolve().parent
+    assert data_dir("examples") == package / "_data" / "examples"
+    out = subprocess.run([str(STOCKTAKE), "demo"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = tmp_path / "stocktake-demo" / "report.html"
+    assert report.is_file() and report.stat().st_size > 50_000
+    shipped = sorted(p.relative_to(data_dir("examples")).as_posix() for p in data_dir("examples").rglob("*") if p.is_file())
+    in_repo = sorted(p.relative_to(REPO / "examples").as_posix() for p in (REPO / "examples").rglob("*") if p.is_file())
+    assert shipped == in_repo
