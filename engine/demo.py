@@ -48,7 +48,7 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     """Copy the example into ``directory``/example, report on it and write the report (HTML,
     Markdown, JSON) and each result's JSON into ``directory``. Existing files of the same names
     are replaced."""
-    from engine.output import write_output
+    from engine.output import open_output, write_output
     from engine.render import dump_json, render_report
 
     out = Path(directory)
@@ -60,7 +60,8 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     for path, data in zip(copies, sources.values()):
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
-            _write_bytes(path, data)
+            with open_output(path, binary=True) as handle:
+                handle.write(data)
     documents = [p for p in copies if p.suffix == ".yaml"]
     report = engine.report(documents)
     texts: dict[str, str] = {
@@ -83,16 +84,3 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         written.append(target)
     return DemoRun(report=report, example=example, written=written)
 
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

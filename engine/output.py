@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from engine.errors import UsageError
 
@@ -20,9 +20,14 @@ __all__ = ["open_output", "write_output"]
 
 
 @contextmanager
-def open_output(output: str | Path | None) -> Iterator[TextIO]:
-    """A text stream that becomes ``output`` only if the block completes (stdout for None or ``-``)."""
+def open_output(output: str | Path | None, *, binary: bool = False) -> Iterator[Any]:
+    """A text (or ``binary``) stream that becomes ``output`` only if the block completes (stdout
+    for None or ``-``)."""
     if output is None or str(output) == "-":
+        if binary:
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+            return
         yield sys.stdout
         sys.stdout.flush()
         return
@@ -34,7 +39,7 @@ def open_output(output: str | Path | None) -> Iterator[TextIO]:
     except OSError as err:
         raise UsageError(f"cannot write to {str(target)!r}: {err.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
