@@ -36,6 +36,10 @@ class Limits:
     """Deepest nesting of mappings and lists."""
     max_nodes: int = 2_000_000
     """Most values built from one document, counting every expansion of an alias."""
+    max_text: int = 1_000_000
+    """Longest text value or key, in characters."""
+    max_digits: int = 30
+    """Longest integer, in digits (Python refuses to convert more than 4,300 at all)."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -144,22 +148,33 @@ def parse_text(text: str, *, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Parse
 
 
 def _parse_json(text: str, limits: Limits) -> Parsed:
+    longest = limits.max_text
+
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in pairs:
             if key in out:
                 raise _DuplicateKey(key)
+            if len(key) > longest or (type(value) is str and len(value) > longest) or (
+                    type(value) is list and any(type(v) is str and len(v) > longest for v in value)):
+                raise _TooLarge(key)
             out[key] = value
         return out
 
     def no_constants(name: str) -> Any:
         raise _NonFinite(name)
 
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > limits.max_digits:
+            raise _TooLarge(digits)
+        return int(digits)
+
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants,
+                          parse_int=bounded_int)
     except json.JSONDecodeError as err:
         raise DocumentError("valid JSON", err.msg.lower(), line=err.lineno, column=err.colno) from None
-    except (_DuplicateKey, _NonFinite, RecursionError):
+    except (_DuplicateKey, _NonFinite, _TooLarge, RecursionError):
         # Re-read as YAML (JSON is YAML) to find the place; the YAML walk raises a located error.
         try:
             _parse_yaml(text, limits, json_text=True)
@@ -167,7 +182,7 @@ def _parse_json(text: str, limits: Limits) -> Parsed:
             raise
         except Exception:  # the YAML reading failed differently: report without a place
             pass
-        raise DocumentError("valid JSON", "a duplicate key or a non-finite number") from None
+        raise DocumentError("valid JSON", "a duplicate key, a non-finite number or a value over the limits") from None
     return Parsed(data, positions_from=lambda: _parse_yaml(text, limits))
 
 
@@ -176,6 +191,10 @@ class _DuplicateKey(Exception):
 
 
 class _NonFinite(Exception):
+    pass
+
+
+class _TooLarge(Exception):
     pass
 
 
@@ -198,6 +217,7 @@ def _parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _check_depth(loader_class(text), limits)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
@@ -219,6 +239,33 @@ def _parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed
     walker = _Walker(limits, json_text=json_text)
     data = walker.build(node, (), 0)
     return Parsed(data, walker.values, walker.keys)
+
+
+def _check_depth(loader: Any, limits: Limits) -> None:
+    """Refuse nesting deeper than the limit before any node is built: PyYAML composes nodes
+    recursively (in C with libyaml), so a million ``[`` would overflow the stack and crash the
+    process. The event parser keeps its own stack, so reading events is safe at any depth."""
+    import yaml
+
+    opening, closing = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, opening):
+                depth += 1
+                if depth > limits.max_depth + 1:
+                    mark = event.start_mark
+                    raise DocumentError(f"nesting at most {limits.max_depth} levels deep", "deeper nesting",
+                                        line=mark.line + 1, column=mark.column + 1)
+            elif isinstance(event, closing):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+    except yaml.YAMLError:
+        return  # a syntax error: composing reports it, with its place
+    finally:
+        loader.dispose()
 
 
 class _Walker:
@@ -268,6 +315,9 @@ class _Walker:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self._error(key_node, "a text key", "a list or mapping as a key", path)
                 key = key_node.value
+                if len(key) > self._limits.max_text:
+                    raise self._error(key_node, f"a key of at most {self._limits.max_text:,} characters",
+                                      f"{len(key):,} characters", path)
                 if key in out:
                     raise self._error(
                         key_node, "each key once per mapping",
@@ -281,6 +331,9 @@ class _Walker:
 
     def _scalar(self, node: Any, path: PathKey) -> Any:
         tag = node.tag
+        if len(node.value) > self._limits.max_text:
+            raise self._error(node, f"a value of at most {self._limits.max_text:,} characters",
+                              f"{len(node.value):,} characters", path)
         if tag == _STR:
             # In JSON every string is quoted, so a plain NaN or Infinity is a number.
             if self._json_text and not node.style and node.value in _JSON_CONSTANTS:
@@ -300,6 +353,9 @@ class _Walker:
             # YAML 1.2 integers only: no sexagesimal 1:20, no 1_000 separators.
             if not _INT_12.fullmatch(node.value):
                 return node.value
+            if len(node.value.lstrip("+-")) > self._limits.max_digits:
+                raise self._error(node, f"an integer of at most {self._limits.max_digits} digits",
+                                  f"{len(node.value.lstrip('+-')):,} digits", path)
             return self._constructor.construct_yaml_int(node)
         if tag == _FLOAT:
             value = self._constructor.construct_yaml_float(node)
