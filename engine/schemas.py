@@ -51,14 +51,17 @@ def generate_schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Any:
+    return local_validator(load_schema(kind))
+
+
+def local_validator(schema: dict[str, Any]) -> Any:
+    """A Draft 2020-12 validator that resolves ``$ref`` only inside ``schema``: its registry is
+    empty and has no retrieval function, so a reference to a URL or a file is unresolvable (an
+    error) and nothing is fetched or read."""
     from jsonschema import Draft202012Validator
     from referencing import Registry
 
-    schema = load_schema(kind)
-    # An empty registry: a $ref outside the schema cannot be resolved, so nothing is fetched.
-    return Draft202012Validator(
-        schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_against_schema(kind: str, data: Any) -> None:

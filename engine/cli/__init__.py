@@ -67,6 +67,11 @@ class StocktakeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Outputs are written to a temporary file and renamed: an interrupted run leaves the
+            # previous file (or none), never part of one.
+            click.echo("error: interrupted; no file was left half-written", err=True)
+            ctx.exit(130)
         except StocktakeError as err:
             settings = ctx.find_object(Settings)
             if settings is not None and settings.debug:
@@ -116,7 +121,8 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
       stocktake rubrics show delivery-capacity-review
       stocktake validate my-rubric.yaml
 
-    Exit codes: 0 done, 1 internal error (a bug), 2 bad input or usage, 3 a plugin failed.
+    Exit codes: 0 done, 1 internal error (a bug), 2 bad input or usage, 3 a plugin failed,
+    130 interrupted (Ctrl-C; no file is left half-written).
     """
     ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths,
                        max_file_mb=max_file_mb)

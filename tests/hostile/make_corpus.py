@@ -62,6 +62,8 @@ add("ruleset-scalar-top.json", '"RuleSet"', "a mapping with 'kind' and 'schema_v
 add("rubric-unknown-kind.yaml", "kind: Spreadsheet\nschema_version: 1\n", "found 'Spreadsheet'")
 add("review-schema-version-bool.yaml", REV.replace("schema_version: 1", "schema_version: true"), "schema_version")
 import subprocess
+
+
 def result(*args):
     return json.loads(subprocess.run(["stocktake", *args, "--format", "json"], capture_output=True, check=True).stdout)
 report = result("report", "../fixtures/chain.yaml")
@@ -102,9 +104,11 @@ for name, text in files.items():
 for name, data in binary.items():
     (out / name).write_bytes(data)
 import os
+
 if not os.path.islink("links-symlink.csv"):
     os.symlink("/etc/passwd", "links-symlink.csv")
 import yaml
+
 with open("expected.yaml", "w") as h:
     h.write("# Each hostile file and what its one-line error must say (besides its name and place).\n")
     h.write("# ratings-binary.csv and links-symlink.csv are referenced by documents here, not documents.\n")
