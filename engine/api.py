@@ -427,10 +427,9 @@ class Engine:
                      period: str | None = None) -> tuple[dict[str, int], list[Any]]:
         """Judge a JSON Lines batch one priority at a time, writing each result as one JSON line
         to ``out``; memory does not grow with the batch. Returns (counts per level, failures)."""
-        import json
-
         from engine.batches import batch_date, iter_priorities_jsonl
         from engine.likelihood import judge_priority
+        from engine.render import dump_line
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
@@ -440,7 +439,7 @@ class Engine:
         failures: list[Any] = []
         for priority in iter_priorities_jsonl(self, Path(path)):
             result = judge_priority(priority, date, run, failures)
-            out.write(json.dumps(result.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n")
+            out.write(dump_line(result))
             key = result.judgment.rating or "not-rated"
             counts[key] = counts.get(key, 0) + 1
         return counts, failures

@@ -49,7 +49,7 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     Markdown, JSON) and each result's JSON into ``directory``. Existing files of the same names
     are replaced."""
     from engine.output import open_output, write_output
-    from engine.render import dump_json, render_report
+    from engine.render import dump_model, render_report
 
     out = Path(directory)
     if out.exists() and not out.is_dir():
@@ -70,12 +70,12 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         "report.json": render_report(report, "json"),
     }
     if report.assessment is not None:
-        texts["results/assessment.json"] = dump_json(report.assessment.model_dump(mode="json"))
+        texts["results/assessment.json"] = dump_model(report.assessment)
     for i, review in enumerate(report.reviews, 1):
         name = "capacity-review.json" if i == 1 else f"capacity-review-{i}.json"
-        texts[f"results/{name}"] = dump_json(review.model_dump(mode="json"))
+        texts[f"results/{name}"] = dump_model(review)
     for chain in report.chains:
-        texts[f"results/chain-{chain.result.chain['id']}.json"] = dump_json(chain.result.model_dump(mode="json"))
+        texts[f"results/chain-{chain.result.chain['id']}.json"] = dump_model(chain.result)
     written = []
     for name, text in texts.items():
         target = out / name

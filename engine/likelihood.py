@@ -71,6 +71,9 @@ class JudgingRun:
     inputs: tuple[InputFile, ...] = ()
     previous: Mapping[str, str] = field(default_factory=dict)
     """Previous levels by priority id (from ``--previous``), used where a priority has none."""
+    changes: dict[tuple[object, ...], WhatWouldChange] = field(default_factory=dict, compare=False, repr=False)
+    """What would change each combination of inputs, for decision tables (a pure function of
+    the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
 
     def domain(self, name: str) -> list[str]:
         kind, spec = FEATURES[name]
@@ -192,7 +195,14 @@ def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
     if previous is not None and judgment.rating is not None and previous in scale.codes:
         delta = scale.rank(previous) - scale.rank(judgment.rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
-    change = what_would_change(ruleset, values, decision.level, scale, run) if problem is None else WhatWouldChange()
+    if problem is not None:
+        change = WhatWouldChange()
+    elif isinstance(ruleset, CompiledTable):
+        key = (*sorted(values.items()), decision.level)
+        change = run.changes.get(key) or run.changes.setdefault(
+            key, what_would_change(ruleset, values, decision.level, scale, run))
+    else:
+        change = what_would_change(ruleset, values, decision.level, scale, run)
     return PriorityResult(id=priority.id, title=priority.title, owner=priority.owner,
                                           judgment=judgment, trajectory=_summary(priority, analysis),
                                           what_would_change=change, previous=previous, movement=movement)

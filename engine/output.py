@@ -7,8 +7,8 @@ the previous file or no file, never half of one. ``-`` means standard output.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,21 +34,21 @@ def open_output(output: str | Path | None, *, binary: bool = False) -> Iterator[
     target = Path(output)
     if target.is_dir():
         raise UsageError(f"cannot write to {str(target)!r}: it is a directory")
+    # The temporary name is known before the file exists, so an interrupt at any point after it is
+    # created still finds it to remove.
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
-    except OSError as err:
-        raise UsageError(f"cannot write to {str(target)!r}: {err.strerror}") from None
-    try:
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise UsageError(f"cannot write to {str(target)!r}: {err.strerror}") from None
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from engine.render import render_assessment
 from jsonschema import Draft202012Validator
 
 from engine.schemas import load_schema
@@ -242,8 +244,8 @@ def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error
     batch = write_priorities_jsonl(tmp_path / "b.jsonl", 300)
     streamed = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl").stdout
     whole = make_engine().judge(batch, period="P", as_of="2026-01-01")
-    assert streamed == "".join(json.dumps(p.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
-                               for p in whole.priorities)
+    assert streamed == render_assessment(whole, "jsonl")
+    assert [json.loads(line) for line in streamed.splitlines()] == [p.model_dump(mode="json") for p in whole.priorities]
     # A bad line late in the batch: exit 2, and no output file (not even the lines before it).
     lines = batch.read_text().splitlines()
     lines[250] = lines[250].replace('"direction": "increase"', '"direction": "up"').replace(

@@ -21,18 +21,31 @@ if TYPE_CHECKING:
         DeliveryChainResult,
     )
 
-__all__ = ["dump_json", "render_assessment", "render_chain", "render_report", "render_review"]
+__all__ = ["dump_json", "dump_line", "dump_model", "render_assessment", "render_chain", "render_report", "render_review"]
 
 
 def dump_json(data: Any) -> str:
-    """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    """Plain data as JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def dump_model(model: Any) -> str:
+    """A document or result as JSON: keys in the model's (and its published schema's) order, so
+    ``kind`` and ``schema_version`` come first; maps in the order they were built (the same input
+    builds them the same way); two-space indent, UTF-8, trailing newline. Serialised by pydantic's
+    compiled serialiser, several times faster than the standard library's indenting encoder."""
+    return model.model_dump_json(indent=2) + "\n"
+
+
+def dump_line(model: Any) -> str:
+    """A result as one compact JSON line (JSON Lines), keys in the model's order."""
+    return model.model_dump_json() + "\n"
 
 
 def render_review(result: CapacityReviewResult, fmt: str) -> str:
     """The review result as ``json``, ``md`` or ``html`` text."""
     if fmt == "json":
-        return dump_json(result.model_dump(mode="json"))
+        return dump_model(result)
     from engine.render.review import review_html, review_markdown
 
     return review_markdown(result) if fmt == "md" else review_html(result)
@@ -41,10 +54,9 @@ def render_review(result: CapacityReviewResult, fmt: str) -> str:
 def render_assessment(result: DeliveryAssessmentResult, fmt: str) -> str:
     """The assessment result as ``json``, ``jsonl`` (one priority per line), ``md`` or ``html``."""
     if fmt == "json":
-        return dump_json(result.model_dump(mode="json"))
+        return dump_model(result)
     if fmt == "jsonl":
-        return "".join(json.dumps(p.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
-                       for p in result.priorities)
+        return "".join(dump_line(p) for p in result.priorities)
     from engine.render.assessment import assessment_html, assessment_markdown
 
     return assessment_markdown(result) if fmt == "md" else assessment_html(result)
@@ -53,7 +65,7 @@ def render_assessment(result: DeliveryAssessmentResult, fmt: str) -> str:
 def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) -> str:
     """The chain's analysis as ``json``, ``md``, ``html``, ``dot`` or ``mermaid`` text."""
     if fmt == "json":
-        return dump_json(result.model_dump(mode="json"))
+        return dump_model(result)
     from engine.render.chain import chain_dot, chain_html, chain_markdown, chain_mermaid
 
     views = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}
@@ -63,7 +75,7 @@ def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) ->
 def render_report(report: DeliveryReport, fmt: str) -> str:
     """The delivery report as ``json``, ``md`` or ``html`` text."""
     if fmt == "json":
-        return dump_json(report.model_dump(mode="json"))
+        return dump_model(report)
     from engine.render.report import report_html, report_markdown
 
     return report_markdown(report) if fmt == "md" else report_html(report)

@@ -11,7 +11,7 @@ from engine.api import RubricEntry
 from engine.host import PluginInfo
 from engine.models.rubric import Criterion, Rubric
 from engine.models.scale import Scale
-from engine.render import dump_json
+from engine.render import dump_json, dump_model
 
 __all__ = ["plugin_json", "plugin_table", "rubric_listing_json", "rubric_json", "rubric_markdown", "rubric_table", "table"]
 
@@ -44,7 +44,7 @@ def rubric_listing_json(entries: Sequence[RubricEntry]) -> str:
 
 def rubric_json(rubric: Rubric) -> str:
     """The rubric as a JSON document (itself a valid ``kind: Rubric`` file)."""
-    return dump_json(rubric.model_dump(mode="json"))
+    return dump_model(rubric)
 
 
 def plugin_table(plugins: Sequence[PluginInfo], disabled: Sequence[str] = ()) -> str:
