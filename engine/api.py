@@ -75,7 +75,12 @@ class Engine:
         load_entry_points: bool = True,
         limits: Limits | None = None,
     ) -> None:
+        rubric_paths, plugins = tuple(rubric_paths), tuple(plugins)
         self.limits = limits or DEFAULT_LIMITS
+        self._rebuild: dict[str, Any] | None = None if tuple(plugins) or not load_entry_points else {
+            "rubric_paths": tuple(str(p) for p in rubric_paths), "disabled_plugins": tuple(disabled_plugins),
+            "limits": self.limits}
+        """How to build this engine again in another process (None: it has in-process plugins)."""
         self.host = PluginHost(
             disabled=disabled_plugins, plugins=plugins, load_entry_points=load_entry_points
         )
@@ -424,25 +429,22 @@ class Engine:
 
     def judge_stream(self, path: str | Path, out: Any, *, rules: str | None = None,
                      previous: str | Path | None = None, as_of: str | None = None,
-                     period: str | None = None) -> tuple[dict[str, int], list[Any]]:
-        """Judge a JSON Lines batch one priority at a time, writing each result as one JSON line
-        to ``out``; memory does not grow with the batch. Returns (counts per level, failures)."""
-        from engine.batches import batch_date, iter_priorities_jsonl
-        from engine.likelihood import judge_priority
-        from engine.render import dump_line
+                     period: str | None = None, jobs: int = 1,
+                     progress: Any = None) -> tuple[dict[str, int], list[Any]]:
+        """Judge a JSON Lines batch, writing each result as one JSON line to ``out`` in input
+        order; memory does not grow with the batch. With ``jobs`` > 1, chunks of lines are judged
+        in that many processes. ``progress(priorities, bytes_read, bytes_total)`` is called as the
+        batch goes. Returns (counts per level, failures)."""
+        from engine.batches import StreamJob, batch_date, judge_batch
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
-        run = self._judging_run(rules or "likelihood-default",
-                                self.rubric("likelihood-of-delivery", "1.0.0").rubric, previous=earlier)
-        counts: dict[str, int] = {}
-        failures: list[Any] = []
-        for priority in iter_priorities_jsonl(self, Path(path)):
-            result = judge_priority(priority, date, run, failures)
-            out.write(dump_line(result))
-            key = result.judgment.rating or "not-rated"
-            counts[key] = counts.get(key, 0) + 1
-        return counts, failures
+        self._judging_run(rules or "likelihood-default", self.rubric("likelihood-of-delivery", "1.0.0").rubric)
+        if jobs > 1 and self._rebuild is None:
+            raise UsageError("--jobs needs an engine whose plugins are installed (entry points), "
+                             "so each process can load them")
+        job = StreamJob(engine=self._rebuild, rules=rules or "likelihood-default", previous=earlier, date=date)
+        return judge_batch(self, job, Path(path), out, jobs=jobs, progress=progress)
 
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
         """Decide the likelihood of many validated ``Priority`` models at once, without trails

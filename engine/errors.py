@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "DocumentError",
@@ -144,6 +145,16 @@ class DocumentError(StocktakeError):
 
     def __str__(self) -> str:
         return f"{self.where}: {json_path(self.path)}: expected {self.expected}, found {self.found}"
+
+    def __reduce__(self) -> Any:
+        # Keyword-only fields: rebuild from all of them (errors cross process boundaries in --jobs).
+        return (_document_error, (self.expected, self.found, self.path, self.file, self.line, self.column,
+                                  self.on_key))
+
+
+def _document_error(expected: str, found: str, path: Sequence[PathPart], file: str | None, line: int | None,
+                    column: int | None, on_key: bool) -> DocumentError:
+    return DocumentError(expected, found, path=path, file=file, line=line, column=column, on_key=on_key)
 
 
 class PluginError(StocktakeError):

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from engine.render import render_assessment
 from jsonschema import Draft202012Validator
 
+from engine.render import render_assessment
 from engine.schemas import load_schema
 from engine.testing import make_engine
 
@@ -255,3 +254,76 @@ def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error
     result = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl", "-o", str(out))
     assert result.exit_code == 2 and f"{batch}:251:" in result.stderr
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["b.jsonl"]
+
+
+def _batch(tmp_path, count):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import write_priorities_jsonl
+
+    return write_priorities_jsonl(tmp_path / "b.jsonl", count)
+
+
+def test_jobs_give_the_same_bytes_in_the_same_order(tmp_path):
+    """Several processes, chunks finishing in any order: the output is the single-process output."""
+    batch = _batch(tmp_path, 700)                     # three chunks and a bit
+    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+            "--format", "jsonl"]
+    one = subprocess.run(args, capture_output=True, check=True).stdout
+    two = subprocess.run([*args, "--jobs", "2"], capture_output=True, check=True).stdout
+    every_cpu = subprocess.run([*args, "-j", "0"], capture_output=True, check=True).stdout
+    assert one == two == every_cpu
+    assert [json.loads(line)["id"] for line in one.splitlines()] == [f"p{i:06d}" for i in range(700)]
+
+
+def test_jobs_report_a_bad_line_where_it_is_and_write_nothing(tmp_path):
+    batch = _batch(tmp_path, 700)
+    lines = batch.read_text().splitlines()
+    lines[600] = lines[600].replace('"unit": "%"', '"unit": 7')
+    lines[650] = lines[3]                             # a duplicate id in another chunk, after the bad line
+    batch.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+            "--format", "jsonl", "-j", "2", "-o", str(out)]
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {batch}:601:") and "$.metric.unit: expected text, found 7" in result.stderr
+    assert not out.exists()
+    lines[600] = lines[601]                          # now only the duplicate is wrong
+    lines[600] = lines[600].replace('"id": "p000601"', '"id": "p000600"')
+    batch.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"{batch}:651: $.id: expected priority ids unique, found 'p000003' again (first on line 4)" in result.stderr
+
+
+def test_jobs_are_for_streamed_batches_only(run):
+    result = run("judge", str(FIXTURE), "--jobs", "2")
+    assert result.exit_code == 2 and "--jobs is for JSON Lines batches" in result.stderr
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path):
+    import pty
+
+    batch = _batch(tmp_path, 600)
+    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+            "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")]
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    piped = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert piped.returncode == 0 and piped.stderr == ""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=child, env=env)
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    assert proc.wait() == 0
+    os.close(main)
+    assert b"judged" in seen and b"priorities" in seen and b"%" in seen
+    under_ci = subprocess.run(args, capture_output=True, text=True, env={**env, "CI": "true"})
+    assert under_ci.stderr == ""

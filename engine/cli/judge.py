@@ -19,9 +19,12 @@ from engine.cli.documents import OUTPUT_HELP
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md", "html"]), default="json", show_default=True,
               help="jsonl: one priority's result per line.")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True, metavar="N",
+              help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
+                   "Output order is the input order.")
 @pass_settings
 def judge(settings: Settings, path: str, rules: str | None, previous: str | None, chains: tuple[str, ...],
-          period: str | None, as_of: str | None, fmt: str, output: str | None) -> None:
+          period: str | None, as_of: str | None, fmt: str, output: str | None, jobs: int) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
 
     PATH is a DeliveryAssessment (YAML or JSON) or a JSON Lines file of priorities (one per line,
@@ -34,6 +37,9 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
       stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
       stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
+      stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl -j 0 -o out.jsonl
+
+    On a terminal, a JSON Lines batch shows its progress on stderr (not when piped or under CI).
     """
     from engine.output import open_output, write_output
     from engine.render import render_assessment
@@ -42,11 +48,21 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
         from engine.errors import UsageError
 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
-    if fmt == "jsonl" and path.endswith(".jsonl"):
+    streaming = fmt == "jsonl" and path.endswith(".jsonl")
+    if jobs != 1 and not streaming:
+        from engine.errors import UsageError
+
+        raise UsageError("--jobs is for JSON Lines batches written as JSON Lines (--format jsonl)")
+    if streaming:
+        import os
+
+        from engine.cli.progress import Progress
+
         # One line in, one line out: the batch is never held in memory.
-        with open_output(output) as out:
+        with open_output(output) as out, Progress.on_stderr("judged", "priorities") as progress:
             _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
-                                                         period=period, as_of=as_of)
+                                                         period=period, as_of=as_of,
+                                                         jobs=jobs or os.cpu_count() or 1, progress=progress)
     else:
         result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
                                          chains=chains)

@@ -111,6 +111,7 @@ import yaml
 
 with open("expected.yaml", "w") as h:
     h.write("# Each hostile file and what its one-line error must say (besides its name and place).\n")
-    h.write("# ratings-binary.csv and links-symlink.csv are referenced by documents here, not documents.\n")
+    h.write("# ratings-binary.csv is referenced by a document here; links-symlink.csv (a link to /etc/passwd) is\n"
+            "# made by the tests in a copy of this directory.\n")
     yaml.safe_dump(E, h, sort_keys=True, allow_unicode=True, width=200)
 print(len(E), "documents")
