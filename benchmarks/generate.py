@@ -124,3 +124,42 @@ def assessment(count: int) -> dict:
     """A ``DeliveryAssessment`` of ``count`` generated priorities (for the report benchmark)."""
     return {"kind": "DeliveryAssessment", "schema_version": 1, "period": "2026-H2", "date": "2026-01-01",
             "title": f"{count} generated priorities", "priorities": [priority(seed) for seed in range(count)]}
+
+
+def layered_chain(levels: int, width: int) -> dict:
+    """A chain of ``levels`` layers of ``width`` actors, each linked to every actor of the next
+    layer: ``width ** (levels - 1)`` routes from the centre to each front-line actor."""
+    actors = [{"id": "c", "name": "Centre", "level": 0, "role": "centre"}]
+    links = []
+    previous = ["c"]
+    for level in range(1, levels):
+        role = "front-line" if level == levels - 1 else "intermediary"
+        layer = [f"l{level}a{i}" for i in range(width)]
+        actors += [{"id": a, "name": a, "level": level, "role": role} for a in layer]
+        links += [{"from": p, "to": a, "levers": ["support"], "strength": LEVELS[(level + i) % 4]}
+                  for p in previous for i, a in enumerate(layer)]
+        links += [{"from": a, "to": "c", "levers": ["information"], "strength": "G"} for a in layer]
+        previous = layer
+    return {"kind": "DeliveryChain", "schema_version": 1, "id": "layered", "priority": "p", "title": "Layered",
+            "actors": actors, "links": links}
+
+
+def write_all(data: Path) -> None:
+    """Every file the benchmark workloads read, into ``data``."""
+    from engine import Engine
+    from engine.render import dump_model
+
+    (data / "review-15x50.json").write_text(json.dumps(capacity_review(50)))
+    write_reviews(data / "reviews-1000", 1000, reviewers=5)
+    write_priorities_jsonl(data / "priorities-100k.jsonl", 100_000)
+    report_input = data / "assessment-1000.json"
+    report_input.write_text(json.dumps(assessment(1000)))
+    (data / "assessment-1000-result.json").write_text(dump_model(Engine().judge(report_input)))
+    for size in (100_000, 1_000_000):
+        (data / f"chain-{size}.json").write_text(json.dumps(chain(size)))
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_all(Path(sys.argv[1]))
