@@ -36,13 +36,18 @@ def iter_priorities_jsonl(engine: Engine, path: Path) -> Iterator[Priority]:
             if not line.strip():
                 continue
             priority = parse_line(path, number, line, Priority, context)
-            if priority.id in seen:
-                raise DocumentError("priority ids unique", f"{priority.id!r} again (first on line {seen[priority.id]})",
-                                    path=("id",), file=path, line=number)
-            seen[priority.id] = number
+            _first_time(seen, priority.id, number, path)
             yield priority
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
+
+
+def _first_time(seen: dict[str, int], priority_id: str, number: int, path: Path) -> None:
+    """Record that ``priority_id`` is on line ``number``; a second time is an error at that line."""
+    if priority_id in seen:
+        raise DocumentError("priority ids unique", f"{priority_id!r} again (first on line {seen[priority_id]})",
+                            path=("id",), file=path, line=number)
+    seen[priority_id] = number
 
 
 def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[str, Any]) -> Any:
@@ -188,10 +193,7 @@ def judge_batch(engine: Engine, job: StreamJob, path: Path, out: Any, *, jobs: i
         nonlocal done, read
         text, ids, chunk_counts, chunk_failures = chunk
         for priority_id, number in ids:
-            if priority_id in seen:
-                raise DocumentError("priority ids unique", f"{priority_id!r} again (first on line {seen[priority_id]})",
-                                    path=("id",), file=path, line=number)
-            seen[priority_id] = number
+            _first_time(seen, priority_id, number, path)
         out.write(text)
         for key, value in chunk_counts.items():
             counts[key] = counts.get(key, 0) + value

@@ -304,7 +304,7 @@ def test_jobs_are_for_streamed_batches_only(run):
 def test_progress_shows_on_a_terminal_only(tmp_path):
     import pty
 
-    batch = _batch(tmp_path, 600)
+    batch = _batch(tmp_path, 2000)                    # long enough (about 2 s) for the display to redraw
     args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
             "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")]
     env = {k: v for k, v in os.environ.items() if k != "CI"}
