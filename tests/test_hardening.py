@@ -257,3 +257,15 @@ def test_every_result_records_the_hash_of_each_input_and_of_what_judged_it(tmp_p
     assert report["assessment"]["rules"]["sha256"] == hashlib.sha256(rules.read_bytes()).hexdigest()
     rubric = REPO / "rubrics" / "delivery-capacity-review.yaml"
     assert report["reviews"][0]["rubric"]["sha256"] == hashlib.sha256(rubric.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("args", [["report", str(FIXTURES / "chain.yaml"), "--format", "md"],
+                                  ["chain", str(FIXTURES / "chain.yaml")],
+                                  ["review", str(FIXTURES / "exhibit-1b7.yaml")],
+                                  ["judge", str(FIXTURES / "assessment.yaml"), "--format", "md"]])
+def test_output_dash_is_standard_output(args, run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plain = run(*args)
+    dashed = run(*args, "--output", "-")
+    assert dashed.exit_code == 0 and dashed.stdout == plain.stdout and dashed.stdout
+    assert list(tmp_path.iterdir()) == []
