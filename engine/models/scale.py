@@ -94,9 +94,9 @@ class Scale(Model):
                 lookup[name.casefold()] = level.code
         return lookup, {level.code: i for i, level in enumerate(self.levels)}
 
-    @property
+    @cached_property
     def codes(self) -> list[str]:
-        """Level codes from the top of the scale to the bottom."""
+        """Level codes from the top of the scale to the bottom (built once; do not modify)."""
         return [level.code for level in self.levels]
 
     @property
