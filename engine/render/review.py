@@ -24,7 +24,8 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
                          "components": members, "codes": codes})
     return {"result": result, "sections": sections,
             "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS,
-            "width": max((len(s["components"]) for s in sections), default=0), "anchor": anchor}
+            "width": max((len(s["components"]) for s in sections), default=0), "anchor": anchor,
+            "titles": {j.subject.split(":", 1)[1]: j.title for j in result.judgments}}
 
 
 def _cell(j: Judgment, movement: dict[str, Any], code: str | None) -> str:
@@ -82,10 +83,10 @@ def review_body_markdown(result: CapacityReviewResult, h: str) -> list[str]:
     out += [f"{h} Summary", ""]
     out.append(f"Components per level: {counts(summary.counts)}.")
     if summary.weakest:
-        out.append(f"Weakest: {', '.join(summary.weakest)}.")
+        out.append(f"Weakest: {md(', '.join(view['titles'].get(c, c) for c in summary.weakest))}.")
     if summary.most_disputed:
         out.append("Most disputed: " + ", ".join(
-            f"{d.component} ({'/'.join(d.levels)})" for d in summary.most_disputed) + ".")
+            f"{md(view['titles'].get(d.component, d.component))} ({'/'.join(d.levels)})" for d in summary.most_disputed) + ".")
     if summary.movement:
         out.append(f"Movement: {counts(summary.movement, skip_zero=True)}.")
     out.append("")
