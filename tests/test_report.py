@@ -289,3 +289,32 @@ def test_demo_refuses_a_file_as_its_directory(tmp_path, run):
     target.write_text("mine")
     result = run("demo", "--output", str(target))
     assert result.exit_code == 2 and target.read_text() == "mine"
+
+
+def test_an_earlier_assessment_supplies_previous_judgments(example, run):
+    data = yaml.safe_load(Path("assessment-2026-h2.yaml").read_text())
+    for p in data["priorities"]:
+        p.pop("previous", None)
+    Path("assessment-2026-h2.yaml").write_text(yaml.safe_dump(data))
+    earlier = yaml.safe_load(Path("assessment-2026-h2.yaml").read_text())
+    earlier["period"], earlier["date"] = "2026-H1", "2026-04-30"
+    earlier["priorities"][1]["agreed"] = {"level": "G", "reason": "Strong start.", "agreed_by": ["Board"]}
+    Path("assessment-2026-h1.yaml").write_text(yaml.safe_dump(earlier))
+    report = Engine().report(["assessment-2026-h1.yaml", "assessment-2026-h2.yaml"])
+    assert report.assessment.period == "2026-H2"
+    rows = {p.id: p for p in report.summary.priorities}
+    assert rows["attendance"].previous == "G" and rows["attendance"].movement == "down"
+    assert {p.id: p.previous for p in report.assessment.priorities}["reading"] == "AG"
+
+
+def test_reviews_of_two_systems_are_reported_side_by_side(example, run):
+    other = yaml.safe_load(Path("capacity-review-2026.yaml").read_text())
+    other["system"] = "Eastvale Department of Education"
+    Path("eastvale.yaml").write_text(yaml.safe_dump(other))
+    report = Engine().report(["capacity-review-2026.yaml", "capacity-review-2024.yaml", "eastvale.yaml"])
+    assert [(r.system, r.baseline is not None) for r in report.reviews] == [
+        ("Eastvale Department of Education", False), ("Northshire Department of Education", True)]
+    html = render_report(report, "html")
+    assert Page(html).count("table", "heatmap") == 2
+    ids = [a.get("id") for _, a in Page(html).tags if a.get("id")]
+    assert len(ids) == len(set(ids)), "two reviews on one page keep their element ids apart"
