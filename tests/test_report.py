@@ -318,3 +318,18 @@ def test_reviews_of_two_systems_are_reported_side_by_side(example, run):
     assert Page(html).count("table", "heatmap") == 2
     ids = [a.get("id") for _, a in Page(html).tags if a.get("id")]
     assert len(ids) == len(set(ids)), "two reviews on one page keep their element ids apart"
+
+
+def test_a_result_keeps_its_own_baseline_and_the_title_can_be_given(example, run):
+    assert run("review", "capacity-review-2026.yaml", "--baseline", "capacity-review-2024.yaml",
+               "-o", "review.json").exit_code == 0
+    earlier = yaml.safe_load(Path("capacity-review-2024.yaml").read_text())
+    earlier["date"] = "2025-06-01"
+    Path("review-2025.yaml").write_text(yaml.safe_dump(earlier))
+    result = run("report", "review.json", "review-2025.yaml", "--title", "Board pack <June>", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["title"] == "Board pack <June>"
+    assert data["reviews"][0]["baseline"]["date"] == "2024-10-20"     # the result's own, not the file beside it
+    html = run("report", "review.json", "--title", "Board pack <June>").stdout
+    assert "<title>Board pack &lt;June&gt;</title>" in html
