@@ -98,14 +98,19 @@ class DeliveryChain(Model):
                 if ref not in evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref), path=(*path, "evidence", j))
 
+        known: dict[tuple[Any, bool], str] = {}  # a register repeats a handful of spellings
+
         def level(value: Any, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
+            found = known.get((value, allow_absent))
+            if found is not None:
+                return found
             if allow_absent and str(value).strip().lower() == ABSENT:
-                return ABSENT
+                return known.setdefault((value, allow_absent), ABSENT)
             code = scale.resolve(value) if scale is not None else str(value)
             if code is None:
                 extra = " or 'absent'" if allow_absent else ""
                 raise invalid(f"a level of scale 'delivery' ({scale.describe_codes()}){extra}", repr(value), path=path)
-            return code
+            return known.setdefault((value, allow_absent), code)
 
         actors: set[str] = set()
         roles = set()
