@@ -77,7 +77,7 @@ class Engine:
     ) -> None:
         rubric_paths, plugins = tuple(rubric_paths), tuple(plugins)
         self.limits = limits or DEFAULT_LIMITS
-        self._rebuild: dict[str, Any] | None = None if tuple(plugins) or not load_entry_points else {
+        self._rebuild_args: dict[str, Any] | None = None if plugins or not load_entry_points else {
             "rubric_paths": tuple(str(p) for p in rubric_paths), "disabled_plugins": tuple(disabled_plugins),
             "limits": self.limits}
         """How to build this engine again in another process (None: it has in-process plugins)."""
@@ -402,21 +402,19 @@ class Engine:
 
     def chain_with_document(self, path: str | Path) -> tuple[Any, Any]:
         """The ``DeliveryChain`` at ``path`` and its analysis (for views that draw the chain)."""
-        import gc
+        doc = self.load(path, kinds=("DeliveryChain",))
+        return doc.model, self.chain_document(doc, path)
 
+    def chain_document(self, doc: LoadedDocument, path: str | Path) -> Any:
+        """Analyse an already loaded ``DeliveryChain`` with every registered detector."""
         from engine.chains import analyse_chain
+        from engine.loading import gc_held
         from engine.models.results import InputFile
 
-        enabled = gc.isenabled()
-        gc.disable()  # bulk model and graph building: the cyclic collector only slows it down
-        try:
-            doc = self.load(path, kinds=("DeliveryChain",))
-            detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
-            inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
-            return doc.model, analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
-        finally:
-            if enabled:
-                gc.enable()
+        detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
+        inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
+        with gc_held():  # bulk graph building
+            return analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
 
     def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
                strategy: str | None = None) -> DeliveryReport:
@@ -439,11 +437,12 @@ class Engine:
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
+        # Checked here, in this process, so a bad rule set is one error before any worker starts.
         self._judging_run(rules or "likelihood-default", self.rubric("likelihood-of-delivery", "1.0.0").rubric)
-        if jobs > 1 and self._rebuild is None:
+        if jobs > 1 and self._rebuild_args is None:
             raise UsageError("--jobs needs an engine whose plugins are installed (entry points), "
                              "so each process can load them")
-        job = StreamJob(engine=self._rebuild, rules=rules or "likelihood-default", previous=earlier, date=date)
+        job = StreamJob(engine=self._rebuild_args, rules=rules or "likelihood-default", previous=earlier, date=date)
         return judge_batch(self, job, Path(path), out, jobs=jobs, progress=progress)
 
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import DocumentError, UsageError
-from engine.loading import document_error
+from engine.loading import document_error, gc_held
 from engine.parsing import DEFAULT_LIMITS, parse_text, sha256_of
 
 if TYPE_CHECKING:
@@ -87,13 +87,8 @@ def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
     from engine.models.review import RubricRef
 
     date = batch_date(period, as_of)
-    enabled = gc.isenabled()
-    gc.disable()  # building many models: the cyclic collector only slows this down
-    try:
+    with gc_held():  # building many models
         priorities = list(iter_priorities_jsonl(engine, path))
-    finally:
-        if enabled:
-            gc.enable()
     rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
@@ -113,7 +108,7 @@ class StreamJob:
     """What every process needs to judge lines of a batch the same way."""
 
     engine: dict[str, Any] | None
-    """Arguments to build the engine again (see ``Engine._rebuild``)."""
+    """Arguments to build the engine again (see ``Engine._rebuild_args``)."""
     rules: str
     previous: dict[str, str]
     date: dt.date
@@ -202,18 +197,13 @@ def judge_batch(engine: Engine, job: StreamJob, path: Path, out: Any, *, jobs: i
         if progress is not None:
             progress(done, read, total)
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_held():
         if jobs <= 1:
             judge = _Judge(engine, job)
             for first, lines in _chunks(path, CHUNK):
                 take(judge.lines(path, first, lines), sum(map(len, lines)))
         else:
             _judge_in_processes(job, path, jobs, take)
-    finally:
-        if collecting:
-            gc.enable()
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
     return counts, failures

@@ -9,7 +9,8 @@ line:column, JSON path, what was expected and what was found.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,22 +55,31 @@ def load_document(
     fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
     prepared = Prepared()
     parsed: Parsed | None = None
-    collecting = gc.isenabled()
-    gc.disable()  # building many small objects: the cyclic collector would only rescan them
     try:
-        parsed = parse_text(text, fmt=fmt, limits=limits)
-        spec = KINDS.get(parsed.data.get("kind")) if isinstance(parsed.data, dict) else None
-        if spec is not None and spec.prepare is not None and (kinds is None or spec.name in kinds):
-            prepared = spec.prepare_function()(parsed.data, path, limits)
-        kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate)
+        with gc_held():
+            parsed = parse_text(text, fmt=fmt, limits=limits)
+            spec = KINDS.get(parsed.data.get("kind")) if isinstance(parsed.data, dict) else None
+            if spec is not None and spec.prepare is not None and (kinds is None or spec.name in kinds):
+                prepared = spec.prepare_function()(parsed.data, path, limits)
+            kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate)
     except DocumentError as err:
         if err.file is not None:
             raise
         raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
+    return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
+
+
+@contextmanager
+def gc_held() -> Iterator[None]:
+    """Hold the cyclic garbage collector off while the block builds many small objects (it would
+    only rescan them); its previous state is restored after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
-    return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
 
 
 @dataclass

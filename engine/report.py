@@ -107,12 +107,8 @@ def _chains(engine: Engine, documents: list[_Part], results: list[_Part]) -> lis
     found: dict[str, tuple[Path, ReportChain]] = {}
     analysed = []
     for part in documents:
-        from engine.chains import analyse_chain  # networkx: only when there is a chain to analyse
-
         chain = part.doc.model
-        detectors = [engine.registry.detectors[k] for k in sorted(engine.registry.detectors)]
-        inputs = [InputFile(path=str(part.path), sha256=part.doc.sha256), *part.doc.extra_inputs]
-        result = analyse_chain(chain, engine.scale("delivery"), detectors, inputs)
+        result = engine.chain_document(part.doc, part.path)
         drawing = None
         if len(chain.actors) <= MAX_DRAWN:
             drawing = ChainDrawing(

@@ -15,14 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 
 from engine.schemas import KINDS, load_schema, local_validator
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "northshire"
 FIXTURES = Path(__file__).parent / "fixtures"
-DOCUMENTS = ["assessment-2026-h2.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml",
-             "chains/attendance.yaml", "chains/graduation.yaml", "chains/reading.yaml"]
 
 
 def _refs(node):
@@ -67,14 +64,8 @@ PAYLOADS = ["{{ 7*7 }}", "{% for x in range(3) %}x{% endfor %}", "${7*7}", "{0._
             "%(secret)s", "__import__('os').system('touch /tmp/stocktake-pwned')", "#{7*7}"]
 
 
-def _poison(value, payload, keys=frozenset({"system", "title", "name", "rationale", "reason", "source",
-                                            "summary", "text", "owner", "note", "because", "description"})):
-    if isinstance(value, dict):
-        return {k: (f"{payload} {v}" if k in keys and isinstance(v, str) else _poison(v, payload, keys))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_poison(v, payload, keys) for v in value]
-    return value
+PROSE = frozenset({"system", "title", "name", "rationale", "reason", "source", "summary", "text", "owner", "note",
+                   "because", "description"})
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -85,12 +76,12 @@ def test_text_that_looks_like_code_or_a_template_stays_text(payload, tmp_path, m
     shutil.copytree(EXAMPLE, root)
     monkeypatch.chdir(root)
     for name in DOCUMENTS:
-        Path(name).write_text(yaml.safe_dump(_poison(yaml.safe_load(Path(name).read_text()), payload)))
+        Path(name).write_text(yaml.safe_dump(poison(yaml.safe_load(Path(name).read_text()), payload, PROSE)))
     rules = yaml.safe_load((REPO / "plugins" / "rulesets" / "likelihood-default.yaml").read_text())
     prose = frozenset({"title", "because", "description"})
-    Path("rules.yaml").write_text(yaml.safe_dump(_poison(rules, payload, prose)))
+    Path("rules.yaml").write_text(yaml.safe_dump(poison(rules, payload, prose)))
     rubric = yaml.safe_load((REPO / "rubrics" / "likelihood-of-delivery.yaml").read_text())
-    rubric = {**_poison(rubric, payload, prose), "id": "poisoned"}
+    rubric = {**poison(rubric, payload, prose), "id": "poisoned"}
     Path("rubrics").mkdir()
     Path("rubrics/poisoned.yaml").write_text(yaml.safe_dump(rubric))
     outputs = [

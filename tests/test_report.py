@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 
 from engine.api import Engine
 from engine.render import render_report
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "northshire"
 GOLDEN = Path(__file__).parent / "golden" / "northshire-report.md"
-DOCUMENTS = ["assessment-2026-h2.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml",
-             "chains/attendance.yaml", "chains/graduation.yaml", "chains/reading.yaml"]
 
 
 @pytest.fixture
@@ -224,20 +221,11 @@ FREE_TEXT = {"system", "title", "name", "rationale", "reason", "source", "summar
              "organisation", "unit", "period"}
 
 
-def _poison(value, payload):
-    if isinstance(value, dict):
-        return {k: (f"{payload} {v}" if k in FREE_TEXT and isinstance(v, str) else _poison(v, payload))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_poison(v, payload) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_every_text_field_is_shown_as_text(example, run, payload):
     for name in DOCUMENTS:
         data = yaml.safe_load(Path(name).read_text())
-        Path(name).write_text(yaml.safe_dump(_poison(data, payload), allow_unicode=True))
+        Path(name).write_text(yaml.safe_dump(poison(data, payload, FREE_TEXT), allow_unicode=True))
     for table in ("ratings-2026.csv", "ratings-2024.csv"):
         import csv
         rows = list(csv.reader(Path(table).open(newline="")))
