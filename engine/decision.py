@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
 
 from engine.models.ruleset import RuleSet
@@ -85,6 +86,7 @@ class CompiledTable:
         self._rules = ruleset.rules
         self._ranks = [self._scale.rank(str(rule.then)) for rule in ruleset.rules]
         self._memo: dict[tuple[str, ...], Decision] = {}
+        self._key = _key_of(self.inputs)
 
     def match(self, values: Sequence[str]) -> int:
         """Bitmask of the rules matching ``values`` (in input order)."""
@@ -94,7 +96,7 @@ class CompiledTable:
         return mask
 
     def decide(self, values: Mapping[str, str]) -> Decision:
-        key = tuple(values[name] for name in self.inputs)
+        key = self._key(values)
         found = self._memo.get(key)
         if found is None:
             for name, value in zip(self.inputs, key):
@@ -124,6 +126,13 @@ class CompiledTable:
         because = " ".join(self._rules[i].because for i in deciding)
         flags = tuple(sorted({f for i in deciding for f in self._rules[i].flags}))
         return Decision(level, tuple(self._rules[i].id for i in deciding), ids, because, flags)
+
+
+def _key_of(names: tuple[str, ...]) -> Any:
+    """A function from a mapping to the tuple of its values at ``names``."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
 
 
 @dataclass

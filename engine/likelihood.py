@@ -9,10 +9,12 @@ A rule set that fails on a priority becomes a failure naming its plugin; the res
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from engine._version import __version__
 from engine.decision import CompiledTable, Decision
@@ -378,8 +380,7 @@ def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
 # -- bulk decisions ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LevelOnly:
+class LevelOnly(NamedTuple):
     """The decision for one priority without its explanation (for large batches)."""
 
     id: str
@@ -392,55 +393,76 @@ class LevelOnly:
 def decide_levels(priorities: Sequence[Priority], as_of: dt.date, run: JudgingRun) -> list[LevelOnly]:
     """Decide every priority's likelihood: the same trajectory maths and rule set as
     :func:`judge_priority`, without building trails, explanations or result models."""
-    from engine.trajectory import classify, planned_at, project, trajectory_level
+    from engine.trajectory import classify, project, trajectory_level
 
     ruleset = run.ruleset
-    needs = set(ruleset.inputs)
+    ratings = [(name, item_id) for name, item_id in CATEGORY_ITEMS.items() if name in ruleset.inputs]
+    indicators = "indicators" in ruleset.inputs
     delivery = run.scales["delivery"]
     out = []
     scratch: list[Flag] = []
     for p in priorities:
         values: dict[str, str] = {}
-        for name, item_id in CATEGORY_ITEMS.items():
-            if name in needs:
-                rating = getattr(p.ratings, name)
-                values[name] = (str(rating.level) if rating is not None and rating.level is not None
-                                else _category(name, item_id, rating, run.rubric, scratch)[0])
+        for name, item_id in ratings:
+            rating = getattr(p.ratings, name)
+            values[name] = (str(rating.level) if rating is not None and rating.level is not None
+                            else _category(name, item_id, rating, run.rubric, scratch)[0])
         actuals = p.actuals  # in date order: the model sorts them when validated
         if actuals:
-            # The judgment reads only the trailing run of actuals below the band and the latest
-            # few for the projection: classify backwards and stop at the first one not below.
+            # The rules read the latest actual's state, whether the latest two are below the band
+            # and whether that gap widened, and the trend of the latest few: classify backwards
+            # and stop at the first actual not below, or at the second below.
             sign = 1.0 if p.metric.direction == "increase" else -1.0
-            points = p.trajectory.points
-            plan_x = [p.baseline.date.toordinal(), *(q.date.toordinal() for q in points), p.target.date.toordinal()]
-            plan_y = [p.baseline.value, *(q.value for q in points), p.target.value]
             linear = p.trajectory.interpolation != "step"
             tol = p.tolerance
             absolute, relative = (tol.absolute, tol.relative) if tol else (None, None)
             off, gaps, latest = 0, [], None
             for a in reversed(actuals):
-                x = a.date.toordinal()
-                gap, _, state = classify(planned_at(plan_x, plan_y, x, linear), a.value, sign, absolute, relative)
+                gap, _, state = classify(_planned(p, a.date, linear), a.value, sign, absolute, relative)
                 if latest is None:
                     latest, latest_gap = state, gap
                 if state != "below":
                     break
                 off += 1
                 gaps.append(gap)
+                if off == 2:
+                    break
             recent = actuals[-4:]
-            projection = project([a.date.toordinal() for a in recent], [a.value for a in recent], plan_x[-1])
+            projection = project([a.date.toordinal() for a in recent], [a.value for a in recent],
+                                 p.target.date.toordinal())
             shortfall = sign * (p.target.value - projection) if projection is not None else None
             performance: str | None = trajectory_level(
-                latest, latest_gap, off, off >= 2 and gaps[0] < gaps[1], shortfall)[0]  # type: ignore[arg-type]
-            values["off_track"] = OFF_TRACK_STATES[min(off, 2)]
+                latest, latest_gap, off, off == 2 and gaps[0] < gaps[1], shortfall)[0]  # type: ignore[arg-type]
+            values["off_track"] = OFF_TRACK_STATES[off]
             values["trajectory"] = latest  # type: ignore[assignment]
         else:
             performance = None
             values["off_track"] = values["trajectory"] = NO_DATA
         values["performance"] = performance or NO_DATA
-        if "indicators" in needs:
+        if indicators:
             levels = [str(i.level) for i in p.leading_indicators if i.level is not None]
             values["indicators"] = max(levels, key=delivery.rank) if levels else NO_DATA
         decision, problem = _decide(ruleset, values, run)
         out.append(LevelOnly(p.id, None if problem else decision.level, decision.rules, performance))
     return out
+
+
+def _planned(p: Priority, when: dt.date, linear: bool) -> float:
+    """The planned value at ``when``: :func:`engine.trajectory.planned_at` over the baseline, the
+    trajectory's points and the target, without building the plan's lists first."""
+    first, last = p.baseline, p.target
+    if when <= first.date:
+        return first.value
+    if when >= last.date:
+        return last.value
+    points = p.trajectory.points
+    i = bisect_right(points, when, key=_date_of)
+    left = points[i - 1] if i else first
+    if when == left.date or not linear:
+        return left.value
+    right = points[i] if i < len(points) else last
+    x0 = left.date.toordinal()
+    return left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
+
+
+_date_of = attrgetter("date")

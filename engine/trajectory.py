@@ -78,18 +78,6 @@ def planned_value(points: Sequence[PlanPoint], when: dt.date, interpolation: str
                       interpolation != "step")
 
 
-def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
-    """Least squares line y = a + b x."""
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sxy = 0.0
-    for x, y in zip(xs, ys):
-        sxx += (x - mx) * (x - mx)
-        sxy += (x - mx) * (y - my)
-    b = sxy / sxx if sxx else 0.0
-    return my - b * mx, b
-
-
 def planned_at(plan_x: Sequence[int], plan_y: Sequence[float], x: int, linear: bool) -> float:
     """The planned value at ordinal day ``x`` (the plan's first value before it, last after it)."""
     if x <= plan_x[0]:
@@ -131,8 +119,16 @@ def project(xs: Sequence[int], ys: Sequence[float], at: int) -> float | None:
     if n < 2:
         return None
     rx, ry = xs[-n:], ys[-n:]
-    a, b = _fit([x - rx[0] for x in rx], ry)
-    return a + b * (at - rx[0])
+    x0 = rx[0]
+    mx = (sum(rx) - n * x0) / n  # days are counted from the first point's day
+    my = sum(ry) / n
+    sxx = sxy = 0.0
+    for x, y in zip(rx, ry):
+        dx = x - x0 - mx
+        sxx += dx * dx
+        sxy += dx * (y - my)
+    b = sxy / sxx if sxx else 0.0
+    return my - b * mx + b * (at - x0)
 
 
 def trailing_below(states: Sequence[str]) -> int:

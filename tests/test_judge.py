@@ -223,8 +223,8 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
     context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
-    priorities = [Priority.model_validate(synthetic(seed, points=seed % 7 + 1 if seed % 3 else 20), context=context)
-                  for seed in range(400)]
+    priorities = [Priority.model_validate(_varied(synthetic(seed, points=seed % 7 + 1 if seed % 3 else 20), seed),
+                                          context=context) for seed in range(600)]
     as_of = dt.date(2026, 1, 1)
     fast = engine.judge_levels(priorities, as_of=as_of)
     ruleset, origin, _ = engine.rule_set("likelihood-default")
@@ -234,6 +234,37 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     assert [(f.level, f.rules, f.performance) for f in fast] == \
            [(r.judgment.computed, tuple(r.judgment.decided_by), r.trajectory.level) for r in full]
     assert len({f.level for f in fast}) == 4          # the synthetic data exercises every level
+
+
+def _varied(data: dict, seed: int) -> dict:
+    """A synthetic priority bent into the shapes the bulk path takes shortcuts through: step plans,
+    absolute or no tolerance, actuals between planned points, before the baseline and after the
+    target, one actual or none."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(seed)
+    if rng.random() < 0.3:
+        data["trajectory"]["interpolation"] = "step"
+    tolerance = rng.choice(["relative", "absolute", "none"])
+    if tolerance == "absolute":
+        data["tolerance"] = {"absolute": 0.5}
+    elif tolerance == "none":
+        del data["tolerance"]
+    actuals = data["actuals"]
+    if rng.random() < 0.5:
+        for a in actuals:
+            a["date"] = str(dt.date.fromisoformat(a["date"]) + dt.timedelta(days=rng.randrange(1, 28)))
+    if rng.random() < 0.15:
+        actuals.insert(0, {"date": "2023-06-01", "value": data["baseline"]["value"]})
+        actuals.append({"date": str(dt.date.fromisoformat(data["target"]["date"]) + dt.timedelta(days=40)),
+                        "value": data["target"]["value"]})
+    shape = rng.random()
+    if shape < 0.08:
+        del actuals[1:]
+    elif shape < 0.12:
+        actuals.clear()
+    return data
 
 
 def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error(tmp_path, run):
