@@ -12,17 +12,15 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from engine._version import __version__
 from engine.decision import CompiledTable, Decision
 from engine.models.assessment import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Priority
-from engine.models.judgment import Flag, Input, Judgment, Override, RuleRef
+from engine.models.judgment import Flag
 from engine.models.results import (
     AssessmentSummary,
-    Change,
     DeliveryAssessmentResult,
     EngineRef,
     InputFile,
@@ -30,9 +28,6 @@ from engine.models.results import (
     PluginFailure,
     PriorityResult,
     RuleSetUsed,
-    TrajectoryCheck,
-    TrajectorySummary,
-    WhatWouldChange,
 )
 from engine.models.review import Evidence
 from engine.models.rubric import Rubric
@@ -40,9 +35,10 @@ from engine.models.ruleset import NO_DATA
 from engine.models.scale import Scale
 from engine.registry import Origin
 from engine.rollup import roll_up
-from engine.trajectory import Analysis, PlanPoint, analyse
+from engine.trajectory import Analysis, analyse
 
-__all__ = ["FEATURES", "JudgingRun", "LevelOnly", "decide_levels", "judge_assessment", "judge_priority"]
+__all__ = ["FEATURES", "JudgingRun", "LevelOnly", "decide_levels", "judge_assessment", "judge_priority",
+           "priority_data"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 
@@ -73,7 +69,7 @@ class JudgingRun:
     inputs: tuple[InputFile, ...] = ()
     previous: Mapping[str, str] = field(default_factory=dict)
     """Previous levels by priority id (from ``--previous``), used where a priority has none."""
-    changes: dict[tuple[object, ...], WhatWouldChange] = field(default_factory=dict, compare=False, repr=False)
+    changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (a pure function of
     the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
 
@@ -150,10 +146,19 @@ def league(results: Sequence[PriorityResult], scale: Scale) -> list[LeagueRow]:
 
 def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
                    failures: list[PluginFailure]) -> PriorityResult:
+    """Judge one priority (see :func:`priority_data`)."""
+    return PriorityResult.model_validate(priority_data(priority, as_of, run, failures))
+
+
+def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
+                  failures: list[PluginFailure]) -> dict[str, Any]:
+    """One priority's :class:`PriorityResult` as plain data, keys in the model's order and every
+    default present: ``pydantic_core.to_json`` of it is the model's JSON (large batches write it
+    without validating; a test holds the two byte for byte). A rule set that fails is appended
+    to ``failures``."""
     analysis = _analyse(priority, as_of)
     values, inputs, flags = _features(priority, analysis, run)
     ruleset = run.ruleset
-    rule = RuleRef(plugin=run.used.plugin, id=run.used.id, version=run.used.version)
     decision, problem = _decide(ruleset, values, run)
     scale = run.scales[ruleset.output_scale]
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs),
@@ -163,51 +168,56 @@ def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
                                       version=run.origin.version, where=f"rule set {ruleset.id!r} on {priority.id!r}",
                                       message=problem))
         decision = Decision(None, (), (), f"The rule set could not decide: {problem}.")
-        flags.append(Flag(code="rule-set-failed", message=f"The rule set {ruleset.id!r} failed: {problem}."))
+        flags.append(_flag("rule-set-failed", f"The rule set {ruleset.id!r} failed: {problem}."))
     else:
         matched = ", ".join(decision.matched) or "none"
         trail.append(f"rule set {ruleset.id} {ruleset.version}: matched {matched}; decided by "
                      f"{', '.join(decision.rules)}: {decision.level}. {decision.because}")
         for code in decision.flags:
-            flags.append(Flag(code=code, message=_FLAG_TEXT.get(code, code)))
+            flags.append(_flag(code, _FLAG_TEXT.get(code, code)))
     read = {name for rid in decision.rules for name in _reads(ruleset, rid)} or set(ruleset.inputs)
-    evidence = sorted({ref for name in read for ref in inputs[name].evidence} if inputs else set())
-    judgment = Judgment(
-        subject=f"priority:{priority.id}", title=priority.title, scale=scale.id,
-        state="rated" if decision.level else "not-rated", rating=decision.level, computed=decision.level,
-        rule=rule, decided_by=list(decision.rules), because=decision.because or "No level was formed.",
-        inputs=[inputs[name] for name in ruleset.inputs], evidence=evidence, flags=flags, trail=trail,
-    )
+    evidence = sorted({ref for name in read for ref in inputs[name]["evidence"]})
+    computed = decision.level
+    judgment: dict[str, Any] = {
+        "subject": f"priority:{priority.id}", "title": priority.title, "scale": scale.id,
+        "state": "rated" if computed else "not-rated", "rating": computed, "computed": computed,
+        "override": None, "rule": {"plugin": run.used.plugin, "id": run.used.id, "version": run.used.version},
+        "decided_by": list(decision.rules), "because": decision.because or "No level was formed.",
+        "inputs": [inputs[name] for name in ruleset.inputs], "evidence": evidence, "flags": flags, "trail": trail,
+    }
     if priority.agreed is not None:
         agreed = priority.agreed
         level = str(agreed.level)
-        judgment_flags = list(judgment.flags)
-        if level != decision.level:
-            judgment_flags.append(Flag(code="overridden",
-                                       message=f"Agreed {level}; the rules gave {decision.level or 'no level'}."))
-        judgment = judgment.model_copy(update={
-            "rating": level, "state": "rated", "flags": judgment_flags,
-            "override": Override(level=level, reason=agreed.reason, by=list(agreed.agreed_by)),
+        if level != computed:
+            flags.append(_flag("overridden", f"Agreed {level}; the rules gave {computed or 'no level'}."))
+        judgment.update({
+            "state": "rated", "rating": level,
+            "override": {"level": level, "reason": agreed.reason, "by": list(agreed.agreed_by)},
             "because": f"Agreed {level} by {', '.join(agreed.agreed_by)}: {agreed.reason} "
-                       f"(computed: {decision.level or 'no level'}).",
-            "trail": [*trail, f"agreed judgment {level} replaces computed {decision.level or 'no level'}: {agreed.reason}"],
+                       f"(computed: {computed or 'no level'}).",
         })
+        trail.append(f"agreed judgment {level} replaces computed {computed or 'no level'}: {agreed.reason}")
     previous = str(priority.previous.level) if priority.previous is not None else run.previous.get(priority.id)
+    rating = judgment["rating"]
     movement = "new"
-    if previous is not None and judgment.rating is not None and previous in scale.codes:
-        delta = scale.rank(previous) - scale.rank(judgment.rating)
+    if previous is not None and rating is not None and previous in scale.codes:
+        delta = scale.rank(previous) - scale.rank(rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
     if problem is not None:
-        change = WhatWouldChange()
+        change: dict[str, Any] = {"up": None, "down": None}
     elif isinstance(ruleset, CompiledTable):
-        key = (*sorted(values.items()), decision.level)
+        key = (*sorted(values.items()), computed)
         change = run.changes.get(key) or run.changes.setdefault(
-            key, what_would_change(ruleset, values, decision.level, scale, run))
+            key, what_would_change(ruleset, values, computed, scale, run))
     else:
-        change = what_would_change(ruleset, values, decision.level, scale, run)
-    return PriorityResult(id=priority.id, title=priority.title, owner=priority.owner,
-                                          judgment=judgment, trajectory=_summary(priority, analysis),
-                                          what_would_change=change, previous=previous, movement=movement)
+        change = what_would_change(ruleset, values, computed, scale, run)
+    return {"id": priority.id, "title": priority.title, "owner": priority.owner, "judgment": judgment,
+            "trajectory": _summary(priority, analysis), "what_would_change": change, "previous": previous,
+            "movement": movement}
+
+
+def _flag(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
 
 
 _FLAG_TEXT = {
@@ -238,13 +248,14 @@ def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[D
 
 
 def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None, scale: Scale,
-                      run: JudgingRun) -> WhatWouldChange:
+                      run: JudgingRun) -> dict[str, Any]:
     """For one level up and one level down: the change of a single input, smallest first, that
-    moves the judgment exactly there. Stating missing data counts as a step of one."""
+    moves the judgment exactly there (as :class:`WhatWouldChange` data). Stating missing data
+    counts as a step of one."""
     if level is None:
-        return WhatWouldChange()
+        return {"up": None, "down": None}
     current = scale.rank(level)
-    best: dict[str, tuple[tuple[int, int, int], Change]] = {}
+    best: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
     for order, name in enumerate(ruleset.inputs):
         domain = run.domain(name)
         now = values[name]
@@ -264,59 +275,56 @@ def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None
                 continue
             key = (distance, order, domain.index(alternative))
             if direction not in best or key < best[direction][0]:
-                best[direction] = (key, Change(input=name, from_value=now, to_value=alternative,
-                                               result=outcome.level))
-    return WhatWouldChange(up=best["up"][1] if "up" in best else None,
-                           down=best["down"][1] if "down" in best else None)
+                best[direction] = (key, {"input": name, "from_value": now, "to_value": alternative,
+                                         "result": outcome.level})
+    return {"up": best["up"][1] if "up" in best else None, "down": best["down"][1] if "down" in best else None}
 
 
 def _analyse(priority: Priority, as_of: dt.date) -> Analysis:
-    points = [PlanPoint(priority.baseline.date, priority.baseline.value)]
-    points += [PlanPoint(p.date, p.value) for p in priority.trajectory.points]
-    points.append(PlanPoint(priority.target.date, priority.target.value))
     tolerance = priority.tolerance
-    return analyse(points=points, interpolation=priority.trajectory.interpolation,
-                   actuals=[PlanPoint(a.date, a.value) for a in priority.actuals],
-                   direction=priority.metric.direction, target=points[-1], as_of=as_of,
+    return analyse(points=[priority.baseline, *priority.trajectory.points, priority.target],
+                   interpolation=priority.trajectory.interpolation, actuals=priority.actuals,
+                   direction=priority.metric.direction, target=priority.target, as_of=as_of,
                    absolute=tolerance.absolute if tolerance else None,
                    relative=tolerance.relative if tolerance else None)
 
 
-def _features(priority: Priority, analysis: Analysis, run: JudgingRun) -> tuple[dict[str, str], dict[str, Input], list[Flag]]:
+def _input(name: str, value: str | None, role: str, note: str, evidence: list[str] | None = None) -> dict[str, Any]:
+    """An :class:`Input` as plain data."""
+    return {"name": name, "value": value, "role": role, "evidence": evidence or [], "note": note}
+
+
+def _features(priority: Priority, analysis: Analysis,
+              run: JudgingRun) -> tuple[dict[str, str], dict[str, dict[str, Any]], list[dict[str, str]]]:
+    """The rule set's input values, each input as :class:`Input` data, and flags as :class:`Flag` data."""
     values: dict[str, str] = {}
-    inputs: dict[str, Input] = {}
-    flags: list[Flag] = []
+    inputs: dict[str, dict[str, Any]] = {}
+    flags: list[dict[str, str]] = []
     for name, item_id in CATEGORY_ITEMS.items():
         rating: CategoryRating | None = getattr(priority.ratings, name)
         level, note, evidence = _category(name, item_id, rating, run.rubric, flags)
         values[name] = level
-        inputs[name] = Input(name=name, value=None if level == NO_DATA else level, role="rating",
-                                             evidence=evidence, note=note)
+        inputs[name] = _input(name, None if level == NO_DATA else level, "rating", note, evidence)
     values["performance"] = analysis.level or NO_DATA
-    inputs["performance"] = Input(name="performance", value=analysis.level, role="trajectory",
-                                                  evidence=[], note=analysis.because)
+    inputs["performance"] = _input("performance", analysis.level, "trajectory", analysis.because)
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
-    inputs["off_track"] = Input(name="off_track", value=values["off_track"], role="trajectory",
-                                                evidence=[],
-                                                note=f"{analysis.off_track} consecutive latest actual(s) below the band")
+    inputs["off_track"] = _input("off_track", values["off_track"], "trajectory",
+                                 f"{analysis.off_track} consecutive latest actual(s) below the band")
     values["trajectory"] = analysis.latest
-    inputs["trajectory"] = Input(name="trajectory", value=analysis.latest, role="trajectory",
-                                                 evidence=[], note="")
+    inputs["trajectory"] = _input("trajectory", analysis.latest, "trajectory", "")
     levels = [str(i.level) for i in priority.leading_indicators if i.level is not None]
     delivery = run.scales["delivery"]
     worst = max(levels, key=delivery.rank) if levels else NO_DATA
     values["indicators"] = worst
-    inputs["indicators"] = Input(
-        name="indicators", value=None if worst == NO_DATA else worst, role="indicators", evidence=[],
-        note="; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
+    inputs["indicators"] = _input("indicators", None if worst == NO_DATA else worst, "indicators",
+                                  "; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
     if analysis.target_passed:
-        flags.append(Flag(code="target-date-passed",
-                          message=f"The target date ({priority.target.date}) has passed."))
+        flags.append(_flag("target-date-passed", f"The target date ({priority.target.date}) has passed."))
     return values, inputs, flags
 
 
 def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric,
-              flags: list[Flag]) -> tuple[str, str, list[str]]:
+              flags: list[dict[str, str]]) -> tuple[str, str, list[str]]:
     """(level or no-data, note, evidence) of one category."""
     if rating is None:
         return NO_DATA, "not rated", []
@@ -334,47 +342,40 @@ def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Ru
     note = f"{how} of its sub-criteria"
     if missing and scale.rank(level) < 1:
         capped = scale.codes[1]
-        flags.append(Flag(code="incomplete-category", message=(
-            f"{name}: no rating for {', '.join(missing)}; the category is capped at {capped}.")))
+        flags.append(_flag("incomplete-category",
+                           f"{name}: no rating for {', '.join(missing)}; the category is capped at {capped}."))
         level, note = capped, f"{note}, capped at {capped}: {', '.join(missing)} not rated"
     elif missing:
-        flags.append(Flag(code="incomplete-category",
-                          message=f"{name}: no rating for {', '.join(missing)}."))
+        flags.append(_flag("incomplete-category", f"{name}: no rating for {', '.join(missing)}."))
     return level, note, evidence
 
 
-@cache
-def _checks_adapter() -> Any:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(list[TrajectoryCheck])
+def _point(point: Any) -> dict[str, Any]:
+    return {"date": str(point.date), "value": point.value}
 
 
-def _summary(priority: Priority, analysis: Analysis) -> TrajectorySummary:
-    points = [{"date": str(priority.baseline.date), "value": priority.baseline.value}]
-    points += [{"date": str(p.date), "value": p.value} for p in priority.trajectory.points]
-    points.append({"date": str(priority.target.date), "value": priority.target.value})
-    return TrajectorySummary(
-        metric=priority.metric.name, unit=priority.metric.unit, direction=priority.metric.direction,
-        baseline={"date": str(priority.baseline.date), "value": priority.baseline.value},
-        target={"date": str(priority.target.date), "value": priority.target.value},
-        planned=points, interpolation=priority.trajectory.interpolation,
-        tolerance=({"absolute": priority.tolerance.absolute} if priority.tolerance and priority.tolerance.absolute is not None
-                   else {"relative": priority.tolerance.relative} if priority.tolerance and priority.tolerance.relative is not None
-                   else None),
-        # One validation call for all rows: measured faster than a model per row (and than
-        # model_construct, which is slower still in pydantic 2.x).
-        checks=_checks_adapter().validate_python([
-            {"date": c.date, "actual": c.actual, "planned": round(c.planned, 6), "gap": round(c.gap, 6),
-             "relative_gap": round(c.relative_gap, 6) if c.relative_gap is not None else None,
-             "tolerance": round(c.tolerance, 6), "state": c.state} for c in analysis.checks]),
-        latest=analysis.latest, off_track=analysis.off_track, widening=analysis.widening,
-        projection=round(analysis.projection, 6) if analysis.projection is not None else None,
-        projection_method=analysis.projection_method,
-        shortfall=round(analysis.shortfall, 6) if analysis.shortfall is not None else None,
-        distance_to_target=round(analysis.distance_to_target, 6) if analysis.distance_to_target is not None else None,
-        target_passed=analysis.target_passed, level=analysis.level, because=analysis.because,
-    )
+def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
+    """The :class:`TrajectorySummary` of ``analysis`` as plain data."""
+    tolerance = priority.tolerance
+    return {
+        "metric": priority.metric.name, "unit": priority.metric.unit, "direction": priority.metric.direction,
+        "baseline": _point(priority.baseline), "target": _point(priority.target),
+        "planned": [_point(priority.baseline), *map(_point, priority.trajectory.points), _point(priority.target)],
+        "interpolation": priority.trajectory.interpolation,
+        "tolerance": (None if tolerance is None else {"absolute": tolerance.absolute}
+                      if tolerance.absolute is not None else {"relative": tolerance.relative}),
+        "checks": [{"date": c.date, "actual": c.actual, "planned": round(c.planned, 6), "gap": round(c.gap, 6),
+                    "relative_gap": round(c.relative_gap, 6) if c.relative_gap is not None else None,
+                    "tolerance": round(c.tolerance, 6), "state": c.state} for c in analysis.checks],
+        "latest": analysis.latest, "off_track": analysis.off_track, "widening": analysis.widening,
+        "projection": _round(analysis.projection), "projection_method": analysis.projection_method,
+        "shortfall": _round(analysis.shortfall), "distance_to_target": _round(analysis.distance_to_target),
+        "target_passed": analysis.target_passed, "level": analysis.level, "because": analysis.because,
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 6) if value is not None else None
 
 
 # -- bulk decisions ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 __all__ = [
     "ActualCheck", "Analysis", "PlanPoint", "analyse", "classify", "planned_at", "planned_value",
@@ -25,14 +25,22 @@ PROJECTION_POINTS = 4
 """The projection fits a least-squares line through at most this many latest actuals."""
 
 
-@dataclass(frozen=True)
-class PlanPoint:
+class Dated(Protocol):
+    """A dated value: a :class:`PlanPoint`, or a document's point."""
+
+    @property
+    def date(self) -> dt.date: ...
+
+    @property
+    def value(self) -> float: ...
+
+
+class PlanPoint(NamedTuple):
     date: dt.date
     value: float
 
 
-@dataclass(frozen=True)
-class ActualCheck:
+class ActualCheck(NamedTuple):
     """One actual against the plan."""
 
     date: dt.date
@@ -142,11 +150,11 @@ def trailing_below(states: Sequence[str]) -> int:
 
 def analyse(
     *,
-    points: Sequence[PlanPoint],
+    points: Sequence[Dated],
     interpolation: str,
-    actuals: Sequence[PlanPoint],
+    actuals: Sequence[Dated],
     direction: str,
-    target: PlanPoint,
+    target: Dated,
     as_of: dt.date,
     absolute: float | None = None,
     relative: float | None = None,

@@ -236,6 +236,49 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     assert len({f.level for f in fast}) == 4          # the synthetic data exercises every level
 
 
+def test_batch_lines_are_the_models_json_to_the_byte():
+    """Batches write priority_data without validating it, so it must be what the model writes:
+    every field and default, keys in order, numbers as the model types them."""
+    import datetime as dt
+
+    from pydantic_core import to_json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from example_system import EXAMPLE
+
+    from benchmarks.generate import priority as synthetic
+    from engine.likelihood import JudgingRun, priority_data
+    from engine.models.assessment import Priority
+    from engine.models.results import PriorityResult, RuleSetUsed
+    from engine.render import dump_line
+
+    engine = make_engine()
+    rubric = engine.rubric("likelihood-of-delivery").rubric
+    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    example = engine.load(EXAMPLE / "assessment-2026-h2.yaml").model.priorities
+    varied = [Priority.model_validate(_varied(synthetic(seed, points=seed % 5 + 1), seed), context=context)
+              for seed in range(60)]
+    ruleset, origin, _ = engine.rule_set("likelihood-default")
+    used = RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t")
+    runs = [JudgingRun(ruleset, origin, used, rubric, engine.scales(), previous={"p000001": "G"}),
+            JudgingRun(_Raising(), origin, used, rubric, engine.scales())]
+    failures: list = []
+    for run in runs:
+        for p in [*example, *varied]:
+            data = priority_data(p, dt.date(2026, 1, 1), run, failures)
+            assert to_json(data).decode() + "\n" == dump_line(PriorityResult.model_validate(data)), p.id
+    assert len(failures) == len(example) + len(varied)
+
+
+class _Raising:
+    """A rule set that fails on every priority."""
+
+    id, version, inputs, output_scale = "raising", "1", ("challenge",), "delivery"
+
+    def decide(self, values):
+        raise RuntimeError("no")
+
+
 def _varied(data: dict, seed: int) -> dict:
     """A synthetic priority bent into the shapes the bulk path takes shortcuts through: step plans,
     absolute or no tolerance, actuals between planned points, before the baseline and after the
