@@ -124,7 +124,8 @@ def stocktake_register_chain_detectors(registry: Registrar) -> None:
     Call ``registry.add_detector(detector)`` with an object meeting
     :class:`engine.chains.Detector`: ``id``, ``version``, ``title``, ``description`` and
     ``detect(chain) -> list[ChainFinding]``, where ``chain`` is an :class:`engine.chains.ChainGraph`
-    (the networkx graph and shared analyses: strongest routes, dominators, hops, feedback). Each
+    (adjacency with link strengths, shared analyses: strongest routes, dominators, single ways
+    in, hops, feedback; and ``graph``, a networkx ``DiGraph`` built on first use). Each
     finding names the level it caps the chain at. Detector ids are global. A detector that raises
     or returns something else becomes a failure naming the plugin (the command exits 3); the other
     detectors' findings stand.

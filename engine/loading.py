@@ -69,15 +69,29 @@ def load_document(
     return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
 
 
+_FREEZE_AFTER_BULK = False
+
+
+def freeze_after_bulk() -> None:
+    """For one-shot processes (the CLI): after each :func:`gc_held` block, freeze what the
+    collector tracks, so that later collections skip what the block built instead of scanning it
+    all again (measured: a tenth of a 100,000-actor chain's time). Not for long-lived embedders,
+    where a frozen unreachable cycle would never be collected."""
+    global _FREEZE_AFTER_BULK
+    _FREEZE_AFTER_BULK = True
+
+
 @contextmanager
 def gc_held() -> Iterator[None]:
     """Hold the cyclic garbage collector off while the block builds many small objects (it would
-    only rescan them); its previous state is restored after."""
+    only rescan them); its previous state is restored after (see :func:`freeze_after_bulk`)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if _FREEZE_AFTER_BULK:
+            gc.freeze()
         if collecting:
             gc.enable()
 

@@ -55,29 +55,15 @@ class SinglePointsOfFailure:
                 "single-point-of-failure", "AG",
                 f"Every route to {count} front-line actor(s) passes through {actor}.",
                 actors=(actor,), evidence=chain.evidence_of(actors=[actor]), count=count))
-        # A link u->v is on every route to v (and to all v dominates) when it is v's only way in
-        # from outside v's own subtree: links back up from actors reached through v do not count.
-        idom = chain.dominators
-        pred = chain.graph.pred
-
-        def below(u: str, v: str) -> bool:
-            while u in idom and u != v:
-                u = idom[u]
-            return u == v
-
-        def only_way_in(v: str) -> str | None:
-            ways = [u for u in pred[v] if (u in idom or u in chain.centres) and not below(u, v)]
-            return ways[0] if len(ways) == 1 else None
-
+        ways = chain.only_way_in
         for v, count in sorted(chain.dependants.items()):
-            source = only_way_in(v) if chain.actors[v].role != "centre" else None
+            source = ways.get(v) if chain.actors[v].role != "centre" else None
             if source is not None:
                 key = f"{source}->{v}"
                 out.append(ChainFinding(
                     "single-link", "AG", f"Every route to {count} front-line actor(s) uses the link {key}.",
                     links=(key,), evidence=chain.evidence_of(links=[key]), count=count))
-        singles = [(only_way_in(f), f) for f in chain.front_line if f in idom]
-        singles = [(u, f) for u, f in singles if u is not None and u != "\x00centre"]
+        singles = [(ways[f], f) for f in chain.front_line if f in ways]
         if singles:
             fronts = [f for _, f in singles]
             out.append(ChainFinding(

@@ -206,3 +206,65 @@ def test_the_chain_judgment_is_evidence_for_the_delivery_chain_sub_criterion(tmp
     other.write_text(FIXTURE.read_text().replace("priority: reading", "priority: nonesuch"))
     bad = run("judge", str(assessment), "--chain", str(other))
     assert bad.exit_code == 2 and "is for priority 'nonesuch', which the assessment does not have" in bad.stderr
+
+
+# -- the graph analyses against networkx and against their definitions, on random chains -------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def random_chains(draw):
+    """A chain of up to 14 actors (one or two centres) with random links, absent ones included."""
+    n = draw(st.integers(3, 14))
+    centres = draw(st.integers(1, 2))
+    roles = ["centre"] * centres + [draw(st.sampled_from(["intermediary", "front-line"])) for _ in range(n - centres)]
+    roles[-1] = "front-line"
+    pairs = [(u, v) for u in range(n) for v in range(n) if u != v]
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=3 * n))
+    actors = [{"id": f"a{i}", "name": f"A{i}", "level": i, "role": r} for i, r in enumerate(roles)]
+    links = [{"from": f"a{u}", "to": f"a{v}", "levers": draw(st.sampled_from([["funding"], ["information"]])),
+              "strength": draw(st.sampled_from(["G", "AG", "AR", "R", "absent"]))} for u, v in chosen]
+    return {"kind": "DeliveryChain", "schema_version": 1, "id": "c", "priority": "p", "title": "C",
+            "actors": actors, "links": links}
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_chains())
+def test_dominators_single_links_and_dependants_agree_with_their_definitions(data):
+    import networkx as nx
+
+    from engine.chains import SOURCE, ChainGraph
+    from engine.models.chain import DeliveryChain
+
+    engine = make_engine()
+    chain = DeliveryChain.model_validate(data, context=engine._context())
+    graph = ChainGraph(chain, engine.scale("delivery"))
+    nxg = graph.graph  # the networkx view third-party detectors get: same nodes and links
+    assert set(nxg.nodes) == {*graph.actors, SOURCE}
+    assert {(u, v, s) for u, v, s in nxg.edges(data="s")} == \
+           {(u, v, s) for u, out in graph.succ.items() for v, s in out.items()}
+
+    expected = {v: d for v, d in nx.immediate_dominators(nxg, SOURCE).items() if v != SOURCE}
+    assert graph.dominators == expected
+
+    def dominated_by(u, v):  # every route to u passes v: walk u's dominators up
+        while u in expected and u != v:
+            u = expected[u]
+        return u == v
+
+    fronts = [a.id for a in chain.actors if a.role == "front-line"]
+    counts = {}
+    for f in fronts:
+        d = expected.get(f)
+        while d is not None and d != SOURCE:
+            counts[d] = counts.get(d, 0) + 1
+            d = expected[d]
+    assert graph.dependants == counts
+    single = {}
+    for v in expected:
+        ways = [u for u in nxg.pred[v] if u in expected and not dominated_by(u, v)]
+        if len(ways) == 1:
+            single[v] = ways[0]
+    assert graph.only_way_in == single

@@ -40,8 +40,10 @@ class Settings:
         """The engine for this invocation, built on first use."""
         if self._engine is None:
             from engine.api import Engine
+            from engine.loading import freeze_after_bulk
             from engine.parsing import Limits
 
+            freeze_after_bulk()  # this process ends with the command
             self._engine = Engine(
                 rubric_paths=self.rubric_paths, disabled_plugins=self.disabled_plugins,
                 limits=Limits(max_bytes=self.max_file_mb * 1024 * 1024),

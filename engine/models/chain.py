@@ -121,9 +121,10 @@ class DeliveryChain(Model):
             roles.add(actor.role)
             for name in ("capacity", "will"):
                 value = getattr(actor, name)
-                if value is not None:
-                    setattr(actor, name, level(value, ("actors", i, name)))
-            cite(actor.evidence, ("actors", i))
+                if value is not None and (code := level(value, ("actors", i, name))) != value:
+                    setattr(actor, name, code)  # pydantic's __setattr__ is slow: only when it changes
+            if actor.evidence:
+                cite(actor.evidence, ("actors", i))
         if "centre" not in roles:
             raise invalid("at least one actor with role 'centre'", "none", path=("actors",))
         if "front-line" not in roles:
@@ -134,6 +135,8 @@ class DeliveryChain(Model):
                     raise invalid("an actor id defined under 'actors'", repr(value), path=("links", i, end))
             if link.from_ == link.to:
                 raise invalid("a link between two different actors", f"{link.from_!r} to itself", path=("links", i))
-            link.strength = level(link.strength, ("links", i, "strength"), allow_absent=True)
-            cite(link.evidence, ("links", i))
+            if (code := level(link.strength, ("links", i, "strength"), allow_absent=True)) != link.strength:
+                link.strength = code
+            if link.evidence:
+                cite(link.evidence, ("links", i))
         return self
