@@ -22,5 +22,13 @@ test: wheel
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
+# `make bench`: the benchmark suite (numbers, not pass/fail; about 10 minutes on 2 cores) against an
+# installed copy, with the peer rule engines; the table is printed and written to .ci-work/bench.json.
+bench:
+	rm -rf $(WORK)/bench-venv
+	$(PYTHON) -m venv $(WORK)/bench-venv
+	$(WORK)/bench-venv/bin/pip install --quiet . rule-engine zen-engine
+	$(WORK)/bench-venv/bin/python -m benchmarks --repeat 5 --json $(WORK)/bench.json
+
 clean:
 	rm -rf $(WORK) build dist .pytest_cache .hypothesis

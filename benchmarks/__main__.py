@@ -109,7 +109,7 @@ REPORTED: dict[str, dict[str, float]] = {}
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--only", metavar="TEXT", help="run only workloads whose name contains TEXT (floors always run)")
     args = parser.parse_args()
