@@ -14,11 +14,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from engine.loading import Prepared
-from engine.models.chain import ABSENT, DeliveryChain, Link
 from engine.models.scale import Scale
+
+if TYPE_CHECKING:  # the chain models cost ~50 ms to import; every command loads the detectors
+    from engine.loading import Prepared
+    from engine.models.chain import DeliveryChain, Link
 
 __all__ = ["ChainGraph", "Detector", "ChainFinding", "SOURCE", "prepare_chain"]
 
@@ -70,6 +72,8 @@ class ChainGraph:
     links_by_key: dict[str, Link] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from engine.models.chain import ABSENT
+
         self.actors = {a.id: a for a in self.chain.actors}
         self.front_line = [a.id for a in self.chain.actors if a.role == "front-line"]
         self.centres = [a.id for a in self.chain.actors if a.role == "centre"]
@@ -231,6 +235,8 @@ class ChainGraph:
     @cached_property
     def feeds_back(self) -> set[str]:
         """Actors from which links carrying information lead (in any number of steps) to a centre."""
+        from engine.models.chain import ABSENT
+
         back: dict[str, list[str]] = {}
         for link in self.chain.links:
             if link.strength != ABSENT and "information" in link.levers:
@@ -280,6 +286,7 @@ _INT = re.compile(r"-?[0-9]+")
 
 def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
+    from engine.loading import Prepared
     from engine.models.results import InputFile
     from engine.parsing import sha256_of
     from engine.tables import MergedRows, file_beside, read_table, relocate_any
@@ -320,6 +327,7 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
     from pydantic import TypeAdapter
 
     from engine._version import __version__
+    from engine.models.chain import ABSENT
     from engine.models.judgment import Flag, Input, Judgment, RuleRef
     from engine.models.results import (
         ChainSummary,
