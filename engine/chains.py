@@ -368,10 +368,9 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
                      + (f", worst {worst}" if worst else ""))
     # One validation for every finding: a large chain has tens of thousands.
     findings = TypeAdapter(list[DetectorFinding]).validate_python(rows)
-    caps = findings
-    if caps:
-        level = max((f.level for f in caps), key=scale.rank)
-        deciding = [f for f in caps if f.level == level]
+    if findings:
+        level = max((f.level for f in findings), key=scale.rank)
+        deciding = [f for f in findings if f.level == level]
         because = (f"{level}: the chain is as strong as its weakest necessary link; "
                    f"{deciding[0].message}" + (f" (and {len(deciding) - 1} more at {level})" if len(deciding) > 1 else ""))
     else:

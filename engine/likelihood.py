@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 from engine._version import __version__
 from engine.decision import CompiledTable, Decision
 from engine.models.assessment import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Priority
-from engine.models.judgment import Flag
 from engine.models.results import (
     AssessmentSummary,
     DeliveryAssessmentResult,
@@ -401,7 +400,7 @@ def decide_levels(priorities: Sequence[Priority], as_of: dt.date, run: JudgingRu
     indicators = "indicators" in ruleset.inputs
     delivery = run.scales["delivery"]
     out = []
-    scratch: list[Flag] = []
+    scratch: list[dict[str, str]] = []
     for p in priorities:
         values: dict[str, str] = {}
         for name, item_id in ratings:
@@ -449,8 +448,11 @@ def decide_levels(priorities: Sequence[Priority], as_of: dt.date, run: JudgingRu
 
 
 def _planned(p: Priority, when: dt.date, linear: bool) -> float:
-    """The planned value at ``when``: :func:`engine.trajectory.planned_at` over the baseline, the
-    trajectory's points and the target, without building the plan's lists first."""
+    """The planned value at ``when``: :func:`engine.trajectory.planned_at` on the one segment of
+    the plan (baseline, trajectory points, target) that holds it, found without building the
+    plan's lists."""
+    from engine.trajectory import planned_at
+
     first, last = p.baseline, p.target
     if when <= first.date:
         return first.value
@@ -459,11 +461,9 @@ def _planned(p: Priority, when: dt.date, linear: bool) -> float:
     points = p.trajectory.points
     i = bisect_right(points, when, key=_date_of)
     left = points[i - 1] if i else first
-    if when == left.date or not linear:
-        return left.value
     right = points[i] if i < len(points) else last
-    x0 = left.date.toordinal()
-    return left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
+    return planned_at([left.date.toordinal(), right.date.toordinal()], [left.value, right.value],
+                      when.toordinal(), linear)
 
 
 _date_of = attrgetter("date")
