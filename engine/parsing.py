@@ -234,7 +234,7 @@ def _parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    _check_depth(loader_class(text), limits)
+    _check_depth(text, loader_class, limits)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
@@ -258,13 +258,21 @@ def _parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed
     return Parsed(data, walker.values, walker.keys)
 
 
-def _check_depth(loader: Any, limits: Limits) -> None:
+def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
     """Refuse nesting deeper than the limit before any node is built: PyYAML composes nodes
     recursively (in C with libyaml), so a million ``[`` would overflow the stack and crash the
-    process. The event parser keeps its own stack, so reading events is safe at any depth."""
+    process. The event parser keeps its own stack, so reading events is safe at any depth.
+
+    libyaml may refuse deep nesting itself while scanning ahead, before it yields the events we
+    count (PyYAML 6.0.4's libyaml stops at 1,000 levels). Then the text before the place it
+    stopped is counted again, so the message is ours and points at the level past our limit,
+    whichever libyaml pip installed.
+    """
     import yaml
 
     opening, closing = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    too_deep = f"nesting at most {limits.max_depth} levels deep"
+    loader = loader_class(text)
     depth = 0
     try:
         while True:
@@ -273,16 +281,31 @@ def _check_depth(loader: Any, limits: Limits) -> None:
                 depth += 1
                 if depth > limits.max_depth + 1:
                     mark = event.start_mark
-                    raise DocumentError(f"nesting at most {limits.max_depth} levels deep", "deeper nesting",
-                                        line=mark.line + 1, column=mark.column + 1)
+                    raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
             elif isinstance(event, closing):
                 depth -= 1
             elif event is None or isinstance(event, yaml.StreamEndEvent):
                 return
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        if mark is None or "nesting" not in str(err.problem):
+            return  # a syntax error: composing reports it, with its place
+        before = _offset(text, mark.line, mark.column)
+        if 0 < before < len(text):
+            _check_depth(text[:before], loader_class, limits)
+        raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1) from None
     except yaml.YAMLError:
-        return  # a syntax error: composing reports it, with its place
+        return
     finally:
         loader.dispose()
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """Index in ``text`` of a 0-based ``line`` and ``column``."""
+    start = 0
+    for _ in range(line):
+        start = text.index("\n", start) + 1
+    return start + column
 
 
 class _Walker:

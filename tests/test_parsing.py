@@ -36,6 +36,25 @@ def test_deep_nesting_is_refused():
         parse_text('{"a": {"b": {"c": {"d": 1}}}}', fmt="yaml", limits=Limits(max_depth=3))
 
 
+def test_nesting_refused_by_libyaml_itself_still_gets_our_message():
+    """Whichever libyaml pip installs: a parser that refuses deep nesting while scanning ahead,
+    before yielding any event we count, still gives our message at the level past our limit."""
+    import yaml
+
+    from engine.parsing import _check_depth
+
+    class RefusesPastTwoHundred(yaml.SafeLoader):
+        def fetch_flow_collection_start(self, token_class):
+            if self.flow_level >= 200:
+                raise yaml.scanner.ScannerError("while increasing flow level", None,
+                                                "exceeded maximum nesting depth", self.get_mark())
+            super().fetch_flow_collection_start(token_class)
+
+    with pytest.raises(DocumentError) as info:
+        _check_depth("x: 1\ny: " + "[" * 300, RefusesPastTwoHundred, Limits())
+    assert str(info.value) == "<document>:2:68: $: expected nesting at most 64 levels deep, found deeper nesting"
+
+
 def test_yaml_1_2_scalars():
     data = parse_text("a: off\nb: no\nc: true\nd: 1:20\ne: 0x1F\nf: 2026-01-02\n", fmt="yaml").data
     assert data == {"a": "off", "b": "no", "c": True, "d": "1:20", "e": 31, "f": "2026-01-02"}
