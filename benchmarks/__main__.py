@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.resources import data_dir
+from stocktake.core.resources import data_dir
 
 
 @dataclass

@@ -146,8 +146,8 @@ def layered_chain(levels: int, width: int) -> dict:
 
 def write_all(data: Path) -> None:
     """Every file the benchmark workloads read, into ``data``."""
-    from engine import Engine
-    from engine.render import dump_model
+    from stocktake import Engine
+    from stocktake.render import dump_model
 
     (data / "review-15x50.json").write_text(json.dumps(capacity_review(50)))
     write_reviews(data / "reviews-1000", 1000, reviewers=5)

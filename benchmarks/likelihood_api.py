@@ -13,9 +13,10 @@ import gc
 import sys
 import time
 
+from stocktake import Engine
+from stocktake.likelihood.model import Priority
+
 from benchmarks.generate import priority
-from engine import Engine
-from engine.models.assessment import Priority
 
 PEER_SAMPLE = 10_000
 
@@ -38,8 +39,8 @@ def main() -> None:
         levels[d.level] = levels.get(d.level, 0) + 1
     print(f"inner_s={inner:.4f} priorities={count} levels={dict(sorted(levels.items(), key=str))}")
 
-    from engine.likelihood import JudgingRun, judge_priority
-    from engine.models.results import RuleSetUsed
+    from stocktake.likelihood.judge import JudgingRun, judge_priority
+    from stocktake.likelihood.result import RuleSetUsed
 
     ruleset, origin, _ = engine.rule_set("likelihood-default")
     run = JudgingRun(ruleset, origin, RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t"),
@@ -71,7 +72,7 @@ def main() -> None:
 
 
 def _features_of(engine, p, as_of, run):
-    from engine.likelihood import _analyse, _features
+    from stocktake.likelihood.judge import _analyse, _features
 
     analysis = _analyse(p, as_of)
     values, _, _ = _features(p, analysis, run)

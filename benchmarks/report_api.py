@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
-from engine import Engine
-from engine.render import render_report
+from stocktake import Engine
+from stocktake.render import render_report
 
 
 def main() -> None:

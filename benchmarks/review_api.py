@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine import Engine
+from stocktake import Engine
 
 
 def main() -> None:

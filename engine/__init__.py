@@ -2,14 +2,14 @@
 
 The public Python API. Names are imported on first use, so ``import engine`` costs almost nothing::
 
-    from engine import Engine
+    from stocktake import Engine
     eng = Engine()                       # loads plugins from the "stocktake" entry points
     for entry in eng.rubrics():
         print(entry.rubric.id, entry.rubric.version, entry.origin.describe())
     doc = eng.load("my-rubric.yaml")     # any document kind; raises DocumentError, located
 
-Plugin authors need only :data:`hookimpl` (and the hook specs in :mod:`engine.hookspecs`);
-:mod:`engine.testing` is the harness for testing plugins and rubrics.
+Plugin authors need only :data:`hookimpl` (and the hook specs in :mod:`stocktake.hooks.specs`);
+:mod:`stocktake.testing` is the harness for testing plugins and rubrics.
 """
 
 from __future__ import annotations
@@ -17,37 +17,43 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from engine._version import __version__
+from stocktake._version import __version__
 
 if TYPE_CHECKING:
-    from engine.api import Engine, RubricEntry, ValidationOutcome
-    from engine.errors import DocumentError, ExitCode, PluginError, StocktakeError, UsageError
-    from engine.hookspecs import hookimpl
-    from engine.host import PluginInfo
-    from engine.loading import LoadedDocument
-    from engine.models.rubric import Component, Criterion, Rubric, Section
-    from engine.models.scale import Level, Scale
-    from engine.registry import Registrar
+    from stocktake.api import Engine, RubricEntry, ValidationOutcome
+    from stocktake.core.errors import (
+        DocumentError,
+        ExitCode,
+        PluginError,
+        StocktakeError,
+        UsageError,
+    )
+    from stocktake.core.loading import LoadedDocument
+    from stocktake.hooks.host import PluginInfo
+    from stocktake.hooks.registry import Registrar
+    from stocktake.hooks.specs import hookimpl
+    from stocktake.judgment.scale import Level, Scale
+    from stocktake.rubric.model import Component, Criterion, Rubric, Section
 
 _EXPORTS = {
-    "Engine": "engine.api",
-    "RubricEntry": "engine.api",
-    "ValidationOutcome": "engine.api",
-    "DocumentError": "engine.errors",
-    "ExitCode": "engine.errors",
-    "PluginError": "engine.errors",
-    "StocktakeError": "engine.errors",
-    "UsageError": "engine.errors",
-    "hookimpl": "engine.hookspecs",
-    "PluginInfo": "engine.host",
-    "LoadedDocument": "engine.loading",
-    "Component": "engine.models.rubric",
-    "Criterion": "engine.models.rubric",
-    "Rubric": "engine.models.rubric",
-    "Section": "engine.models.rubric",
-    "Level": "engine.models.scale",
-    "Scale": "engine.models.scale",
-    "Registrar": "engine.registry",
+    "Engine": "stocktake.api",
+    "RubricEntry": "stocktake.api",
+    "ValidationOutcome": "stocktake.api",
+    "DocumentError": "stocktake.core.errors",
+    "ExitCode": "stocktake.core.errors",
+    "PluginError": "stocktake.core.errors",
+    "StocktakeError": "stocktake.core.errors",
+    "UsageError": "stocktake.core.errors",
+    "hookimpl": "stocktake.hooks.specs",
+    "PluginInfo": "stocktake.hooks.host",
+    "LoadedDocument": "stocktake.core.loading",
+    "Component": "stocktake.rubric.model",
+    "Criterion": "stocktake.rubric.model",
+    "Rubric": "stocktake.rubric.model",
+    "Section": "stocktake.rubric.model",
+    "Level": "stocktake.judgment.scale",
+    "Scale": "stocktake.judgment.scale",
+    "Registrar": "stocktake.hooks.registry",
 }
 
 __all__ = [

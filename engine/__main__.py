@@ -1,5 +1,5 @@
-"""``python -m engine`` runs the ``stocktake`` command."""
+"""``python -m stocktake`` runs the ``stocktake`` command."""
 
-from engine.cli import main
+from stocktake.cli import main
 
 main()

@@ -11,18 +11,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DocumentError, StocktakeError, UsageError
-from engine.host import PluginHost, PluginInfo
-from engine.loading import LoadedDocument, load_document
-from engine.models.base import version_key
-from engine.models.rubric import Rubric
-from engine.models.scale import Scale
-from engine.parsing import DEFAULT_LIMITS, Limits
-from engine.registry import DocumentSource, Origin, Registry, document_files
+from stocktake.core.errors import DocumentError, StocktakeError, UsageError
+from stocktake.core.loading import LoadedDocument, load_document
+from stocktake.core.models import version_key
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits
+from stocktake.hooks.host import PluginHost, PluginInfo
+from stocktake.hooks.registry import DocumentSource, Origin, Registry, document_files
+from stocktake.judgment.scale import Scale
+from stocktake.rubric.model import Rubric
 
 if TYPE_CHECKING:
-    from engine.models.report import DeliveryReport
-    from engine.models.results import CapacityReviewResult, DeliveryAssessmentResult
+    from stocktake.likelihood.result import DeliveryAssessmentResult
+    from stocktake.report.model import DeliveryReport
+    from stocktake.review.result import CapacityReviewResult
 
 __all__ = ["Engine", "RubricEntry", "ValidationOutcome"]
 
@@ -62,7 +63,7 @@ class Engine:
     :param disabled_plugins: plugin names not to load.
     :param plugins: extra plugins registered in-process, as ``(name, module_or_object)`` pairs.
     :param load_entry_points: load the ``stocktake`` entry points, built-ins included. Tests turn
-        this off and pass plugins explicitly (see :mod:`engine.testing`).
+        this off and pass plugins explicitly (see :mod:`stocktake.testing`).
     :param limits: bounds on what a document may make the loader do (file size, depth, values).
     """
 
@@ -141,7 +142,7 @@ class Engine:
         """Every installed rubric, sorted by id then version.
 
         Reads and validates each registered rubric file on first call. A broken file shipped by a
-        plugin is a :class:`~engine.errors.PluginError`; a broken file of the user's is a
+        plugin is a :class:`~stocktake.core.errors.PluginError`; a broken file of the user's is a
         :class:`DocumentError`; the same id and version twice is a :class:`UsageError` naming
         both files.
         """
@@ -237,7 +238,7 @@ class Engine:
         """
         result = self.review_document(self.load(path, kinds=("CapacityReview",)), path, strategy=strategy)
         if baseline is not None:
-            from engine.baseline import compare_with_baseline
+            from stocktake.review.baseline import compare_with_baseline
 
             result = compare_with_baseline(self, result, Path(baseline))
         return result
@@ -245,8 +246,8 @@ class Engine:
     def review_document(self, doc: LoadedDocument, path: str | Path, *,
                         strategy: str | None = None) -> CapacityReviewResult:
         """Score an already loaded ``CapacityReview`` (see :meth:`review`)."""
-        from engine.capacity import ScoringRun, score_review
-        from engine.models.results import InputFile
+        from stocktake.judgment.envelope import InputFile
+        from stocktake.review.scoring import ScoringRun, score_review
 
         review = doc.model
         entry = self.rubric(review.rubric.id, review.rubric.version)
@@ -264,7 +265,7 @@ class Engine:
         naming both places.
         """
         if self._rule_sets is None:
-            from engine.decision import CompiledTable
+            from stocktake.likelihood.decision import CompiledTable
 
             found: dict[str, tuple[Any, Origin, str | None]] = {}
             where: dict[str, str] = {}
@@ -288,7 +289,7 @@ class Engine:
 
     def rule_set(self, name: str) -> tuple[Any, Origin, str | None]:
         """A rule set by id, or a user's ``kind: RuleSet`` file by path."""
-        from engine.decision import CompiledTable
+        from stocktake.likelihood.decision import CompiledTable
 
         path = Path(name)
         if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
@@ -318,8 +319,8 @@ class Engine:
         """
         path = Path(path)
         if path.suffix == ".jsonl":
-            from engine.batches import read_assessment_jsonl
-            from engine.loading import LoadedDocument
+            from stocktake.core.loading import LoadedDocument
+            from stocktake.likelihood.batches import read_assessment_jsonl
 
             model, digest = read_assessment_jsonl(self, path, period=period, as_of=as_of)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
@@ -335,8 +336,8 @@ class Engine:
                        chain_results: Iterable[Any] = ()) -> DeliveryAssessmentResult:
         """Judge an already loaded ``DeliveryAssessment`` (see :meth:`judge`); each of
         ``chain_results`` (analysed chains) is evidence for its priority's delivery chain."""
-        from engine.likelihood import judge_assessment
-        from engine.models.results import InputFile
+        from stocktake.judgment.envelope import InputFile
+        from stocktake.likelihood.judge import judge_assessment
 
         assessment = doc.model
         rubric = self.rubric(assessment.rubric.id, assessment.rubric.version).rubric
@@ -353,8 +354,8 @@ class Engine:
     def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None) -> Any:
         """Everything a judgment is made with: the rule set (checked against what the engine
         provides), who registered it, the likelihood rubric and previous levels."""
-        from engine.likelihood import JudgingRun, check_compatible
-        from engine.models.results import RuleSetUsed
+        from stocktake.likelihood.judge import JudgingRun, check_compatible
+        from stocktake.likelihood.result import RuleSetUsed
 
         ruleset, origin, sha = self.rule_set(rules)
         problem = check_compatible(ruleset, self.scales())
@@ -369,8 +370,8 @@ class Engine:
         """The assessment with a chain's judgment as evidence for its priority's delivery-chain
         sub-criterion: the criterion's level where the team gave none, cited beside theirs where
         they did."""
-        from engine.models.assessment import CategoryRating, CriterionRating
-        from engine.models.review import Evidence
+        from stocktake.judgment.evidence import Evidence
+        from stocktake.likelihood.model import CategoryRating, CriterionRating
 
         priority_id = result.chain["priority"]
         ids = [p.id for p in doc.priorities]
@@ -407,9 +408,9 @@ class Engine:
 
     def chain_document(self, doc: LoadedDocument, path: str | Path) -> Any:
         """Analyse an already loaded ``DeliveryChain`` with every registered detector."""
-        from engine.chains import analyse_chain
-        from engine.loading import gc_held
-        from engine.models.results import InputFile
+        from stocktake.chains.analysis import analyse_chain
+        from stocktake.core.loading import gc_held
+        from stocktake.judgment.envelope import InputFile
 
         detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
         inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
@@ -419,9 +420,9 @@ class Engine:
     def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
                strategy: str | None = None) -> DeliveryReport:
         """One delivery report joining capacity reviews, assessments and chains (documents or
-        their results); see :mod:`engine.report` for how the parts are matched. ``rules`` and
+        their results); see :mod:`stocktake.report.build` for how the parts are matched. ``rules`` and
         ``strategy`` apply to the documents that are judged here."""
-        from engine.report import build_report
+        from stocktake.report.build import build_report
 
         return build_report(self, paths, title=title, rules=rules, strategy=strategy)
 
@@ -433,7 +434,7 @@ class Engine:
         order; memory does not grow with the batch. With ``jobs`` > 1, chunks of lines are judged
         in that many processes. ``progress(priorities, bytes_read, bytes_total)`` is called as the
         batch goes. Returns (counts per level, failures)."""
-        from engine.batches import StreamJob, batch_date, judge_batch
+        from stocktake.likelihood.batches import StreamJob, batch_date, judge_batch
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
@@ -447,8 +448,8 @@ class Engine:
 
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
         """Decide the likelihood of many validated ``Priority`` models at once, without trails
-        (see :func:`engine.likelihood.decide_levels`); the same decisions as :meth:`judge`."""
-        from engine.likelihood import decide_levels
+        (see :func:`stocktake.likelihood.judge.decide_levels`); the same decisions as :meth:`judge`."""
+        from stocktake.likelihood.judge import decide_levels
 
         run = self._judging_run(rules, self.rubric("likelihood-of-delivery").rubric)
         return decide_levels(list(priorities), as_of, run)
@@ -462,7 +463,7 @@ class Engine:
         return {"scales": self.scales(), "rubric": self._resolve_rubric}
 
     def _resolve_rubric(self, rubric_id: str, version: str) -> Rubric:
-        from engine.models.review import RubricNotInstalled
+        from stocktake.rubric.model import RubricNotInstalled
 
         entries = [e for e in self.rubrics() if e.rubric.id == rubric_id]
         if not entries:

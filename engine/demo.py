@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import UsageError
+from stocktake.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from engine.api import Engine
-    from engine.models.report import DeliveryReport
+    from stocktake.api import Engine
+    from stocktake.report.model import DeliveryReport
 
 __all__ = ["EXAMPLE", "DemoRun", "run_demo"]
 
@@ -37,7 +37,7 @@ class DemoRun:
 
 def example_files() -> dict[str, bytes]:
     """The bundled example's files by path relative to its directory, in a stable order."""
-    from engine.resources import data_dir
+    from stocktake.core.resources import data_dir
 
     root = data_dir("examples") / EXAMPLE
     return {p.relative_to(root).as_posix(): p.read_bytes()
@@ -48,8 +48,8 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     """Copy the example into ``directory``/example, report on it and write the report (HTML,
     Markdown, JSON) and each result's JSON into ``directory``. Existing files of the same names
     are replaced."""
-    from engine.output import open_output, write_output
-    from engine.render import dump_model, render_report
+    from stocktake.core.output import open_output, write_output
+    from stocktake.render import dump_model, render_report
 
     out = Path(directory)
     if out.exists() and not out.is_dir():

@@ -7,7 +7,7 @@
   place with a given message. Run each with :meth:`DocumentCase.check`::
 
       import pytest
-      from engine.testing import load_cases, make_engine
+      from stocktake.testing import load_cases, make_engine
 
       CASES = load_cases("tests/cases/*.yaml")
 
@@ -40,9 +40,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from engine.api import Engine
-from engine.errors import DocumentError, StocktakeError, json_path
-from engine.hookspecs import PROJECT
+from stocktake.api import Engine
+from stocktake.core.errors import DocumentError, StocktakeError, json_path
+from stocktake.hooks.specs import PROJECT
 
 __all__ = ["DocumentCase", "builtin_plugins", "load_cases", "make_engine"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import hookimpl
-from engine.models.scale import Scale
-from engine.registry import Registrar
-from engine.strategies import ReviewerRating, Verdict
+from stocktake import hookimpl
+from stocktake.hooks.registry import Registrar
+from stocktake.judgment.scale import Scale
+from stocktake.review.strategies import ReviewerRating, Verdict
 
 
 def _listing(ratings: Sequence[ReviewerRating]) -> str:

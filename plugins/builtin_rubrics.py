@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine import hookimpl
-from engine.registry import Registrar
-from engine.resources import data_dir
+from stocktake import hookimpl
+from stocktake.core.resources import data_dir
+from stocktake.hooks.registry import Registrar
 
 
 @hookimpl

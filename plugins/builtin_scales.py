@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import hookimpl
-from engine.registry import Registrar
+from stocktake import hookimpl
+from stocktake.hooks.registry import Registrar
 
 DELIVERY: dict[str, Any] = {
     "id": "delivery",

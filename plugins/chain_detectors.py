@@ -3,9 +3,9 @@ is as strong as its weakest necessary link (the judgment is the lowest cap)."""
 
 from __future__ import annotations
 
-from engine import hookimpl
-from engine.chains import ChainFinding, ChainGraph
-from engine.registry import Registrar
+from stocktake import hookimpl
+from stocktake.chains.analysis import ChainFinding, ChainGraph
+from stocktake.hooks.registry import Registrar
 
 LISTED = 20  # how many names a message spells out; the finding lists them all
 

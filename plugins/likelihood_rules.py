@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine import hookimpl
-from engine.registry import Registrar
+from stocktake import hookimpl
+from stocktake.hooks.registry import Registrar
 
 RULESETS = Path(__file__).resolve().parent / "rulesets"
 

@@ -1,9 +1,8 @@
 """The built-in aggregation strategies, worked by hand."""
 
 import pytest
-
-from engine.strategies import ReviewerRating
-from engine.testing import make_engine
+from stocktake.review.strategies import ReviewerRating
+from stocktake.testing import make_engine
 
 ENGINE = make_engine()
 SCALE = ENGINE.scale("delivery")

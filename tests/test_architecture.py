@@ -6,10 +6,10 @@ import ast
 import inspect
 from pathlib import Path
 
-import engine
-from engine import hookspecs
+import stocktake
+from stocktake.hooks import specs as hookspecs
 
-ENGINE = Path(engine.__file__).resolve().parent
+ENGINE = Path(stocktake.__file__).resolve().parent
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -31,7 +31,7 @@ def test_core_never_imports_the_cli_or_builtin_plugins():
         if "cli" in rel.parts or rel.name == "__main__.py":  # the CLI side of the line
             continue
         for name in _imports(path):
-            assert not name.startswith("engine.cli"), f"{path} imports {name}"
+            assert not name.startswith("stocktake.cli"), f"{path} imports {name}"
             assert name != "plugins" and not name.startswith("plugins."), f"{path} imports {name}"
 
 
@@ -44,8 +44,8 @@ def test_every_hook_is_prefixed_and_documented_as_a_contract():
 
 
 def test_public_api_names_resolve():
-    for name in engine.__all__:
-        assert getattr(engine, name) is not None, name
+    for name in stocktake.__all__:
+        assert getattr(stocktake, name) is not None, name
 
 
 def test_every_hook_is_named_in_the_readme():
@@ -57,8 +57,7 @@ def test_every_hook_is_named_in_the_readme():
 
 def test_every_command_is_in_the_readme():
     import click
-
-    from engine.cli import cli
+    from stocktake.cli import cli
 
     readme = (REPO / "README.md").read_text()
     for name, command in cli.commands.items():

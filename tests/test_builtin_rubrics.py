@@ -1,8 +1,7 @@
 """The two built-in rubrics hold what the method needs (content, not just shape)."""
 
 import pytest
-
-from engine.testing import make_engine
+from stocktake.testing import make_engine
 
 STAGES = {
     "1": "Develop a foundation for delivery",

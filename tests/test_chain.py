@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from engine.testing import make_engine
+from stocktake.testing import make_engine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chain.yaml"
 
@@ -130,8 +129,7 @@ def test_outputs_are_byte_identical_and_mark_weak_points_in_text(run, fmt):
 
 def test_result_follows_its_schema(run, tmp_path):
     from jsonschema import Draft202012Validator
-
-    from engine.schemas import load_schema
+    from stocktake.core.schemas import load_schema
 
     out = tmp_path / "c.json"
     assert run("chain", str(FIXTURE), "-o", str(out)).exit_code == 0
@@ -157,7 +155,7 @@ def test_actors_and_links_from_csv(tmp_path, run):
 
 def test_a_failing_detector_becomes_a_failure_and_exit_3(fake_dist, run, tmp_path):
     source = '''
-from engine import hookimpl
+from stocktake import hookimpl
 
 class Broken:
     id = "broken-detector"
@@ -234,9 +232,8 @@ def random_chains(draw):
 @given(random_chains())
 def test_dominators_single_links_and_dependants_agree_with_their_definitions(data):
     import networkx as nx
-
-    from engine.chains import SOURCE, ChainGraph
-    from engine.models.chain import DeliveryChain
+    from stocktake.chains.analysis import SOURCE, ChainGraph
+    from stocktake.chains.model import DeliveryChain
 
     engine = make_engine()
     chain = DeliveryChain.model_validate(data, context=engine._context())

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import click
 import pytest
-
-from engine.cli import cli
+from stocktake.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
-from engine.resources import data_dir  # noqa: E402
+from stocktake.core.resources import data_dir  # noqa: E402
 
 RUBRICS = data_dir("rubrics")
 CAPACITY = RUBRICS / "delivery-capacity-review.yaml"
@@ -28,7 +27,7 @@ def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
 
 
 def test_version(run):
-    from engine import __version__
+    from stocktake import __version__
 
     result = run("--version")
     assert result.exit_code == 0
@@ -246,10 +245,10 @@ def test_a_bug_exits_1_with_its_traceback(monkeypatch, tmp_path):
     """Anything that is not a user error is a bug: exit 1 and the traceback, in a real process."""
     script = tmp_path / "bug.py"
     script.write_text(
-        "import engine.api\n"
+        "import stocktake.api\n"
         "def broken(self): raise RuntimeError('a bug')\n"
-        "engine.api.Engine.rubrics = broken\n"
-        "from engine.cli import main\nmain(['rubrics'])\n"
+        "stocktake.api.Engine.rubrics = broken\n"
+        "from stocktake.cli import main\nmain(['rubrics'])\n"
     )
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert proc.returncode == 1
@@ -261,7 +260,7 @@ def test_help_imports_no_heavy_library():
     heavy = ("networkx", "jinja2", "jsonschema", "pydantic", "yaml", "pluggy")
     for args in (["--help"], ["rubrics", "--help"], ["validate", "--help"], ["--version"]):
         code = (
-            "import sys\nfrom engine.cli import main\n"
+            "import sys\nfrom stocktake.cli import main\n"
             f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
             f"print('HEAVY=' + ','.join(m for m in {heavy!r} if m in sys.modules))"
         )
@@ -270,14 +269,14 @@ def test_help_imports_no_heavy_library():
 
 
 @pytest.mark.parametrize("args, heavy", [
-    (["validate", str(CAPACITY)], ("networkx", "jinja2", "engine.models.chain")),
+    (["validate", str(CAPACITY)], ("networkx", "jinja2", "stocktake.chains.model")),
     (["chain", str(Path(__file__).parent / "fixtures" / "chain.yaml"), "-o", "-"], ("networkx", "jinja2")),
 ])
 def test_validate_and_chain_do_not_import_what_they_do_not_use(args, heavy):
     """The built-in chain analyses use their own adjacency (networkx costs ~170 ms to import), and
     loading the chain detectors does not load the chain models."""
     code = (
-        "import sys\nfrom engine.cli import main\n"
+        "import sys\nfrom stocktake.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print('HEAVY=' + ','.join(m for m in {heavy!r} if m in sys.modules))"
     )

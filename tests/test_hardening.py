@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from example_system import DOCUMENTS, EXAMPLE, REPO, poison
-
-from engine.schemas import KINDS, load_schema, local_validator
+from stocktake.core.schemas import KINDS, load_schema, local_validator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -100,7 +99,7 @@ def test_text_that_looks_like_code_or_a_template_stays_text(payload, tmp_path, m
 # -- plugin faults inside the report ---------------------------------------------------------------
 
 BROKEN_DETECTOR = '''
-from engine import hookimpl
+from stocktake import hookimpl
 
 class WrongType:
     id = "wrong-type"
@@ -134,7 +133,7 @@ def test_a_detector_returning_the_wrong_type_fails_alone_and_the_report_is_writt
 
 
 BAD_RULES = '''
-from engine import hookimpl
+from stocktake import hookimpl
 
 class NoDecision:
     id = "no-decision"
@@ -144,7 +143,7 @@ class NoDecision:
     inputs = ("challenge",)
     output_scale = "delivery"
     def decide(self, values):
-        from engine.decision import Decision
+        from stocktake.likelihood.decision import Decision
         if values["challenge"] == "VH":
             return None
         return Decision("AG", ("fine",), because="Fine.")
@@ -199,7 +198,7 @@ def test_ctrl_c_on_a_real_process_leaves_the_old_file_or_the_whole_new_one(tmp_p
     caught_writing = 0
     for attempt in range(3):
         target.write_text("old report")
-        proc = subprocess.Popen([sys.executable, "-m", "engine", "report", str(source), "-o", str(target)],
+        proc = subprocess.Popen([sys.executable, "-m", "stocktake", "report", str(source), "-o", str(target)],
                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
@@ -224,7 +223,7 @@ def test_the_report_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
     outputs = {}
     for seed in ("0", "1", "12345"):
         (tmp_path / seed).mkdir()
-        subprocess.run([sys.executable, "-m", "engine", "demo", "--output", "demo"], check=True, capture_output=True,
+        subprocess.run([sys.executable, "-m", "stocktake", "demo", "--output", "demo"], check=True, capture_output=True,
                        env={**os.environ, "PYTHONHASHSEED": seed}, cwd=tmp_path / seed)
         out = tmp_path / seed / "demo"
         outputs[seed] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

@@ -30,7 +30,7 @@ def _bounded() -> None:
 
 
 def stocktake(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "stocktake", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=SECONDS, preexec_fn=_bounded, env={**os.environ, "PYTHONHASHSEED": "0"})
 
 

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import engine
-from engine.resources import data_dir
+import stocktake
+from stocktake.core.resources import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,13 +29,13 @@ STOCKTAKE = Path(sys.executable).parent / "stocktake"
 
 
 def test_engine_is_imported_from_the_installed_package_not_the_checkout():
-    package = Path(engine.__file__).resolve().parent
+    package = Path(stocktake.__file__).resolve().parent
     assert "site-packages" in package.parts
     assert package != REPO / "engine"
 
 
 def test_rubrics_and_schemas_ship_inside_the_package():
-    package = Path(engine.__file__).resolve().parent
+    package = Path(stocktake.__file__).resolve().parent
     assert data_dir("rubrics") == package / "_data" / "rubrics"
     assert data_dir("schemas") == package / "_data" / "schemas"
     shipped = sorted(p.name for p in data_dir("rubrics").iterdir())
@@ -53,7 +52,7 @@ def test_the_command_works_from_any_directory(tmp_path):
     files = [str(p) for p in sorted(data_dir("rubrics").glob("*.yaml"))]
     out = subprocess.run([str(STOCKTAKE), "validate", *files], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    out = subprocess.run([sys.executable, "-m", "engine", "--version"], cwd=tmp_path,
+    out = subprocess.run([sys.executable, "-m", "stocktake", "--version"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("stocktake ")
 
@@ -68,7 +67,7 @@ def test_a_bad_file_through_the_real_console_script(tmp_path):
 
 def test_the_demo_runs_from_the_installed_package(tmp_path):
     """The example ships in the wheel: the README's first command works on a fresh install."""
-    package = Path(engine.__file__).resolve().parent
+    package = Path(stocktake.__file__).resolve().parent
     assert data_dir("examples") == package / "_data" / "examples"
     out = subprocess.run([str(STOCKTAKE), "demo"], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-
-from engine.render import render_assessment
-from engine.schemas import load_schema
-from engine.testing import make_engine
+from stocktake.core.schemas import load_schema
+from stocktake.render import render_assessment
+from stocktake.testing import make_engine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "assessment.yaml"
 
@@ -101,7 +100,7 @@ def test_json_follows_the_published_schema(run, tmp_path):
 def test_byte_identical_across_processes_and_hash_seeds(fmt):
     outputs = set()
     for seed in ("0", "1", "random"):
-        proc = subprocess.run([sys.executable, "-m", "engine", "judge", str(FIXTURE), "--format", fmt],
+        proc = subprocess.run([sys.executable, "-m", "stocktake", "judge", str(FIXTURE), "--format", fmt],
                               capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
         outputs.add(proc.stdout)
     assert len(outputs) == 1
@@ -122,7 +121,7 @@ def test_html_has_a_chart_per_priority_and_escapes_text(tmp_path, run):
 
 
 def test_jsonl_batch_in_and_out(tmp_path, run):
-    from engine.parsing import parse_text
+    from stocktake.core.parsing import parse_text
 
     data = parse_text(FIXTURE.read_text(), fmt="yaml").data
     lines = []
@@ -161,8 +160,8 @@ def test_jsonl_errors_name_the_line(tmp_path, run):
 
 def test_a_python_rule_set_from_a_plugin_and_its_failures(fake_dist, run, tmp_path):
     source = '''
-from engine import hookimpl
-from engine.decision import Decision
+from stocktake import hookimpl
+from stocktake.likelihood.decision import Decision
 
 class Cautious:
     id = "cautious"
@@ -211,14 +210,15 @@ def test_unknown_rule_set_name(run):
 
 
 def test_the_bulk_path_decides_exactly_as_the_full_path():
-    """engine.judge_levels (no trails) and engine.judge share maths and rules: same levels."""
+    """stocktake.judge_levels (no trails) and stocktake.judge share maths and rules: same levels."""
     import datetime as dt
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from stocktake.likelihood.judge import JudgingRun, judge_priority
+    from stocktake.likelihood.model import Priority
+    from stocktake.likelihood.result import RuleSetUsed
+
     from benchmarks.generate import priority as synthetic
-    from engine.likelihood import JudgingRun, judge_priority
-    from engine.models.assessment import Priority
-    from engine.models.results import RuleSetUsed
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
@@ -245,12 +245,12 @@ def test_batch_lines_are_the_models_json_to_the_byte():
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from example_system import EXAMPLE
+    from stocktake.likelihood.judge import JudgingRun, priority_data
+    from stocktake.likelihood.model import Priority
+    from stocktake.likelihood.result import PriorityResult, RuleSetUsed
+    from stocktake.render import dump_line
 
     from benchmarks.generate import priority as synthetic
-    from engine.likelihood import JudgingRun, priority_data
-    from engine.models.assessment import Priority
-    from engine.models.results import PriorityResult, RuleSetUsed
-    from engine.render import dump_line
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
@@ -340,7 +340,7 @@ def _batch(tmp_path, count):
 def test_jobs_give_the_same_bytes_in_the_same_order(tmp_path):
     """Several processes, chunks finishing in any order: the output is the single-process output."""
     batch = _batch(tmp_path, 700)                     # three chunks and a bit
-    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+    args = [sys.executable, "-m", "stocktake", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
             "--format", "jsonl"]
     one = subprocess.run(args, capture_output=True, check=True).stdout
     two = subprocess.run([*args, "--jobs", "2"], capture_output=True, check=True).stdout
@@ -356,7 +356,7 @@ def test_jobs_report_a_bad_line_where_it_is_and_write_nothing(tmp_path):
     lines[650] = lines[3]                             # a duplicate id in another chunk, after the bad line
     batch.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
-    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+    args = [sys.executable, "-m", "stocktake", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
             "--format", "jsonl", "-j", "2", "-o", str(out)]
     result = subprocess.run(args, capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -379,7 +379,7 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     import pty
 
     batch = _batch(tmp_path, 2000)                    # long enough (about 2 s) for the display to redraw
-    args = [sys.executable, "-m", "engine", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
+    args = [sys.executable, "-m", "stocktake", "judge", str(batch), "--period", "P", "--as-of", "2026-01-01",
             "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")]
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     piped = subprocess.run(args, capture_output=True, text=True, env=env)

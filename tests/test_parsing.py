@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from engine.errors import DocumentError
-from engine.parsing import Limits, parse_text, read_text
+from stocktake.core.errors import DocumentError
+from stocktake.core.parsing import Limits, parse_text, read_text
 
 BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
@@ -40,8 +39,7 @@ def test_nesting_refused_by_libyaml_itself_still_gets_our_message():
     """Whichever libyaml pip installs: a parser that refuses deep nesting while scanning ahead,
     before yielding any event we count, still gives our message at the level past our limit."""
     import yaml
-
-    from engine.parsing import _check_depth
+    from stocktake.core.parsing import _check_depth
 
     class RefusesPastTwoHundred(yaml.SafeLoader):
         def fetch_flow_collection_start(self, token_class):

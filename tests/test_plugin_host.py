@@ -6,13 +6,12 @@ import subprocess
 import sys
 
 import pytest
-
-from engine import Engine, PluginError, UsageError
-from engine.errors import ExitCode
-from engine.testing import make_engine
+from stocktake import Engine, PluginError, UsageError
+from stocktake.core.errors import ExitCode
+from stocktake.testing import make_engine
 
 SCALE_PLUGIN = '''
-from engine import hookimpl
+from stocktake import hookimpl
 
 @hookimpl
 def stocktake_register_scales(registry):
@@ -68,7 +67,7 @@ def test_broken_plugin_on_the_command_line_exits_3_with_one_line(fake_dist, run)
 def test_misspelt_hook_fails_check_pending(fake_dist, marked):
     """A typo in a hook name must not be silently ignored, marked with @hookimpl or not."""
     decorator = "@hookimpl\n" if marked else ""
-    source = f"from engine import hookimpl\n\n{decorator}def stocktake_register_rubric(registry):\n    pass\n"
+    source = f"from stocktake import hookimpl\n\n{decorator}def stocktake_register_rubric(registry):\n    pass\n"
     fake_dist("typo-plugin", "0.3.0", modules={"typo_mod": source}, entry_points={"typo": "typo_mod"})
     with pytest.raises(PluginError) as info:
         Engine()
@@ -80,7 +79,7 @@ def test_misspelt_hook_fails_check_pending(fake_dist, marked):
 
 
 def test_hookimpl_with_an_argument_the_spec_lacks(fake_dist):
-    source = "from engine import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry, colour):\n    pass\n"
+    source = "from stocktake import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry, colour):\n    pass\n"
     fake_dist("args-plugin", "1.0", modules={"args_mod": source}, entry_points={"args": "args_mod"})
     with pytest.raises(PluginError) as info:
         Engine()
@@ -107,7 +106,7 @@ def test_duplicate_plugin_name_across_distributions(fake_dist):
 
 
 def test_plugin_raising_in_a_hook_is_named(fake_dist):
-    source = "from engine import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry):\n    raise KeyError('oops')\n"
+    source = "from stocktake import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry):\n    raise KeyError('oops')\n"
     fake_dist("raising-plugin", "0.0.1", modules={"raising_mod": source}, entry_points={"raising": "raising_mod"})
     with pytest.raises(PluginError) as info:
         Engine()
@@ -115,7 +114,7 @@ def test_plugin_raising_in_a_hook_is_named(fake_dist):
 
 
 def test_invalid_scale_from_a_plugin_is_a_plugin_error(fake_dist):
-    source = ("from engine import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry):\n"
+    source = ("from stocktake import hookimpl\n\n@hookimpl\ndef stocktake_register_scales(registry):\n"
               "    registry.add_scale({'id': 'bad', 'title': 'Bad', 'levels': [{'code': 'A', 'label': 'A', 'score': 1}]})\n")
     fake_dist("badscale-plugin", "1.0", modules={"badscale_mod": source}, entry_points={"badscale": "badscale_mod"})
     with pytest.raises(PluginError) as info:

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 from example_system import DOCUMENTS, EXAMPLE, REPO, poison
-
-from engine.api import Engine
-from engine.render import render_report
+from stocktake.api import Engine
+from stocktake.render import render_report
 
 GOLDEN = Path(__file__).parent / "golden" / "northshire-report.md"
 

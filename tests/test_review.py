@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 from review_helpers import component, flags, rating, review, section, write
-
-from engine.schemas import load_schema
-from engine.testing import make_engine
+from stocktake.core.schemas import load_schema
+from stocktake.testing import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXHIBIT = FIXTURES / "exhibit-1b7.yaml"
@@ -199,7 +198,7 @@ def test_rubrics_diff(run, tmp_path):
 
 
 def test_baseline_on_another_rubric_is_refused(engine, tmp_path):
-    from engine import UsageError
+    from stocktake import UsageError
 
     other = tmp_path / "other.json"
     result_json = json.loads(make_engine().review(EXHIBIT).model_dump_json())
@@ -226,7 +225,7 @@ def test_same_input_gives_byte_identical_output_across_processes(tmp_path, fmt):
     outputs = set()
     for seed in ("1", "2", "random"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-m", "engine", "review", str(EXHIBIT), "--format", fmt],
+        proc = subprocess.run([sys.executable, "-m", "stocktake", "review", str(EXHIBIT), "--format", fmt],
                               capture_output=True, env=env, check=True)
         outputs.add(proc.stdout)
     assert len(outputs) == 1
@@ -246,7 +245,7 @@ def test_html_escapes_everything_from_the_document(engine, tmp_path):
     doc["reviewers"] = [dict(r, name=payload) if r["id"] == "du" else r for r in doc["reviewers"]]
     doc["evidence"] = [dict(e, source=payload, summary=payload) for e in doc["evidence"]]
     result = engine.review(write(tmp_path / "x.json", doc))
-    from engine.render import render_review
+    from stocktake.render import render_review
 
     html = render_review(result, "html")
     assert "<script>" not in html and "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
@@ -257,8 +256,8 @@ def test_html_escapes_everything_from_the_document(engine, tmp_path):
 
 def test_a_failing_strategy_becomes_a_failure_and_exit_3(tmp_path, fake_dist, run):
     source = '''
-from engine import hookimpl
-from engine.strategies import Verdict
+from stocktake import hookimpl
+from stocktake.review.strategies import Verdict
 
 class Broken:
     id = "broken"

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from review_helpers import component, review, write
-
-from engine.testing import make_engine
+from stocktake.testing import make_engine
 
 openpyxl = pytest.importorskip("openpyxl", reason="openpyxl writes the test workbooks (make test installs it)")
 
@@ -66,7 +65,7 @@ def test_inline_ratings_and_a_table_together(engine, tmp_path):
 
 def test_numbers_typed_into_a_sheet_are_read_as_codes(tmp_path):
     """An XLSX cell holding 4 (a stage, say) is read as '4', not '4.0'."""
-    from engine.tables import read_table
+    from stocktake.core.tables import read_table
 
     path = write_xlsx(tmp_path / "t.xlsx", [["component", "reviewer", "level"], ["x", "y", 4]])
     table = read_table(path, required=("component", "reviewer", "level"))

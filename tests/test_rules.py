@@ -7,10 +7,9 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine.decision import CompiledTable, check_table
-from engine.models.ruleset import NO_DATA
-from engine.testing import make_engine
+from stocktake.likelihood.decision import CompiledTable, check_table
+from stocktake.likelihood.ruleset import NO_DATA
+from stocktake.testing import make_engine
 
 ENGINE = make_engine()
 TABLE, _, _ = ENGINE.rule_set("likelihood-default")

@@ -2,9 +2,8 @@
 
 import pytest
 from pydantic import ValidationError
-
-from engine import Scale
-from engine.testing import make_engine
+from stocktake import Scale
+from stocktake.testing import make_engine
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
-
-from engine.documents import KINDS
-from engine.errors import DocumentError
-from engine.models.base import ERROR_TYPE
-from engine.parsing import parse_text
-from engine.resources import data_dir
-from engine.schemas import generate_schema, load_schema
-from engine.testing import load_cases, make_engine
+from stocktake.core.errors import DocumentError
+from stocktake.core.models import ERROR_TYPE
+from stocktake.core.parsing import parse_text
+from stocktake.core.resources import data_dir
+from stocktake.core.schemas import generate_schema, load_schema
+from stocktake.kinds import KINDS
+from stocktake.testing import load_cases, make_engine
 
 SCALES = make_engine().scales()
 
@@ -34,7 +33,7 @@ SCALES = make_engine().scales()
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_committed_schema_matches_the_models(kind):
     assert load_schema(kind) == generate_schema(kind), (
-        f"schemas/{KINDS[kind].schema_file} is stale: run `python -m engine.schemas`"
+        f"schemas/{KINDS[kind].schema_file} is stale: run `python -m stocktake.core.schemas`"
     )
 
 
@@ -174,7 +173,7 @@ def test_a_valid_document_never_needs_jsonschema():
 
     files = [str(p) for p in sorted(data_dir("rubrics").glob("*.yaml"))]
     files.append(str(Path(__file__).parent / "fixtures" / "exhibit-1b7.yaml"))
-    code = ("import sys\nfrom engine.cli import main\n"
+    code = ("import sys\nfrom stocktake.cli import main\n"
             f"try:\n    main(['validate', *{files!r}])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "print('JSONSCHEMA=' + str('jsonschema' in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,8 +3,7 @@
 import datetime as dt
 
 import pytest
-
-from engine.trajectory import PlanPoint, analyse, planned_value
+from stocktake.likelihood.trajectory import PlanPoint, analyse, planned_value
 
 D = dt.date
 

@@ -1,7 +1,7 @@
 """The ``stocktake`` command: thin click commands over :class:`engine.Engine`.
 
 Each command parses its arguments, calls one library function and renders the result. User errors
-(:class:`~engine.errors.StocktakeError`) become one line on stderr and their exit code here, in
+(:class:`~stocktake.core.errors.StocktakeError`) become one line on stderr and their exit code here, in
 :meth:`StocktakeGroup.invoke`, and nowhere else; anything else is a bug and keeps its traceback
 (exit 1). This module imports only click at start-up: everything heavy is imported inside commands.
 """
@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
-
-from engine._version import __version__
-from engine.errors import StocktakeError
+from stocktake._version import __version__
+from stocktake.core.errors import StocktakeError
 
 if TYPE_CHECKING:
-    from engine.api import Engine
+    from stocktake.api import Engine
 
 __all__ = ["main"]
 
@@ -39,9 +38,9 @@ class Settings:
     def engine(self) -> Engine:
         """The engine for this invocation, built on first use."""
         if self._engine is None:
-            from engine.api import Engine
-            from engine.loading import freeze_after_bulk
-            from engine.parsing import Limits
+            from stocktake.api import Engine
+            from stocktake.core.loading import freeze_after_bulk
+            from stocktake.core.parsing import Limits
 
             freeze_after_bulk()  # this process ends with the command
             self._engine = Engine(
@@ -57,7 +56,7 @@ pass_settings = click.make_pass_decorator(Settings, ensure=True)
 def fail_on_plugin_failures(failures: list[Any]) -> None:
     """After the output is written: one error line per plugin failure recorded in a result (exit 3)."""
     if failures:
-        from engine.errors import ManyErrors, PluginError
+        from stocktake.core.errors import ManyErrors, PluginError
 
         raise ManyErrors([PluginError(f"failed in {f.where}: {f.message}", plugin=f.plugin,
                                       distribution=f.distribution, version=f.version) for f in failures])
@@ -131,7 +130,7 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from engine.cli import chain, documents, judge, plugins, report, review, rubrics
+    from stocktake.cli import chain, documents, judge, plugins, report, review, rubrics
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, fail_on_plugin_failures, pass_settings
-from engine.cli.documents import OUTPUT_HELP
+from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
+from stocktake.cli.documents import OUTPUT_HELP
 
 
 @click.command()
@@ -26,8 +25,8 @@ def chain(settings: Settings, path: str, fmt: str, output: str | None) -> None:
       stocktake chain reading-chain.yaml --format mermaid -o chain.mmd
       stocktake chain district-register.yaml --format dot | dot -Tsvg > chain.svg
     """
-    from engine.output import write_output
-    from engine.render import render_chain
+    from stocktake.core.output import write_output
+    from stocktake.render import render_chain
 
     doc, result = settings.engine().chain_with_document(path)
     write_output(render_chain(doc, result, fmt), output)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, pass_settings
+from stocktake.cli import Settings, pass_settings
 
 OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). Written whole or not at all."
 
@@ -23,7 +22,7 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> None:
       stocktake validate rubrics/*.yaml
       stocktake validate review.yaml chain.json
     """
-    from engine.errors import ManyErrors
+    from stocktake.core.errors import ManyErrors
 
     outcomes = settings.engine().validate(paths)
     for outcome in outcomes:
@@ -49,8 +48,8 @@ def schema(kind: str, output: str | None) -> None:
       stocktake schema Rubric
       stocktake schema rubric --output rubric.schema.json
     """
-    from engine.output import write_output
-    from engine.render import dump_json
-    from engine.schemas import kind_named, load_schema
+    from stocktake.core.output import write_output
+    from stocktake.core.schemas import kind_named, load_schema
+    from stocktake.render import dump_json
 
     write_output(dump_json(load_schema(kind_named(kind).name)), output)

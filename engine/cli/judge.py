@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, fail_on_plugin_failures, pass_settings
-from engine.cli.documents import OUTPUT_HELP
+from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
+from stocktake.cli.documents import OUTPUT_HELP
 
 
 @click.command()
@@ -41,22 +40,22 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
 
     On a terminal, a JSON Lines batch shows its progress on stderr (not when piped or under CI).
     """
-    from engine.output import open_output, write_output
-    from engine.render import render_assessment
+    from stocktake.core.output import open_output, write_output
+    from stocktake.render import render_assessment
 
     if chains and path.endswith(".jsonl"):
-        from engine.errors import UsageError
+        from stocktake.core.errors import UsageError
 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
     if jobs != 1 and not streaming:
-        from engine.errors import UsageError
+        from stocktake.core.errors import UsageError
 
         raise UsageError("--jobs is for JSON Lines batches written as JSON Lines (--format jsonl)")
     if streaming:
         import os
 
-        from engine.cli.progress import Progress
+        from stocktake.cli.progress import Progress
 
         # One line in, one line out: the batch is never held in memory.
         with open_output(output) as out, Progress.on_stderr("judged", "priorities") as progress:
@@ -85,9 +84,9 @@ def rules(ctx: click.Context, fmt: str) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from engine.decision import CompiledTable
-    from engine.render import dump_json
-    from engine.render.listings import table
+    from stocktake.cli.listings import table
+    from stocktake.likelihood.decision import CompiledTable
+    from stocktake.render import dump_json
 
     found = ctx.find_object(Settings).engine().rule_sets()  # type: ignore[union-attr]
     rows = [(rid, str(rs.version), "table" if isinstance(rs, CompiledTable) else "python", rs.title,
@@ -113,9 +112,9 @@ def check(settings: Settings, name: str, fmt: str) -> None:
       stocktake rules check likelihood-default
       stocktake rules check ./our-rules.yaml
     """
-    from engine.decision import CompiledTable, check_table
-    from engine.errors import UsageError
-    from engine.render import dump_json
+    from stocktake.core.errors import UsageError
+    from stocktake.likelihood.decision import CompiledTable, check_table
+    from stocktake.render import dump_json
 
     ruleset, _, _ = settings.engine().rule_set(name)
     if not isinstance(ruleset, CompiledTable):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, pass_settings
+from stocktake.cli import Settings, pass_settings
 
 
 @click.command()
@@ -21,7 +20,7 @@ def plugins(settings: Settings, fmt: str) -> None:
       stocktake --disable-plugin builtin-rubrics plugins
       STOCKTAKE_DISABLE_PLUGINS=my-plugin stocktake plugins --format json
     """
-    from engine.render.listings import plugin_json, plugin_table
+    from stocktake.cli.listings import plugin_json, plugin_table
 
     eng = settings.engine()
     infos, disabled = eng.plugins(), eng.host.disabled

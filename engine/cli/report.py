@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
-from engine.cli import Settings, fail_on_plugin_failures, pass_settings
-from engine.cli.documents import OUTPUT_HELP
+from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
+from stocktake.cli.documents import OUTPUT_HELP
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 
@@ -38,8 +37,8 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
       stocktake report assessment-result.json review-result.json --format md
       stocktake report report.json -o report.html
     """
-    from engine.output import write_output
-    from engine.render import render_report
+    from stocktake.core.output import write_output
+    from stocktake.render import render_report
 
     chosen = fmt or (FORMATS.get(Path(output).suffix.lower(), "html") if output and output != "-" else "html")
     result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy)
@@ -67,7 +66,7 @@ def demo(settings: Settings, directory: str) -> None:
       stocktake demo
       stocktake demo --output /tmp/northshire
     """
-    from engine.demo import run_demo
+    from stocktake.demo import run_demo
 
     run = run_demo(settings.engine(), directory)
     for path in run.written:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, fail_on_plugin_failures, pass_settings
-from engine.cli.documents import OUTPUT_HELP
+from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
+from stocktake.cli.documents import OUTPUT_HELP
 
 
 @click.command()
@@ -30,8 +29,8 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
       stocktake review review-2026.yaml --baseline review-2024.yaml --format md
       stocktake review review-2026.yaml --strategy independent-led --format html -o review.html
     """
-    from engine.output import write_output
-    from engine.render import render_review
+    from stocktake.core.output import write_output
+    from stocktake.render import render_review
 
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
     write_output(render_review(result, fmt), output)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-
-from engine.cli import Settings, pass_settings
-from engine.cli.documents import OUTPUT_HELP
+from stocktake.cli import Settings, pass_settings
+from stocktake.cli.documents import OUTPUT_HELP
 
 
 @click.group(invoke_without_command=True)
@@ -24,7 +23,7 @@ def rubrics(ctx: click.Context, fmt: str) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from engine.render.listings import rubric_listing_json, rubric_table
+    from stocktake.cli.listings import rubric_listing_json, rubric_table
 
     entries = ctx.find_object(Settings).engine().rubrics()  # type: ignore[union-attr]
     click.echo(rubric_listing_json(entries) if fmt == "json" else rubric_table(entries), nl=False)
@@ -46,8 +45,8 @@ def show(settings: Settings, rubric_id: str, version: str | None, fmt: str, outp
       stocktake rubrics show delivery-capacity-review --format json
       stocktake rubrics show likelihood-of-delivery --version 1.0.0 -o lod.md
     """
-    from engine.output import write_output
-    from engine.render.listings import rubric_json, rubric_markdown
+    from stocktake.cli.listings import rubric_json, rubric_markdown
+    from stocktake.core.output import write_output
 
     entry = settings.engine().rubric(rubric_id, version)
     write_output(rubric_json(entry.rubric) if fmt == "json" else rubric_markdown(entry), output)
@@ -69,9 +68,9 @@ def diff(settings: Settings, old: str, new: str, fmt: str) -> None:
       stocktake rubrics diff delivery-capacity-review@1.0.0 ./our-rubrics/capacity-1.1.yaml
       stocktake rubrics diff old.yaml new.yaml --format json
     """
-    from engine.render import dump_json
-    from engine.render.listings import table
-    from engine.rubric_diff import diff_rubrics
+    from stocktake.cli.listings import table
+    from stocktake.render import dump_json
+    from stocktake.rubric.diff import diff_rubrics
 
     eng = settings.engine()
     before, after = eng.rubric_from(old), eng.rubric_from(new)

@@ -2,7 +2,7 @@
 
 from importlib.resources import files
 
-from engine import hookimpl
+from stocktake import hookimpl
 
 FIVE_POINT = {
     "id": "dca-five-point",

@@ -1,0 +1,141 @@
+"""The ``DeliveryChain`` document: actors and the links (levers of some strength) between them.
+
+A chain may have several centres (e.g. two departments sharing a priority); routes may start from
+any of them, as if from one centre. It needs at least one centre and one front-line actor. Link
+strength is a level of the delivery scale or ``absent`` (a relationship that should exist and
+does not); absent links carry no route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, model_validator
+from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
+from stocktake.judgment.evidence import Evidence
+
+__all__ = ["ABSENT", "Actor", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
+
+ABSENT = "absent"
+Lever = Literal["accountability", "funding", "information", "support", "regulation", "influence"]
+"""What a link carries. ``information`` is information and feedback: the route back to the centre."""
+Role = Literal["centre", "intermediary", "front-line", "beneficiary"]
+
+
+class Actor(Model):
+    """A person, organisation or type of organisation in the chain."""
+
+    id: Id
+    name: Text
+    type: str = ""
+    """What kind of actor (e.g. ``district``), for grouping and drawing."""
+    level: StrictInt = Field(ge=0)
+    """0 at the centre, rising toward the front line; used to draw the chain in layers."""
+    role: Role
+    count: StrictInt = Field(default=1, ge=1)
+    """How many actors this stands for ("20,000 schools")."""
+    capacity: str | StrictInt | None = None
+    """Skill to play the role, on the delivery scale."""
+    will: str | StrictInt | None = None
+    """Willingness to play the role, on the delivery scale."""
+    evidence: list[Id] = Field(default_factory=list)
+
+
+class Link(Model):
+    """A relationship from one actor to another, carrying levers."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+    levers: list[Lever] = Field(min_length=1)
+    strength: str | StrictInt
+    """A level of the delivery scale, or ``absent``."""
+    evidence: list[Id] = Field(default_factory=list)
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_}->{self.to}"
+
+
+class ChainSettings(Model):
+    max_levels: StrictInt = Field(default=5, ge=1)
+    """Links on the shortest route from the centre to a front-line actor above which the chain is
+    flagged as long (the centre cannot see that far)."""
+
+
+class DeliveryChain(Model):
+    """The delivery chain of one priority."""
+
+    kind: Literal["DeliveryChain"]
+    schema_version: SchemaVersion
+    id: Id
+    priority: Id
+    """The priority (in a DeliveryAssessment) this chain serves."""
+    title: Text
+    evidence: list[Evidence] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    actors_file: str | None = None
+    """A CSV of further actors (id, name, type, level, role, count, capacity, will, evidence)."""
+    links_file: str | None = None
+    """A CSV of further links (from, to, levers, strength, evidence); levers separated by ``;``."""
+    settings: ChainSettings = Field(default_factory=ChainSettings)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> DeliveryChain:
+        context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
+        scale = context.get("scales", {}).get("delivery")
+        evidence = set()
+        for i, item in enumerate(self.evidence):
+            if item.id in evidence:
+                raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
+            evidence.add(item.id)
+
+        def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
+            for j, ref in enumerate(ids):
+                if ref not in evidence:
+                    raise invalid("an evidence id defined under 'evidence'", repr(ref), path=(*path, "evidence", j))
+
+        known: dict[tuple[Any, bool], str] = {}  # a register repeats a handful of spellings
+
+        def level(value: Any, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
+            found = known.get((value, allow_absent))
+            if found is not None:
+                return found
+            if allow_absent and str(value).strip().lower() == ABSENT:
+                return known.setdefault((value, allow_absent), ABSENT)
+            code = scale.resolve(value) if scale is not None else str(value)
+            if code is None:
+                extra = " or 'absent'" if allow_absent else ""
+                raise invalid(f"a level of scale 'delivery' ({scale.describe_codes()}){extra}", repr(value), path=path)
+            return known.setdefault((value, allow_absent), code)
+
+        actors: set[str] = set()
+        roles = set()
+        for i, actor in enumerate(self.actors):
+            if actor.id in actors:
+                raise invalid("actor ids unique", f"{actor.id!r} again", path=("actors", i, "id"))
+            actors.add(actor.id)
+            roles.add(actor.role)
+            for name in ("capacity", "will"):
+                value = getattr(actor, name)
+                if value is not None and (code := level(value, ("actors", i, name))) != value:
+                    setattr(actor, name, code)  # pydantic's __setattr__ is slow: only when it changes
+            if actor.evidence:
+                cite(actor.evidence, ("actors", i))
+        if "centre" not in roles:
+            raise invalid("at least one actor with role 'centre'", "none", path=("actors",))
+        if "front-line" not in roles:
+            raise invalid("at least one actor with role 'front-line'", "none", path=("actors",))
+        for i, link in enumerate(self.links):
+            for end, value in (("from", link.from_), ("to", link.to)):
+                if value not in actors:
+                    raise invalid("an actor id defined under 'actors'", repr(value), path=("links", i, end))
+            if link.from_ == link.to:
+                raise invalid("a link between two different actors", f"{link.from_!r} to itself", path=("links", i))
+            if (code := level(link.strength, ("links", i, "strength"), allow_absent=True)) != link.strength:
+                link.strength = code
+            if link.evidence:
+                cite(link.evidence, ("links", i))
+        return self

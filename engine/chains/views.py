@@ -1,0 +1,181 @@
+"""Views of an analysed chain: Mermaid and DOT text, a layered SVG, Markdown and HTML.
+
+Weak links are dashed and labelled with their level and "weak"; single points of failure get a
+double border and the label "SPOF"; absent links are drawn crossed out and labelled "absent". None
+of it relies on colour alone. Chains too large to draw (over MAX_DRAWN actors) say so instead.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from stocktake.chains.model import ABSENT, DeliveryChain
+from stocktake.chains.result import DeliveryChainResult
+from stocktake.core.markup import counts, environment, md
+
+__all__ = ["chain_body_markdown", "chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg"]
+
+MAX_DRAWN = 400
+WEAK = ("AR", "R")
+
+
+def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str]]:
+    spof = {a for f in result.findings if f.code == "single-point-of-failure" for a in f.actors}
+    weak = {k for f in result.findings if f.code == "weak-link" and f.level in WEAK for k in f.links}
+    return spof, weak
+
+
+def _mid(actor_id: str) -> str:
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", actor_id)
+
+
+def _mermaid_text(text: str) -> str:
+    """Label text inside Mermaid quotes: entity codes for what could end the label, the code
+    fence or start markup; one line."""
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#60;"), (">", "#62;"), ("`", "#96;"), ("|", "#124;")):
+        text = text.replace(char, code)
+    return " ".join(text.split())
+
+
+def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
+    spof, weak_found = _marks(result)
+    lines = ["flowchart TD"]
+    for a in chain.actors:
+        label = f"{a.name}" + (f" x{a.count}" if a.count > 1 else "") + (" SPOF" if a.id in spof else "")
+        label = _mermaid_text(label)
+        lines.append(f'  {_mid(a.id)}[["{label}"]]' if a.id in spof else f'  {_mid(a.id)}["{label}"]')
+    for link in chain.links:
+        text = f"{link.strength} {'/'.join(link.levers)}"
+        if link.strength == ABSENT:
+            lines.append(f'  {_mid(link.from_)} --x|"absent {"/".join(link.levers)}"| {_mid(link.to)}')
+        elif link.strength in WEAK or link.key in weak_found:
+            lines.append(f'  {_mid(link.from_)} -.->|"{text} weak"| {_mid(link.to)}')
+        else:
+            lines.append(f'  {_mid(link.from_)} -->|"{text}"| {_mid(link.to)}')
+    return "\n".join(lines) + "\n"
+
+
+def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
+    spof, weak_found = _marks(result)
+
+    def q(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [f"digraph {q(chain.id)} {{", "  rankdir=TB;", "  node [shape=box];"]
+    for level in sorted({a.level for a in chain.actors}):
+        members = " ".join(q(a.id) for a in chain.actors if a.level == level)
+        lines.append(f"  {{ rank=same; {members} }}")
+    for a in chain.actors:
+        label = a.name + (f" x{a.count}" if a.count > 1 else "") + ("\\nSPOF" if a.id in spof else "")
+        shape = ", peripheries=2" if a.id in spof else ""
+        lines.append(f"  {q(a.id)} [label={q(label)}{shape}];")
+    for link in chain.links:
+        text = f"{link.strength} {'/'.join(link.levers)}"
+        if link.strength == ABSENT:
+            style = f"label={q('absent ' + '/'.join(link.levers))}, style=dotted, arrowhead=tee"
+        elif link.strength in WEAK or link.key in weak_found:
+            style = f"label={q(text + ' weak')}, style=dashed, penwidth=2"
+        else:
+            style = f"label={q(text)}"
+        lines.append(f"  {q(link.from_)} -> {q(link.to)} [{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
+    if len(chain.actors) > MAX_DRAWN:
+        return ""
+    spof, weak_found = _marks(result)
+    title, marker = result.chain["title"], "arrow-" + _mid(result.chain["id"])
+    levels: dict[int, list[Any]] = {}
+    for a in chain.actors:
+        levels.setdefault(a.level, []).append(a)
+    width = max(len(v) for v in levels.values()) * 170 + 40
+    rows = sorted(levels)
+    height = len(rows) * 110 + 30
+    pos = {}
+    for r, level in enumerate(rows):
+        members = levels[level]
+        gap = width / (len(members) + 1)
+        for i, a in enumerate(members):
+            pos[a.id] = (gap * (i + 1), 40 + r * 110)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain" viewBox="0 0 {width:.0f} {height}" '
+             f'width="{width:.0f}" height="{height}" role="img" aria-label="Delivery chain {escape(title)}">',
+             f"<title>Delivery chain: {escape(title)}</title>",
+             f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>']
+    pairs = {(link.from_, link.to) for link in chain.links}
+    for link in chain.links:
+        (x1, y1), (x2, y2) = pos[link.from_], pos[link.to]
+        y1, y2 = (y1 + 18, y2 - 18) if y2 > y1 else (y1 - 18, y2 + 18) if y2 < y1 else (y1, y2)
+        if (link.to, link.from_) in pairs:
+            # A link each way: draw them side by side, each shifted to its own right.
+            length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1.0)
+            dx, dy = -(y2 - y1) / length * 5, (x2 - x1) / length * 5
+            x1, y1, x2, y2 = x1 + dx, y1 + dy, x2 + dx, y2 + dy
+        weak = link.strength in WEAK or link.key in weak_found
+        absent = link.strength == ABSENT
+        dash = ' stroke-dasharray="6 4"' if weak else ' stroke-dasharray="2 4"' if absent else ""
+        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#333" '
+                     f'stroke-width="{2.5 if weak else 1.2}"{dash} marker-end="url(#{marker})"/>')
+        label = "absent" if absent else f"{link.strength}{' weak' if weak else ''}"
+        # Label beside the line's first third, on the side it was shifted to (or to the right).
+        lx, ly = x1 + (x2 - x1) / 3, y1 + (y2 - y1) / 3
+        anchor = "end" if x2 < x1 or (x2 == x1 and y2 < y1) else "start"
+        lx += -4 if anchor == "end" else 4
+        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="10" text-anchor="{anchor}" '
+                     f'dominant-baseline="central">{escape(label)}</text>')
+    for a in chain.actors:
+        x, y = pos[a.id]
+        border = 3 if a.id in spof else 1
+        parts.append(f'<rect x="{x - 75:.1f}" y="{y - 18:.1f}" width="150" height="36" rx="4" fill="#fff" '
+                     f'stroke="#111" stroke-width="{border}"/>')
+        if a.id in spof:
+            parts.append(f'<rect x="{x - 71:.1f}" y="{y - 14:.1f}" width="142" height="28" rx="3" fill="none" stroke="#111"/>')
+        name = a.name if len(a.name) <= 24 else a.name[:23] + "…"
+        detail = " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []), *(["SPOF"] if a.id in spof else [])])
+        parts.append(f'<text x="{x:.1f}" y="{y - 2:.1f}" font-size="10.5" text-anchor="middle"><title>{escape(a.name)}</title>'
+                     f'{escape(name)}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{y + 11:.1f}" font-size="9" text-anchor="middle">{escape(detail)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:
+    j = result.judgment
+    return "\n".join([f"# Delivery chain: {md(chain.title)}: {j.rating}", "",
+                      *chain_body_markdown(chain, result, "##")])
+
+
+def chain_body_markdown(chain: Any, result: DeliveryChainResult, h: str) -> list[str]:
+    """Summary, findings, the Mermaid diagram (when ``chain``, a document or a report's drawing,
+    is given and small enough) and the trail; sections headed at level ``h``."""
+    j, s = result.judgment, result.summary
+    out = [f"Chain `{result.chain['id']}` for priority `{result.chain['priority']}`.", "", f"Because: {md(j.because)}", ""]
+    out += [f"{s.actors} actors, {s.links} links ({s.absent_links} absent); {s.reachable_front_line} of "
+            f"{s.front_line} front-line actors reachable. Strongest route to the front line: "
+            + counts(s.route_strength) + ".", ""]
+    if result.failures:
+        out += [f"{h} Detector failures", ""] + [f"- {md(f.plugin)}: {md(f.where)}: {md(f.message)}"
+                                                for f in result.failures] + [""]
+    out += [f"{h} Findings", ""]
+    if not result.findings:
+        out += ["None.", ""]
+    else:
+        out += ["| Level | Detector | Finding | Count |", "|---|---|---|---|"]
+        for f in sorted(result.findings, key=lambda f: (-["G", "AG", "AR", "R"].index(f.level), f.detector)):
+            out.append(f"| {f.level} | {f.detector} | {md(f.message)} | {f.count} |")
+        out.append("")
+    if chain is not None and len(chain.actors) <= MAX_DRAWN:
+        out += [f"{h} Diagram", "", "```mermaid", chain_mermaid(chain, result).rstrip(), "```", ""]
+    out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
+    return out
+
+
+def chain_html(chain: DeliveryChain, result: DeliveryChainResult) -> str:
+    from markupsafe import Markup
+
+    return environment().get_template("chain.html.j2").render(
+        result=result, svg=Markup(chain_svg(chain, result)), max_drawn=MAX_DRAWN, weak=WEAK)

@@ -1,0 +1,188 @@
+"""Errors the user can fix, and the exit codes they map to.
+
+Every error a user can fix derives from :class:`StocktakeError` and renders as one line. The CLI
+maps these to exit codes in exactly one place (``stocktake.cli``); anything else is a bug and keeps its
+traceback. None of these derive from ``ValueError`` on purpose: pydantic wraps ``ValueError``
+raised inside validators, and a :class:`DocumentError` must keep its own location.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DocumentError",
+    "ExitCode",
+    "ManyErrors",
+    "PluginError",
+    "StocktakeError",
+    "UsageError",
+    "json_path",
+]
+
+PathPart = str | int
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``stocktake`` command (part of the public contract)."""
+
+    OK = 0
+    """Done."""
+    BUG = 1
+    """An internal error: a bug in Stocktake. The traceback is shown."""
+    USER_ERROR = 2
+    """Usage or invalid input: one message naming the file, the place, expected and found."""
+    PLUGIN_FAILED = 3
+    """A plugin failed: it could not be loaded, or it failed during the run."""
+
+
+class StocktakeError(Exception):
+    """An error the user can fix. Shown as one line, without a traceback unless ``--debug``."""
+
+    exit_code: ExitCode = ExitCode.USER_ERROR
+
+    def lines(self) -> list[str]:
+        """The message as printed: one line per problem."""
+        return [str(self)]
+
+
+class ManyErrors(StocktakeError):
+    """Several independent problems (one per file, say), reported together, one line each."""
+
+    def __init__(self, errors: Sequence[StocktakeError]) -> None:
+        self.errors = list(errors)
+        self.exit_code = max((e.exit_code for e in self.errors), default=ExitCode.USER_ERROR)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+    def lines(self) -> list[str]:
+        return [line for err in self.errors for line in err.lines()]
+
+
+class UsageError(StocktakeError):
+    """The command was called wrongly (an unknown name, a missing option, ...)."""
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def json_path(parts: Sequence[PathPart]) -> str:
+    """Render a path into a document as a JSON path: ``$.sections[0].components[2].id``."""
+    out = ["$"]
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _IDENTIFIER.match(part):
+            out.append(f".{part}")
+        else:
+            out.append("[" + repr(part) + "]")
+    return "".join(out)
+
+
+class DocumentError(StocktakeError):
+    """A document (a file the user wrote) is invalid.
+
+    ``path`` is the location inside the document as a sequence of keys and indices; ``file``,
+    ``line`` and ``column`` (1-based) are filled in by the loader once it knows them.
+    """
+
+    def __init__(
+        self,
+        expected: str,
+        found: str,
+        *,
+        path: Sequence[PathPart] = (),
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        on_key: bool = False,
+    ) -> None:
+        self.expected = expected
+        self.on_key = on_key
+        """True if the problem is the key at the end of ``path`` rather than its value."""
+        self.found = found
+        self.path = tuple(path)
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.column = column
+        super().__init__(str(self))
+
+    def located(
+        self, file: str | Path | None, line: int | None = None, column: int | None = None
+    ) -> DocumentError:
+        """Return a copy of this error that names the file and, if known, line and column."""
+        err = DocumentError(
+            self.expected,
+            self.found,
+            path=self.path,
+            file=file,
+            line=line if line is not None else self.line,
+            column=column if column is not None else self.column,
+            on_key=self.on_key,
+        )
+        err.__cause__ = self.__cause__
+        return err
+
+    def at(self, *prefix: PathPart) -> DocumentError:
+        """Return a copy whose path is prefixed with ``prefix`` (for errors from nested parts)."""
+        err = DocumentError(
+            self.expected, self.found, path=(*prefix, *self.path), file=self.file, on_key=self.on_key
+        )
+        err.__cause__ = self.__cause__
+        return err
+
+    @property
+    def where(self) -> str:
+        place = self.file or "<document>"
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        return place
+
+    def __str__(self) -> str:
+        return f"{self.where}: {json_path(self.path)}: expected {self.expected}, found {self.found}"
+
+    def __reduce__(self) -> Any:
+        # Keyword-only fields: rebuild from all of them (errors cross process boundaries in --jobs).
+        return (_document_error, (self.expected, self.found, self.path, self.file, self.line, self.column,
+                                  self.on_key))
+
+
+def _document_error(expected: str, found: str, path: Sequence[PathPart], file: str | None, line: int | None,
+                    column: int | None, on_key: bool) -> DocumentError:
+    return DocumentError(expected, found, path=path, file=file, line=line, column=column, on_key=on_key)
+
+
+class PluginError(StocktakeError):
+    """A plugin could not be loaded or broke its contract.
+
+    The message always names the plugin, its distribution and its version, so the user knows what
+    to upgrade, report or disable.
+    """
+
+    exit_code = ExitCode.PLUGIN_FAILED
+
+    def __init__(
+        self, message: str, *, plugin: str, distribution: str | None, version: str | None
+    ) -> None:
+        self.plugin = plugin
+        self.distribution = distribution
+        self.version = version
+        self.message = message
+        super().__init__(str(self))
+
+    @property
+    def origin(self) -> str:
+        if self.distribution:
+            return f"plugin {self.plugin!r} (distribution {self.distribution} {self.version})"
+        return f"plugin {self.plugin!r} (registered in-process, no distribution)"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.origin}: {self.message} "
+            f"(to run without it: --disable-plugin {self.plugin})"
+        )

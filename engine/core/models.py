@@ -1,0 +1,82 @@
+"""The base of every model a user writes, and the small vocabularies they share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+__all__ = ["Id", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "invalid"]
+
+
+def _not_a_bool(value: Any) -> Any:
+    # True == 1 in Python, so Literal[1] would accept `true`; the schema does not.
+    return repr(value) if isinstance(value, bool) else value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_bool)]
+"""Version 1 of a file format (``true`` is not 1)."""
+
+StrictInt = Annotated[int, Field(strict=True)]
+"""An integer, never coerced from text, booleans or floats (as the schema's ``integer``).
+Spelt with ``Field`` rather than ``pydantic.StrictInt``, whose module costs 50 ms to import."""
+
+ERROR_TYPE = "stocktake"
+"""pydantic error type of the errors raised by :func:`invalid`."""
+
+
+def invalid(
+    expected: str, found: str, *, path: tuple[str | int, ...] = (), on_key: bool = False
+) -> PydanticCustomError:
+    """An error for a model validator to raise: pydantic adds where the model sits in the
+    document, and the loader turns it into a located :class:`~stocktake.core.errors.DocumentError`.
+
+    ``path`` is the place inside the model being validated.
+    """
+    return PydanticCustomError(
+        ERROR_TYPE,
+        "expected {expected}, found {found}",
+        {"expected": expected, "found": found, "path": list(path), "on_key": on_key},
+    )
+
+
+class Model(BaseModel):
+    """Base model: unknown fields are errors; built on first use to keep start-up cheap."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        defer_build=True,
+        use_attribute_docstrings=True,
+        populate_by_name=False,
+        serialize_by_alias=True,
+    )
+
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=100,
+        description="A stable identifier: letters, digits, '.', '_' or '-', starting with a letter or digit.",
+    ),
+]
+"""A stable identifier that other documents refer to."""
+
+Version = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
+        description="A version: MAJOR, MAJOR.MINOR or MAJOR.MINOR.PATCH, digits only.",
+    ),
+]
+"""A version number compared part by part as integers."""
+
+Text = Annotated[str, Field(min_length=1)]
+"""Non-empty text."""
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key for a :data:`Version`: ``"1.10"`` sorts after ``"1.9"``."""
+    parts = [int(p) for p in version.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))

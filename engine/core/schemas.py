@@ -1,0 +1,173 @@
+"""The published JSON Schemas (Draft 2020-12) and validation of documents against them.
+
+The files in ``schemas/`` are generated from the pydantic models (``python -m stocktake.core.schemas``)
+and committed; a test fails if a model changes without its schema. Validators never fetch
+anything: ``$ref`` resolves only inside the schema's own ``$defs``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from stocktake.core.errors import DocumentError, UsageError
+from stocktake.core.resources import data_dir
+from stocktake.kinds import KINDS, DocumentKind
+
+__all__ = ["generate_schema", "load_schema", "schema_error", "validate_against_schema"]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def kind_named(name: str) -> DocumentKind:
+    """The document kind ``name`` (case-insensitive), or a :class:`UsageError` listing the kinds."""
+    for kind in KINDS.values():
+        if kind.name.lower() == name.lower():
+            return kind
+    raise UsageError(f"unknown document kind {name!r} (kinds: {', '.join(KINDS)})")
+
+
+@cache
+def load_schema(kind: str) -> dict[str, Any]:
+    """The published schema of ``kind``, as shipped in ``schemas/``."""
+    path = data_dir("schemas") / KINDS[kind].schema_file
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def generate_schema(kind: str) -> dict[str, Any]:
+    """Build the schema of ``kind`` from its pydantic model (what ``schemas/`` must contain)."""
+    spec = KINDS[kind]
+    body = spec.model().model_json_schema(mode="validation")
+    return {
+        "$schema": DIALECT,
+        "$id": f"urn:stocktake:schema:{spec.schema_file.removesuffix('.schema.json')}",
+        "description": f"Stocktake {spec.name} document: {spec.summary}.",
+        **{k: v for k, v in body.items() if k != "description"},
+    }
+
+
+@cache
+def _validator(kind: str) -> Any:
+    return local_validator(load_schema(kind))
+
+
+def local_validator(schema: dict[str, Any]) -> Any:
+    """A Draft 2020-12 validator that resolves ``$ref`` only inside ``schema``: its registry is
+    empty and has no retrieval function, so a reference to a URL or a file is unresolvable (an
+    error) and nothing is fetched or read."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+
+    return Draft202012Validator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_against_schema(kind: str, data: Any) -> None:
+    """Raise the most relevant schema violation of ``data`` as a :class:`DocumentError`."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(kind).iter_errors(data))
+    if error is not None:
+        raise schema_error(error)
+
+
+def schema_error(error: Any) -> DocumentError:
+    """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path."""
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    keyword = error.validator
+    value = error.validator_value
+    if keyword == "required" and isinstance(instance, dict):
+        missing = [name for name in value if name not in instance]
+        return DocumentError(
+            f"property {missing[0]!r}" if missing else "the required properties",
+            "a mapping without it",
+            path=path,
+        )
+    if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extras = sorted(k for k in instance if k not in allowed)
+        name = extras[0] if extras else "?"
+        return DocumentError(
+            "one of the properties " + ", ".join(allowed) if allowed else "no properties",
+            f"unknown property {name!r}",
+            path=(*path, name),
+            on_key=True,
+        )
+    if keyword == "type":
+        wanted = value if isinstance(value, list) else [value]
+        return DocumentError(" or ".join(_a(t) for t in wanted), describe_value(instance), path=path)
+    if keyword == "const":
+        return DocumentError(repr(value), describe_value(instance), path=path)
+    if keyword == "enum":
+        return DocumentError(
+            "one of " + ", ".join(repr(v) for v in value), describe_value(instance), path=path
+        )
+    if keyword == "pattern":
+        # Our named text types describe themselves; other patterns are shown as they are.
+        named = schema.get("title") in ("Id", "Version") and schema.get("description")
+        what = _lower_first(named.rstrip(".")) if named else f"text matching {value}"
+        return DocumentError(what, describe_value(instance), path=path)
+    if keyword == "minItems":
+        return DocumentError(f"at least {value} item(s)", describe_value(instance), path=path)
+    if keyword == "maxItems":
+        return DocumentError(f"at most {value} item(s)", describe_value(instance), path=path)
+    if keyword == "minProperties":
+        return DocumentError(f"at least {value} entries", describe_value(instance), path=path)
+    if keyword == "minLength":
+        return DocumentError(
+            "non-empty text" if value == 1 else f"text of at least {value} characters",
+            describe_value(instance), path=path,
+        )
+    if keyword == "maxLength":
+        return DocumentError(f"text of at most {value} characters", describe_value(instance), path=path)
+    if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "exclusiveMinimum": "more than",
+                 "maximum": "at most", "exclusiveMaximum": "less than"}
+        return DocumentError(f"a number {words[keyword]} {value}", describe_value(instance), path=path)
+    if keyword == "format":
+        return DocumentError(f"a valid {value}", describe_value(instance), path=path)
+    return DocumentError(_lower_first(error.message), "a value that does not fit", path=path)
+
+
+def describe_value(value: Any) -> str:
+    """A short description of a found value for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return f"a mapping with {len(value)} entries" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items" if value else "an empty list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _a(json_type: str) -> str:
+    names = {"object": "a mapping", "array": "a list", "string": "text", "integer": "an integer",
+             "number": "a number", "boolean": "true or false", "null": "null"}
+    return names.get(json_type, json_type)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write every kind's generated schema into ``directory``; return the files written."""
+    written = []
+    for kind, spec in sorted(KINDS.items()):
+        path = directory / spec.schema_file
+        path.write_text(json.dumps(generate_schema(kind), indent=2, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # python -m stocktake.core.schemas: regenerate schemas/ in a source checkout
+    for written_path in write_schemas(Path(__file__).resolve().parent.parent / "schemas"):
+        print(written_path, file=sys.stderr)

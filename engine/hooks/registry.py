@@ -1,0 +1,173 @@
+"""The registry: everything plugins register, keyed by id, with the plugin that registered it.
+
+Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` bound to
+one plugin, so that a duplicate id can be reported naming both plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stocktake.core.errors import PluginError, json_path
+from stocktake.judgment.scale import Scale
+
+__all__ = ["DocumentSource", "Origin", "Registrar", "Registry", "document_files"]
+
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def document_files(path: Path) -> list[Path] | None:
+    """``path`` itself if it is a file, its ``*.yaml``/``*.yml``/``*.json`` files (sorted) if it is
+    a directory, or None if it does not exist."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in DOCUMENT_SUFFIXES and p.is_file())
+    if path.is_file():
+        return [path]
+    return None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who registered something: a plugin (with its distribution) or the user."""
+
+    plugin: str | None
+    """Plugin name, or None for something the user supplied directly."""
+    distribution: str | None = None
+    version: str | None = None
+    via: str = ""
+    """For user-supplied items: how (``--rubric-path``, ...)."""
+
+    def describe(self) -> str:
+        if self.plugin is None:
+            return self.via or "user"
+        if self.distribution:
+            return f"plugin {self.plugin} ({self.distribution} {self.version})"
+        return f"plugin {self.plugin}"
+
+    def error(self, message: str) -> PluginError:
+        return PluginError(
+            message,
+            plugin=self.plugin or "?",
+            distribution=self.distribution,
+            version=self.version,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """A document file (a rubric or a rule set) to read when first needed, and who asked for it."""
+
+    path: Path
+    origin: Origin
+
+
+@dataclass
+class Registry:
+    """What plugins registered. Ids are owned here; duplicates are rejected."""
+
+    scales: dict[str, tuple[Scale, Origin]] = field(default_factory=dict)
+    rubric_sources: list[DocumentSource] = field(default_factory=list)
+    strategies: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    rule_set_sources: list[DocumentSource] = field(default_factory=list)
+    """Rule set files (``kind: RuleSet``) to read when rule sets are first needed."""
+    rule_sets: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    """Python rule sets, by id."""
+    detectors: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    """Chain detectors, by id."""
+
+    def registrar(self, origin: Origin) -> Registrar:
+        """A view of this registry that registers on behalf of ``origin``."""
+        return Registrar(self, origin)
+
+    def scale_map(self) -> dict[str, Scale]:
+        """Registered scales by id."""
+        return {sid: scale for sid, (scale, _) in sorted(self.scales.items())}
+
+
+class Registrar:
+    """What a registration hook receives: registers scales and rubrics for one plugin."""
+
+    def __init__(self, registry: Registry, origin: Origin) -> None:
+        self._registry = registry
+        self._origin = origin
+
+    def _claim(self, table: dict[str, tuple[Any, Origin]], what: str, item_id: str, item: Any) -> None:
+        """Record ``item`` under ``item_id`` for this plugin; an id taken already names both plugins."""
+        taken = table.get(item_id)
+        if taken is not None:
+            raise self._origin.error(f"registers {what} {item_id!r}, already registered by {taken[1].describe()}")
+        table[item_id] = (item, self._origin)
+
+    @property
+    def plugin(self) -> str | None:
+        """Name of the plugin this registrar registers for."""
+        return self._origin.plugin
+
+    def add_scale(self, scale: Scale | Mapping[str, Any]) -> Scale:
+        """Register a rating scale; a mapping is validated as a :class:`~engine.Scale`.
+
+        Fails with a :class:`~stocktake.core.errors.PluginError` if the scale is invalid or its id is taken.
+        """
+        if not isinstance(scale, Scale):
+            from pydantic import ValidationError
+            from stocktake.core.loading import document_error
+
+            try:
+                scale = Scale.model_validate(scale)
+            except ValidationError as err:
+                problem = document_error(err)
+                raise self._origin.error(
+                    f"registers an invalid scale: {json_path(problem.path)}: "
+                    f"expected {problem.expected}, found {problem.found}"
+                ) from err
+        self._claim(self._registry.scales, "scale", scale.id, scale)
+        return scale
+
+    def add_strategy(self, strategy: Any) -> None:
+        """Register an aggregation strategy (see :class:`stocktake.review.strategies.Strategy`)."""
+        from stocktake.review.strategies import Strategy
+
+        if not isinstance(strategy, Strategy):
+            raise self._origin.error(
+                f"registers {strategy!r}, which lacks id, version, title, description or aggregate()"
+            )
+        self._claim(self._registry.strategies, "strategy", strategy.id, strategy)
+
+    def add_rule_set(self, source: Any) -> None:
+        """Register a rule set: a ``kind: RuleSet`` file or directory, or a Python rule set object."""
+        if isinstance(source, (str, Path)) or hasattr(source, "is_dir"):
+            path = Path(str(source))
+            files = document_files(path)
+            if files is None:
+                raise self._origin.error(f"registers rule set path {str(path)!r}, which does not exist")
+            self._registry.rule_set_sources.extend(DocumentSource(f, self._origin) for f in files)
+            return
+        from stocktake.likelihood.decision import RuleSetLike
+
+        if not isinstance(source, RuleSetLike):
+            raise self._origin.error(
+                f"registers {source!r}, which lacks id, version, title, description, inputs, "
+                "output_scale or decide()"
+            )
+        self._claim(self._registry.rule_sets, "rule set", source.id, source)
+
+    def add_detector(self, detector: Any) -> None:
+        """Register a chain detector (see :class:`stocktake.chains.analysis.Detector`)."""
+        from stocktake.chains.analysis import Detector
+
+        if not isinstance(detector, Detector):
+            raise self._origin.error(
+                f"registers {detector!r}, which lacks id, version, title, description or detect()")
+        self._claim(self._registry.detectors, "detector", detector.id, detector)
+
+    def add_rubric(self, path: str | Path) -> None:
+        """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""
+        path = Path(path)
+        files = document_files(path)
+        if files is None:
+            raise self._origin.error(f"registers rubric path {str(path)!r}, which does not exist")
+        for file in files:
+            self._registry.rubric_sources.append(DocumentSource(file, self._origin))

@@ -1,0 +1,232 @@
+"""Large batches of priorities as JSON Lines: one ``Priority`` object per line.
+
+Each line is validated with the compiled model (the garbage collector held off while the batch is
+built); an error names the file, the line and the column within it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stocktake.core.errors import DocumentError, UsageError
+from stocktake.core.loading import document_error, gc_held
+from stocktake.core.parsing import DEFAULT_LIMITS, parse_text, sha256_of
+
+if TYPE_CHECKING:
+    from stocktake.api import Engine
+    from stocktake.likelihood.model import DeliveryAssessment, Priority
+
+__all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "parse_line", "read_assessment_jsonl"]
+
+
+def iter_priorities_jsonl(engine: Engine, path: Path) -> Iterator[Priority]:
+    """Validated priorities from ``path``, one line at a time (memory stays flat)."""
+    from stocktake.likelihood.model import Priority
+
+    rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
+    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    seen: dict[str, int] = {}
+    for first, lines in _chunks(path, CHUNK):
+        for number, line in enumerate(lines, first):
+            if not line.strip():
+                continue
+            priority = parse_line(path, number, line, Priority, context)
+            _first_time(seen, priority.id, number, path)
+            yield priority
+    if not seen:
+        raise DocumentError("at least one priority", "an empty file", file=path)
+
+
+def _first_time(seen: dict[str, int], priority_id: str, number: int, path: Path) -> None:
+    """Record that ``priority_id`` is on line ``number``; a second time is an error at that line."""
+    if priority_id in seen:
+        raise DocumentError("priority ids unique", f"{priority_id!r} again (first on line {seen[priority_id]})",
+                            path=("id",), file=path, line=number)
+    seen[priority_id] = number
+
+
+def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[str, Any]) -> Any:
+    """One line of a batch as a validated ``model``; errors name the file, line and column."""
+    from pydantic import ValidationError
+
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DocumentError("UTF-8 text", f"byte 0x{line[err.start]:02x}", file=path, line=number,
+                            column=err.start + 1) from None
+    try:
+        parsed = parse_text(text, fmt="json", limits=DEFAULT_LIMITS)
+        return model.model_validate(parsed.data, context=context)
+    except DocumentError as err:
+        raise err.located(path, number, err.column) from None
+    except ValidationError as err:
+        problem = document_error(err)
+        pos = parsed.locate_key(problem.path) if problem.on_key else parsed.locate(problem.path)
+        raise problem.located(path, number, pos[1] if pos else None) from None
+
+
+def batch_date(period: str | None, as_of: str | None) -> dt.date:
+    if not period or not as_of:
+        raise UsageError("a JSON Lines batch of priorities needs --period and --as-of (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f"--as-of: expected a date YYYY-MM-DD, found {as_of!r}") from None
+
+
+def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
+                          as_of: str | None) -> tuple[DeliveryAssessment, str]:
+    """An assessment made of all the priorities in ``path`` and its sha256 (held in memory; for
+    one result per line without holding the batch, see :meth:`engine.Engine.judge_stream`)."""
+    from stocktake.likelihood.model import DeliveryAssessment
+    from stocktake.rubric.model import RubricRef
+
+    date = batch_date(period, as_of)
+    with gc_held():  # building many models
+        priorities = list(iter_priorities_jsonl(engine, path))
+    rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
+    doc = DeliveryAssessment.model_construct(
+        kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
+        rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
+    )
+    return doc, sha256_of(path)
+
+
+# -- judging a batch, in one process or several ------------------------------------------------------
+
+CHUNK = 256
+"""Lines per unit of work when judging in several processes."""
+
+
+@dataclass(frozen=True)
+class StreamJob:
+    """What every process needs to judge lines of a batch the same way."""
+
+    engine: dict[str, Any] | None
+    """Arguments to build the engine again (see ``Engine._rebuild_args``)."""
+    rules: str
+    previous: dict[str, str]
+    date: dt.date
+
+
+def _chunks(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, the lines) for consecutive runs of ``size`` lines."""
+    if not path.is_file():
+        raise DocumentError("an existing file", "nothing at that path" if not path.exists() else "a directory",
+                            file=path)
+    with path.open("rb") as handle:
+        first, lines = 1, []
+        for number, line in enumerate(handle, 1):
+            lines.append(line)
+            if len(lines) == size:
+                yield first, lines
+                first, lines = number + 1, []
+        if lines:
+            yield first, lines
+
+
+class _Judge:
+    """Judges lines of a batch: parse, validate, judge, serialise. One per process."""
+
+    def __init__(self, engine: Engine, job: StreamJob) -> None:
+        from stocktake.likelihood.model import Priority
+
+        rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
+        self.run = engine._judging_run(job.rules, rubric, previous=job.previous)
+        self.context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+        self.model = Priority
+        self.date = job.date
+
+    def lines(self, path: Path, first: int, lines: list[bytes]) -> tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]:
+        """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
+        from pydantic_core import to_json
+        from stocktake.likelihood.judge import priority_data
+
+        out, ids, counts, failures = [], [], {}, []  # type: ignore[var-annotated]
+        for number, line in enumerate(lines, first):
+            if not line.strip():
+                continue
+            priority = parse_line(path, number, line, self.model, self.context)
+            # Written without validating: the data is the model's to the byte (tested).
+            result = priority_data(priority, self.date, self.run, failures)
+            out.append(to_json(result))
+            ids.append((priority.id, number))
+            key = result["judgment"]["rating"] or "not-rated"
+            counts[key] = counts.get(key, 0) + 1
+        return b"\n".join(out).decode() + "\n" if out else "", ids, counts, failures
+
+
+_WORKER: list[_Judge] = []
+
+
+def _start_worker(job: StreamJob) -> None:
+    from stocktake.api import Engine
+
+    gc.disable()  # short-lived process building many small objects
+    _WORKER.append(_Judge(Engine(**job.engine or {}), job))
+
+
+def _judge_chunk(path: str, first: int, lines: list[bytes]) -> tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]:
+    return _WORKER[0].lines(Path(path), first, lines)
+
+
+def judge_batch(engine: Engine, job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
+                progress: Any = None) -> tuple[dict[str, int], list[Any]]:
+    """Judge every line of ``path`` and write the results to ``out`` in input order (see
+    :meth:`engine.Engine.judge_stream`). Priority ids must be unique across the batch."""
+    total = path.stat().st_size if path.is_file() else 0
+    counts: dict[str, int] = {}
+    failures: list[Any] = []
+    seen: dict[str, int] = {}
+    done = read = 0
+
+    def take(chunk: tuple[str, list[tuple[str, int]], dict[str, int], list[Any]], size: int) -> None:
+        nonlocal done, read
+        text, ids, chunk_counts, chunk_failures = chunk
+        for priority_id, number in ids:
+            _first_time(seen, priority_id, number, path)
+        out.write(text)
+        for key, value in chunk_counts.items():
+            counts[key] = counts.get(key, 0) + value
+        failures.extend(chunk_failures)
+        done, read = done + len(ids), read + size
+        if progress is not None:
+            progress(done, read, total)
+
+    with gc_held():
+        if jobs <= 1:
+            judge = _Judge(engine, job)
+            for first, lines in _chunks(path, CHUNK):
+                take(judge.lines(path, first, lines), sum(map(len, lines)))
+        else:
+            _judge_in_processes(job, path, jobs, take)
+    if not seen:
+        raise DocumentError("at least one priority", "an empty file", file=path)
+    return counts, failures
+
+
+def _judge_in_processes(job: StreamJob, path: Path, jobs: int, take: Any) -> None:
+    """Chunks go to ``jobs`` processes; results are taken in submission order, with at most two
+    chunks per process in flight (memory stays bounded however long the batch)."""
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,)) as pool:
+        pending: deque[tuple[Any, int]] = deque()
+        try:
+            for first, lines in _chunks(path, CHUNK):
+                pending.append((pool.submit(_judge_chunk, str(path), first, lines), sum(map(len, lines))))
+                if len(pending) >= 2 * jobs:
+                    future, size = pending.popleft()
+                    take(future.result(), size)
+            while pending:
+                future, size = pending.popleft()
+                take(future.result(), size)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

@@ -1,0 +1,194 @@
+"""Decision tables compiled once, evaluated without ``eval``, and checked exhaustively.
+
+Compiling turns each (input, value) into a bitmask of the rules that allow it; the rules matching
+an input tuple are the AND of one mask per input. Results are memoised per distinct tuple, so a
+batch of 100,000 priorities costs a few dictionary lookups each.
+
+A rule set is anything with ``id``, ``version``, ``title``, ``inputs`` (names) and
+``decide(values: Mapping[str, str]) -> Decision``; :class:`CompiledTable` is the data-driven one,
+and plugins may register Python ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Protocol, runtime_checkable
+
+from stocktake.judgment.scale import Scale
+from stocktake.likelihood.ruleset import RuleSet
+
+__all__ = ["CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_table"]
+
+MAX_ENUMERATION = 5_000_000
+"""Largest input space ``check_table`` enumerates."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a rule set decided for one set of input values."""
+
+    level: str | None
+    """A level of the output scale, or None if no level could be formed."""
+    rules: tuple[str, ...]
+    """Ids of the rules that decided (for collect/priority: those giving the winning level)."""
+    matched: tuple[str, ...] = ()
+    """Ids of every rule that matched, in table order."""
+    because: str = ""
+    flags: tuple[str, ...] = ()
+    problem: str | None = None
+    """Why no level was formed (no rule matched; several matched under 'unique')."""
+
+
+@runtime_checkable
+class RuleSetLike(Protocol):
+    """The contract of a rule set, data-driven or Python."""
+
+    id: str
+    version: str
+    title: str
+    description: str
+    inputs: Sequence[str]
+    output_scale: str
+
+    def decide(self, values: Mapping[str, str]) -> Decision:
+        """Decide from ``values`` (one value per input name; levels as codes, or ``no-data``)."""
+        ...
+
+
+class CompiledTable:
+    """A :class:`RuleSet` compiled for fast, code-free evaluation."""
+
+    def __init__(self, ruleset: RuleSet, scales: Mapping[str, Scale]) -> None:
+        self.ruleset = ruleset
+        self.id = ruleset.id
+        self.version = ruleset.version
+        self.title = ruleset.title
+        self.description = ruleset.description
+        self.inputs = tuple(i.name for i in ruleset.inputs)
+        self.output_scale = ruleset.output.scale
+        self.domains = {name: ruleset.domain(name, scales) for name in self.inputs}
+        self._scale = scales[ruleset.output.scale]
+        everything = (1 << len(ruleset.rules)) - 1
+        self._masks: list[dict[str, int]] = []
+        for name in self.inputs:
+            masks = {value: everything for value in self.domains[name]}
+            for bit, rule in enumerate(ruleset.rules):
+                allowed = rule.when.get(name)
+                if allowed is None:
+                    continue
+                for value in self.domains[name]:
+                    if value not in allowed:  # type: ignore[operator]
+                        masks[value] &= ~(1 << bit)
+            self._masks.append(masks)
+        self._rules = ruleset.rules
+        self._ranks = [self._scale.rank(str(rule.then)) for rule in ruleset.rules]
+        self._memo: dict[tuple[str, ...], Decision] = {}
+        self._key = _key_of(self.inputs)
+
+    def match(self, values: Sequence[str]) -> int:
+        """Bitmask of the rules matching ``values`` (in input order)."""
+        mask = -1
+        for masks, value in zip(self._masks, values):
+            mask &= masks[value]
+        return mask
+
+    def decide(self, values: Mapping[str, str]) -> Decision:
+        key = self._key(values)
+        found = self._memo.get(key)
+        if found is None:
+            for name, value in zip(self.inputs, key):
+                if value not in self.domains[name]:
+                    raise ValueError(f"input {name!r} has no value {value!r} in rule set {self.id!r}")
+            found = self._memo[key] = self._decide(key)
+        return found
+
+    def _decide(self, key: tuple[str, ...]) -> Decision:
+        mask = self.match(key)
+        matched = [i for i in range(len(self._rules)) if mask >> i & 1]
+        ids = tuple(self._rules[i].id for i in matched)
+        policy = self.ruleset.hit_policy
+        if not matched:
+            return Decision(None, (), (), "", (), "no rule matches these inputs")
+        if policy == "unique" and len(matched) > 1:
+            return Decision(None, (), ids, "", (), f"rules {', '.join(ids)} all match under hit policy 'unique'")
+        if policy in ("unique", "first"):
+            deciding = [matched[0]]
+        else:
+            pick = max if (self.ruleset.aggregate or "worst") == "worst" else min
+            winner = pick(self._ranks[i] for i in matched)
+            deciding = [i for i in matched if self._ranks[i] == winner]
+            if policy == "priority":
+                deciding = deciding[:1]
+        level = str(self._rules[deciding[0]].then)
+        because = " ".join(self._rules[i].because for i in deciding)
+        flags = tuple(sorted({f for i in deciding for f in self._rules[i].flags}))
+        return Decision(level, tuple(self._rules[i].id for i in deciding), ids, because, flags)
+
+
+def _key_of(names: tuple[str, ...]) -> Any:
+    """A function from a mapping to the tuple of its values at ``names``."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
+
+
+@dataclass
+class CheckReport:
+    """What an exhaustive check of a decision table found."""
+
+    ruleset: str
+    combinations: int
+    gaps: int = 0
+    gap_examples: list[dict[str, str]] = field(default_factory=list)
+    overlaps: int = 0
+    overlap_examples: list[dict[str, Any]] = field(default_factory=list)
+    never_match: list[str] = field(default_factory=list)
+    never_decide: list[str] = field(default_factory=list)
+    """Rules that match somewhere but never determine the output (shadowed)."""
+    outputs: dict[str, int] = field(default_factory=dict)
+    """How many input combinations give each output level."""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.gaps or self.overlaps or self.never_match or self.never_decide)
+
+
+def check_table(table: CompiledTable, *, examples: int = 5) -> CheckReport:
+    """Enumerate every combination of input values and report gaps, overlaps and dead rules."""
+    sizes = [len(table.domains[name]) for name in table.inputs]
+    total = 1
+    for size in sizes:
+        total *= size
+    if total > MAX_ENUMERATION:
+        raise ValueError(f"{total:,} input combinations: more than {MAX_ENUMERATION:,} to enumerate")
+    report = CheckReport(table.id, total)
+    rules = table.ruleset.rules
+    ever_matched = 0
+    ever_decided: set[str] = set()
+    for combo in itertools.product(*(table.domains[name] for name in table.inputs)):
+        mask = table.match(combo)
+        ever_matched |= mask
+        if not mask:
+            report.gaps += 1
+            if len(report.gap_examples) < examples:
+                report.gap_examples.append(dict(zip(table.inputs, combo)))
+            continue
+        decision = table._decide(combo)
+        if decision.problem and table.ruleset.hit_policy == "unique":
+            report.overlaps += 1
+            if len(report.overlap_examples) < examples:
+                report.overlap_examples.append({"inputs": dict(zip(table.inputs, combo)),
+                                                "rules": list(decision.matched)})
+            continue
+        ever_decided.update(decision.rules)
+        if decision.level is not None:
+            report.outputs[decision.level] = report.outputs.get(decision.level, 0) + 1
+    report.never_match = [r.id for i, r in enumerate(rules) if not ever_matched >> i & 1]
+    report.never_decide = [r.id for i, r in enumerate(rules)
+                           if ever_matched >> i & 1 and r.id not in ever_decided]
+    report.outputs = {code: report.outputs[code] for code in table._scale.codes if code in report.outputs}
+    return report
+

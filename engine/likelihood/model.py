@@ -1,0 +1,258 @@
+"""The ``DeliveryAssessment`` document: priorities with targets, trajectories, actuals and ratings.
+
+Category ratings follow the likelihood rubric named in ``rubric`` (by default the built-in
+``likelihood-of-delivery``): ``challenge``, ``planning``, ``capacity`` and ``stage`` map to its
+items, so the sub-criteria of planning and capacity are that rubric's criteria and every level is
+checked against the item's scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationInfo, model_validator
+from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
+from stocktake.judgment.evidence import Evidence
+from stocktake.rubric.model import Rubric, RubricNotInstalled, RubricRef
+
+__all__ = [
+    "CATEGORY_ITEMS", "Agreed", "CategoryRating", "CriterionRating", "DeliveryAssessment", "Indicator",
+    "Metric", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
+]
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number (an integer is fine; text is not)."""
+
+Level = str | StrictInt
+"""A level code or alias; stage levels may be numbers."""
+
+CATEGORY_ITEMS = {
+    "challenge": "degree-of-challenge",
+    "planning": "quality-of-planning",
+    "capacity": "capacity-to-drive-progress",
+    "stage": "stage-of-delivery",
+}
+"""Category name in an assessment -> item id in the likelihood rubric."""
+
+
+class Point(Model):
+    """A dated value of the target metric."""
+
+    date: dt.date
+    value: Number
+    note: str = ""
+
+
+class Metric(Model):
+    name: Text
+    unit: str = ""
+    direction: Literal["increase", "decrease"]
+    """Which way is good."""
+
+
+class Trajectory(Model):
+    """Planned values between the baseline and the target."""
+
+    interpolation: Literal["linear", "step"] = "linear"
+    points: list[Point] = Field(default_factory=list)
+    """Interim planned values, dates strictly between the baseline's and the target's."""
+
+
+class Tolerance(Model):
+    """A band around the trajectory within which an actual counts as on track (one of the two)."""
+
+    absolute: Number | None = Field(default=None, ge=0)
+    """Half-width of the band in the metric's units."""
+    relative: Number | None = Field(default=None, ge=0, le=1)
+    """Half-width as a fraction of the planned value (0.05 is 5%)."""
+
+
+class Indicator(Model):
+    """A leading indicator: a level, or values (shown in the report)."""
+
+    name: Text
+    level: Level | None = None
+    values: list[Point] = Field(default_factory=list)
+    note: str = ""
+
+
+class CriterionRating(Model):
+    level: Level
+    rationale: str = ""
+    evidence: list[Id] = Field(default_factory=list)
+
+
+class CategoryRating(Model):
+    """A category's rating: its own level, or its sub-criteria's (or both)."""
+
+    level: Level | None = None
+    rationale: str = ""
+    evidence: list[Id] = Field(default_factory=list)
+    criteria: dict[str, CriterionRating] = Field(default_factory=dict)
+
+
+class Ratings(Model):
+    challenge: CategoryRating | None = None
+    planning: CategoryRating | None = None
+    capacity: CategoryRating | None = None
+    stage: CategoryRating | None = None
+
+
+class Previous(Model):
+    """The judgment at the previous delivery report."""
+
+    level: Level
+    date: dt.date | None = None
+
+
+class Agreed(Model):
+    """A level agreed by the delivery unit and the department; it overrides the computed one."""
+
+    level: Level
+    reason: Text
+    agreed_by: list[Text] = Field(min_length=1)
+
+
+class Priority(Model):
+    """One priority area and everything its likelihood judgment reads."""
+
+    id: Id
+    title: Text
+    owner: str = ""
+    metric: Metric
+    baseline: Point
+    target: Point
+    trajectory: Trajectory = Field(default_factory=Trajectory)
+    actuals: list[Point] = Field(default_factory=list)
+    tolerance: Tolerance | None = None
+    leading_indicators: list[Indicator] = Field(default_factory=list)
+    ratings: Ratings = Field(default_factory=Ratings)
+    previous: Previous | None = None
+    agreed: Agreed | None = None
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Priority:
+        context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
+        if self.target.date <= self.baseline.date:
+            raise invalid(f"a target date after the baseline date ({self.baseline.date})",
+                          str(self.target.date), path=("target", "date"))
+        last = self.baseline.date
+        for i, point in enumerate(self.trajectory.points):
+            if not last < point.date < self.target.date:
+                raise invalid(f"dates rising strictly between the baseline ({self.baseline.date}) "
+                              f"and the target ({self.target.date})", str(point.date),
+                              path=("trajectory", "points", i, "date"))
+            last = point.date
+        if self.tolerance is not None and (self.tolerance.absolute is None) == (self.tolerance.relative is None):
+            raise invalid("exactly one of 'absolute' or 'relative'", "both" if self.tolerance.absolute is not None
+                          else "neither", path=("tolerance",))
+        dates = [a.date for a in self.actuals]
+        if len(set(dates)) != len(dates):
+            twice = next(d for d in dates if dates.count(d) > 1)
+            raise invalid("one actual per date", f"{twice} twice", path=("actuals",))
+        if any(a > b for a, b in zip(dates, dates[1:])):
+            self.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
+        rubric: Rubric | None = context.get("likelihood_rubric")
+        evidence: set[str] | None = context.get("evidence_ids")
+        scales = context.get("scales", {})
+        delivery = scales.get("delivery")
+
+        def level(value: Level, scale: Any, path: tuple[str | int, ...]) -> str:
+            if scale is None:
+                return str(value)
+            code = scale.resolve(value)
+            if code is None:
+                raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})", repr(value), path=path)
+            return code
+
+        def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
+            if evidence is None:
+                return
+            for j, ref in enumerate(ids):
+                if ref not in evidence:
+                    raise invalid("an evidence id defined under the assessment's 'evidence'", repr(ref),
+                                  path=(*path, "evidence", j))
+
+        for name, item_id in CATEGORY_ITEMS.items():
+            rating: CategoryRating | None = getattr(self.ratings, name)
+            if rating is None:
+                continue
+            path: tuple[str | int, ...] = ("ratings", name)
+            item = rubric.item(item_id) if rubric is not None else None
+            scale = rubric.scale_of(item) if rubric is not None and item is not None else None
+            if rating.level is not None:
+                rating.level = level(rating.level, scale, (*path, "level"))
+            cite(rating.evidence, path)
+            known = {k.id: k for k in getattr(item, "criteria", [])} if item is not None else None
+            for key, criterion in rating.criteria.items():
+                cpath = (*path, "criteria", key)
+                if known is not None and key not in known:
+                    raise invalid(f"a sub-criterion of {name} ({', '.join(known) or 'none'})", repr(key),
+                                  path=cpath, on_key=True)
+                cscale = rubric.scale_of(known[key]) if rubric is not None and known else scale
+                criterion.level = level(criterion.level, cscale, (*cpath, "level"))
+                cite(criterion.evidence, cpath)
+            if rating.level is None and not rating.criteria:
+                raise invalid("a 'level' or 'criteria'", "neither", path=path)
+        for i, indicator in enumerate(self.leading_indicators):
+            if indicator.level is not None:
+                indicator.level = level(indicator.level, delivery, ("leading_indicators", i, "level"))
+        if self.previous is not None:
+            self.previous.level = level(self.previous.level, delivery, ("previous", "level"))
+        if self.agreed is not None:
+            self.agreed.level = level(self.agreed.level, delivery, ("agreed", "level"))
+        return self
+
+
+class DeliveryAssessment(Model):
+    """A six-monthly assessment of every priority's likelihood of delivery."""
+
+    kind: Literal["DeliveryAssessment"]
+    schema_version: SchemaVersion
+    period: Text
+    """The reporting period, e.g. ``2026-H2``."""
+    date: dt.date
+    """The date the assessment is made at (actuals after it are still read)."""
+    title: str = ""
+    rubric: RubricRef = Field(default_factory=lambda: RubricRef(id="likelihood-of-delivery", version="1.0.0"))
+    """The likelihood rubric whose items the ratings follow."""
+    rules: Id | None = None
+    """The rule set that judges; default ``likelihood-default``."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    priorities: list[Priority] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_context(cls, data: Any, info: ValidationInfo) -> Any:
+        """Give each priority what it checks against: the rubric and the evidence ids."""
+        context = info.context
+        if not isinstance(context, dict) or not isinstance(data, dict):
+            return data
+        ref = data.get("rubric") or {"id": "likelihood-of-delivery", "version": "1.0.0"}
+        resolve = context.get("rubric")
+        if resolve is not None and isinstance(ref, dict) and isinstance(ref.get("id"), str) \
+                and isinstance(ref.get("version"), str):
+            try:
+                context["likelihood_rubric"] = resolve(ref["id"], ref["version"])
+            except RubricNotInstalled as err:
+                raise invalid(err.expected, err.found, path=("rubric", err.field)) from None
+        evidence = data.get("evidence")
+        if isinstance(evidence, list):
+            context["evidence_ids"] = {e["id"] for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)}
+        return data
+
+    @model_validator(mode="after")
+    def _unique(self) -> DeliveryAssessment:
+        seen: set[str] = set()
+        for i, priority in enumerate(self.priorities):
+            if priority.id in seen:
+                raise invalid("priority ids unique", f"{priority.id!r} again", path=("priorities", i, "id"))
+            seen.add(priority.id)
+        ids: set[str] = set()
+        for i, item in enumerate(self.evidence):
+            if item.id in ids:
+                raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
+            ids.add(item.id)
+        return self

@@ -1,1 +1,0 @@
-"""Typed models of the documents Stocktake reads and writes."""

@@ -1,0 +1,120 @@
+"""The ``DeliveryReport``: capacity reviews, likelihood judgments and delivery chains joined for a
+system leader (``stocktake report`` output, JSON for tools; the same data renders as HTML and
+Markdown). It holds the full results, so nothing in the report lacks its evidence trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+from stocktake.chains.result import DeliveryChainResult
+from stocktake.core.models import Model, SchemaVersion
+from stocktake.judgment.envelope import EngineRef, InputFile
+from stocktake.likelihood.result import DeliveryAssessmentResult
+from stocktake.review.result import CapacityReviewResult
+
+__all__ = ["ChainDrawing", "DeliveryReport", "DrawnActor", "DrawnLink", "PrioritySummary",
+           "ReportChain", "ReportSummary", "ReviewSummaryRow"]
+
+
+class DrawnActor(Model):
+    """What the diagram needs of an actor."""
+
+    id: str
+    name: str
+    level: int
+    role: str
+    count: int = 1
+
+
+class DrawnLink(Model):
+    """What the diagram needs of a link."""
+
+    from_: str = Field(alias="from")
+    to: str
+    levers: list[str]
+    strength: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_}->{self.to}"
+
+
+class ChainDrawing(Model):
+    """The actors and links of a chain, kept so the report (and tools) can draw it."""
+
+    actors: list[DrawnActor]
+    links: list[DrawnLink]
+
+
+class ReportChain(Model):
+    """An analysed chain, with its drawing when the chain document (not only its result) was given
+    and it is small enough to draw."""
+
+    result: DeliveryChainResult
+    drawing: ChainDrawing | None = None
+
+
+class PrioritySummary(Model):
+    """One row of the report's summary: a priority's likelihood beside its chain's judgment."""
+
+    id: str
+    title: str
+    owner: str
+    rating: str | None
+    """The likelihood of delivery (the agreed level where there is one)."""
+    agreed: bool
+    previous: str | None
+    movement: Literal["up", "down", "same", "new"]
+    distance_to_target: float | None
+    unit: str
+    latest: str
+    """The latest actual against the trajectory: ``above``, ``within``, ``below`` or ``no-data``."""
+    chain: str | None
+    """Id of the priority's delivery chain, if one was given."""
+    chain_rating: str | None
+
+
+class ReviewSummaryRow(Model):
+    """One capacity review in the summary: its levels and movement since its baseline."""
+
+    system: str
+    date: dt.date
+    baseline_date: dt.date | None
+    counts: dict[str, int]
+    movement: dict[str, int] | None
+    weakest: list[str]
+    """Titles of the components at the lowest level present."""
+    declined: list[str]
+    """Titles of components that declined since the baseline."""
+
+
+class ReportSummary(Model):
+    priorities: list[PrioritySummary]
+    """In league-table order: likelihood, then movement, then distance to target."""
+    reviews: list[ReviewSummaryRow]
+    chains_without_priority: list[str]
+    """Chains whose priority is not in the report's assessment."""
+
+
+class DeliveryReport(Model):
+    """Everything a delivery report shows, with the results it was built from."""
+
+    kind: Literal["DeliveryReport"]
+    schema_version: SchemaVersion
+    engine: EngineRef
+    title: str
+    date: dt.date | None
+    """The latest date of any review or assessment: the day the report speaks for (None for a
+    report of chains only, which carry no date)."""
+    inputs: list[InputFile]
+    """Every file given (and each table they pulled in), by path, with its content hash."""
+    summary: ReportSummary
+    assessment: DeliveryAssessmentResult | None = None
+    """The latest assessment, judged with the earlier one as its previous judgments."""
+    reviews: list[CapacityReviewResult] = Field(default_factory=list)
+    """The latest capacity review of each system, with movement since the review before it."""
+    chains: list[ReportChain] = Field(default_factory=list)
+    """In the order of the assessment's priorities, then by id."""

@@ -1,0 +1,89 @@
+"""Movement since a baseline review: per component improved, declined, unchanged, new, removed.
+
+Components are matched by id. If an item's wording (title, questions, scale or descriptors)
+differs between the two rubric versions, the two levels are shown but not compared
+(``wording-changed``): a different question is not the same measurement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stocktake.core.errors import UsageError
+from stocktake.judgment.envelope import InputFile
+from stocktake.review.result import BaselineRef, CapacityReviewResult, Movement
+
+if TYPE_CHECKING:
+    from stocktake.api import Engine
+
+__all__ = ["compare_with_baseline", "movements"]
+
+
+def compare_with_baseline(engine: Engine, result: CapacityReviewResult, path: Path) -> CapacityReviewResult:
+    """Return ``result`` with movement against the review (or result JSON) at ``path``."""
+    doc = engine.load(path, kinds=("CapacityReview", "CapacityReviewResult"))
+    if doc.kind == "CapacityReview":
+        base = engine.review(path, strategy=result.strategy.id)
+    else:
+        base = doc.model
+    if base.rubric.id != result.rubric.id:
+        raise UsageError(
+            f"the baseline {str(path)!r} was scored against rubric {base.rubric.id!r}, this review "
+            f"against {result.rubric.id!r}: components cannot be matched"
+        )
+    moves = movements(base, result, engine)
+    counts = Counter(m.movement for m in moves)
+    summary = result.summary.model_copy(update={"movement": {k: counts[k] for k in sorted(counts)}})
+    return result.model_copy(update={
+        "baseline": BaselineRef(system=base.system, date=base.date,
+                                rubric=f"{base.rubric.id} {base.rubric.version}",
+                                source=InputFile(path=str(path), sha256=doc.sha256)),
+        "movement": moves,
+        "summary": summary,
+        "inputs": [*result.inputs, InputFile(path=str(path), sha256=doc.sha256)],
+    })
+
+
+def movements(base: CapacityReviewResult, now: CapacityReviewResult, engine: Engine) -> list[Movement]:
+    """Movement of every component present in either result, in the current rubric's order."""
+    scale = engine.scale(_scale_of(now) or _scale_of(base) or "delivery")
+    levels_now = _standing(now)
+    levels_base = _standing(base)
+    titles = {c.id: c.title for s in base.rubric.sections for c in s.components}
+    titles.update({c.id: c.title for s in now.rubric.sections for c in s.components})
+    order = [c.id for s in now.rubric.sections for c in s.components]
+    order += [c.id for s in base.rubric.sections for c in s.components if c.id not in order]
+    versions = f"{base.rubric.version} to {now.rubric.version}"
+    out = []
+    for cid in order:
+        in_now, in_base = cid in levels_now, cid in levels_base
+        was, is_ = levels_base.get(cid), levels_now.get(cid)
+        note = ""
+        if in_now and not in_base:
+            kind = "new"
+            note = f"not in the baseline's rubric ({base.rubric.version})"
+        elif in_base and not in_now:
+            kind = "removed"
+            note = f"not in this review's rubric ({now.rubric.version})"
+        elif base.rubric.items.get(cid) != now.rubric.items.get(cid):
+            kind = "wording-changed"
+            note = f"wording changed ({versions}): shown, not compared"
+        elif was is None or is_ is None:
+            kind = "not-rated"
+            note = "no level " + ("in the baseline" if was is None else "now")
+        else:
+            delta = scale.rank(was) - scale.rank(is_)
+            kind = "improved" if delta > 0 else "declined" if delta < 0 else "unchanged"
+        out.append(Movement(component=cid, title=titles[cid], baseline=was, current=is_,
+                            movement=kind, note=note))
+    return out
+
+
+def _standing(result: CapacityReviewResult) -> dict[str, str | None]:
+    return {j.subject.split(":", 1)[1]: j.rating for j in result.judgments if j.subject.startswith("component:")}
+
+
+def _scale_of(result: CapacityReviewResult) -> str | None:
+    return next((j.scale for j in result.judgments if j.subject.startswith("component:")), None)

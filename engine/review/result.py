@@ -1,0 +1,100 @@
+"""The ``CapacityReviewResult`` document: component and section judgments with their trails,
+the summary, movement since a baseline and the actions toward green. Serialised in the schema's
+key order, so the same inputs give byte-identical JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+from stocktake.core.models import Model, SchemaVersion
+from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
+from stocktake.judgment.evidence import Evidence
+from stocktake.judgment.model import Judgment
+from stocktake.review.model import Action, Finding, Reviewer
+from stocktake.rubric.model import RubricUsed
+
+
+class StrategyUsed(Model):
+    plugin: str
+    id: str
+    version: str
+    title: str
+
+
+class Disputed(Model):
+    component: str
+    spread: int
+    """Levels between the highest and the lowest rating."""
+    levels: list[str]
+
+
+MovementKind = Literal["improved", "declined", "unchanged", "new", "removed", "wording-changed", "not-rated"]
+"""``wording-changed``: the item's wording differs between the two rubric versions, so the two
+levels are shown but not compared. ``not-rated``: one side has no level."""
+
+
+class Movement(Model):
+    component: str
+    title: str
+    baseline: str | None
+    current: str | None
+    movement: MovementKind
+    note: str = ""
+
+
+class TowardGreen(Model):
+    """For a component in the lower half of the scale: the rubric's actions beside the team's."""
+
+    component: str
+    title: str
+    level: str
+    rubric_near_term: list[str]
+    rubric_longer_term: list[str]
+    team: list[str]
+
+
+class ReviewSummary(Model):
+    counts: dict[str, int]
+    """Components per standing level, plus ``not-rated`` and ``no-consensus``."""
+    weakest: list[str]
+    """Components at the lowest standing level present."""
+    most_disputed: list[Disputed]
+    """Up to five components with the widest spread of ratings (spread of at least one level)."""
+    movement: dict[str, int] | None = None
+    """Components per kind of movement, when a baseline was given."""
+
+
+class BaselineRef(Model):
+    system: str
+    date: dt.date
+    rubric: str
+    """``id version`` of the baseline's rubric."""
+    source: InputFile
+
+
+class CapacityReviewResult(Model):
+    """The scored review: ``stocktake review`` output."""
+
+    kind: Literal["CapacityReviewResult"]
+    schema_version: SchemaVersion
+    engine: EngineRef
+    inputs: list[InputFile]
+    rubric: RubricUsed
+    strategy: StrategyUsed
+    system: str
+    date: dt.date
+    title: str = ""
+    reviewers: list[Reviewer]
+    judgments: list[Judgment]
+    """Components (and rated criteria) in rubric order, then sections."""
+    evidence: dict[str, Evidence]
+    """The evidence items cited by any rating, by id."""
+    findings: list[Finding] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    toward_green: list[TowardGreen] = Field(default_factory=list)
+    baseline: BaselineRef | None = None
+    movement: list[Movement] | None = None
+    summary: ReviewSummary
+    failures: list[PluginFailure] = Field(default_factory=list)

@@ -1,0 +1,370 @@
+"""Scoring a capacity review: reviewers' ratings -> component judgments -> section roll-ups.
+
+Per item the chosen aggregation strategy (a plugin) combines the ratings; the engine adds flags
+(disagreement, self-review above the independent review, not rated, no rationale or evidence,
+stale evidence), applies the team's agreed judgment as an override (keeping the computed level),
+and records the trail. Sections are rolled up by the rubric's method. A strategy that fails becomes
+a :class:`~stocktake.judgment.envelope.PluginFailure` and the item is left unrated; the rest stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stocktake._version import __version__
+from stocktake.core.loading import Prepared
+from stocktake.hooks.registry import Origin
+from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
+from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef
+from stocktake.judgment.rollup import roll_up
+from stocktake.judgment.scale import Scale
+from stocktake.review.model import CapacityReview, Rating
+from stocktake.review.result import (
+    CapacityReviewResult,
+    Disputed,
+    ReviewSummary,
+    StrategyUsed,
+    TowardGreen,
+)
+from stocktake.review.strategies import ReviewerRating, Verdict
+from stocktake.rubric.model import (
+    Component,
+    Criterion,
+    ItemOutline,
+    Rubric,
+    RubricUsed,
+    Section,
+    SectionOutline,
+)
+
+__all__ = ["ScoringRun", "outline", "score_review"]
+
+CORE = "stocktake"
+
+
+@dataclass(frozen=True)
+class ScoringRun:
+    """What a review is scored with."""
+
+    rubric: Rubric
+    rubric_sha256: str
+    strategy: Any
+    strategy_origin: Origin
+    inputs: tuple[InputFile, ...]
+
+
+def outline(rubric: Rubric) -> list[SectionOutline]:
+    """The rubric's sections and components, for readers of a result."""
+    return [SectionOutline(id=s.id, code=s.code, title=s.title,
+                           components=[ItemOutline(id=c.id, code=c.code, title=c.title) for c in s.components])
+            for s in rubric.sections]
+
+
+def score_review(review: CapacityReview, run: ScoringRun) -> CapacityReviewResult:
+    """Score ``review`` (validated against ``run.rubric``) and return the full result."""
+    scorer = _Scorer(review, run)
+    judgments = scorer.judge_all()
+    rubric = run.rubric
+    cited = sorted({ref for rating in review.ratings for ref in rating.evidence})
+    evidence = {e.id: e for e in review.evidence if e.id in cited}
+    components = [j for j in judgments if j.subject.startswith("component:")]
+    return CapacityReviewResult(
+        kind="CapacityReviewResult",
+        schema_version=1,
+        engine=EngineRef(name="stocktake", version=__version__),
+        inputs=list(run.inputs),
+        rubric=RubricUsed(id=rubric.id, version=rubric.version, sha256=run.rubric_sha256,
+                          title=rubric.title, sections=outline(rubric), items=dict(rubric.fingerprints)),
+        strategy=StrategyUsed(plugin=run.strategy_origin.plugin or CORE, id=run.strategy.id,
+                              version=str(run.strategy.version), title=run.strategy.title),
+        system=review.system,
+        date=review.date,
+        title=review.title,
+        reviewers=review.reviewers,
+        judgments=judgments,
+        evidence=evidence,
+        findings=review.findings,
+        actions=review.actions,
+        toward_green=_toward_green(components, rubric, review),
+        summary=_summary(components, rubric, scorer.spreads),
+        failures=scorer.failures,
+    )
+
+
+class _Scorer:
+    def __init__(self, review: CapacityReview, run: ScoringRun) -> None:
+        self.review = review
+        self.run = run
+        self.rubric = run.rubric
+        self.roles = {r.id: r.role for r in review.reviewers}
+        self.evidence = {e.id: e for e in review.evidence}
+        self.ratings: dict[str, list[Rating]] = defaultdict(list)
+        for rating in sorted(review.ratings, key=lambda r: r.reviewer):
+            self.ratings[rating.component].append(rating)
+        self.agreed = {j.component: j for j in review.judgments}
+        self.failures: list[PluginFailure] = []
+        self.spreads: dict[str, tuple[int, list[str]]] = {}
+        self.oldest = review.date - dt.timedelta(days=review.settings.evidence_max_age_days)
+        self.rule = RuleRef(plugin=run.strategy_origin.plugin or CORE, id=run.strategy.id,
+                            version=str(run.strategy.version))
+
+    def judge_all(self) -> list[Judgment]:
+        items: list[Judgment] = []
+        sections: list[Judgment] = []
+        for section in self.rubric.sections:
+            standing: list[tuple[Component, Judgment]] = []
+            for component in section.components:
+                criteria = [self.judge_item(k, "criterion") for k in component.criteria]
+                judgment = self.judge_item(component, "component")
+                if judgment.state == "not-rated" and judgment.override is None and criteria:
+                    method = component.roll_up or section.roll_up or self.rubric.roll_up
+                    judgment = self.roll_up(component, "component", method, list(zip(component.criteria, criteria)))
+                items.append(judgment)
+                items += criteria
+                standing.append((component, judgment))
+            method = section.roll_up or self.rubric.roll_up
+            if method != "none":
+                sections.append(self.roll_up(section, "section", method, standing))
+        return items + sections
+
+    # -- one item from its ratings ---------------------------------------------------------------
+
+    def judge_item(self, item: Criterion, kind: str) -> Judgment:
+        scale = self.rubric.scale_of(item)
+        ratings = self.ratings.get(item.id, [])
+        inputs = [Input(name=r.reviewer, value=str(r.level), role=self.roles[r.reviewer],
+                        evidence=list(r.evidence), note=r.rationale) for r in ratings]
+        evidence = sorted({ref for r in ratings for ref in r.evidence})
+        flags: list[Flag] = []
+        trail: list[str] = []
+        if ratings:
+            trail.append("ratings: " + ", ".join(f"{i.name} ({i.role}) {i.value}" for i in inputs))
+            verdict = self._aggregate(item, scale, ratings)
+            trail.append(f"strategy {self.rule.plugin}/{self.rule.id} {self.rule.version}: {verdict.because}")
+            trail += verdict.trail
+            flags += self._flags(item, scale, ratings)
+        else:
+            verdict = Verdict(None, "not-rated", f"No reviewer rated {item.title!r}.")
+            flags.append(Flag(code="not-rated", message="No reviewer rated this item: missing, not good."))
+            trail.append("ratings: none")
+        judgment = Judgment(
+            subject=f"{kind}:{item.id}", title=item.title, scale=scale.id, state=verdict.state,
+            rating=verdict.level, computed=verdict.level, rule=self.rule, because=verdict.because,
+            inputs=inputs, evidence=evidence, flags=flags, trail=trail,
+        )
+        return self._override(judgment)
+
+    def _aggregate(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> Verdict:
+        given = [ReviewerRating(r.reviewer, self.roles[r.reviewer], str(r.level)) for r in ratings]
+        origin = self.run.strategy_origin
+        try:
+            verdict = self.run.strategy.aggregate(given, scale)
+            problem = _check_verdict(verdict, scale)
+        except Exception as err:  # a plugin's bug must not abort the review
+            problem = f"raised {type(err).__name__}: {err}"
+        if problem is None:
+            return verdict
+        self.failures.append(PluginFailure(
+            plugin=origin.plugin or CORE, distribution=origin.distribution, version=origin.version,
+            where=f"strategy {self.run.strategy.id!r} on {item.id!r}", message=problem,
+        ))
+        return Verdict(None, "not-rated",
+                       f"The strategy {self.run.strategy.id!r} failed ({problem}); no level was formed.")
+
+    def _flags(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> list[Flag]:
+        flags = []
+        ranks = {r.reviewer: scale.rank(str(r.level)) for r in ratings}
+        spread = max(ranks.values()) - min(ranks.values())
+        self.spreads[item.id] = (spread, sorted({str(r.level) for r in ratings}, key=scale.rank))
+        if spread >= 2:
+            high = [r.reviewer for r in ratings if ranks[r.reviewer] == min(ranks.values())]
+            low = [r.reviewer for r in ratings if ranks[r.reviewer] == max(ranks.values())]
+            flags.append(Flag(code="disagreement", message=(
+                f"Ratings span {spread + 1} levels, from {scale.codes[min(ranks.values())]} "
+                f"({', '.join(high)}) to {scale.codes[max(ranks.values())]} ({', '.join(low)})."
+            )))
+        independent = [str(r.level) for r in ratings if self.roles[r.reviewer] == "independent"]
+        if independent:
+            anchor = sorted(independent, key=scale.rank)[len(independent) // 2]
+            for r in ratings:
+                if self.roles[r.reviewer] == "self-review" and scale.rank(anchor) - ranks[r.reviewer] >= 2:
+                    flags.append(Flag(code="self-review-above-independent", message=(
+                        f"Self-review by {r.reviewer} ({r.level}) is {scale.rank(anchor) - ranks[r.reviewer]} "
+                        f"levels above the independent review ({anchor})."
+                    )))
+        no_rationale = [r.reviewer for r in ratings if not r.rationale.strip()]
+        if no_rationale:
+            flags.append(Flag(code="no-rationale",
+                              message=f"No rationale from {', '.join(no_rationale)}."))
+        no_evidence = [r.reviewer for r in ratings if not r.evidence]
+        if no_evidence:
+            flags.append(Flag(code="no-evidence",
+                              message=f"No evidence cited by {', '.join(no_evidence)}."))
+        stale = sorted({ref for r in ratings for ref in r.evidence
+                        if (d := self.evidence[ref].date) is not None and d < self.oldest})
+        if stale:
+            dates = ", ".join(f"{ref} ({self.evidence[ref].date})" for ref in stale)
+            flags.append(Flag(code="stale-evidence", message=(
+                f"Evidence older than {self.review.settings.evidence_max_age_days} days at the "
+                f"review date: {dates}."
+            )))
+        return flags
+
+    def _override(self, judgment: Judgment) -> Judgment:
+        item_id = judgment.subject.split(":", 1)[1]
+        agreed = self.agreed.get(item_id)
+        if agreed is None:
+            return judgment
+        level = str(agreed.level)
+        override = Override(level=level, reason=agreed.reason, by=list(agreed.agreed_by))
+        flags = list(judgment.flags)
+        computed = judgment.computed or "no level"
+        if level != judgment.computed:
+            flags.append(Flag(code="overridden", message=(
+                f"The team agreed {level}; the rules gave {computed}."
+            )))
+        return judgment.model_copy(update={
+            "rating": level,
+            "state": "rated",
+            "override": override,
+            "flags": flags,
+            "because": f"Agreed {level} by {', '.join(agreed.agreed_by)}: {agreed.reason} "
+                       f"(computed: {computed}).",
+            "trail": [*judgment.trail, f"agreed judgment {level} by {', '.join(agreed.agreed_by)} "
+                                       f"replaces computed {computed}: {agreed.reason}"],
+        })
+
+    # -- roll-ups --------------------------------------------------------------------------------
+
+    def roll_up(self, owner: Section | Component, kind: str, method: str,
+                parts: list[tuple[Any, Judgment]]) -> Judgment:
+        scale = self.rubric.default_scale if kind == "section" else self.rubric.scale_of(owner)  # type: ignore[arg-type]
+        rule = RuleRef(plugin=CORE, id=f"roll-up/{method}", version=__version__)
+        inputs = [Input(name=item.id, value=j.rating, role=j.state, evidence=list(j.evidence))
+                  for item, j in parts]
+        evidence = sorted({ref for _, j in parts for ref in j.evidence})
+        rated = [(item, j) for item, j in parts if j.rating is not None and j.scale == scale.id]
+        missing = [item.id for item, j in parts if j.rating is None]
+        trail = ["parts: " + ", ".join(f"{i.name} {i.value or '(' + i.role + ')'}" for i in inputs)]
+        flags: list[Flag] = []
+        title = owner.title
+        if method == "none" or not rated:
+            because = ("No level: roll-up method 'none'." if method == "none"
+                       else f"No part of {title!r} has a level.")
+            return Judgment(subject=f"{kind}:{owner.id}", title=title, scale=scale.id, state="not-rated",
+                            rating=None, computed=None, rule=rule, because=because, inputs=inputs,
+                            evidence=evidence, flags=[Flag(code="not-rated", message=because)], trail=trail)
+        level, how = roll_up(method, [str(j.rating) for _, j in rated], scale)
+        state = "partial" if missing else "rated"
+        because = f"{how}."
+        if missing:
+            flags.append(Flag(code="incomplete", message=(
+                f"{len(missing)} of {len(parts)} parts have no level ({', '.join(missing)}); "
+                f"{level} is formed from the rest only."
+            )))
+            because = f"{how} that have one; {len(missing)} of {len(parts)} have none."
+        trail.append(f"roll-up {method}: {how}")
+        return Judgment(subject=f"{kind}:{owner.id}", title=title, scale=scale.id, state=state,
+                        rating=level, computed=level, rule=rule, because=because, inputs=inputs,
+                        evidence=evidence, flags=flags, trail=trail)
+
+
+def _check_verdict(verdict: Any, scale: Scale) -> str | None:
+    """Why a strategy's return value is unusable, or None if it is fine."""
+    if not isinstance(verdict, Verdict):
+        return f"returned {type(verdict).__name__}, not a Verdict"
+    if verdict.level is not None and verdict.level not in scale.codes:
+        return f"returned level {verdict.level!r}, not one of {scale.describe_codes()}"
+    if (verdict.level is None) == (verdict.state == "rated"):
+        return f"returned state {verdict.state!r} with level {verdict.level!r}"
+    if not isinstance(verdict.because, str) or not verdict.because:
+        return "returned no 'because' sentence"
+    return None
+
+
+def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tuple[int, list[str]]]) -> ReviewSummary:
+    scale = rubric.default_scale
+    counts = {code: 0 for code in scale.codes}
+    counts.update({"not-rated": 0, "no-consensus": 0})
+    for j in components:
+        key = j.rating if j.rating is not None else j.state
+        counts[key] = counts.get(key, 0) + 1
+    rated = [j for j in components if j.rating is not None and j.scale == scale.id]
+    weakest: list[str] = []
+    if rated:
+        lowest = max(scale.rank(str(j.rating)) for j in rated)
+        weakest = [j.subject.split(":", 1)[1] for j in rated if scale.rank(str(j.rating)) == lowest]
+    order = {j.subject.split(":", 1)[1]: i for i, j in enumerate(components)}
+    disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= 1 and cid in order),
+                      key=lambda kv: (-kv[1][0], order[kv[0]]))[:5]
+    return ReviewSummary(
+        counts=counts,
+        weakest=weakest,
+        most_disputed=[Disputed(component=cid, spread=s, levels=levels) for cid, (s, levels) in disputed],
+    )
+
+
+def _toward_green(components: list[Judgment], rubric: Rubric, review: CapacityReview) -> list[TowardGreen]:
+    out = []
+    for j in components:
+        if j.rating is None:
+            continue
+        item_id = j.subject.split(":", 1)[1]
+        item = rubric.item(item_id)
+        assert item is not None
+        scale = rubric.scale_of(item)
+        if scale.rank(j.rating) < math.ceil(len(scale.levels) / 2):
+            continue
+        out.append(TowardGreen(
+            component=item_id, title=item.title, level=j.rating,
+            rubric_near_term=list(item.actions.near_term),
+            rubric_longer_term=list(item.actions.longer_term),
+            team=[a.text for a in review.actions if a.component == item_id],
+        ))
+    return out
+
+
+RATING_COLUMNS = ("component", "reviewer", "level")
+OPTIONAL_RATING_COLUMNS = ("rationale", "evidence")
+
+
+def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
+    """Append the rows of ``ratings_file`` (CSV or XLSX beside the document) to ``ratings``.
+
+    Errors about those ratings point at the table's row and column.
+    """
+    from stocktake.core.errors import DocumentError
+    from stocktake.core.parsing import sha256_of
+    from stocktake.core.tables import MergedRows, file_beside, read_table
+
+    ref = data.get("ratings_file")
+    if not isinstance(ref, str):
+        return Prepared()
+    table = read_table(file_beside(path, ref, "ratings_file"), required=RATING_COLUMNS,
+                       optional=OPTIONAL_RATING_COLUMNS, limits=limits)
+    inline = data.get("ratings")
+    ratings = list(inline) if isinstance(inline, list) else []
+    merged = MergedRows("ratings", table, len(ratings), [])
+    for number, row in table.rows:
+        for name in RATING_COLUMNS:
+            if not row[name]:
+                raise DocumentError(f"a value in column {name!r}", "an empty cell", file=table.path,
+                                    path=(name,), line=number, column=table.column(name))
+        rating: dict[str, Any] = {"component": row["component"], "reviewer": row["reviewer"],
+                                  "level": row["level"]}
+        if row.get("rationale"):
+            rating["rationale"] = row["rationale"]
+        if row.get("evidence"):
+            rating["evidence"] = [e for e in re.split(r"[;,\s]+", row["evidence"]) if e]
+        ratings.append(rating)
+        merged.lines.append(number)
+    data["ratings"] = ratings
+    return Prepared(inputs=[InputFile(path=str(table.path), sha256=sha256_of(table.path))],
+                    relocate=merged.relocate)
