@@ -12,11 +12,11 @@ import sys
 import time
 
 import networkx as nx
+
+from benchmarks.generate import layered_chain
 from stocktake import Engine
 from stocktake.chains.analysis import analyse_chain
 from stocktake.chains.model import DeliveryChain
-
-from benchmarks.generate import layered_chain
 
 RANK = {"G": 3, "AG": 2, "AR": 1, "R": 0}
 

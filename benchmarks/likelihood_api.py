@@ -13,10 +13,9 @@ import gc
 import sys
 import time
 
+from benchmarks.generate import priority
 from stocktake import Engine
 from stocktake.likelihood.model import Priority
-
-from benchmarks.generate import priority
 
 PEER_SAMPLE = 10_000
 

@@ -138,9 +138,7 @@ class DocumentCase:
         }
         for key, want in self.expect.items():
             got = actual.get(key)
-            if key in ("line", "column"):
-                ok = got == want
-            elif key == "path":
+            if key in ("line", "column") or key == "path":
                 ok = got == want
             else:
                 ok = str(want) in str(got)

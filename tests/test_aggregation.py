@@ -1,6 +1,7 @@
 """The built-in aggregation strategies, worked by hand."""
 
 import pytest
+
 from stocktake.review.strategies import ReviewerRating
 from stocktake.testing import make_engine
 

@@ -57,6 +57,7 @@ def test_every_hook_is_named_in_the_readme():
 
 def test_every_command_is_in_the_readme():
     import click
+
     from stocktake.cli import cli
 
     readme = (REPO / "README.md").read_text()

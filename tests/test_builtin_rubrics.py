@@ -1,6 +1,7 @@
 """The two built-in rubrics hold what the method needs (content, not just shape)."""
 
 import pytest
+
 from stocktake.testing import make_engine
 
 STAGES = {

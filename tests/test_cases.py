@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from stocktake.testing import load_cases, make_engine
 
 CASES = load_cases(Path(__file__).parent / "cases" / "*.yaml")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from stocktake.testing import make_engine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chain.yaml"
@@ -129,6 +130,7 @@ def test_outputs_are_byte_identical_and_mark_weak_points_in_text(run, fmt):
 
 def test_result_follows_its_schema(run, tmp_path):
     from jsonschema import Draft202012Validator
+
     from stocktake.core.schemas import load_schema
 
     out = tmp_path / "c.json"
@@ -232,6 +234,7 @@ def random_chains(draw):
 @given(random_chains())
 def test_dominators_single_links_and_dependants_agree_with_their_definitions(data):
     import networkx as nx
+
     from stocktake.chains.analysis import SOURCE, ChainGraph
     from stocktake.chains.model import DeliveryChain
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from stocktake.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent

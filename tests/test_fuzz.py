@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from stocktake.cli import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from example_system import DOCUMENTS, EXAMPLE, REPO, poison
+
 from stocktake.core.schemas import KINDS, load_schema, local_validator
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 import stocktake
 from stocktake.core.resources import data_dir
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from stocktake.core.schemas import load_schema
 from stocktake.render import render_assessment
 from stocktake.testing import make_engine
@@ -214,11 +215,10 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     import datetime as dt
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import priority as synthetic
     from stocktake.likelihood.judge import JudgingRun, judge_priority
     from stocktake.likelihood.model import Priority
     from stocktake.likelihood.result import RuleSetUsed
-
-    from benchmarks.generate import priority as synthetic
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
@@ -245,12 +245,12 @@ def test_batch_lines_are_the_models_json_to_the_byte():
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from example_system import EXAMPLE
+
+    from benchmarks.generate import priority as synthetic
     from stocktake.likelihood.judge import JudgingRun, priority_data
     from stocktake.likelihood.model import Priority
     from stocktake.likelihood.result import PriorityResult, RuleSetUsed
     from stocktake.render import dump_line
-
-    from benchmarks.generate import priority as synthetic
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from stocktake.core.errors import DocumentError
 from stocktake.core.parsing import Limits, parse_text, read_text
 
@@ -39,6 +40,7 @@ def test_nesting_refused_by_libyaml_itself_still_gets_our_message():
     """Whichever libyaml pip installs: a parser that refuses deep nesting while scanning ahead,
     before yielding any event we count, still gives our message at the level past our limit."""
     import yaml
+
     from stocktake.core.parsing import _check_depth
 
     class RefusesPastTwoHundred(yaml.SafeLoader):

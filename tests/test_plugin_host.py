@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from stocktake import Engine, PluginError, UsageError
 from stocktake.core.errors import ExitCode
 from stocktake.testing import make_engine

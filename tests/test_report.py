@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from example_system import DOCUMENTS, EXAMPLE, REPO, poison
+
 from stocktake.api import Engine
 from stocktake.render import render_report
 

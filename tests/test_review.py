@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 from review_helpers import component, flags, rating, review, section, write
+
 from stocktake.core.schemas import load_schema
 from stocktake.testing import make_engine
 

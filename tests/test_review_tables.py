@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from review_helpers import component, review, write
+
 from stocktake.testing import make_engine
 
 openpyxl = pytest.importorskip("openpyxl", reason="openpyxl writes the test workbooks (make test installs it)")

@@ -7,6 +7,7 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from stocktake.likelihood.decision import CompiledTable, check_table
 from stocktake.likelihood.ruleset import NO_DATA
 from stocktake.testing import make_engine

@@ -2,6 +2,7 @@
 
 import pytest
 from pydantic import ValidationError
+
 from stocktake import Scale
 from stocktake.testing import make_engine
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
+
 from stocktake.core.errors import DocumentError
 from stocktake.core.models import ERROR_TYPE
 from stocktake.core.parsing import parse_text

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from stocktake.likelihood.trajectory import PlanPoint, analyse, planned_value
 
 D = dt.date

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the chain models cost ~50 ms to import; every command loads
     from stocktake.chains.model import DeliveryChain, Link
     from stocktake.core.loading import Prepared
 
-__all__ = ["ChainGraph", "Detector", "ChainFinding", "SOURCE", "prepare_chain"]
+__all__ = ["SOURCE", "ChainFinding", "ChainGraph", "Detector", "prepare_chain"]
 
 SOURCE = "\x00centre"
 """The virtual source joined to every centre."""
@@ -221,7 +221,7 @@ class ChainGraph:
     @cached_property
     def hops(self) -> dict[str, int]:
         """Fewest links from a centre to each reachable actor (centres are 0)."""
-        dist = {c: 0 for c in self.centres}
+        dist = dict.fromkeys(self.centres, 0)
         queue = deque(self.centres)
         succ = self.succ
         while queue:
@@ -325,6 +325,7 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
                   inputs: list[Any]) -> Any:
     """Run every detector on ``chain``; judge it by its weakest necessary link (the lowest cap)."""
     from pydantic import TypeAdapter
+
     from stocktake._version import __version__
     from stocktake.chains.model import ABSENT
     from stocktake.chains.result import (
@@ -375,7 +376,7 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any,
         level, deciding = scale.top.code, []
         because = f"{level}: no detector found a weak link."
     best, _ = graph.widest
-    strength: dict[str, int] = {code: 0 for code in scale.codes}
+    strength: dict[str, int] = dict.fromkeys(scale.codes, 0)
     strength["unreachable"] = 0
     for f in graph.front_line:
         strength[graph.level_of(best[f]) if f in best else "unreachable"] += 1

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
+
 from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
 from stocktake.judgment.evidence import Evidence
 

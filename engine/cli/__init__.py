@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from stocktake._version import __version__
 from stocktake.core.errors import StocktakeError
 

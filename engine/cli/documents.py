@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from stocktake.cli import Settings, pass_settings
 
 OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). Written whole or not at all."

@@ -13,7 +13,7 @@ from stocktake.judgment.scale import Scale
 from stocktake.render import dump_json, dump_model
 from stocktake.rubric.model import Criterion, Rubric
 
-__all__ = ["plugin_json", "plugin_table", "rubric_listing_json", "rubric_json", "rubric_markdown", "rubric_table", "table"]
+__all__ = ["plugin_json", "plugin_table", "rubric_json", "rubric_listing_json", "rubric_markdown", "rubric_table", "table"]
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

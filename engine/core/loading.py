@@ -146,6 +146,7 @@ def _validate(
         raise
     except Exception as err:
         from pydantic import ValidationError
+
         from stocktake.core.models import ERROR_TYPE
 
         if not isinstance(err, ValidationError):

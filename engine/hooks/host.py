@@ -14,6 +14,7 @@ from importlib import metadata
 from typing import Any
 
 import pluggy
+
 from stocktake.core.errors import PluginError, StocktakeError, UsageError
 from stocktake.hooks import specs as hookspecs
 from stocktake.hooks.registry import Origin

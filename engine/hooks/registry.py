@@ -113,6 +113,7 @@ class Registrar:
         """
         if not isinstance(scale, Scale):
             from pydantic import ValidationError
+
             from stocktake.core.loading import document_error
 
             try:

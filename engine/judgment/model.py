@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+
 from stocktake.core.models import Model
 
 __all__ = ["Flag", "Input", "Judgment", "JudgmentState", "Override", "RuleRef"]

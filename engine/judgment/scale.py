@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Annotated
 
 from pydantic import Field, model_validator
+
 from stocktake.core.models import Id, Model, StrictInt, Text, invalid
 
 __all__ = ["Level", "Scale"]

@@ -145,6 +145,7 @@ class _Judge:
     def lines(self, path: Path, first: int, lines: list[bytes]) -> tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
         from pydantic_core import to_json
+
         from stocktake.likelihood.judge import priority_data
 
         out, ids, counts, failures = [], [], {}, []  # type: ignore[var-annotated]

@@ -74,7 +74,7 @@ class CompiledTable:
         everything = (1 << len(ruleset.rules)) - 1
         self._masks: list[dict[str, int]] = []
         for name in self.inputs:
-            masks = {value: everything for value in self.domains[name]}
+            masks = dict.fromkeys(self.domains[name], everything)
             for bit, rule in enumerate(ruleset.rules):
                 allowed = rule.when.get(name)
                 if allowed is None:

@@ -103,9 +103,9 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
 def assemble(results: list[PriorityResult], run: JudgingRun, failures: list[PluginFailure], *,
              period: str, date: dt.date, title: str, evidence: dict[str, Evidence]) -> DeliveryAssessmentResult:
     scale = run.scales[run.ruleset.output_scale]
-    counts = {code: 0 for code in scale.codes}
+    counts = dict.fromkeys(scale.codes, 0)
     counts["not-rated"] = 0
-    movement = {kind: 0 for kind in MOVEMENT_ORDER}
+    movement = dict.fromkeys(MOVEMENT_ORDER, 0)
     for r in results:
         counts[r.judgment.rating or "not-rated"] += 1
         movement[r.movement] += 1

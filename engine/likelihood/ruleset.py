@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
+
 from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid
 from stocktake.judgment.scale import Scale
 

@@ -74,6 +74,7 @@ def priority_markdown(p: PriorityResult, heading: str) -> list[str]:
 
 def assessment_html(result: DeliveryAssessmentResult) -> str:
     from markupsafe import Markup
+
     from stocktake.likelihood.charts import trajectory_svg
 
     charts = {p.id: Markup(trajectory_svg(p.trajectory, f"Trajectory of {p.title}")) for p in result.priorities}

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field
+
 from stocktake.chains.result import DeliveryChainResult
 from stocktake.core.models import Model, SchemaVersion
 from stocktake.judgment.envelope import EngineRef, InputFile

@@ -115,6 +115,7 @@ def report_markdown(report: DeliveryReport) -> str:
 
 def _view(report: DeliveryReport) -> dict[str, Any]:
     from markupsafe import Markup
+
     from stocktake.chains.views import chain_svg
     from stocktake.likelihood.charts import trajectory_svg
     from stocktake.review.views import review_view

@@ -14,13 +14,20 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
+
 from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricNotInstalled, RubricRef, RubricResolver
 
 __all__ = [
-    "Action", "AgreedJudgment", "CapacityReview", "Finding", "Rating", "Reviewer", "ReviewerRole",
+    "Action",
+    "AgreedJudgment",
+    "CapacityReview",
+    "Finding",
+    "Rating",
     "ReviewSettings",
+    "Reviewer",
+    "ReviewerRole",
 ]
 
 ReviewerRole = Literal["self-review", "delivery-unit", "system-leader", "independent"]

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import Field
+
 from stocktake.core.models import Model, SchemaVersion
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence

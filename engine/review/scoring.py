@@ -291,7 +291,7 @@ def _check_verdict(verdict: Any, scale: Scale) -> str | None:
 
 def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tuple[int, list[str]]]) -> ReviewSummary:
     scale = rubric.default_scale
-    counts = {code: 0 for code in scale.codes}
+    counts = dict.fromkeys(scale.codes, 0)
     counts.update({"not-rated": 0, "no-consensus": 0})
     for j in components:
         key = j.rating if j.rating is not None else j.state

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
 from stocktake.core.errors import json_path
 from stocktake.core.models import Id, Model, SchemaVersion, Text, Version, invalid
 from stocktake.judgment.scale import Scale
