@@ -86,16 +86,12 @@ class Engine:
             disabled=disabled_plugins, plugins=plugins, load_entry_points=load_entry_points
         )
         self.registry = Registry()
-        for _ in self.host.call_each("stocktake_register_scales", registry=self.registry.registrar):
-            pass
-        for _ in self.host.call_each("stocktake_register_rubrics", registry=self.registry.registrar):
-            pass
-        for _ in self.host.call_each("stocktake_register_strategies", registry=self.registry.registrar):
-            pass
-        for _ in self.host.call_each("stocktake_register_rule_sets", registry=self.registry.registrar):
-            pass
-        for _ in self.host.call_each("stocktake_register_chain_detectors", registry=self.registry.registrar):
-            pass
+        registrar, hook = self.registry.registrar(), self.host.hook
+        hook.register_scales(registrar)  # scales first: rubrics are validated against them
+        hook.register_rubrics(registrar)
+        hook.register_strategies(registrar)
+        hook.register_rule_sets(registrar)
+        hook.register_chain_detectors(registrar)
         self._rule_sets: dict[str, tuple[Any, Origin, str | None]] | None = None
         user = Origin(None, via="--rubric-path")
         for raw in rubric_paths:
@@ -238,10 +234,19 @@ class Engine:
         """
         result = self.review_document(self.load(path, kinds=("CapacityReview",)), path, strategy=strategy)
         if baseline is not None:
-            from stocktake.review.baseline import compare_with_baseline
-
-            result = compare_with_baseline(self, result, Path(baseline))
+            result = self.with_baseline(result, baseline)
         return result
+
+    def with_baseline(self, result: CapacityReviewResult, baseline: str | Path) -> CapacityReviewResult:
+        """``result`` with movement per component since ``baseline``, an earlier review (scored
+        here with the same strategy) or its result JSON."""
+        from stocktake.judgment.envelope import InputFile
+        from stocktake.review.baseline import compare_with_baseline
+
+        doc = self.load(baseline, kinds=("CapacityReview", "CapacityReviewResult"))
+        base = doc.model if doc.kind == "CapacityReviewResult" else self.review(
+            baseline, strategy=result.strategy.id)
+        return compare_with_baseline(result, base, InputFile(path=str(baseline), sha256=doc.sha256), self.scale)
 
     def review_document(self, doc: LoadedDocument, path: str | Path, *,
                         strategy: str | None = None) -> CapacityReviewResult:

@@ -4,35 +4,153 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 from pathlib import Path
 
 import stocktake
 from stocktake.hooks import specs as hookspecs
 
-ENGINE = Path(stocktake.__file__).resolve().parent
+ENGINE = Path(stocktake.__file__).parent  # the installed package (a development farm links into engine/)
 REPO = Path(__file__).resolve().parent.parent
 
+# The layers, lowest first. A module may import its own layer and the layers below it.
+SHARED = ("_version", "core", "judgment", "rubric", "hooks")
+CAPABILITIES = ("review", "likelihood", "chains")
+FACADE = ("api", "kinds", "render", "demo", "testing", "__init__")
+VIEW_MODULES = ("views", "charts")
 
-def _imports(path: Path) -> set[str]:
+
+def _modules() -> dict[str, Path]:
+    """Every module of the installed package by dotted name (``stocktake.review.model``)."""
+    found: dict[str, Path] = {}
+    for folder, _, files in os.walk(ENGINE, followlinks=True):
+        for file in files:
+            if file.endswith(".py"):
+                rel = (Path(folder) / file).relative_to(ENGINE).with_suffix("")
+                parts = [p for p in rel.parts if p != "__init__"] if rel.name == "__init__" else list(rel.parts)
+                found[".".join(["stocktake", *parts])] = Path(folder) / file
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """Every stocktake module ``path`` imports: at the top, inside functions and for type checking."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:  # `from stocktake.hooks import specs` imports a module
+                names.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    return {n for n in names if n == "stocktake" or n.startswith("stocktake.")}
 
 
-def test_core_never_imports_the_cli_or_builtin_plugins():
-    """Dependency direction: engine/cli -> engine <- plugins."""
-    for path in ENGINE.rglob("*.py"):
-        rel = path.relative_to(ENGINE)
-        if "cli" in rel.parts or rel.name == "__main__.py":  # the CLI side of the line
+GRAPH = {name: _imports(path, name) for name, path in MODULES.items()}
+
+
+def _layer(module: str) -> tuple[int, str]:
+    """(rank, part) of a module: shared layers 0-4 (the version first), capabilities 5, report 6,
+    facade 7, cli 8, built-in plugins 9."""
+    part = module.split(".")[1] if "." in module else "__init__"
+    if part in SHARED:
+        return SHARED.index(part), part
+    if part in CAPABILITIES:
+        return 5, part
+    ranks = {"report": 6, "cli": 8, "__main__": 8, "plugins": 9}
+    if part in ranks:
+        return ranks[part], part
+    assert part in FACADE, f"{module}: a new top-level module; give it a layer in this test"
+    return 7, part
+
+
+def test_each_layer_imports_only_itself_and_the_layers_below():
+    """core -> judgment -> rubric -> hooks -> capabilities -> report -> facade -> cli; built-ins
+    (stocktake.plugins) use the engine like any plugin and nothing imports them."""
+    problems = []
+    for module, imported in GRAPH.items():
+        rank, part = _layer(module)
+        for name in imported:
+            if name == "stocktake" and part == "plugins":
+                continue  # plugins import the public names (hookimpl) from the package
+            their_rank, their_part = _layer(name)
+            if their_part == "plugins" and part != "plugins":
+                problems.append(f"{module} imports the built-in plugin {name}")
+            elif their_part == "cli" and part not in ("cli", "__main__"):
+                problems.append(f"{module} imports the CLI ({name})")
+            elif rank == 5 and their_rank == 5 and their_part != part and (part, name) != (
+                    "likelihood", "stocktake.chains.result"):
+                problems.append(f"{module} imports another capability ({name})")
+            elif part == "plugins" and their_part in ("api", "cli", "report", "render", "demo"):
+                problems.append(f"the built-in {module} reaches past the plugin contract ({name})")
+            elif their_rank > rank and part != "plugins":
+                problems.append(f"{module} ({part}) imports {name} from a higher layer ({their_part})")
+    assert not problems, "\n".join(sorted(problems))
+
+
+def test_no_builder_imports_a_view():
+    """Results are built without views: only views (and the facade that dispatches to them) import
+    views, charts or the markup helpers."""
+    problems = []
+    for module, imported in GRAPH.items():
+        leaf, (_, part) = module.rpartition(".")[2], _layer(module)
+        if leaf in VIEW_MODULES or part in ("cli", "render", "demo") or module == "stocktake.core.markup":
             continue
-        for name in _imports(path):
-            assert not name.startswith("stocktake.cli"), f"{path} imports {name}"
-            assert name != "plugins" and not name.startswith("plugins."), f"{path} imports {name}"
+        for name in imported:
+            if name.rpartition(".")[2] in VIEW_MODULES or name in ("stocktake.render", "stocktake.core.markup"):
+                problems.append(f"{module} imports the view {name}")
+    assert not problems, "\n".join(sorted(problems))
+
+
+def test_there_is_no_import_cycle():
+    """Not even through a function-level or type-checking import."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        stack.append(module)
+        for name in sorted(GRAPH.get(module, ())):
+            if name == "stocktake" or name not in GRAPH:
+                continue  # the package's own __init__ imports nothing but its version
+            if state.get(name) == 1:
+                cycles.append(" -> ".join([*stack[stack.index(name):], name]))
+            elif name not in state:
+                visit(name)
+        stack.pop()
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module)
+    assert not cycles, "\n".join(cycles)
+    assert GRAPH["stocktake"] <= {"stocktake._version"}, GRAPH["stocktake"]
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 400}
+    assert not long, long
+
+
+def test_no_function_is_over_60_lines_without_a_reason():
+    """A longer function says why in a comment on the line above its ``def`` (``# long: ...``)."""
+    problems = []
+    for name, path in MODULES.items():
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                length = node.end_lineno - node.lineno + 1
+                if length > 60 and not lines[first - 2].strip().startswith("# long:"):
+                    problems.append(f"{name}.{node.name}: {length} lines")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_hook_is_prefixed_and_documented_as_a_contract():

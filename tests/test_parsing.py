@@ -41,7 +41,7 @@ def test_nesting_refused_by_libyaml_itself_still_gets_our_message():
     before yielding any event we count, still gives our message at the level past our limit."""
     import yaml
 
-    from stocktake.core.parsing import _check_depth
+    from stocktake.core.yaml_reader import _check_depth
 
     class RefusesPastTwoHundred(yaml.SafeLoader):
         def fetch_flow_collection_start(self, token_class):

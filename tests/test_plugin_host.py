@@ -191,3 +191,76 @@ def test_example_plugin_package_is_discovered_once_installed():
     entry = engine.rubric("example-delivery-confidence")
     assert entry.origin.plugin == "example"
     assert entry.rubric.default_scale.codes == ["G", "AG", "A", "AR", "R"]
+
+
+# -- hooks are pluggy hook calls: wrappers, tryfirst/trylast and ordering work as pluggy documents --
+
+
+class _Recorder:
+    """Plugins that record the order their registration hooks ran in."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def plugin(self, name: str, **marks: bool) -> tuple[str, object]:
+        from stocktake import hookimpl
+
+        calls = self.calls
+
+        class Plugin:
+            @hookimpl(**marks)
+            def stocktake_register_strategies(self, registry):
+                calls.append(f"{name}:{registry.plugin}")
+
+        return name, Plugin()
+
+
+def test_a_wrapper_hook_runs_around_the_others():
+    from stocktake import hookimpl
+    from stocktake.testing import make_engine
+
+    calls: list[str] = []
+
+    class Wrapping:
+        @hookimpl(wrapper=True)
+        def stocktake_register_strategies(self, registry):
+            calls.append(f"before:{registry.plugin}")
+            result = yield
+            calls.append(f"after:{registry.plugin}")
+            return result
+
+    class Plain:
+        @hookimpl
+        def stocktake_register_strategies(self, registry):
+            calls.append(f"plain:{registry.plugin}")
+
+    make_engine(("wrapping", Wrapping()), ("plain", Plain()), builtins=False)
+    assert calls == ["before:wrapping", "plain:plain", "after:wrapping"]
+
+
+def test_plugins_run_in_name_order_unless_tryfirst_or_trylast():
+    from stocktake.testing import make_engine
+
+    recorder = _Recorder()
+    make_engine(recorder.plugin("b"), recorder.plugin("a"), recorder.plugin("c"), builtins=False)
+    assert recorder.calls == ["a:a", "b:b", "c:c"]
+    recorder = _Recorder()
+    make_engine(recorder.plugin("a", trylast=True), recorder.plugin("b"), recorder.plugin("c", tryfirst=True),
+                builtins=False)
+    assert recorder.calls == ["c:c", "b:b", "a:a"]
+
+
+def test_a_crash_inside_a_wrapper_names_the_wrapping_plugin():
+    from stocktake import hookimpl
+    from stocktake.testing import make_engine
+
+    class Broken:
+        @hookimpl(wrapper=True)
+        def stocktake_register_scales(self, registry):
+            yield
+            raise ValueError("after the others")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(("broken-wrapper", Broken()))
+    assert str(info.value).startswith("plugin 'broken-wrapper' (registered in-process, no distribution): "
+                                      "raised ValueError in stocktake_register_scales: after the others")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stocktake.cli import Settings, pass_settings
+from stocktake.cli.settings import Settings, pass_settings
 
 OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). Written whole or not at all."
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stocktake.cli import Settings, pass_settings
+from stocktake.cli.settings import Settings, pass_settings
 
 
 @click.command()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from stocktake.cli import Settings, fail_on_plugin_failures, pass_settings
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from stocktake.cli import Settings, pass_settings
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.settings import Settings, pass_settings
 
 
 @click.group(invoke_without_command=True)

@@ -1,14 +1,23 @@
 """The plugin host: one pluggy manager per engine, loaded from the ``stocktake`` entry points.
 
-Loading order: hook specs, then every entry point of the group (sorted by name, skipping disabled
-ones), then plugins passed in-process, then ``check_pending()``. Each step that can fail names the
-plugin, its distribution and version. Nothing is loaded at import time.
+Loading order: hook specs, then every entry point of the group (imported in name order, skipping
+disabled ones), then plugins passed in-process, then ``check_pending()``. Each step that can fail
+names the plugin, its distribution and version. Nothing is loaded at import time.
+
+Hooks are called through pluggy's own hook callers (:class:`HookCalls`), so ``wrapper=True``
+implementations, ``tryfirst``/``trylast`` and pluggy's ordering work as pluggy documents. Plugins
+are registered in reverse name order; pluggy calls the last registered first, so implementations
+without ``tryfirst``/``trylast`` run in plugin-name order. Each plugin is registered through a
+stand-in whose hook functions know which plugin they belong to: a registrar registers on that
+plugin's behalf, and a crash inside one becomes a :class:`PluginError` naming it.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Iterable, Iterator
+import types
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -17,10 +26,10 @@ import pluggy
 
 from stocktake.core.errors import PluginError, StocktakeError, UsageError
 from stocktake.hooks import specs as hookspecs
-from stocktake.hooks.registry import Origin
+from stocktake.hooks.registry import Origin, Registrar, calling
 from stocktake.hooks.specs import PROJECT
 
-__all__ = ["PluginHost", "PluginInfo"]
+__all__ = ["HookCalls", "PluginHost", "PluginInfo"]
 
 
 @dataclass(frozen=True)
@@ -77,12 +86,15 @@ class PluginHost:
         for name in self._disabled:
             self._pm.set_blocked(name)
         known: set[str] = set()
+        loaded: list[tuple[object, str, str | None, str | None]] = []
         if load_entry_points:
-            known |= self._load_entry_points()
+            known |= self._load_entry_points(loaded)
         for name, plugin in plugins:
             known.add(name)
             if name not in self._disabled:
-                self._register(plugin, name, None, None)
+                loaded.append((plugin, name, None, None))
+        for plugin, name, dist, version in sorted(loaded, key=lambda item: item[1], reverse=True):
+            self._register(plugin, name, dist, version)
         unknown = [name for name in self._disabled if name not in known]
         if unknown:
             raise UsageError(
@@ -93,7 +105,7 @@ class PluginHost:
 
     # -- loading -------------------------------------------------------------------------------
 
-    def _load_entry_points(self) -> set[str]:
+    def _load_entry_points(self, loaded: list[tuple[object, str, str | None, str | None]]) -> set[str]:
         seen: dict[str, str | None] = {}
         entry_points = sorted(metadata.entry_points(group=PROJECT), key=lambda ep: ep.name)
         for ep in entry_points:
@@ -114,20 +126,21 @@ class PluginHost:
                     f"failed to import {ep.value!r}: {type(err).__name__}: {err}",
                     plugin=ep.name, distribution=dist, version=version,
                 ) from err
-            self._register(plugin, ep.name, dist, version)
+            loaded.append((plugin, ep.name, dist, version))
         return set(seen)
 
     def _register(self, plugin: object, name: str, dist: str | None, version: str | None) -> None:
+        module = getattr(plugin, "__name__", None) or type(plugin).__module__
+        info = PluginInfo(name, dist, version, module, ())
         try:
-            self._pm.register(plugin, name=name)
+            self._pm.register(_attributed(plugin, info), name=name)
         except pluggy.PluginValidationError as err:
             raise PluginError(
                 _one_line(str(err)), plugin=name, distribution=dist, version=version
             ) from err
         except ValueError as err:  # name or object already registered
             raise PluginError(str(err), plugin=name, distribution=dist, version=version) from err
-        module = getattr(plugin, "__name__", None) or type(plugin).__module__
-        self._info[name] = PluginInfo(name, dist, version, module, ())
+        self._info[name] = info
 
     def _check_pending(self) -> None:
         try:
@@ -159,33 +172,78 @@ class PluginHost:
         """Names of the plugins that were disabled."""
         return list(self._disabled)
 
-    def call_each(self, hook: str, **kwargs: Any) -> Iterator[tuple[PluginInfo, Any]]:
-        """Call ``hook`` on each implementing plugin in turn, sorted by plugin name.
+    @functools.cached_property
+    def hook(self) -> HookCalls:
+        """Typed calls of every hook, through pluggy."""
+        return HookCalls(self._pm.hook)
 
-        ``kwargs`` values that are callables taking an :class:`Origin` are called first, so each
-        plugin can receive an argument bound to it (a registrar). A plugin that raises anything
-        but a :class:`~stocktake.core.errors.StocktakeError` fails with a :class:`PluginError` naming it.
-        """
-        caller = getattr(self._pm.hook, hook)
-        impls = sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name)
-        for impl in impls:
-            info = self._info.get(impl.plugin_name) or PluginInfo(
-                impl.plugin_name, None, None, "?", ()
-            )
-            args = {
-                key: (value(info.origin) if callable(value) else value)
-                for key, value in kwargs.items()
-                if key in impl.argnames
-            }
+
+class HookCalls:
+    """One typed method per hook, each a plain pluggy hook call (``pm.hook.stocktake_...``).
+
+    Registration hooks take one :class:`Registrar`; while a plugin's implementation runs it
+    registers on that plugin's behalf.
+    """
+
+    def __init__(self, relay: pluggy.HookRelay) -> None:
+        self._hook = relay
+
+    def register_scales(self, registry: Registrar) -> None:
+        self._hook.stocktake_register_scales(registry=registry)
+
+    def register_rubrics(self, registry: Registrar) -> None:
+        self._hook.stocktake_register_rubrics(registry=registry)
+
+    def register_strategies(self, registry: Registrar) -> None:
+        self._hook.stocktake_register_strategies(registry=registry)
+
+    def register_rule_sets(self, registry: Registrar) -> None:
+        self._hook.stocktake_register_rule_sets(registry=registry)
+
+    def register_chain_detectors(self, registry: Registrar) -> None:
+        self._hook.stocktake_register_chain_detectors(registry=registry)
+
+
+def _attributed(plugin: object, info: PluginInfo) -> object:
+    """A stand-in for ``plugin`` holding its ``stocktake_*`` functions, each bound to ``info``.
+
+    Only names with our prefix are read, so arbitrary attributes of plugin objects are never
+    touched. The functions keep their names, signatures and hookimpl markers.
+    """
+    stand_in = types.SimpleNamespace(__name__=info.module)
+    for name in dir(plugin):
+        if name.startswith(f"{PROJECT}_"):
+            member = getattr(plugin, name)
+            if inspect.isroutine(member):
+                setattr(stand_in, name, _bound(member, info.origin, name))
+    return stand_in
+
+
+def _bound(function: Callable[..., Any], origin: Origin, hook: str) -> Callable[..., Any]:
+    """``function`` run with ``origin`` as the calling plugin; anything but a
+    :class:`StocktakeError` it raises becomes a :class:`PluginError` naming the plugin."""
+    if inspect.isgeneratorfunction(function):  # a wrapper: pluggy requires a generator function
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            with calling(origin):
+                try:
+                    return (yield from function(*args, **kwargs))
+                except (StocktakeError, GeneratorExit):
+                    raise
+                except Exception as err:
+                    raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
+        return wrapper
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with calling(origin):
             try:
-                result = impl.function(**args)
+                return function(*args, **kwargs)
             except StocktakeError:
                 raise
             except Exception as err:
-                raise info.origin.error(
-                    f"raised {type(err).__name__} in {hook}: {err}"
-                ) from err
-            yield info, result
+                raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
+    return call
 
 
 def _one_line(text: str) -> str:

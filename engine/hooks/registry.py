@@ -1,12 +1,15 @@
 """The registry: everything plugins register, keyed by id, with the plugin that registered it.
 
-Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` bound to
-one plugin, so that a duplicate id can be reported naming both plugins.
+Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` that
+registers on behalf of the plugin whose hook is running (the host marks it with :func:`calling`),
+so that a duplicate id can be reported naming both plugins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from stocktake.core.errors import PluginError, json_path
 from stocktake.judgment.scale import Scale
 
-__all__ = ["DocumentSource", "Origin", "Registrar", "Registry", "document_files"]
+__all__ = ["DocumentSource", "Origin", "Registrar", "Registry", "calling", "document_files"]
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -56,6 +59,19 @@ class Origin:
         )
 
 
+_CALLING: ContextVar[Origin | None] = ContextVar("stocktake_calling_plugin", default=None)
+
+
+@contextmanager
+def calling(origin: Origin) -> Iterator[None]:
+    """Mark ``origin`` as the plugin whose hook implementation is running."""
+    token = _CALLING.set(origin)
+    try:
+        yield
+    finally:
+        _CALLING.reset(token)
+
+
 @dataclass(frozen=True)
 class DocumentSource:
     """A document file (a rubric or a rule set) to read when first needed, and who asked for it."""
@@ -78,8 +94,9 @@ class Registry:
     detectors: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
     """Chain detectors, by id."""
 
-    def registrar(self, origin: Origin) -> Registrar:
-        """A view of this registry that registers on behalf of ``origin``."""
+    def registrar(self, origin: Origin | None = None) -> Registrar:
+        """A view of this registry that registers on behalf of ``origin`` (by default, of the
+        plugin whose hook is running)."""
         return Registrar(self, origin)
 
     def scale_map(self) -> dict[str, Scale]:
@@ -88,11 +105,19 @@ class Registry:
 
 
 class Registrar:
-    """What a registration hook receives: registers scales and rubrics for one plugin."""
+    """What a registration hook receives: registers scales, rubrics, strategies, rule sets and
+    detectors for one plugin (the one given, or else the one whose hook is running)."""
 
-    def __init__(self, registry: Registry, origin: Origin) -> None:
+    def __init__(self, registry: Registry, origin: Origin | None = None) -> None:
         self._registry = registry
-        self._origin = origin
+        self._fixed = origin
+
+    @property
+    def _origin(self) -> Origin:
+        origin = self._fixed or _CALLING.get()
+        if origin is None:
+            raise RuntimeError("a Registrar without an origin is used outside a registration hook")
+        return origin
 
     def _claim(self, table: dict[str, tuple[Any, Origin]], what: str, item_id: str, item: Any) -> None:
         """Record ``item`` under ``item_id`` for this plugin; an id taken already names both plugins."""
@@ -129,9 +154,7 @@ class Registrar:
 
     def add_strategy(self, strategy: Any) -> None:
         """Register an aggregation strategy (see :class:`stocktake.review.strategies.Strategy`)."""
-        from stocktake.review.strategies import Strategy
-
-        if not isinstance(strategy, Strategy):
+        if _lacks(strategy, "aggregate"):
             raise self._origin.error(
                 f"registers {strategy!r}, which lacks id, version, title, description or aggregate()"
             )
@@ -146,9 +169,7 @@ class Registrar:
                 raise self._origin.error(f"registers rule set path {str(path)!r}, which does not exist")
             self._registry.rule_set_sources.extend(DocumentSource(f, self._origin) for f in files)
             return
-        from stocktake.likelihood.decision import RuleSetLike
-
-        if not isinstance(source, RuleSetLike):
+        if _lacks(source, "decide", also=("inputs", "output_scale")):
             raise self._origin.error(
                 f"registers {source!r}, which lacks id, version, title, description, inputs, "
                 "output_scale or decide()"
@@ -157,9 +178,7 @@ class Registrar:
 
     def add_detector(self, detector: Any) -> None:
         """Register a chain detector (see :class:`stocktake.chains.analysis.Detector`)."""
-        from stocktake.chains.analysis import Detector
-
-        if not isinstance(detector, Detector):
+        if _lacks(detector, "detect"):
             raise self._origin.error(
                 f"registers {detector!r}, which lacks id, version, title, description or detect()")
         self._claim(self._registry.detectors, "detector", detector.id, detector)
@@ -172,3 +191,12 @@ class Registrar:
             raise self._origin.error(f"registers rubric path {str(path)!r}, which does not exist")
         for file in files:
             self._registry.rubric_sources.append(DocumentSource(file, self._origin))
+
+
+def _lacks(item: object, method: str, also: tuple[str, ...] = ()) -> bool:
+    """Whether ``item`` lacks what every registered object has (``id``, ``version``, ``title``,
+    ``description``), the attributes ``also`` or a callable ``method``. The full contracts are the
+    protocols beside each capability (``Strategy``, ``RuleSetLike``, ``Detector``); this layer
+    checks their shape without importing them."""
+    names = ("id", "version", "title", "description", *also)
+    return any(not hasattr(item, name) for name in names) or not callable(getattr(item, method, None))

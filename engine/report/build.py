@@ -19,10 +19,10 @@ one date, two chains with one id) are a usage error naming both files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stocktake.chains.views import MAX_DRAWN
 from stocktake.core.errors import UsageError
@@ -39,10 +39,27 @@ from stocktake.report.model import (
 )
 
 if TYPE_CHECKING:
-    from stocktake.api import Engine
+    from stocktake.chains.result import DeliveryChainResult
     from stocktake.core.loading import LoadedDocument
     from stocktake.likelihood.result import DeliveryAssessmentResult
     from stocktake.review.result import CapacityReviewResult
+
+
+class Engine(Protocol):
+    """What building a report needs from the engine (:class:`stocktake.Engine` provides it)."""
+
+    def load(self, path: str | Path, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument: ...
+
+    def chain_document(self, doc: LoadedDocument, path: str | Path) -> DeliveryChainResult: ...
+
+    def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
+                       previous: str | Path | None = None,
+                       chain_results: Sequence[DeliveryChainResult] = ()) -> DeliveryAssessmentResult: ...
+
+    def review_document(self, doc: LoadedDocument, path: str | Path, *,
+                        strategy: str | None = None) -> CapacityReviewResult: ...
+
+    def with_baseline(self, result: CapacityReviewResult, baseline: str | Path) -> CapacityReviewResult: ...
 
 __all__ = ["REPORT_KINDS", "build_report"]
 
@@ -157,8 +174,6 @@ def _assessment(engine: Engine, parts: list[_Part], chains: list[ReportChain],
 
 
 def _reviews(engine: Engine, parts: list[_Part], strategy: str | None) -> list[CapacityReviewResult]:
-    from stocktake.review.baseline import compare_with_baseline
-
     systems: dict[str, list[_Part]] = {}
     for part in parts:
         systems.setdefault(part.doc.model.system, []).append(part)
@@ -171,7 +186,7 @@ def _reviews(engine: Engine, parts: list[_Part], strategy: str | None) -> list[C
         else:
             result = current.doc.model
         if earlier is not None and result.baseline is None:
-            result = compare_with_baseline(engine, result, earlier.path)
+            result = engine.with_baseline(result, earlier.path)
         out.append(result)
     return out
 

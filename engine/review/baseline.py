@@ -8,47 +8,48 @@ differs between the two rubric versions, the two levels are shown but not compar
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from stocktake.core.errors import UsageError
 from stocktake.judgment.envelope import InputFile
+from stocktake.judgment.scale import Scale
 from stocktake.review.result import BaselineRef, CapacityReviewResult, Movement
-
-if TYPE_CHECKING:
-    from stocktake.api import Engine
 
 __all__ = ["compare_with_baseline", "movements"]
 
 
-def compare_with_baseline(engine: Engine, result: CapacityReviewResult, path: Path) -> CapacityReviewResult:
-    """Return ``result`` with movement against the review (or result JSON) at ``path``."""
-    doc = engine.load(path, kinds=("CapacityReview", "CapacityReviewResult"))
-    if doc.kind == "CapacityReview":
-        base = engine.review(path, strategy=result.strategy.id)
-    else:
-        base = doc.model
+def compare_with_baseline(result: CapacityReviewResult, base: CapacityReviewResult, source: InputFile,
+                          scale: Callable[[str], Scale]) -> CapacityReviewResult:
+    """Return ``result`` with movement against ``base``, the scored baseline read from ``source``;
+    ``scale`` finds a scale by id (the engine's :meth:`~stocktake.Engine.scale`).
+
+    Raises :class:`UsageError` if the two were scored against different rubrics.
+    """
     if base.rubric.id != result.rubric.id:
         raise UsageError(
-            f"the baseline {str(path)!r} was scored against rubric {base.rubric.id!r}, this review "
+            f"the baseline {source.path!r} was scored against rubric {base.rubric.id!r}, this review "
             f"against {result.rubric.id!r}: components cannot be matched"
         )
-    moves = movements(base, result, engine)
+    moves = movements(base, result, scale)
     counts = Counter(m.movement for m in moves)
     summary = result.summary.model_copy(update={"movement": {k: counts[k] for k in sorted(counts)}})
     return result.model_copy(update={
         "baseline": BaselineRef(system=base.system, date=base.date,
-                                rubric=f"{base.rubric.id} {base.rubric.version}",
-                                source=InputFile(path=str(path), sha256=doc.sha256)),
+                                rubric=f"{base.rubric.id} {base.rubric.version}", source=source),
         "movement": moves,
         "summary": summary,
-        "inputs": [*result.inputs, InputFile(path=str(path), sha256=doc.sha256)],
+        "inputs": [*result.inputs, source],
     })
 
 
-def movements(base: CapacityReviewResult, now: CapacityReviewResult, engine: Engine) -> list[Movement]:
-    """Movement of every component present in either result, in the current rubric's order."""
-    scale = engine.scale(_scale_of(now) or _scale_of(base) or "delivery")
+def movements(base: CapacityReviewResult, now: CapacityReviewResult,
+              scale: Callable[[str], Scale]) -> list[Movement]:
+    """Movement of every component present in either result, in the current rubric's order.
+
+    Levels are compared on the scale the component judgments name (only rated components in both
+    are compared, so a scale is needed only when there are some).
+    """
+    scale_id = _scale_of(now) or _scale_of(base)
     levels_now = _standing(now)
     levels_base = _standing(base)
     titles = {c.id: c.title for s in base.rubric.sections for c in s.components}
@@ -74,7 +75,8 @@ def movements(base: CapacityReviewResult, now: CapacityReviewResult, engine: Eng
             kind = "not-rated"
             note = "no level " + ("in the baseline" if was is None else "now")
         else:
-            delta = scale.rank(was) - scale.rank(is_)
+            levels = scale(scale_id or "")
+            delta = levels.rank(was) - levels.rank(is_)
             kind = "improved" if delta > 0 else "declined" if delta < 0 else "unchanged"
         out.append(Movement(component=cid, title=titles[cid], baseline=was, current=is_,
                             movement=kind, note=note))

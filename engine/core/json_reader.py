@@ -1,0 +1,85 @@
+"""JSON into plain data: standard-library decoding in C with guards for duplicate keys, non-finite
+numbers, over-long integers and texts; positions are found (through the YAML reader, JSON being
+YAML) only when an error needs them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stocktake.core.errors import DocumentError
+from stocktake.core.parsed import Limits, Parsed
+from stocktake.core.yaml_reader import parse_yaml
+
+__all__ = ["parse_json"]
+
+
+
+def parse_json(text: str, limits: Limits) -> Parsed:
+    longest = limits.max_text
+    check_sizes = _may_hold_long_text(text, longest)
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)  # in C; a Python loop here was a tenth of a large batch's time
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+        if check_sizes:
+            for key, value in pairs:
+                if len(key) > longest or (type(value) is str and len(value) > longest) or (
+                        type(value) is list and any(type(v) is str and len(v) > longest for v in value)):
+                    raise _TooLarge(key)
+        return out
+
+    def no_constants(name: str) -> Any:
+        raise _NonFinite(name)
+
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > limits.max_digits:
+            raise _TooLarge(digits)
+        return int(digits)
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants,
+                          parse_int=bounded_int)
+    except json.JSONDecodeError as err:
+        raise DocumentError("valid JSON", err.msg.lower(), line=err.lineno, column=err.colno) from None
+    except (_DuplicateKey, _NonFinite, _TooLarge, RecursionError):
+        # Re-read as YAML (JSON is YAML) to find the place; the YAML walk raises a located error.
+        try:
+            parse_yaml(text, limits, json_text=True)
+        except DocumentError:
+            raise
+        except Exception:  # the YAML reading failed differently: report without a place
+            pass
+        raise DocumentError("valid JSON", "a duplicate key, a non-finite number or a value over the limits") from None
+    return Parsed(data, positions_from=lambda: parse_yaml(text, limits))
+
+
+def _may_hold_long_text(text: str, longest: int) -> bool:
+    """False only if no JSON string in ``text`` can be longer than ``longest`` characters.
+
+    A string longer than ``longest`` covers a whole aligned window of ``longest // 2`` characters
+    with no unescaped quote in it, so a few counts in C rule it out for a whole file (checking
+    every value in Python cost a tenth of loading a large chain).
+    """
+    width = max(longest // 2, 1)
+    for start in range(0, len(text) - width + 1, width):
+        # An escaped quote is not a string's end; counting a real one as escaped only errs safe.
+        if text.count('"', start, start + width) - text.count('\\"', max(start - 1, 0), start + width) <= 0:
+            return True
+    return False
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class _NonFinite(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+

@@ -1,0 +1,210 @@
+"""YAML into plain data, with the place of every value.
+
+Composed with PyYAML's safe C loader (pure-Python safe loader where libyaml is missing) and turned
+into data by our own walk over the node tree. The walk only knows the safe core tags, keeps dates
+as text (schemas check them), refuses duplicate keys, non-finite numbers, unknown tags and merge
+keys, and bounds depth and node count so aliases cannot expand without limit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from stocktake.core.errors import DocumentError
+from stocktake.core.parsed import Limits, Parsed, PathKey
+
+__all__ = ["parse_yaml"]
+
+
+_PLAIN = "plain YAML data (text, numbers, lists, mappings)"
+_INT_12 = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _check_depth(text, loader_class, limits)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = (err.problem or err.context or "a syntax error").strip()
+        raise DocumentError(
+            "valid YAML",
+            problem,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as err:
+        raise DocumentError("valid YAML", str(err).splitlines()[0]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
+    walker = _Walker(limits, json_text=json_text)
+    data = walker.build(node, (), 0)
+    return Parsed(data, walker.values, walker.keys)
+
+
+def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
+    """Refuse nesting deeper than the limit before any node is built: PyYAML composes nodes
+    recursively (in C with libyaml), so a million ``[`` would overflow the stack and crash the
+    process. The event parser keeps its own stack, so reading events is safe at any depth.
+
+    libyaml may refuse deep nesting itself while scanning ahead, before it yields the events we
+    count (PyYAML 6.0.4's libyaml stops at 1,000 levels). Then the text before the place it
+    stopped is counted again, so the message is ours and points at the level past our limit,
+    whichever libyaml pip installed.
+    """
+    import yaml
+
+    opening, closing = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    too_deep = f"nesting at most {limits.max_depth} levels deep"
+    loader = loader_class(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, opening):
+                depth += 1
+                if depth > limits.max_depth + 1:
+                    mark = event.start_mark
+                    raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
+            elif isinstance(event, closing):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        if mark is None or "nesting" not in str(err.problem):
+            return  # a syntax error: composing reports it, with its place
+        before = _offset(text, mark.line, mark.column)
+        if 0 < before < len(text):
+            _check_depth(text[:before], loader_class, limits)
+        raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1) from None
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """Index in ``text`` of a 0-based ``line`` and ``column``."""
+    start = 0
+    for _ in range(line):
+        start = text.index("\n", start) + 1
+    return start + column
+
+
+class _Walker:
+    def __init__(self, limits: Limits, *, json_text: bool = False) -> None:
+        import yaml
+
+        self._json_text = json_text
+        self._yaml = yaml
+        self._constructor = yaml.constructor.SafeConstructor()
+        self._limits = limits
+        self._count = 0
+        self.values: dict[PathKey, tuple[int, int]] = {}
+        self.keys: dict[PathKey, tuple[int, int]] = {}
+
+    def _error(self, node: Any, expected: str, found: str, path: PathKey) -> DocumentError:
+        mark = node.start_mark
+        return DocumentError(expected, found, path=path, line=mark.line + 1, column=mark.column + 1)
+
+    def build(self, node: Any, path: PathKey, depth: int) -> Any:
+        self._count += 1
+        if self._count > self._limits.max_nodes:
+            raise self._error(
+                node, f"at most {self._limits.max_nodes:,} values",
+                "more (aliases expanding without bound?)", path,
+            )
+        if depth > self._limits.max_depth:
+            raise self._error(
+                node, f"nesting at most {self._limits.max_depth} levels deep", "deeper nesting", path
+            )
+        # Expanded aliases share a node; only the first place it is seen is recorded.
+        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        yaml = self._yaml
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise self._error(node, _PLAIN, f"tag {_short(node.tag)}", path)
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                raise self._error(node, _PLAIN, f"tag {_short(node.tag)}", path)
+            out: dict[str, Any] = {}
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self._error(key_node, "plain keys", "a merge key '<<'", path)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._error(key_node, "a text key", "a list or mapping as a key", path)
+                key = key_node.value
+                if len(key) > self._limits.max_text:
+                    raise self._error(key_node, f"a key of at most {self._limits.max_text:,} characters",
+                                      f"{len(key):,} characters", path)
+                if key in out:
+                    raise self._error(
+                        key_node, "each key once per mapping",
+                        f"{key!r} again (first on line {first[key]})", (*path, key),
+                    )
+                first[key] = key_node.start_mark.line + 1
+                self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        raise self._error(node, "a YAML value", type(node).__name__, path)  # pragma: no cover
+
+    def _scalar(self, node: Any, path: PathKey) -> Any:
+        tag = node.tag
+        if len(node.value) > self._limits.max_text:
+            raise self._error(node, f"a value of at most {self._limits.max_text:,} characters",
+                              f"{len(node.value):,} characters", path)
+        if tag == _STR:
+            # In JSON every string is quoted, so a plain NaN or Infinity is a number.
+            if self._json_text and not node.style and node.value in _JSON_CONSTANTS:
+                raise self._error(node, "a finite number", node.value, path)
+            return node.value
+        if tag == _TIMESTAMP:
+            return node.value  # dates stay text; schemas and models check their format
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            # YAML 1.2: only true and false are booleans; yes/no/on/off stay text (a state
+            # named "off" or a reviewer "no" must not turn into false).
+            if node.value.lower() in ("true", "false"):
+                return node.value.lower() == "true"
+            return node.value
+        if tag == _INT:
+            # YAML 1.2 integers only: no sexagesimal 1:20, no 1_000 separators.
+            if not _INT_12.fullmatch(node.value):
+                return node.value
+            if len(node.value.lstrip("+-")) > self._limits.max_digits:
+                raise self._error(node, f"an integer of at most {self._limits.max_digits} digits",
+                                  f"{len(node.value.lstrip('+-')):,} digits", path)
+            return self._constructor.construct_yaml_int(node)
+        if tag == _FLOAT:
+            value = self._constructor.construct_yaml_float(node)
+            if not math.isfinite(value):
+                raise self._error(node, "a finite number", repr(node.value), path)
+            return value
+        raise self._error(node, _PLAIN, f"tag {_short(tag)}", path)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
