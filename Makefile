@@ -1,13 +1,18 @@
 # `make test` is the README's test command and what CI runs (.ci/run): build the wheel, install it
 # into a fresh virtual environment with the test tools and the example plugin, and run the tests
-# against the installed package, not the source tree.
+# against the installed package, not the source tree. `make lint` then runs ruff and mypy (mypy on
+# the installed package: the repository's folders are not import names); `make test-lowest` runs
+# the suite again with every runtime dependency at the lowest version pyproject.toml allows.
 
 PYTHON ?= python3
 WORK   := .ci-work
 VENV   := $(WORK)/venv
 BUILD  := $(WORK)/build-venv
 
-.PHONY: test wheel bench clean
+TEST_TOOLS := "pytest>=8" "hypothesis>=6.100" "openpyxl>=3.1"
+LINT_TOOLS := "ruff==0.17.6" "mypy==2.4.1"
+
+.PHONY: test lint test-lowest wheel bench clean
 
 wheel:
 	rm -rf $(WORK)/dist
@@ -18,9 +23,22 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet $(WORK)/dist/stocktake-*.whl "pytest>=8" "hypothesis>=6.100" "openpyxl>=3.1"
+	$(VENV)/bin/pip install --quiet $(WORK)/dist/stocktake-*.whl $(TEST_TOOLS)
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
+
+lint:
+	test -x $(VENV)/bin/python || $(MAKE) test
+	$(VENV)/bin/pip install --quiet $(LINT_TOOLS)
+	$(VENV)/bin/ruff check engine plugins tests benchmarks .ci
+	cd $(WORK) && venv/bin/mypy --config-file ../pyproject.toml -p stocktake
+
+test-lowest: wheel
+	rm -rf $(WORK)/lowest-venv
+	$(PYTHON) -m venv $(WORK)/lowest-venv
+	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py) $(TEST_TOOLS)
+	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
+	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 
 # `make bench`: the benchmark suite (numbers, not pass/fail; about 10 minutes on 2 cores) against an
 # installed copy, with the peer rule engines; the table is printed and written to .ci-work/bench.json.

@@ -60,7 +60,8 @@ def workloads(data: Path) -> list[Workload]:
         Workload("stocktake rubrics (list, validates all)", [cmd, "rubrics"], target_s=0.5),
         Workload("review CLI: 15 components x 50 reviewers", [cmd, "review", str(big_review), "-o", str(data / "out")],
                  target_s=0.5),
-        Workload("review CLI: same, Markdown", [cmd, "review", str(big_review), "--format", "md", "-o", str(data / "out")]),
+        Workload("review CLI: same, Markdown",
+                 [cmd, "review", str(big_review), "--format", "md", "-o", str(data / "out")]),
         Workload("review API: 1,000 reviews x 5 reviewers", [sys.executable, "-m", "benchmarks.review_api", str(many)],
                  target_s=5.0, repeat=3),
         Workload("likelihood API: 100,000 priorities x 20 points", [sys.executable, "-m", "benchmarks.likelihood_api",
@@ -111,7 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--only", metavar="TEXT", help="run only workloads whose name contains TEXT (floors always run)")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="run only workloads whose name contains TEXT (floors always run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stocktake-bench-") as tmp:
         items = [w for w in workloads(Path(tmp))

@@ -8,6 +8,7 @@ route with networkx's ``all_simple_paths`` to find each front-line actor's stron
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 
@@ -44,7 +45,7 @@ def main() -> None:
         best = -1
         for path in nx.all_simple_paths(graph, "c", front):
             routes += 1
-            best = max(best, min(graph.edges[u, v]["strength"] for u, v in zip(path, path[1:])))
+            best = max(best, min(graph.edges[u, v]["strength"] for u, v in itertools.pairwise(path)))
         strongest[front] = best
     naive = time.perf_counter() - start
     print(f"inner_s={ours:.4f} peer_naive_s={naive:.4f} routes={routes}")

@@ -119,6 +119,20 @@ class Engine:
             raise UsageError(f"no scale {scale_id!r} (scales: {', '.join(scales) or 'none'})")
         return scales[scale_id]
 
+    def default(self, kind: str) -> str:
+        """The id a plugin declared the default of ``kind`` (``strategy``, ``rule-set``,
+        ``likelihood-rubric``, ``chain-scale``); :class:`UsageError` saying which plugins are
+        disabled if none is declared (the built-ins declare every default)."""
+        from stocktake.hooks.registry import DEFAULTS
+
+        declared = self.registry.defaults.get(kind)
+        if declared is not None:
+            return declared[0]
+        disabled = self.host.disabled
+        hint = (f"disabled plugins: {', '.join(disabled)} (enable the one that provides it)" if disabled
+                else "no plugin declares one")
+        raise UsageError(f"no default {DEFAULTS.get(kind, kind)}: {hint}; or name one explicitly")
+
     def strategies(self) -> dict[str, tuple[Any, Origin]]:
         """Registered aggregation strategies by id, with who registered each."""
         return dict(sorted(self.registry.strategies.items()))
@@ -327,7 +341,9 @@ class Engine:
             from stocktake.core.loading import LoadedDocument
             from stocktake.likelihood.batches import read_assessment_jsonl
 
-            model, digest = read_assessment_jsonl(self, path, period=period, as_of=as_of)
+            rubric = self.rubric("likelihood-of-delivery", "1.0.0").rubric
+            context = {**self._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+            model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:
             if period or as_of:
@@ -357,19 +373,10 @@ class Engine:
         return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier))
 
     def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None) -> Any:
-        """Everything a judgment is made with: the rule set (checked against what the engine
-        provides), who registered it, the likelihood rubric and previous levels."""
-        from stocktake.likelihood.judge import JudgingRun, check_compatible
-        from stocktake.likelihood.result import RuleSetUsed
+        """Everything a judgment is made with (see :func:`stocktake.likelihood.judge.judging_run`)."""
+        from stocktake.likelihood.judge import judging_run
 
-        ruleset, origin, sha = self.rule_set(rules)
-        problem = check_compatible(ruleset, self.scales())
-        if problem is not None:
-            raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
-        used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
-                           version=str(ruleset.version), title=ruleset.title,
-                           hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
-        return JudgingRun(ruleset, origin, used, rubric, self.scales(), (), previous or {})
+        return judging_run(self, rules, rubric, previous)
 
     def _with_chain(self, doc: Any, result: Any, inputs: list[Any]) -> Any:
         """The assessment with a chain's judgment as evidence for its priority's delivery-chain
@@ -420,7 +427,7 @@ class Engine:
         detectors = [self.registry.detectors[k] for k in sorted(self.registry.detectors)]
         inputs = [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
         with gc_held():  # bulk graph building
-            return analyse_chain(doc.model, self.scale("delivery"), detectors, inputs)
+            return analyse_chain(doc.model, self.scale(self.default("chain-scale")), detectors, inputs)
 
     def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
                strategy: str | None = None) -> DeliveryReport:
@@ -439,17 +446,22 @@ class Engine:
         order; memory does not grow with the batch. With ``jobs`` > 1, chunks of lines are judged
         in that many processes. ``progress(priorities, bytes_read, bytes_total)`` is called as the
         batch goes. Returns (counts per level, failures)."""
+        from functools import partial
+
         from stocktake.likelihood.batches import StreamJob, batch_date, judge_batch
+        from stocktake.likelihood.judge import stream_run
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
-        # Checked here, in this process, so a bad rule set is one error before any worker starts.
-        self._judging_run(rules or "likelihood-default", self.rubric("likelihood-of-delivery", "1.0.0").rubric)
+        how = (rules or "likelihood-default", ("likelihood-of-delivery", "1.0.0"), earlier)
+        # Prepared here, in this process, so a bad rule set is one error before any worker starts.
+        run, context = stream_run(lambda: self, *how)
         if jobs > 1 and self._rebuild_args is None:
             raise UsageError("--jobs needs an engine whose plugins are installed (entry points), "
                              "so each process can load them")
-        job = StreamJob(engine=self._rebuild_args, rules=rules or "likelihood-default", previous=earlier, date=date)
-        return judge_batch(self, job, Path(path), out, jobs=jobs, progress=progress)
+        # A worker prepares the same from an engine built again from this one's arguments.
+        prepare = None if self._rebuild_args is None else partial(stream_run, partial(Engine, **self._rebuild_args), *how)
+        return judge_batch(StreamJob(run, context, date, prepare), Path(path), out, jobs=jobs, progress=progress)
 
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
         """Decide the likelihood of many validated ``Priority`` models at once, without trails

@@ -138,10 +138,7 @@ class DocumentCase:
         }
         for key, want in self.expect.items():
             got = actual.get(key)
-            if key in ("line", "column") or key == "path":
-                ok = got == want
-            else:
-                ok = str(want) in str(got)
+            ok = got == want if key in ("line", "column") or key == "path" else str(want) in str(got)
             if not ok:
                 raise AssertionError(f"{self.id}: {key}: expected {want!r}, got {got!r} ({message})")
 

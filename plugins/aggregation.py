@@ -98,3 +98,4 @@ class IndependentLed:
 def stocktake_register_strategies(registry: Registrar) -> None:
     for strategy in (LowerMedian(), MostConservative(), Consensus(), IndependentLed()):
         registry.add_strategy(strategy)
+    registry.declare_default("strategy", LowerMedian.id)

@@ -79,3 +79,4 @@ STAGE: dict[str, Any] = {
 def stocktake_register_scales(registry: Registrar) -> None:
     for scale in (DELIVERY, CHALLENGE, STAGE):
         registry.add_scale(scale)
+    registry.declare_default("chain-scale", DELIVERY["id"])

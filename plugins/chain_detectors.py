@@ -124,7 +124,8 @@ class WeakActors:
             if weak:
                 level = max((lv for _, lv in weak), key=chain.scale.rank)
                 what = " and ".join(f"{name} {lv}" for name, lv in weak)
-                out.append(ChainFinding("weak-actor", level, f"{actor.name} ({actor.id}) has {what} on a necessary route.",
+                out.append(ChainFinding("weak-actor", level,
+                                        f"{actor.name} ({actor.id}) has {what} on a necessary route.",
                                         actors=(actor.id,), evidence=tuple(actor.evidence), count=actor.count))
         return out
 

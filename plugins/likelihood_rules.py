@@ -13,3 +13,4 @@ RULESETS = Path(__file__).resolve().parent / "rulesets"
 @hookimpl
 def stocktake_register_rule_sets(registry: Registrar) -> None:
     registry.add_rule_set(RULESETS)
+    registry.declare_default("rule-set", "likelihood-default")

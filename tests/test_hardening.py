@@ -197,7 +197,7 @@ def test_ctrl_c_on_a_real_process_leaves_the_old_file_or_the_whole_new_one(tmp_p
     _big_assessment(source, 600)
     target = tmp_path / "report.html"
     caught_writing = 0
-    for attempt in range(3):
+    for _ in range(3):
         target.write_text("old report")
         proc = subprocess.Popen([sys.executable, "-m", "stocktake", "report", str(source), "-o", str(target)],
                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

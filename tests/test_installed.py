@@ -77,3 +77,27 @@ def test_the_demo_runs_from_the_installed_package(tmp_path):
     shipped = sorted(p.relative_to(data_dir("examples")).as_posix() for p in data_dir("examples").rglob("*") if p.is_file())
     in_repo = sorted(p.relative_to(REPO / "examples").as_posix() for p in (REPO / "examples").rglob("*") if p.is_file())
     assert shipped == in_repo
+
+
+def test_nothing_generic_is_installed_at_the_top_of_site_packages():
+    site = Path(stocktake.__file__).resolve().parent.parent
+    assert not (site / "engine").exists() and not (site / "plugins").exists()
+    assert (site / "stocktake" / "plugins" / "aggregation.py").is_file()
+
+
+def test_an_application_with_its_own_engine_and_plugins_packages_does_not_break_stocktake(tmp_path):
+    """Embedding tools often have a `plugins` (or `engine`) package of their own on sys.path."""
+    for decoy in ("engine", "plugins"):
+        (tmp_path / decoy).mkdir()
+        (tmp_path / decoy / "__init__.py").write_text(f"raise ImportError('the application\\'s own {decoy}')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([str(STOCKTAKE), "rubrics"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "delivery-capacity-review" in out.stdout
+    script = ("from stocktake import Engine\n"
+              "engine = Engine()\n"
+              "print(sorted(p.name for p in engine.plugins()))\n"
+              "print(sorted(e.rubric.id for e in engine.rubrics()))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "builtin-rules" in out.stdout and "likelihood-of-delivery" in out.stdout

@@ -264,3 +264,44 @@ def test_a_crash_inside_a_wrapper_names_the_wrapping_plugin():
         make_engine(("broken-wrapper", Broken()))
     assert str(info.value).startswith("plugin 'broken-wrapper' (registered in-process, no distribution): "
                                       "raised ValueError in stocktake_register_scales: after the others")
+
+
+# -- defaults are declared by plugins, not by the core --
+
+
+def test_every_default_is_declared_by_a_builtin_plugin():
+    from stocktake.hooks.registry import DEFAULTS
+    from stocktake.testing import make_engine
+
+    engine = make_engine()
+    assert {kind: origin.plugin for kind, (_, origin) in engine.registry.defaults.items()} == {
+        "strategy": "builtin-aggregation", "rule-set": "builtin-rules",
+        "likelihood-rubric": "builtin-rubrics", "chain-scale": "builtin-scales"}
+    assert set(engine.registry.defaults) == set(DEFAULTS)
+    assert engine.default("strategy") == "lower-median"
+
+
+def test_a_missing_default_names_the_disabled_plugins():
+    from stocktake.testing import make_engine
+
+    engine = make_engine(disabled=["builtin-rules"])
+    with pytest.raises(UsageError) as info:
+        engine.default("rule-set")
+    assert str(info.value) == ("no default likelihood rule set (for assessments that name none): disabled plugins: "
+                               "builtin-rules (enable the one that provides it); or name one explicitly")
+
+
+def test_a_second_plugin_declaring_the_same_default_is_named():
+    from stocktake import hookimpl
+    from stocktake.testing import make_engine
+
+    class Rival:
+        @hookimpl
+        def stocktake_register_strategies(self, registry):
+            registry.declare_default("strategy", "consensus")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(("rival", Rival()))
+    assert str(info.value).startswith("plugin 'rival' (registered in-process, no distribution): declares the "
+                                      "default strategy 'consensus', already declared ('lower-median') by plugin "
+                                      "builtin-aggregation")

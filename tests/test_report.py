@@ -228,7 +228,8 @@ def test_every_text_field_is_shown_as_text(example, run, payload):
         Path(name).write_text(yaml.safe_dump(poison(data, payload, FREE_TEXT), allow_unicode=True))
     for table in ("ratings-2026.csv", "ratings-2024.csv"):
         import csv
-        rows = list(csv.reader(Path(table).open(newline="")))
+        with Path(table).open(newline="") as handle:
+            rows = list(csv.reader(handle))
         with Path(table).open("w", newline="") as handle:
             csv.writer(handle).writerows([rows[0], *([*r[:3], f"{payload} {r[3]}", r[4]] for r in rows[1:])])
     html = run("report", *DOCUMENTS)

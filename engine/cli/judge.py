@@ -10,10 +10,14 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 
 @click.command()
 @click.argument("path", metavar="PATH")
-@click.option("--rules", metavar="NAME", help="Rule set id or RuleSet file (default: the assessment's, else likelihood-default).")
-@click.option("--previous", metavar="PATH", help="An earlier result (or assessment) giving each priority's previous level.")
+@click.option("--rules", metavar="NAME",
+              help="Rule set id or RuleSet file (default: the assessment's, else the plugins' declared default, "
+                   "built in: likelihood-default).")
+@click.option("--previous", metavar="PATH",
+              help="An earlier result (or assessment) giving each priority's previous level.")
 @click.option("--chain", "chains", multiple=True, metavar="PATH",
-              help="A DeliveryChain whose judgment is evidence for its priority's delivery-chain sub-criterion (repeatable).")
+              help="A DeliveryChain whose judgment is evidence for its priority's delivery-chain sub-criterion "
+                   "(repeatable).")
 @click.option("--period", metavar="TEXT", help="For a JSON Lines batch: the reporting period, e.g. 2026-H2.")
 @click.option("--as-of", "as_of", metavar="DATE", help="For a JSON Lines batch: the assessment date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md", "html"]), default="json", show_default=True,

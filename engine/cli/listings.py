@@ -13,7 +13,9 @@ from stocktake.judgment.scale import Scale
 from stocktake.render import dump_json, dump_model
 from stocktake.rubric.model import Criterion, Rubric
 
-__all__ = ["plugin_json", "plugin_table", "rubric_json", "rubric_listing_json", "rubric_markdown", "rubric_table", "table"]
+__all__ = [
+    "plugin_json", "plugin_table", "rubric_json", "rubric_listing_json", "rubric_markdown", "rubric_table", "table",
+]
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -50,7 +52,8 @@ def rubric_json(rubric: Rubric) -> str:
 def plugin_table(plugins: Sequence[PluginInfo], disabled: Sequence[str] = ()) -> str:
     """``stocktake plugins``: name, distribution, version, hooks."""
     rows = [
-        (p.name, p.distribution or "-", p.version or "-", ", ".join(h.removeprefix("stocktake_") for h in p.hooks) or "-")
+        (p.name, p.distribution or "-", p.version or "-",
+         ", ".join(h.removeprefix("stocktake_") for h in p.hooks) or "-")
         for p in plugins
     ]
     rows += [(name, "-", "-", "(disabled)") for name in disabled]

@@ -11,7 +11,9 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 @click.command()
 @click.argument("path", metavar="PATH")
 @click.option("--baseline", metavar="PATH", help="An earlier review, or its result JSON, to show movement against.")
-@click.option("--strategy", metavar="NAME", help="Aggregation strategy (default: the review's, the rubric's, else lower-median).")
+@click.option("--strategy", metavar="NAME",
+              help="Aggregation strategy (default: the review's, the rubric's, else the plugins' declared "
+                   "default, built in: lower-median).")
 @click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings

@@ -65,7 +65,8 @@ def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ..
     allowed = required + optional
     for i, name in enumerate(header):
         if name not in allowed:
-            raise DocumentError(f"columns from {', '.join(allowed)}", f"column {name!r}" if name else "an unnamed column",
+            raise DocumentError(f"columns from {', '.join(allowed)}",
+                                f"column {name!r}" if name else "an unnamed column",
                                 path=("header",), file=path, line=header_line, column=i + 1)
         if header.index(name) != i:
             raise DocumentError("each column once", f"column {name!r} again", path=("header",),

@@ -17,7 +17,7 @@ from typing import Any
 from stocktake.core.errors import PluginError, json_path
 from stocktake.judgment.scale import Scale
 
-__all__ = ["DocumentSource", "Origin", "Registrar", "Registry", "calling", "document_files"]
+__all__ = ["DEFAULTS", "DocumentSource", "Origin", "Registrar", "Registry", "calling", "document_files"]
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -59,6 +59,14 @@ class Origin:
         )
 
 
+DEFAULTS = {
+    "strategy": "aggregation strategy (for reviews that name none)",
+    "rule-set": "likelihood rule set (for assessments that name none)",
+    "likelihood-rubric": "likelihood rubric (for assessments and batches)",
+    "chain-scale": "scale chains and their links are judged on",
+}
+"""What plugins declare defaults for (``Registrar.declare_default``), and what each is for."""
+
 _CALLING: ContextVar[Origin | None] = ContextVar("stocktake_calling_plugin", default=None)
 
 
@@ -93,6 +101,8 @@ class Registry:
     """Python rule sets, by id."""
     detectors: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
     """Chain detectors, by id."""
+    defaults: dict[str, tuple[str, Origin]] = field(default_factory=dict)
+    """Declared defaults (see :data:`DEFAULTS`): the id and who declared it."""
 
     def registrar(self, origin: Origin | None = None) -> Registrar:
         """A view of this registry that registers on behalf of ``origin`` (by default, of the
@@ -182,6 +192,18 @@ class Registrar:
             raise self._origin.error(
                 f"registers {detector!r}, which lacks id, version, title, description or detect()")
         self._claim(self._registry.detectors, "detector", detector.id, detector)
+
+    def declare_default(self, kind: str, item_id: str) -> None:
+        """Declare ``item_id`` the default of ``kind`` (a key of :data:`DEFAULTS`): what the
+        engine uses where a document and the user name none. One plugin per kind; a second
+        declaration names both plugins."""
+        if kind not in DEFAULTS:
+            raise self._origin.error(f"declares a default {kind!r}; kinds: {', '.join(DEFAULTS)}")
+        taken = self._registry.defaults.get(kind)
+        if taken is not None:
+            raise self._origin.error(f"declares the default {kind} {item_id!r}, already declared "
+                                     f"({taken[0]!r}) by {taken[1].describe()}")
+        self._registry.defaults[kind] = (item_id, self._origin)
 
     def add_rubric(self, path: str | Path) -> None:
         """Register a rubric file, or every ``*.yaml``/``*.yml``/``*.json`` file in a directory."""

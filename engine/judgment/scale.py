@@ -7,6 +7,7 @@ of levels.
 
 from __future__ import annotations
 
+import itertools
 from functools import cached_property
 from typing import Annotated
 
@@ -75,8 +76,8 @@ class Scale(Model):
                     )
                 lookup[key] = level.code
         scores = [level.score for level in self.levels]
-        rising = all(a < b for a, b in zip(scores, scores[1:]))
-        falling = all(a > b for a, b in zip(scores, scores[1:]))
+        rising = all(a < b for a, b in itertools.pairwise(scores))
+        falling = all(a > b for a, b in itertools.pairwise(scores))
         if not (rising or falling):
             raise invalid(
                 "scores strictly rising or strictly falling in the listed order",

@@ -19,6 +19,7 @@ one date, two chains with one id) are a usage error naming both files.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +148,7 @@ def _chains(engine: Engine, documents: list[_Part], results: list[_Part]) -> lis
 def _latest(parts: list[_Part], what: str, key: Any) -> tuple[_Part | None, _Part | None]:
     """The latest part and the one before it; two parts with the same key and date are an error."""
     ordered = sorted(parts, key=lambda p: (p.date, str(p.path)))
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         if a.date == b.date:
             raise UsageError(f"two {what} of {key} are dated {a.date}: {str(a.path)!r} and {str(b.path)!r}; "
                              "give the one to report (and the earlier one to compare with)")
