@@ -1,10 +1,11 @@
 """Views of results for people and tools: canonical JSON, Markdown and HTML.
 
-Every view is deterministic (the same result gives the same bytes). Markdown is built in Python
-with :func:`stocktake.core.markup.md` escaping; HTML comes from the jinja2 templates shipped in
-``engine/render/templates`` with autoescaping on, so names, rationales and evidence are always
-shown as text; charts and diagrams are SVG built from numbers with every text escaped. Modules
-here import jinja2 only when an HTML view is asked for.
+Every view is deterministic (the same result gives the same bytes). Markdown and HTML come from
+one view model per result kind, rendered by jinja2 templates shipped in each capability's
+``templates`` folder (``review.md.j2`` beside ``review.html.j2``): HTML with autoescaping, Markdown
+with every printed value escaped by :func:`stocktake.core.markup.md` unless a filter made it
+Markdown, so names, rationales and evidence are always shown as text. Charts and diagrams are SVG
+built from numbers with every text escaped. jinja2 is imported only when a view is asked for.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from stocktake.report.model import DeliveryReport
     from stocktake.review.result import CapacityReviewResult
 
-__all__ = ["dump_json", "dump_line", "dump_model", "render_assessment", "render_chain", "render_report", "render_review"]
+__all__ = ["dump_json", "dump_line", "dump_model", "render_assessment", "render_chain", "render_report",
+           "render_review"]
 
 
 def dump_json(data: Any) -> str:
@@ -32,12 +34,12 @@ def dump_model(model: Any) -> str:
     ``kind`` and ``schema_version`` come first; maps in the order they were built (the same input
     builds them the same way); two-space indent, UTF-8, trailing newline. Serialised by pydantic's
     compiled serialiser, several times faster than the standard library's indenting encoder."""
-    return model.model_dump_json(indent=2) + "\n"
+    return str(model.model_dump_json(indent=2)) + "\n"
 
 
 def dump_line(model: Any) -> str:
     """A result as one compact JSON line (JSON Lines), keys in the model's order."""
-    return model.model_dump_json() + "\n"
+    return str(model.model_dump_json()) + "\n"
 
 
 def render_review(result: CapacityReviewResult, fmt: str) -> str:

@@ -11,6 +11,10 @@ from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
 
+MAX_DRAWN = 400
+"""Chains of at most this many actors are drawn (SVG, DOT, Mermaid, the report's drawings);
+larger ones say they are too large to draw."""
+
 
 class DetectorUsed(Model):
     plugin: str

@@ -1,4 +1,6 @@
-"""Views of an analysed chain: Mermaid and DOT text, a layered SVG, Markdown and HTML.
+"""Views of an analysed chain: Mermaid and DOT text, a layered SVG, and Markdown and HTML from one
+view model (:func:`chain_view`) rendered by ``chain.md.j2`` / ``_chain_body.md.j2`` and
+``chain.html.j2`` / the ``chain`` macro (shared with the delivery report).
 
 Weak links are dashed and labelled with their level and "weak"; single points of failure get a
 double border and the label "SPOF"; absent links are drawn crossed out and labelled "absent". None
@@ -7,24 +9,32 @@ of it relies on colour alone. Chains too large to draw (over MAX_DRAWN actors) s
 
 from __future__ import annotations
 
+import math
 import re
 from html import escape
 from typing import Any
 
 from stocktake.chains.model import ABSENT, DeliveryChain
-from stocktake.chains.result import DeliveryChainResult
-from stocktake.core.markup import counts, environment, md
+from stocktake.chains.result import MAX_DRAWN, DeliveryChainResult
+from stocktake.core.markup import Markdown, environment, levels, markdown_environment
 
-__all__ = ["chain_body_markdown", "chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg"]
-
-MAX_DRAWN = 400
-WEAK = ("AR", "R")
+__all__ = ["MAX_DRAWN", "chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg", "chain_view",
+           "weak_levels"]
 
 
-def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str]]:
+def weak_levels(result: DeliveryChainResult) -> tuple[str, ...]:
+    """The lower half of the chain's scale (``AR``, ``R`` on the delivery scale), as for the
+    capacity review's "toward green". The result carries its scale's codes, top first, as the
+    keys of ``summary.route_strength``."""
+    codes = levels(result.summary.route_strength)
+    return tuple(codes[math.ceil(len(codes) / 2):])
+
+
+def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str], tuple[str, ...]]:
+    weak = weak_levels(result)
     spof = {a for f in result.findings if f.code == "single-point-of-failure" for a in f.actors}
-    weak = {k for f in result.findings if f.code == "weak-link" and f.level in WEAK for k in f.links}
-    return spof, weak
+    links = {k for f in result.findings if f.code == "weak-link" and f.level in weak for k in f.links}
+    return spof, links, weak
 
 
 def _mid(actor_id: str) -> str:
@@ -40,7 +50,7 @@ def _mermaid_text(text: str) -> str:
 
 
 def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
-    spof, weak_found = _marks(result)
+    spof, weak_found, weak = _marks(result)
     lines = ["flowchart TD"]
     for a in chain.actors:
         label = f"{a.name}" + (f" x{a.count}" if a.count > 1 else "") + (" SPOF" if a.id in spof else "")
@@ -50,7 +60,7 @@ def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
         text = f"{link.strength} {'/'.join(link.levers)}"
         if link.strength == ABSENT:
             lines.append(f'  {_mid(link.from_)} --x|"absent {"/".join(link.levers)}"| {_mid(link.to)}')
-        elif link.strength in WEAK or link.key in weak_found:
+        elif link.strength in weak or link.key in weak_found:
             lines.append(f'  {_mid(link.from_)} -.->|"{text} weak"| {_mid(link.to)}')
         else:
             lines.append(f'  {_mid(link.from_)} -->|"{text}"| {_mid(link.to)}')
@@ -58,7 +68,7 @@ def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
 
 
 def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
-    spof, weak_found = _marks(result)
+    spof, weak_found, weak = _marks(result)
 
     def q(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -75,7 +85,7 @@ def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
         text = f"{link.strength} {'/'.join(link.levers)}"
         if link.strength == ABSENT:
             style = f"label={q('absent ' + '/'.join(link.levers))}, style=dotted, arrowhead=tee"
-        elif link.strength in WEAK or link.key in weak_found:
+        elif link.strength in weak or link.key in weak_found:
             style = f"label={q(text + ' weak')}, style=dashed, penwidth=2"
         else:
             style = f"label={q(text)}"
@@ -87,7 +97,7 @@ def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
 def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
     if len(chain.actors) > MAX_DRAWN:
         return ""
-    spof, weak_found = _marks(result)
+    spof, weak_found, weak_codes = _marks(result)
     title, marker = result.chain["title"], "arrow-" + _mid(result.chain["id"])
     levels: dict[int, list[Any]] = {}
     for a in chain.actors:
@@ -115,7 +125,7 @@ def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
             length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1.0)
             dx, dy = -(y2 - y1) / length * 5, (x2 - x1) / length * 5
             x1, y1, x2, y2 = x1 + dx, y1 + dy, x2 + dx, y2 + dy
-        weak = link.strength in WEAK or link.key in weak_found
+        weak = link.strength in weak_codes or link.key in weak_found
         absent = link.strength == ABSENT
         dash = ' stroke-dasharray="6 4"' if weak else ' stroke-dasharray="2 4"' if absent else ""
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#333" '
@@ -133,49 +143,44 @@ def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
         parts.append(f'<rect x="{x - 75:.1f}" y="{y - 18:.1f}" width="150" height="36" rx="4" fill="#fff" '
                      f'stroke="#111" stroke-width="{border}"/>')
         if a.id in spof:
-            parts.append(f'<rect x="{x - 71:.1f}" y="{y - 14:.1f}" width="142" height="28" rx="3" fill="none" stroke="#111"/>')
+            parts.append(f'<rect x="{x - 71:.1f}" y="{y - 14:.1f}" width="142" height="28" rx="3" fill="none" '
+                         'stroke="#111"/>')
         name = a.name if len(a.name) <= 24 else a.name[:23] + "…"
         detail = " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []), *(["SPOF"] if a.id in spof else [])])
-        parts.append(f'<text x="{x:.1f}" y="{y - 2:.1f}" font-size="10.5" text-anchor="middle"><title>{escape(a.name)}</title>'
-                     f'{escape(name)}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{y - 2:.1f}" font-size="10.5" text-anchor="middle">'
+                     f'<title>{escape(a.name)}</title>{escape(name)}</text>')
         parts.append(f'<text x="{x:.1f}" y="{y + 11:.1f}" font-size="9" text-anchor="middle">{escape(detail)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
+def chain_view(result: DeliveryChainResult, drawing: Any, fmt: str) -> dict[str, Any]:
+    """The analysed chain arranged for reading in ``fmt`` (``md`` or ``html``): the result, its
+    weak levels, findings worst first, and its picture when ``drawing`` (the chain document or a
+    report's drawing) is given and small enough: SVG markup for HTML, a Mermaid block's text for
+    Markdown, else empty."""
+    rank = {code: i for i, code in enumerate(levels(result.summary.route_strength))}
+    findings = sorted(result.findings, key=lambda f: (-rank.get(f.level, len(rank)), f.detector))
+    picture: Any = ""
+    if drawing is not None and len(drawing.actors) <= MAX_DRAWN:
+        if fmt == "html":
+            from markupsafe import Markup
+
+            picture = Markup(chain_svg(drawing, result))
+        else:
+            picture = Markdown(chain_mermaid(drawing, result).rstrip())
+    return {"result": result, "weak": weak_levels(result), "findings": findings, "picture": picture,
+            "max_drawn": MAX_DRAWN}
+
+
 def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:
-    j = result.judgment
-    return "\n".join([f"# Delivery chain: {md(chain.title)}: {j.rating}", "",
-                      *chain_body_markdown(chain, result, "##")])
-
-
-def chain_body_markdown(chain: Any, result: DeliveryChainResult, h: str) -> list[str]:
-    """Summary, findings, the Mermaid diagram (when ``chain``, a document or a report's drawing,
-    is given and small enough) and the trail; sections headed at level ``h``."""
-    j, s = result.judgment, result.summary
-    out = [f"Chain `{result.chain['id']}` for priority `{result.chain['priority']}`.", "", f"Because: {md(j.because)}", ""]
-    out += [f"{s.actors} actors, {s.links} links ({s.absent_links} absent); {s.reachable_front_line} of "
-            f"{s.front_line} front-line actors reachable. Strongest route to the front line: "
-            + counts(s.route_strength) + ".", ""]
-    if result.failures:
-        out += [f"{h} Detector failures", ""] + [f"- {md(f.plugin)}: {md(f.where)}: {md(f.message)}"
-                                                for f in result.failures] + [""]
-    out += [f"{h} Findings", ""]
-    if not result.findings:
-        out += ["None.", ""]
-    else:
-        out += ["| Level | Detector | Finding | Count |", "|---|---|---|---|"]
-        for f in sorted(result.findings, key=lambda f: (-["G", "AG", "AR", "R"].index(f.level), f.detector)):
-            out.append(f"| {f.level} | {f.detector} | {md(f.message)} | {f.count} |")
-        out.append("")
-    if chain is not None and len(chain.actors) <= MAX_DRAWN:
-        out += [f"{h} Diagram", "", "```mermaid", chain_mermaid(chain, result).rstrip(), "```", ""]
-    out += ["Trail:", ""] + [f"{n}. {md(step)}" for n, step in enumerate(j.trail, 1)] + [""]
-    return out
+    """The chain's analysis as Markdown (``chain.md.j2``), its diagram as a Mermaid block."""
+    template = markdown_environment().get_template("chain.md.j2")
+    text = str(template.render(title=chain.title, chain=chain_view(result, chain, "md")))
+    # The body ends with the blank line that parts it from what follows; the page ends there.
+    return text[:-1] if text.endswith("\n\n") else text
 
 
 def chain_html(chain: DeliveryChain, result: DeliveryChainResult) -> str:
-    from markupsafe import Markup
-
-    return environment().get_template("chain.html.j2").render(
-        result=result, svg=Markup(chain_svg(chain, result)), max_drawn=MAX_DRAWN, weak=WEAK)
+    """The chain's analysis as one self-contained HTML page (``chain.html.j2``)."""
+    return str(environment().get_template("chain.html.j2").render(chain=chain_view(result, chain, "html")))

@@ -1,14 +1,20 @@
-"""Helpers shared by the Markdown and HTML views: escaping for Markdown, number formatting and the
-jinja2 environment (autoescaping on, templates shipped in ``engine/render/templates``)."""
+"""Helpers shared by every view: Markdown escaping, number formatting, counts, and the two jinja2
+environments (HTML with autoescaping; Markdown whose ``finalize`` escapes every printed value).
+
+Both environments load templates only from the package's ``*/templates`` folders (``x.md.j2``
+beside ``x.html.j2``); no template is ever compiled from user text. jinja2 is imported on first use.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARROWS", "MOVES", "counts", "environment", "level_badge", "md", "number"]
+__all__ = ["ARROWS", "MOVES", "STATES", "Markdown", "code", "counts", "environment", "legend", "level_badge",
+           "levels", "markdown_environment", "md", "number", "token", "tokens", "word"]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
           "wording-changed": "≠", "not-rated": "·"}
@@ -17,6 +23,29 @@ ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new"
 MOVES = {"up": "↑ up", "down": "↓ down", "same": "→ same", "new": "new"}
 """Movement of a priority's likelihood since the previous judgment."""
 
+STATES = ("improved", "unchanged", "declined", "up", "same", "down", "new", "removed",
+          "wording-changed", "not-rated", "no-consensus", "unreachable")
+"""The engine's own keys in counts (movements and states, never a scale's levels), in reading
+order. Counts read levels first, in the order the result built them (its scale's, top first),
+then these."""
+
+
+LABELS = {"delivery": {"G": "green", "AG": "amber-green", "AR": "amber-red", "R": "red"}}
+"""Fallback words for legends: a result names its scale and carries its level codes in order, but
+not the levels' labels, so only the built-in delivery scale's legend has words; another scale's
+legend lists its codes."""
+
+
+class Markdown(str):
+    """Text already in Markdown: the Markdown environment prints it as is. Only the filters below
+    (each safe by construction) and views' own renderings (Mermaid blocks, heading marks) make one."""
+
+    __slots__ = ()
+
+
+_BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+_ORDINAL = re.compile(r"^(\d+)([.)]) ")
+
 
 def md(text: Any) -> str:
     """Text shown as itself in Markdown, also inside a table cell: no raw HTML (``&<>`` as
@@ -24,9 +53,9 @@ def md(text: Any) -> str:
     breaks, one line, and nothing at its start that would make a heading or a list."""
     value = "" if text is None else str(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = " ".join(value.split())
-    value = re.sub(r"([\\`*_\[\]|])", r"\\\1", value)
-    value = re.sub(r"^(\d+)([.)]) ", r"\1\\\2 ", value)
+    value = " ".join(value.split()).translate(_BACKSLASHED)
+    if value[:1].isdigit():  # every \d is a digit to isdigit()
+        value = _ORDINAL.sub(r"\1\\\2 ", value)
     return "\\" + value if value[:1] in ("#", "-", "+", "=") else value
 
 
@@ -37,44 +66,132 @@ def number(value: float | None, unit: str = "") -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     if text == "-0":
         text = "0"
-    return f"{text} {unit}".strip()
+    return f"{text} {unit}".strip() if unit else text
 
 
-ORDER = ("G", "AG", "AR", "R", "improved", "unchanged", "declined", "up", "same", "down", "new", "removed",
-         "wording-changed", "not-rated", "no-consensus", "unreachable")
-"""How counts read: best level first, states last. JSON sorts keys, so a result read back from
-JSON has lost the order it was built in; this restores it for the delivery scale's levels (other
-keys follow in their own order)."""
+def _ordered(values: dict[str, int]) -> list[str]:
+    rank = {k: i for i, k in enumerate(STATES)}
+    return sorted(values, key=lambda k: rank.get(k, -1))  # stable: levels keep the result's order
 
 
 def counts(values: dict[str, int], *, skip_zero: bool = False) -> str:
-    """``G 3, AG 7, AR 4`` in reading order."""
-    rank = {k: i for i, k in enumerate(ORDER)}
-    keys = sorted(values, key=lambda k: (rank.get(k, len(ORDER)), list(values).index(k)))
-    return ", ".join(f"{k} {values[k]}" for k in keys if values[k] or not skip_zero)
+    """``G 3, AG 7, AR 4``: levels in the order the result built them (its scale's, top first),
+    then the engine's movements and states in :data:`STATES` order."""
+    return ", ".join(f"{k} {values[k]}" for k in _ordered(values) if values[k] or not skip_zero)
 
 
-@cache
-def environment() -> Any:
-    """The jinja2 environment for every HTML view. Templates come from the package only: no
-    template is ever compiled from user text."""
+def levels(values: dict[str, int]) -> list[str]:
+    """The level codes among a result's counts, in the result's (its scale's) order, top first."""
+    return [k for k in values if k not in STATES]
+
+
+def legend(scale: str, codes: list[str]) -> str:
+    """``G green, AG amber-green, ...``: each code of ``scale`` with its word where known."""
+    words = LABELS.get(scale, {})
+    return ", ".join(f"{c} {words[c]}" if c in words else c for c in codes)
+
+
+def word(scale: str, code: str) -> str:
+    """A level's word (``green`` for ``G`` on the delivery scale), else its code."""
+    return LABELS.get(scale, {}).get(code, code)
+
+
+# Markdown filters. Each returns Markdown that is safe by construction; anything else a template
+# prints is escaped with md() by the environment's finalize, so a forgotten filter cannot inject.
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_.:-]*")
+"""Ids, codes, versions, dates and enum values: shown as they are (an underscore inside a word
+makes no emphasis). Anything else is escaped."""
+
+
+def token(value: Any) -> Markdown:
+    """An id, code or level as it is when it looks like one (``str(value)``), else escaped."""
+    if isinstance(value, Markdown):
+        return value
+    text = str(value)
+    return Markdown(text if _TOKEN.fullmatch(text) else md(text))
+
+
+def tokens(values: Any, sep: str = ", ") -> Markdown:
+    """Ids joined with ``sep`` (a template's constant), each as :func:`token`."""
+    return Markdown(sep.join(token(v) for v in values))
+
+
+def code(value: Any) -> Markdown:
+    """A code span; text that could end it or a table cell is shown escaped, not as code."""
+    text = str(value)
+    return Markdown(md(text) if re.search(r"[`|\n\r]", text) else f"`{text}`")
+
+
+def _figure(value: float | None) -> Markdown:
+    """A measure without a unit (digits, sign and point only): as it is, ``-`` for none."""
+    return Markdown(number(value))
+
+
+def _dash(value: Any) -> Markdown:
+    """``-`` for no value, else :func:`token` (Markdown, e.g. from the ``md`` filter, passes)."""
+    return Markdown("-") if value is None or value == "" else token(value)
+
+
+def _counts_md(values: dict[str, int], skip_zero: bool = False) -> Markdown:
+    return Markdown(", ".join(f"{token(k)} {values[k]}" for k in _ordered(values) if values[k] or not skip_zero))
+
+
+def _heading(depth: int) -> Markdown:
+    return Markdown("#" * int(depth))
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value of a Markdown template: Markdown as it is, anything else escaped."""
+    kind = type(value)
+    if kind is Markdown:
+        return value
+    if (kind is int and value >= 0) or kind is dt.date:  # digits (and inner dashes) only
+        return str(value)
+    return md(value)
+
+
+def _loader() -> Any:
     import jinja2
 
     # Each capability keeps its templates in its own folder; this layer finds them by folder name
     # and imports none of them. Template names are unique across folders.
     package = Path(__file__).resolve().parent.parent
     folders = sorted(str(p) for p in package.glob("*/templates") if p.is_dir())
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return jinja2.FileSystemLoader(folders)
+
+
+def _options() -> dict[str, Any]:
+    import jinja2
+
+    # Templates are package files: they never change while the process runs, so no reload checks
+    # (each would stat the file on every include).
+    return {"loader": _loader(), "undefined": jinja2.StrictUndefined, "trim_blocks": True,
+            "lstrip_blocks": True, "keep_trailing_newline": True, "auto_reload": False}
+
+
+@cache
+def environment() -> Any:
+    """The jinja2 environment for every HTML view (``*.html.j2``), autoescaping on."""
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, **_options())
     # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
     # and reports call these tens of thousands of times.
     env.filters.update(counts=counts, level=level_badge, num=number)
+    return env
+
+
+@cache
+def markdown_environment() -> Any:
+    """The jinja2 environment for every Markdown view (``*.md.j2``): no autoescaping, but every
+    printed value passes :func:`md` unless it is :class:`Markdown`. Partials are included, not
+    called as macros (a macro's output is plain text, so it would be escaped again)."""
+    import jinja2
+
+    env = jinja2.Environment(autoescape=False, finalize=_finalize, **_options())
+    env.filters.update(md=lambda v: Markdown(md(v)), token=token, tokens=tokens, code=code,
+                       figure=_figure, dash=_dash, counts=_counts_md, heading=_heading, num=number)
     return env
 
 

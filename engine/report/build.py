@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from stocktake.chains.views import MAX_DRAWN
+from stocktake.chains.result import MAX_DRAWN
 from stocktake.core.errors import UsageError
 from stocktake.judgment.envelope import InputFile
 from stocktake.report.model import (
