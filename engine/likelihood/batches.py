@@ -1,14 +1,16 @@
 """Large batches of priorities as JSON Lines: one ``Priority`` object per line.
 
 Each line is validated with the compiled model (the garbage collector held off while the batch is
-built); an error names the file, the line and the column within it.
+built); an error names the file, the line and the column within it. What a batch is judged with
+comes prepared by the caller (the facade): the run, the context lines validate in, and for worker
+processes a picklable function that prepares the same again; nothing here looks up an engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,18 +20,18 @@ from stocktake.core.loading import document_error, gc_held
 from stocktake.core.parsing import DEFAULT_LIMITS, parse_text, sha256_of
 
 if TYPE_CHECKING:
-    from stocktake.api import Engine
+    from stocktake.likelihood.judge import JudgingRun
     from stocktake.likelihood.model import DeliveryAssessment, Priority
+    from stocktake.rubric.model import Rubric
 
 __all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "parse_line", "read_assessment_jsonl"]
 
 
-def iter_priorities_jsonl(engine: Engine, path: Path) -> Iterator[Priority]:
-    """Validated priorities from ``path``, one line at a time (memory stays flat)."""
+def iter_priorities_jsonl(path: Path, context: dict[str, Any]) -> Iterator[Priority]:
+    """Validated priorities from ``path``, one line at a time (memory stays flat), each validated
+    in ``context`` (scales, ``likelihood_rubric`` and ``evidence_ids``)."""
     from stocktake.likelihood.model import Priority
 
-    rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
-    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
     seen: dict[str, int] = {}
     for first, lines in _chunks(path, CHUNK):
         for number, line in enumerate(lines, first):
@@ -79,17 +81,18 @@ def batch_date(period: str | None, as_of: str | None) -> dt.date:
         raise UsageError(f"--as-of: expected a date YYYY-MM-DD, found {as_of!r}") from None
 
 
-def read_assessment_jsonl(engine: Engine, path: Path, *, period: str | None,
+def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *, period: str | None,
                           as_of: str | None) -> tuple[DeliveryAssessment, str]:
-    """An assessment made of all the priorities in ``path`` and its sha256 (held in memory; for
-    one result per line without holding the batch, see :meth:`engine.Engine.judge_stream`)."""
+    """An assessment made of all the priorities in ``path`` (validated in ``context``, following
+    ``rubric``) and its sha256 (held in memory; for one result per line without holding the
+    batch, see :meth:`stocktake.api.Engine.judge_stream`)."""
     from stocktake.likelihood.model import DeliveryAssessment
     from stocktake.rubric.model import RubricRef
 
     date = batch_date(period, as_of)
+    assert period is not None  # batch_date refuses a batch without one
     with gc_held():  # building many models
-        priorities = list(iter_priorities_jsonl(engine, path))
-    rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
+        priorities = list(iter_priorities_jsonl(path, context))
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
         rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
@@ -103,15 +106,22 @@ CHUNK = 256
 """Lines per unit of work when judging in several processes."""
 
 
+Prepare = Callable[[], "tuple[JudgingRun, dict[str, Any]]"]
+"""Prepares a run and the context lines validate in (see :func:`stocktake.likelihood.judge.stream_run`)."""
+
+
 @dataclass(frozen=True)
 class StreamJob:
-    """What every process needs to judge lines of a batch the same way."""
+    """What judging the lines of a batch needs, prepared by the caller."""
 
-    engine: dict[str, Any] | None
-    """Arguments to build the engine again (see ``Engine._rebuild_args``)."""
-    rules: str
-    previous: dict[str, str]
+    run: JudgingRun
+    context: dict[str, Any]
+    """What each line validates in: scales, ``likelihood_rubric`` and ``evidence_ids``."""
     date: dt.date
+    """The date the priorities are judged at."""
+    prepare: Prepare | None = None
+    """Prepares the same run and context in a worker process: picklable (a module-level function,
+    or a :func:`functools.partial` of one). None: only this process can judge."""
 
 
 def _chunks(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
@@ -130,19 +140,20 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
             yield first, lines
 
 
+Chunk = tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]
+"""A judged run of lines: results as JSON Lines text, the (id, line) of each priority, counts per
+level, failures."""
+
+
 class _Judge:
     """Judges lines of a batch: parse, validate, judge, serialise. One per process."""
 
-    def __init__(self, engine: Engine, job: StreamJob) -> None:
+    def __init__(self, run: JudgingRun, context: dict[str, Any], date: dt.date) -> None:
         from stocktake.likelihood.model import Priority
 
-        rubric = engine.rubric("likelihood-of-delivery", "1.0.0").rubric
-        self.run = engine._judging_run(job.rules, rubric, previous=job.previous)
-        self.context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
-        self.model = Priority
-        self.date = job.date
+        self.run, self.context, self.model, self.date = run, context, Priority, date
 
-    def lines(self, path: Path, first: int, lines: list[bytes]) -> tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]:
+    def lines(self, path: Path, first: int, lines: list[bytes]) -> Chunk:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
         from pydantic_core import to_json
 
@@ -165,21 +176,20 @@ class _Judge:
 _WORKER: list[_Judge] = []
 
 
-def _start_worker(job: StreamJob) -> None:
-    from stocktake.api import Engine
-
+def _start_worker(prepare: Prepare, date: dt.date) -> None:
     gc.disable()  # short-lived process building many small objects
-    _WORKER.append(_Judge(Engine(**job.engine or {}), job))
+    _WORKER.append(_Judge(*prepare(), date))
 
 
-def _judge_chunk(path: str, first: int, lines: list[bytes]) -> tuple[str, list[tuple[str, int]], dict[str, int], list[Any]]:
+def _judge_chunk(path: str, first: int, lines: list[bytes]) -> Chunk:
     return _WORKER[0].lines(Path(path), first, lines)
 
 
-def judge_batch(engine: Engine, job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
+def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
                 progress: Any = None) -> tuple[dict[str, int], list[Any]]:
     """Judge every line of ``path`` and write the results to ``out`` in input order (see
-    :meth:`engine.Engine.judge_stream`). Priority ids must be unique across the batch."""
+    :meth:`stocktake.api.Engine.judge_stream`); ``jobs`` > 1 needs ``job.prepare``. Priority ids
+    must be unique across the batch."""
     total = path.stat().st_size if path.is_file() else 0
     counts: dict[str, int] = {}
     failures: list[Any] = []
@@ -201,23 +211,25 @@ def judge_batch(engine: Engine, job: StreamJob, path: Path, out: Any, *, jobs: i
 
     with gc_held():
         if jobs <= 1:
-            judge = _Judge(engine, job)
+            judge = _Judge(job.run, job.context, job.date)
             for first, lines in _chunks(path, CHUNK):
                 take(judge.lines(path, first, lines), sum(map(len, lines)))
+        elif job.prepare is None:
+            raise UsageError("judging in several processes needs a way to prepare the run in each")
         else:
-            _judge_in_processes(job, path, jobs, take)
+            _judge_in_processes(job.prepare, job.date, path, jobs, take)
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
     return counts, failures
 
 
-def _judge_in_processes(job: StreamJob, path: Path, jobs: int, take: Any) -> None:
+def _judge_in_processes(prepare: Prepare, date: dt.date, path: Path, jobs: int, take: Any) -> None:
     """Chunks go to ``jobs`` processes; results are taken in submission order, with at most two
     chunks per process in flight (memory stays bounded however long the batch)."""
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(prepare, date)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         try:
             for first, lines in _chunks(path, CHUNK):

@@ -12,15 +12,39 @@ and plugins may register Python ones.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
 
 from stocktake.judgment.scale import Scale
-from stocktake.likelihood.ruleset import RuleSet
+from stocktake.likelihood.result import Change, WhatWouldChange, shape
+from stocktake.likelihood.ruleset import NO_DATA, RuleSet
 
-__all__ = ["CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_table"]
+__all__ = ["FEATURES", "CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table",
+           "provided_domain", "what_would_change"]
+
+OFF_TRACK_STATES = ["none", "one", "two-or-more"]
+
+FEATURES: dict[str, tuple[str, Any]] = {
+    "challenge": ("scale", "challenge"),
+    "planning": ("scale", "delivery"),
+    "capacity": ("scale", "delivery"),
+    "stage": ("scale", "stage"),
+    "performance": ("scale", "delivery"),
+    "indicators": ("scale", "delivery"),
+    "off_track": ("states", OFF_TRACK_STATES),
+    "trajectory": ("states", ["above", "within", "below"]),
+}
+"""The inputs the engine provides to rule sets, and the scale or states each takes."""
+
+
+def provided_domain(name: str, scales: Mapping[str, Scale]) -> list[str]:
+    """Every value the engine gives input ``name``: its scale's levels or its states, then ``no-data``."""
+    kind, spec = FEATURES[name]
+    return [*scales[spec].codes, NO_DATA] if kind == "scale" else [*spec, NO_DATA]
+
+
 
 MAX_ENUMERATION = 5_000_000
 """Largest input space ``check_table`` enumerates."""
@@ -133,6 +157,58 @@ def _key_of(names: tuple[str, ...]) -> Any:
     if len(names) > 1:
         return itemgetter(*names)
     return lambda values: tuple(values[name] for name in names)
+
+
+def check_compatible(ruleset: Any, scales: Mapping[str, Scale]) -> str | None:
+    """Why the engine cannot feed ``ruleset``, or None if it can."""
+    for name in ruleset.inputs:
+        if name not in FEATURES:
+            return f"reads input {name!r}, which the engine does not provide (it provides: {', '.join(FEATURES)})"
+        if isinstance(ruleset, CompiledTable):
+            wanted = provided_domain(name, scales)
+            if ruleset.domains[name] != wanted:
+                return f"declares input {name!r} as {ruleset.domains[name]}, but the engine gives {wanted}"
+    if ruleset.output_scale not in scales:
+        return f"outputs scale {ruleset.output_scale!r}, which is not registered"
+    return None
+
+
+
+_CHANGES, _CHANGE = shape(WhatWouldChange), shape(Change)
+
+
+def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None, scale: Scale,
+                      domain: Callable[[str], list[str]]) -> dict[str, Any]:
+    """For one level up and one level down: the change of a single input, smallest first, that
+    moves the judgment exactly there (as :class:`WhatWouldChange` data); ``domain(name)`` gives
+    each input's values in order. Stating missing data counts as a step of one; no level, no change."""
+    if level is None:
+        return dict(_CHANGES, up=None, down=None)
+    current = scale.rank(level)
+    best: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
+    for order, name in enumerate(ruleset.inputs):
+        values_of = domain(name)
+        now = values[name]
+        for alternative in values_of:
+            if alternative in (now, NO_DATA):
+                continue
+            distance = 1 if now == NO_DATA else abs(values_of.index(alternative) - values_of.index(now))
+            try:
+                outcome = ruleset.decide({**values, name: alternative})
+            except Exception:
+                continue
+            if not isinstance(outcome, Decision) or outcome.level not in scale.codes:
+                continue
+            step = current - scale.rank(outcome.level)
+            direction = "up" if step == 1 else "down" if step == -1 else None
+            if direction is None:
+                continue
+            key = (distance, order, values_of.index(alternative))
+            if direction not in best or key < best[direction][0]:
+                best[direction] = (key, dict(_CHANGE, input=name, from_value=now, to_value=alternative,
+                                                result=outcome.level))
+    return dict(_CHANGES, up=best["up"][1] if "up" in best else None, down=best["down"][1] if "down" in best else None)
+
 
 
 @dataclass

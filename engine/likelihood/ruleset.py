@@ -154,7 +154,7 @@ class RuleSet(Model):
 
 
 def _normalise(condition: Condition, scale: Scale | None, domain: list[str],
-               path: tuple[str | int, ...]) -> list[str]:
+               path: tuple[str | int, ...]) -> list[Value]:
     """The condition as the sorted list of domain values it allows."""
 
     def value(raw: Value, where: tuple[str | int, ...]) -> str:

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Literal, NamedTuple, Protocol
 
 __all__ = [
-    "ActualCheck", "Analysis", "PlanPoint", "analyse", "classify", "planned_at", "planned_value",
-    "project", "track",
-    "trailing_below", "trajectory_level",
+    "ActualCheck", "Analysis", "PlanPoint", "analyse", "classify", "plan_values", "planned_at", "planned_on",
+    "planned_value",
+    "project", "trajectory_level",
 ]
 
 TrackState = Literal["above", "within", "below"]
 PROJECTION_POINTS = 4
 """The projection fits a least-squares line through at most this many latest actuals."""
+RULES_READ_OFF_TRACK = 2
+"""The rules tell apart none, one, and two or more consecutive latest actuals below the band."""
 
 
 class Dated(Protocol):
@@ -55,9 +57,10 @@ class ActualCheck(NamedTuple):
     state: TrackState
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the rules and the report need about one priority's trajectory."""
+class Analysis(NamedTuple):
+    """Everything the rules and the report need about one priority's trajectory: the values of
+    the trajectory fields of :class:`stocktake.likelihood.result.TrajectorySummary`, by the same
+    names, unrounded."""
 
     checks: tuple[ActualCheck, ...]
     latest: TrackState | Literal["no-data"]
@@ -79,25 +82,54 @@ class Analysis:
     because: str
 
 
+_date_of = attrgetter("date")
+
+
 def planned_value(points: Sequence[PlanPoint], when: dt.date, interpolation: str) -> float:
     """The planned value at ``when``. Before the first point: the first value; after the last:
     the last value (the target holds)."""
-    return planned_at([p.date.toordinal() for p in points], [p.value for p in points], when.toordinal(),
-                      interpolation != "step")
+    return planned_on(points, when, interpolation != "step")
+
+
+def planned_on(points: Sequence[Dated], when: dt.date, linear: bool) -> float:
+    """The planned value at ``when`` on the plan through ``points`` (see :func:`plan_values`)."""
+    return next(plan_values(points, (when,), linear))
 
 
 def planned_at(plan_x: Sequence[int], plan_y: Sequence[float], x: int, linear: bool) -> float:
-    """The planned value at ordinal day ``x`` (the plan's first value before it, last after it)."""
-    if x <= plan_x[0]:
-        return plan_y[0]
-    last = len(plan_x) - 1
-    if x >= plan_x[last]:
-        return plan_y[last]
-    seg = bisect_right(plan_x, x) - 1
-    x0 = plan_x[seg]
-    if x == x0 or not linear:
-        return plan_y[seg]
-    return plan_y[seg] + (plan_y[seg + 1] - plan_y[seg]) * (x - x0) / (plan_x[seg + 1] - x0)
+    """The planned value at ordinal day ``x`` of the plan through days ``plan_x`` and values
+    ``plan_y`` (see :func:`plan_values`)."""
+    points = [PlanPoint(dt.date.fromordinal(day), value) for day, value in zip(plan_x, plan_y)]
+    return planned_on(points, dt.date.fromordinal(x), linear)
+
+
+def plan_values(points: Sequence[Dated], dates: Iterable[dt.date], linear: bool) -> Iterator[float]:
+    """The planned value at each of ``dates`` (latest first, never rising) on the plan through
+    ``points`` (in date order): the first value before it, the last after it, else read on the
+    segment holding the date. The only plan lookup: the segment is found by bisection, then by
+    walking back, and the plan's lists are never built."""
+    first, last = points[0], points[-1]
+    start, end = first.date, last.date
+    i, left = 0, first  # the segment: points[i - 1] (left) to points[i], once found
+    for when in dates:
+        if when >= end:
+            yield last.value
+            continue
+        if when <= start:
+            yield first.value
+            continue
+        if not i:
+            i = bisect_right(points, when, key=_date_of)
+            left = points[i - 1]
+        while left.date > when:
+            i -= 1
+            left = points[i - 1]
+        if not linear or when == left.date:
+            yield left.value
+            continue
+        right = points[i]
+        x0 = left.date.toordinal()
+        yield left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
 
 
 def classify(planned: float, actual: float, sign: float, absolute: float | None,
@@ -109,16 +141,6 @@ def classify(planned: float, actual: float, sign: float, absolute: float | None,
     # even when binary floating point lands it a hair outside.
     slack = 1e-9 * max(1.0, abs(planned), abs(actual))
     return gap, band, ("above" if gap > band + slack else "below" if gap < -band - slack else "within")
-
-
-def track(plan_x: Sequence[int], plan_y: Sequence[float], interpolation: str, xs: Sequence[int],
-          ys: Sequence[float], sign: float, absolute: float | None, relative: float | None,
-          ) -> tuple[list[float], list[float], list[float], list[str]]:
-    """For actuals at ordinal days ``xs`` with values ``ys``: (planned, gap, band, state) lists."""
-    linear = interpolation != "step"
-    planned = [planned_at(plan_x, plan_y, x, linear) for x in xs]
-    rows = [classify(p, y, sign, absolute, relative) for p, y in zip(planned, ys)]
-    return planned, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def project(xs: Sequence[int], ys: Sequence[float], at: int) -> float | None:
@@ -139,15 +161,6 @@ def project(xs: Sequence[int], ys: Sequence[float], at: int) -> float | None:
     return my - b * mx + b * (at - x0)
 
 
-def trailing_below(states: Sequence[str]) -> int:
-    count = 0
-    for state in reversed(states):
-        if state != "below":
-            break
-        count += 1
-    return count
-
-
 def analyse(
     *,
     points: Sequence[Dated],
@@ -158,36 +171,50 @@ def analyse(
     as_of: dt.date,
     absolute: float | None = None,
     relative: float | None = None,
+    explain: bool = True,
+    in_date_order: bool = False,
 ) -> Analysis:
-    """Compare ``actuals`` with the plan through ``points`` (baseline ... target, sorted)."""
-    sign = 1.0 if direction == "increase" else -1.0
-    ordered = sorted(actuals, key=lambda a: a.date)
-    xs = [a.date.toordinal() for a in ordered]
-    ys = [a.value for a in ordered]
-    planned, gaps, bands, states = track([p.date.toordinal() for p in points], [p.value for p in points],
-                                         interpolation, xs, ys, sign, absolute, relative)
-    checks = [ActualCheck(a.date, a.value, p, g, g / abs(p) if p else None, b, st)  # type: ignore[arg-type]
-              for a, p, g, b, st in zip(ordered, planned, gaps, bands, states)]
+    """Compare ``actuals`` with the plan through ``points`` (baseline ... target, sorted).
+
+    The one derivation of a trajectory's features. With ``explain=False`` only what the rules read
+    is computed: ``level``, ``latest`` and ``widening`` are the same, but ``checks`` holds only the
+    latest actuals back to the first one not below the band (or the second one below),
+    ``off_track`` stops counting at two and ``projection_method`` is empty. ``in_date_order``:
+    the actuals are already sorted by date (a validated priority's are)."""
+    ordered = actuals if in_date_order else sorted(actuals, key=_date_of)
     target_passed = as_of > target.date
-    if not checks:
+    if not ordered:
         return Analysis((), "no-data", 0, False, None, "no actuals: no projection", None, None,
                         target_passed, None, "No actuals yet: performance against the trajectory is unknown.")
-    off_track = trailing_below(states)
-    widening = off_track >= 2 and gaps[-1] < gaps[-2]
-    projection = project(xs, ys, target.date.toordinal())
-    if projection is not None:
-        recent = checks[-PROJECTION_POINTS:]
-        method = (f"least-squares line through the latest {len(recent)} actuals "
-                  f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}")
-        shortfall: float | None = sign * (target.value - projection)
+    sign = 1.0 if direction == "increase" else -1.0
+    linear = interpolation != "step"
+    # Backwards from the latest actual, counting the run below the band; the rules read no
+    # further than the first actual not below, or the second one below.
+    checks: list[ActualCheck] = []
+    off_track, below = 0, True
+    for actual, planned in zip(reversed(ordered), plan_values(points, map(_date_of, reversed(ordered)), linear)):
+        gap, band, state = classify(planned, actual.value, sign, absolute, relative)
+        checks.append(ActualCheck(actual.date, actual.value, planned, gap, gap / abs(planned) if planned else None,
+                                  band, state))  # type: ignore[arg-type]
+        if below:
+            below = state == "below"
+            off_track += below
+        if not explain and (not below or off_track == RULES_READ_OFF_TRACK):
+            break
+    checks.reverse()
+    widening = off_track >= 2 and checks[-1].gap < checks[-2].gap
+    recent = ordered[-PROJECTION_POINTS:]
+    projection = project([a.date.toordinal() for a in recent], [a.value for a in recent], target.date.toordinal())
+    if projection is None:
+        shortfall, method = None, "one actual: no trend to project"
     else:
-        shortfall = None
-        method = "one actual: no trend to project"
+        shortfall = sign * (target.value - projection)
+        method = (f"least-squares line through the latest {len(recent)} actuals "
+                  f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}") if explain else ""
     latest = checks[-1]
-    distance = sign * (target.value - latest.actual)
     level, because = trajectory_level(latest.state, latest.gap, off_track, widening, shortfall)
     return Analysis(tuple(checks), latest.state, off_track, widening, projection, method, shortfall,
-                    distance, target_passed, level, because)
+                    sign * (target.value - latest.actual), target_passed, level, because)
 
 
 def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: bool,
