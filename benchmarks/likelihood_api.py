@@ -71,10 +71,9 @@ def main() -> None:
 
 
 def _features_of(engine, p, as_of, run):
-    from stocktake.likelihood.judge import _analyse, _features
+    from stocktake.likelihood.judge import derive
 
-    analysis = _analyse(p, as_of)
-    values, _, _ = _features(p, analysis, run)
+    values = derive(p, as_of, run).values
     return {name: values[name] for name in run.ruleset.inputs}
 
 
