@@ -18,6 +18,7 @@ from stocktake.core.parsing import DEFAULT_LIMITS, Limits
 from stocktake.hooks.host import PluginHost, PluginInfo
 from stocktake.hooks.registry import DocumentSource, Origin, Registry, document_files
 from stocktake.judgment.scale import Scale
+from stocktake.kinds import KINDS
 from stocktake.rubric.model import Rubric
 
 if TYPE_CHECKING:
@@ -215,9 +216,13 @@ class Engine:
     def load(self, path: str | Path, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument:
         """Load and validate one document of any kind (or of ``kinds``).
 
+        The rubric a review or assessment names is looked up first and handed to validation
+        (see :meth:`_context`).
+
         :raises DocumentError: located: file, line:column, JSON path, expected and found.
         """
-        return load_document(path, context=self._context(), kinds=kinds, limits=self.limits)
+        return load_document(path, context=self._context(), kinds=kinds, limits=self.limits, table=KINDS,
+                             rubrics=self._resolve_rubric)
 
     def validate(self, paths: Iterable[str | Path]) -> list[ValidationOutcome]:
         """Validate each file, collecting errors instead of stopping at the first."""
@@ -393,7 +398,8 @@ class Engine:
         evidence_id = f"chain-{result.chain['id']}"
         level = result.judgment.rating
         doc = doc.model_copy(deep=True)
-        doc.evidence.append(Evidence(id=evidence_id, kind="data", source=f"Delivery chain analysis of {result.inputs[0].path}",
+        doc.evidence.append(Evidence(id=evidence_id, kind="data",
+                                     source=f"Delivery chain analysis of {result.inputs[0].path}",
                                      summary=result.judgment.because))
         priority = doc.priorities[ids.index(priority_id)]
         capacity = priority.ratings.capacity or CategoryRating()
@@ -460,7 +466,8 @@ class Engine:
             raise UsageError("--jobs needs an engine whose plugins are installed (entry points), "
                              "so each process can load them")
         # A worker prepares the same from an engine built again from this one's arguments.
-        prepare = None if self._rebuild_args is None else partial(stream_run, partial(Engine, **self._rebuild_args), *how)
+        prepare = (None if self._rebuild_args is None
+                   else partial(stream_run, partial(Engine, **self._rebuild_args), *how))
         return judge_batch(StreamJob(run, context, date, prepare), Path(path), out, jobs=jobs, progress=progress)
 
     def judge_levels(self, priorities: Any, *, as_of: Any, rules: str = "likelihood-default") -> list[Any]:
@@ -477,9 +484,15 @@ class Engine:
         return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc.sha256
 
     def _context(self) -> dict[str, Any]:
-        return {"scales": self.scales(), "rubric": self._resolve_rubric}
+        """What every document validates in: the registered scales (``scales``). The loader adds
+        the rubric a document names (``rubric``, looked up with :meth:`_resolve_rubric`)."""
+        return {"scales": self.scales()}
 
     def _resolve_rubric(self, rubric_id: str, version: str) -> Rubric:
+        """The installed rubric ``rubric_id`` at exactly ``version``.
+
+        :raises RubricNotInstalled: saying which ids (or versions of that id) are installed.
+        """
         from stocktake.rubric.model import RubricNotInstalled
 
         entries = [e for e in self.rubrics() if e.rubric.id == rubric_id]

@@ -1,109 +1,150 @@
 """The document kinds Stocktake reads: each maps ``kind`` to a model and a published schema.
 
-The file formats are the engine's public contract, so the kinds live here in the core (plugins
-add rubrics, scales and behaviour, not new file formats).
+The file formats are the engine's public contract, so the kinds are the engine's, listed here at
+the top of the package (plugins add rubrics, scales and behaviour, not new file formats). Each
+entry holds small functions that import their module when called, so naming a kind or loading
+another kind imports nothing else (validating a rubric imports no chain model, no networkx).
+Importing this module registers the table with the core (:func:`stocktake.core.schemas.register_kinds`).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stocktake.core.schemas import DocumentKind, register_kinds
+
 if TYPE_CHECKING:
+    from stocktake.core.loading import Prepared
     from stocktake.core.models import Model
+    from stocktake.core.parsing import Limits
 
 __all__ = ["KINDS", "DocumentKind"]
 
 
-@dataclass(frozen=True)
-class DocumentKind:
-    """One ``kind`` of document: its model, its schema file and what it is for."""
+def _rubric() -> type[Model]:
+    from stocktake.rubric.model import Rubric
 
-    name: str
-    """The value of ``kind`` in the document."""
-    model_path: str
-    """``module:Class`` of the pydantic model (imported on first use)."""
-    schema_file: str
-    """File name in ``schemas/``."""
-    summary: str
-    """One line saying what the document holds."""
-    prepare: str | None = None
-    """``module:function`` that pulls referenced files into the data before validation (see
-    :func:`stocktake.core.loading.load_document`)."""
+    return Rubric
 
-    def prepare_function(self) -> Any:
-        """The prepare step, or None."""
-        if self.prepare is None:
-            return None
-        module, _, name = self.prepare.partition(":")
-        return getattr(importlib.import_module(module), name)
 
-    def model(self) -> type[Model]:
-        """The pydantic model class."""
-        module, _, name = self.model_path.partition(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+def _capacity_review() -> type[Model]:
+    from stocktake.review.model import CapacityReview
+
+    return CapacityReview
+
+
+def _rule_set() -> type[Model]:
+    from stocktake.likelihood.ruleset import RuleSet
+
+    return RuleSet
+
+
+def _delivery_assessment() -> type[Model]:
+    from stocktake.likelihood.model import DeliveryAssessment
+
+    return DeliveryAssessment
+
+
+def _delivery_chain() -> type[Model]:
+    from stocktake.chains.model import DeliveryChain
+
+    return DeliveryChain
+
+
+def _delivery_chain_result() -> type[Model]:
+    from stocktake.chains.result import DeliveryChainResult
+
+    return DeliveryChainResult
+
+
+def _delivery_assessment_result() -> type[Model]:
+    from stocktake.likelihood.result import DeliveryAssessmentResult
+
+    return DeliveryAssessmentResult
+
+
+def _capacity_review_result() -> type[Model]:
+    from stocktake.review.result import CapacityReviewResult
+
+    return CapacityReviewResult
+
+
+def _delivery_report() -> type[Model]:
+    from stocktake.report.model import DeliveryReport
+
+    return DeliveryReport
+
+
+def _prepare_review(data: dict[str, Any], path: Path, limits: Limits) -> Prepared:
+    from stocktake.review.scoring import prepare_review
+
+    return prepare_review(data, path, limits)
+
+
+def _prepare_chain(data: dict[str, Any], path: Path, limits: Limits) -> Prepared:
+    from stocktake.chains.analysis import prepare_chain
+
+    return prepare_chain(data, path, limits)
+
+
+def _review_rubric(data: Any) -> tuple[str, str] | None:
+    from stocktake.rubric.model import rubric_named
+
+    return rubric_named(data)
+
+
+def _assessment_rubric(data: Any) -> tuple[str, str] | None:
+    from stocktake.likelihood.model import DEFAULT_RUBRIC
+    from stocktake.rubric.model import rubric_named
+
+    return rubric_named(data, DEFAULT_RUBRIC)
 
 
 KINDS: dict[str, DocumentKind] = {
     kind.name: kind
     for kind in (
         DocumentKind(
-            "Rubric",
-            "stocktake.rubric.model:Rubric",
-            "rubric.schema.json",
+            "Rubric", _rubric, "rubric.schema.json",
             "a versioned rubric: sections, components, criteria, level descriptors",
         ),
         DocumentKind(
-            "CapacityReview",
-            "stocktake.review.model:CapacityReview",
-            "capacity-review.schema.json",
+            "CapacityReview", _capacity_review, "capacity-review.schema.json",
             "a joint team's ratings of a rubric's components, with reviewers and evidence",
-            prepare="stocktake.review.scoring:prepare_review",
+            prepare=_prepare_review, rubric=_review_rubric,
         ),
         DocumentKind(
-            "RuleSet",
-            "stocktake.likelihood.ruleset:RuleSet",
-            "rule-set.schema.json",
+            "RuleSet", _rule_set, "rule-set.schema.json",
             "a decision table as data: inputs, rules of conditions on levels and states, a hit policy",
         ),
         DocumentKind(
-            "DeliveryAssessment",
-            "stocktake.likelihood.model:DeliveryAssessment",
-            "delivery-assessment.schema.json",
+            "DeliveryAssessment", _delivery_assessment, "delivery-assessment.schema.json",
             "priorities with targets, trajectories, actuals, category ratings and previous judgments",
+            rubric=_assessment_rubric,
         ),
         DocumentKind(
-            "DeliveryChain",
-            "stocktake.chains.model:DeliveryChain",
-            "delivery-chain.schema.json",
+            "DeliveryChain", _delivery_chain, "delivery-chain.schema.json",
             "the actors and links from the centre to the front line, with levers and strengths",
-            prepare="stocktake.chains.analysis:prepare_chain",
+            prepare=_prepare_chain,
         ),
         DocumentKind(
-            "DeliveryChainResult",
-            "stocktake.chains.result:DeliveryChainResult",
-            "delivery-chain-result.schema.json",
+            "DeliveryChainResult", _delivery_chain_result, "delivery-chain-result.schema.json",
             "an analysed delivery chain: findings of each detector and the chain's judgment",
         ),
         DocumentKind(
-            "DeliveryAssessmentResult",
-            "stocktake.likelihood.result:DeliveryAssessmentResult",
-            "delivery-assessment-result.schema.json",
+            "DeliveryAssessmentResult", _delivery_assessment_result, "delivery-assessment-result.schema.json",
             "judged priorities: likelihood with trails, trajectory analysis, league table",
         ),
         DocumentKind(
-            "CapacityReviewResult",
-            "stocktake.review.result:CapacityReviewResult",
-            "capacity-review-result.schema.json",
+            "CapacityReviewResult", _capacity_review_result, "capacity-review-result.schema.json",
             "a scored capacity review: judgments with evidence trails, summary and movement",
         ),
         DocumentKind(
-            "DeliveryReport",
-            "stocktake.report.model:DeliveryReport",
-            "delivery-report.schema.json",
+            "DeliveryReport", _delivery_report, "delivery-report.schema.json",
             "reviews, likelihood judgments and chains joined for a system leader, with their results",
         ),
     )
 }
 """Every document kind, by name."""
+
+register_kinds(KINDS.values())

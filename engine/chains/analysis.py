@@ -88,7 +88,7 @@ class ChainGraph:
         for link in self.chain.links:
             links_by_key[link.key] = link
             if link.strength != ABSENT:
-                succ[link.from_][link.to] = pred[link.to][link.from_] = strength[link.strength]  # type: ignore[index]
+                succ[link.from_][link.to] = pred[link.to][link.from_] = strength[link.strength]
         self.succ, self.pred = succ, pred
 
     @cached_property

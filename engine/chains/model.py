@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid
 from stocktake.judgment.evidence import Evidence
 
 __all__ = ["ABSENT", "Actor", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
@@ -36,9 +36,9 @@ class Actor(Model):
     role: Role
     count: StrictInt = Field(default=1, ge=1)
     """How many actors this stands for ("20,000 schools")."""
-    capacity: str | StrictInt | None = None
+    capacity: LevelText | None = None
     """Skill to play the role, on the delivery scale."""
-    will: str | StrictInt | None = None
+    will: LevelText | None = None
     """Willingness to play the role, on the delivery scale."""
     evidence: list[Id] = Field(default_factory=list)
 
@@ -49,7 +49,7 @@ class Link(Model):
     from_: Id = Field(alias="from")
     to: Id
     levers: list[Lever] = Field(min_length=1)
-    strength: str | StrictInt
+    strength: LevelText
     """A level of the delivery scale, or ``absent``."""
     evidence: list[Id] = Field(default_factory=list)
     note: str = ""
@@ -83,33 +83,36 @@ class DeliveryChain(Model):
     """A CSV of further links (from, to, levers, strength, evidence); levers separated by ``;``."""
     settings: ChainSettings = Field(default_factory=ChainSettings)
 
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> DeliveryChain:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check(cls, data: Any, handler: ModelWrapValidatorHandler[DeliveryChain],
+               info: ValidationInfo) -> DeliveryChain:
+        """After the fields: ids unique, links between known actors, evidence cited, levels
+        resolved to codes of the delivery scale in the context (``scales``). ``data`` is read
+        only to quote a bad level as the document wrote it."""
+        self = handler(data)
         context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
         scale = context.get("scales", {}).get("delivery")
-        evidence = set()
-        for i, item in enumerate(self.evidence):
-            if item.id in evidence:
-                raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
-            evidence.add(item.id)
+        evidence = _evidence_ids(self.evidence)
 
         def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
             for j, ref in enumerate(ids):
                 if ref not in evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref), path=(*path, "evidence", j))
 
-        known: dict[tuple[Any, bool], str] = {}  # a register repeats a handful of spellings
+        known: dict[tuple[str, bool], str] = {}  # a register repeats a handful of spellings
 
-        def level(value: Any, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
+        def level(value: str, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
             found = known.get((value, allow_absent))
             if found is not None:
                 return found
-            if allow_absent and str(value).strip().lower() == ABSENT:
+            if allow_absent and value.strip().lower() == ABSENT:
                 return known.setdefault((value, allow_absent), ABSENT)
-            code = scale.resolve(value) if scale is not None else str(value)
+            code = scale.resolve(value) if scale is not None else value
             if code is None:
                 extra = " or 'absent'" if allow_absent else ""
-                raise invalid(f"a level of scale 'delivery' ({scale.describe_codes()}){extra}", repr(value), path=path)
+                raise invalid(f"a level of scale 'delivery' ({scale.describe_codes()}){extra}",
+                              repr(as_written(data, path, value)), path=path)
             return known.setdefault((value, allow_absent), code)
 
         actors: set[str] = set()
@@ -140,3 +143,13 @@ class DeliveryChain(Model):
             if link.evidence:
                 cite(link.evidence, ("links", i))
         return self
+
+
+def _evidence_ids(items: list[Evidence]) -> set[str]:
+    """The ids of ``items``, each once (a second is an error at its place)."""
+    ids: set[str] = set()
+    for i, item in enumerate(items):
+        if item.id in ids:
+            raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
+        ids.add(item.id)
+    return ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stocktake.cli.settings import Settings, pass_settings
+from stocktake.kinds import KINDS
 
 OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). Written whole or not at all."
 
@@ -53,4 +54,4 @@ def schema(kind: str, output: str | None) -> None:
     from stocktake.core.schemas import kind_named, load_schema
     from stocktake.render import dump_json
 
-    write_output(dump_json(load_schema(kind_named(kind).name)), output)
+    write_output(dump_json(load_schema(kind_named(kind, KINDS))), output)

@@ -1,5 +1,10 @@
 """One loader for every document kind: read, parse, dispatch on ``kind``, validate.
 
+The kinds come from a table (:class:`~stocktake.core.schemas.DocumentKind` by name) the caller
+passes, by default the registered one. Before validating, the loader runs the kind's prepare step
+and looks up the rubric the document names, so that validators receive what they check in the
+validation context and never call back into the engine.
+
 Validation runs in two passes. The published JSON Schema first (so users get the contract's own
 wording), then the pydantic model, which adds typed and cross-reference checks (duplicate ids,
 descriptors for unknown levels, ...). Every failure is a :class:`DocumentError` naming the file,
@@ -17,9 +22,9 @@ from typing import Any
 
 from stocktake.core.errors import DocumentError
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text, read_text
-from stocktake.kinds import KINDS
+from stocktake.core.schemas import KINDS, DocumentKind
 
-__all__ = ["LoadedDocument", "Prepared", "document_error", "load_document", "validate_data"]
+__all__ = ["LoadedDocument", "Lookup", "Prepared", "document_error", "load_document", "validate_data"]
 
 JSON_SUFFIXES = (".json",)
 
@@ -37,20 +42,31 @@ class LoadedDocument:
     """Other files the document pulled in (a ratings table), as ``InputFile`` records."""
 
 
+Lookup = Callable[[str, str], Any]
+"""``(id, version) -> rubric``; raises a ``LookupError`` if there is no such rubric."""
+
+
 def load_document(
     path: str | Path,
     *,
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    table: Mapping[str, DocumentKind] | None = None,
+    rubrics: Lookup | None = None,
 ) -> LoadedDocument:
     """Load and validate the document at ``path``.
 
-    :param context: passed to pydantic validation (``{"scales": {...}}`` for rubrics).
+    :param context: passed to pydantic validation (``{"scales": {...}}``), a fresh copy per document.
     :param kinds: if given, the kinds accepted here; any other kind is an error.
+    :param table: the document kinds by name (default: the registered ones).
+    :param rubrics: looks up the rubric a document of a kind that names one names; the loader
+        passes the rubric as ``context["rubric"]``, or the ``LookupError`` it raised, which the
+        model reports where the document names the rubric, in its turn among the other errors.
     :raises DocumentError: for anything wrong with the file, located as precisely as possible.
     """
     path = Path(path)
+    table = KINDS if table is None else table
     text, digest = read_text(path, limits)
     fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
     prepared = Prepared()
@@ -58,15 +74,32 @@ def load_document(
     try:
         with gc_held():
             parsed = parse_text(text, fmt=fmt, limits=limits)
-            spec = KINDS.get(parsed.data.get("kind")) if isinstance(parsed.data, dict) else None
-            if spec is not None and spec.prepare is not None and (kinds is None or spec.name in kinds):
-                prepared = spec.prepare_function()(parsed.data, path, limits)
-            kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate)
+            named = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
+            spec = table.get(named) if isinstance(named, str) else None  # (a list is no key)
+            if spec is not None and (kinds is None or spec.name in kinds):
+                if spec.prepare is not None:
+                    prepared = spec.prepare(parsed.data, path, limits)
+                context = _with_rubric(spec, parsed.data, context, rubrics)
+            kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate,
+                                        table=table)
     except DocumentError as err:
         if err.file is not None:
             raise
         raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
     return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
+
+
+def _with_rubric(spec: DocumentKind, data: Any, context: Mapping[str, Any] | None,
+                 rubrics: Lookup | None) -> Mapping[str, Any] | None:
+    """``context`` and the rubric (or the ``LookupError``) the document names, if its kind names one."""
+    ref = spec.rubric(data) if spec.rubric is not None and rubrics is not None else None
+    if ref is None or rubrics is None:
+        return context
+    try:
+        found = rubrics(*ref)
+    except LookupError as err:
+        found = err
+    return {**(context or {}), "rubric": found}
 
 
 _FREEZE_AFTER_BULK = False
@@ -112,10 +145,12 @@ def validate_data(
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
     relocate: Callable[[DocumentError], DocumentError | None] | None = None,
+    table: Mapping[str, DocumentKind] | None = None,
 ) -> tuple[str, Any]:
-    """Validate parsed data: returns ``(kind, model)``; errors are located with ``parsed``."""
+    """Validate parsed data against its kind in ``table`` (default: the registered kinds):
+    returns ``(kind, model)``; errors are located with ``parsed``."""
     try:
-        return _validate(parsed.data, context=context, kinds=kinds)
+        return _validate(parsed.data, context=context, kinds=kinds, table=KINDS if table is None else table)
     except DocumentError as err:
         moved = relocate(err) if relocate is not None else None
         if moved is not None:
@@ -124,13 +159,14 @@ def validate_data(
 
 
 def _validate(
-    data: Any, *, context: Mapping[str, Any] | None, kinds: tuple[str, ...] | None
+    data: Any, *, context: Mapping[str, Any] | None, kinds: tuple[str, ...] | None,
+    table: Mapping[str, DocumentKind],
 ) -> tuple[str, Any]:
     from stocktake.core.schemas import describe_value, validate_against_schema
 
     if not isinstance(data, dict):
         raise DocumentError("a mapping with 'kind' and 'schema_version'", describe_value(data))
-    accepted = kinds or tuple(KINDS)
+    accepted = kinds or tuple(table)
     kind = data.get("kind")
     if kind is None:
         raise DocumentError(f"property 'kind' (one of {', '.join(accepted)})", "a mapping without it")
@@ -139,9 +175,9 @@ def _validate(
         raise DocumentError(wanted, repr(kind), path=("kind",))
     # The compiled model is fast and (tests/test_schemas.py proves) accepts exactly what the
     # published schema accepts; the schema is consulted only to word a rejection in its terms.
-    model_class = KINDS[kind].model()
+    spec = table[kind]
     try:
-        model = model_class.model_validate(data, context=dict(context or {}))
+        model = spec.model().model_validate(data, context=dict(context or {}))
     except DocumentError:
         raise
     except Exception as err:
@@ -152,7 +188,7 @@ def _validate(
         if not isinstance(err, ValidationError):
             raise
         if any(e["type"] != ERROR_TYPE for e in err.errors()):
-            validate_against_schema(kind, data)  # raises the schema's own wording if it objects
+            validate_against_schema(spec, data)  # raises the schema's own wording if it objects
         raise document_error(err) from None
     return kind, model
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Id", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "invalid"]
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+
+__all__ = ["Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "as_written", "invalid"]
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -21,6 +24,35 @@ SchemaVersion = Annotated[Literal[1], BeforeValidator(_not_a_bool)]
 StrictInt = Annotated[int, Field(strict=True)]
 """An integer, never coerced from text, booleans or floats (as the schema's ``integer``).
 Spelt with ``Field`` rather than ``pydantic.StrictInt``, whose module costs 50 ms to import."""
+
+
+class _TextOrDigits:
+    """The schema of :data:`LevelText`: text, or an integer (never a bool or a float) turned into
+    its digits. Validated as the union ``str | int`` (so text costs no Python call and a rejected
+    value gets exactly the union's errors, first ``$.….str: expected text``)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return handler.generate_schema(str | Annotated[StrictInt, AfterValidator(str)])
+
+
+LevelText = Annotated[str, _TextOrDigits()]
+"""A level code, label or alias, always text after validation: ``3`` and ``"3"`` are both ``"3"``.
+The schema accepts text or an integer. Models resolve it to the scale's code themselves."""
+
+
+def as_written(data: Any, path: tuple[str | int, ...], default: Any) -> Any:
+    """The value at ``path`` in a model's raw input ``data`` (before validators normalised it),
+    or ``default`` where ``path`` does not lead to one. For error messages that quote the
+    document, e.g. a level written as ``7`` rather than ``"7"``."""
+    node = data
+    for step in path:
+        found = (isinstance(node, dict) and isinstance(step, str) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node))
+        if not found:
+            return default
+        node = node[step]
+    return node
+
 
 ERROR_TYPE = "stocktake"
 """pydantic error type of the errors raised by :func:`invalid`."""

@@ -1,45 +1,100 @@
-"""The published JSON Schemas (Draft 2020-12) and validation of documents against them.
+"""The published JSON Schemas (Draft 2020-12), the document kinds they describe, and validation
+of documents against them.
 
 The files in ``schemas/`` are generated from the pydantic models (``python -m stocktake.core.schemas``)
 and committed; a test fails if a model changes without its schema. Validators never fetch
 anything: ``$ref`` resolves only inside the schema's own ``$defs``.
+
+The core knows no document kind itself: the facade's table (:mod:`stocktake.kinds`) registers the
+kinds here (:func:`register_kinds`) when it is imported, and callers may pass a table of their own.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError, UsageError
-from stocktake.core.resources import data_dir
-from stocktake.kinds import KINDS, DocumentKind
 
-__all__ = ["generate_schema", "load_schema", "schema_error", "validate_against_schema"]
+if TYPE_CHECKING:
+    from stocktake.core.models import Model
+    from stocktake.core.parsing import Limits
+
+__all__ = [
+    "KINDS", "DocumentKind", "generate_schema", "kind_named", "load_schema", "register_kinds", "schema_error",
+    "validate_against_schema",
+]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def kind_named(name: str) -> DocumentKind:
-    """The document kind ``name`` (case-insensitive), or a :class:`UsageError` listing the kinds."""
-    for kind in KINDS.values():
+@dataclass(frozen=True)
+class DocumentKind:
+    """One ``kind`` of document: its model, its schema file, what it is for and what the loader
+    does before validating it. The functions import what they need when called, so that naming a
+    kind (``stocktake schema``, validating another kind) imports no model."""
+
+    name: str
+    """The value of ``kind`` in the document."""
+    model: Callable[[], type[Model]]
+    """Returns the pydantic model class."""
+    schema_file: str
+    """File name in ``schemas/``."""
+    summary: str
+    """One line saying what the document holds."""
+    prepare: Callable[[dict[str, Any], Path, Limits], Any] | None = None
+    """``(data, path, limits) -> Prepared``: pulls referenced files into the parsed data before
+    validation (see :func:`stocktake.core.loading.load_document`)."""
+    rubric: Callable[[Any], tuple[str, str] | None] | None = None
+    """``data -> (id, version)`` of the rubric the parsed document names (None: none that can be
+    looked up); the loader looks it up before validation and passes it as ``context["rubric"]``."""
+
+
+KINDS: dict[str, DocumentKind] = {}
+"""The registered document kinds by name (the default table of the functions here and of
+:func:`stocktake.core.loading.load_document`); :mod:`stocktake.kinds` fills it when imported."""
+
+
+def register_kinds(kinds: Iterable[DocumentKind]) -> None:
+    """Add ``kinds`` to :data:`KINDS` (a kind of the same name is replaced)."""
+    KINDS.update((kind.name, kind) for kind in kinds)
+
+
+def kind_named(name: str, kinds: Mapping[str, DocumentKind] | None = None) -> DocumentKind:
+    """The document kind ``name`` (case-insensitive) in ``kinds`` (default: the registered ones),
+    or a :class:`UsageError` listing the kinds."""
+    table = KINDS if kinds is None else kinds
+    for kind in table.values():
         if kind.name.lower() == name.lower():
             return kind
-    raise UsageError(f"unknown document kind {name!r} (kinds: {', '.join(KINDS)})")
+    raise UsageError(f"unknown document kind {name!r} (kinds: {', '.join(table)})")
+
+
+def _spec(kind: str | DocumentKind) -> DocumentKind:
+    return kind if isinstance(kind, DocumentKind) else KINDS[kind]
+
+
+def load_schema(kind: str | DocumentKind) -> dict[str, Any]:
+    """The published schema of ``kind`` (a registered name, or the kind), as shipped in ``schemas/``."""
+    return _schema_file(_spec(kind).schema_file)
 
 
 @cache
-def load_schema(kind: str) -> dict[str, Any]:
-    """The published schema of ``kind``, as shipped in ``schemas/``."""
-    path = data_dir("schemas") / KINDS[kind].schema_file
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+def _schema_file(name: str) -> dict[str, Any]:
+    import json  # here, not at the top: the CLI imports this module at start-up (the kinds)
+
+    from stocktake.core.resources import data_dir
+
+    return json.loads((data_dir("schemas") / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def generate_schema(kind: str) -> dict[str, Any]:
+def generate_schema(kind: str | DocumentKind) -> dict[str, Any]:
     """Build the schema of ``kind`` from its pydantic model (what ``schemas/`` must contain)."""
-    spec = KINDS[kind]
+    spec = _spec(kind)
     body = spec.model().model_json_schema(mode="validation")
     return {
         "$schema": DIALECT,
@@ -50,8 +105,8 @@ def generate_schema(kind: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(kind: str) -> Any:
-    return local_validator(load_schema(kind))
+def _validator(schema_file: str) -> Any:
+    return local_validator(_schema_file(schema_file))
 
 
 def local_validator(schema: dict[str, Any]) -> Any:
@@ -64,11 +119,12 @@ def local_validator(schema: dict[str, Any]) -> Any:
     return Draft202012Validator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def validate_against_schema(kind: str, data: Any) -> None:
-    """Raise the most relevant schema violation of ``data`` as a :class:`DocumentError`."""
+def validate_against_schema(kind: str | DocumentKind, data: Any) -> None:
+    """Raise the most relevant schema violation of ``data`` against the published schema of
+    ``kind`` (a registered name, or the kind) as a :class:`DocumentError`."""
     from jsonschema.exceptions import best_match
 
-    error = best_match(_validator(kind).iter_errors(data))
+    error = best_match(_validator(_spec(kind).schema_file).iter_errors(data))
     if error is not None:
         raise schema_error(error)
 
@@ -157,17 +213,29 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write every kind's generated schema into ``directory``; return the files written."""
+def write_schemas(directory: Path, kinds: Mapping[str, DocumentKind] | None = None) -> list[Path]:
+    """Write the generated schema of every kind in ``kinds`` (default: the registered ones) into
+    ``directory``; return the files written."""
+    import json
+
     written = []
-    for kind, spec in sorted(KINDS.items()):
+    for _, spec in sorted((KINDS if kinds is None else kinds).items()):
         path = directory / spec.schema_file
-        path.write_text(json.dumps(generate_schema(kind), indent=2, sort_keys=True) + "\n",
+        path.write_text(json.dumps(generate_schema(spec), indent=2, sort_keys=True) + "\n",
                         encoding="utf-8")
         written.append(path)
     return written
 
 
 if __name__ == "__main__":  # python -m stocktake.core.schemas: regenerate schemas/ in a source checkout
-    for written_path in write_schemas(Path(__file__).resolve().parent.parent / "schemas"):
+    # Run as a program, this file is a second copy of the module (``__main__``): it works through
+    # the real one, with the facade's table of kinds, both taken by name at the top of the package.
+    # Imported (as the engine does), the core never reaches above itself.
+    import importlib
+
+    core = importlib.import_module("stocktake.core.schemas")
+    facade = importlib.import_module("stocktake.kinds")
+    from stocktake.core.resources import data_dir
+
+    for written_path in core.write_schemas(data_dir("schemas"), facade.KINDS):
         print(written_path, file=sys.stderr)

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, Text, as_written, invalid
 from stocktake.judgment.evidence import Evidence
-from stocktake.rubric.model import Rubric, RubricNotInstalled, RubricRef
+from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
-    "CATEGORY_ITEMS", "Agreed", "CategoryRating", "CriterionRating", "DeliveryAssessment", "Indicator",
-    "Metric", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
+    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "Agreed", "CategoryRating", "CriterionRating", "DeliveryAssessment",
+    "Indicator", "Metric", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
 ]
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A finite number (an integer is fine; text is not)."""
 
-Level = str | StrictInt
-"""A level code or alias; stage levels may be numbers."""
+Level = LevelText
+"""A level code or alias, as text (stage levels may be written as numbers: ``3`` is ``"3"``)."""
+
+DEFAULT_RUBRIC = ("likelihood-of-delivery", "1.0.0")
+"""The likelihood rubric an assessment follows unless it names another."""
 
 CATEGORY_ITEMS = {
     "challenge": "degree-of-challenge",
@@ -133,78 +137,107 @@ class Priority(Model):
     previous: Previous | None = None
     agreed: Agreed | None = None
 
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Priority:
-        context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
-        if self.target.date <= self.baseline.date:
-            raise invalid(f"a target date after the baseline date ({self.baseline.date})",
-                          str(self.target.date), path=("target", "date"))
-        last = self.baseline.date
-        for i, point in enumerate(self.trajectory.points):
-            if not last < point.date < self.target.date:
-                raise invalid(f"dates rising strictly between the baseline ({self.baseline.date}) "
-                              f"and the target ({self.target.date})", str(point.date),
-                              path=("trajectory", "points", i, "date"))
-            last = point.date
-        if self.tolerance is not None and (self.tolerance.absolute is None) == (self.tolerance.relative is None):
-            raise invalid("exactly one of 'absolute' or 'relative'", "both" if self.tolerance.absolute is not None
-                          else "neither", path=("tolerance",))
-        dates = [a.date for a in self.actuals]
-        if len(set(dates)) != len(dates):
-            twice = next(d for d in dates if dates.count(d) > 1)
-            raise invalid("one actual per date", f"{twice} twice", path=("actuals",))
-        if any(a > b for a, b in zip(dates, dates[1:])):
-            self.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
-        rubric: Rubric | None = context.get("likelihood_rubric")
-        evidence: set[str] | None = context.get("evidence_ids")
-        scales = context.get("scales", {})
-        delivery = scales.get("delivery")
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check(cls, data: Any, handler: ModelWrapValidatorHandler[Priority], info: ValidationInfo) -> Priority:
+        """After the fields: dates in order, one tolerance, levels resolved to codes on their
+        scales (the likelihood rubric's items, the delivery scale) and evidence cited from the
+        assessment's. ``data`` is read only to quote a bad level as the document wrote it."""
+        priority = handler(data)
+        _check_dates(priority)
+        _Levels(priority, data, info.context).check()
+        return priority
 
-        def level(value: Level, scale: Any, path: tuple[str | int, ...]) -> str:
-            if scale is None:
-                return str(value)
-            code = scale.resolve(value)
-            if code is None:
-                raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})", repr(value), path=path)
-            return code
 
-        def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
-            if evidence is None:
-                return
-            for j, ref in enumerate(ids):
-                if ref not in evidence:
-                    raise invalid("an evidence id defined under the assessment's 'evidence'", repr(ref),
-                                  path=(*path, "evidence", j))
+def _check_dates(priority: Priority) -> None:
+    """Target after baseline, trajectory between them, one tolerance, one actual per date (sorted)."""
+    baseline, target = priority.baseline.date, priority.target.date
+    if target <= baseline:
+        raise invalid(f"a target date after the baseline date ({baseline})", str(target), path=("target", "date"))
+    last = baseline
+    for i, point in enumerate(priority.trajectory.points):
+        if not last < point.date < target:
+            raise invalid(f"dates rising strictly between the baseline ({baseline}) "
+                          f"and the target ({target})", str(point.date),
+                          path=("trajectory", "points", i, "date"))
+        last = point.date
+    tolerance = priority.tolerance
+    if tolerance is not None and (tolerance.absolute is None) == (tolerance.relative is None):
+        raise invalid("exactly one of 'absolute' or 'relative'", "both" if tolerance.absolute is not None
+                      else "neither", path=("tolerance",))
+    dates = [a.date for a in priority.actuals]
+    if len(set(dates)) != len(dates):
+        twice = next(d for d in dates if dates.count(d) > 1)
+        raise invalid("one actual per date", f"{twice} twice", path=("actuals",))
+    if any(a > b for a, b in pairwise(dates)):
+        priority.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
 
+
+class _Levels:
+    """Resolves a priority's levels to codes and checks what they cite, in the order errors are
+    reported. Reads from the context: ``rubric`` (the likelihood rubric; ``likelihood_rubric`` is
+    the older name), ``evidence_ids`` and ``scales``; without them nothing is checked."""
+
+    def __init__(self, priority: Priority, data: Any, context: Any) -> None:
+        context = context if isinstance(context, Mapping) else {}
+        found = context.get("rubric")
+        self.rubric: Rubric | None = found if isinstance(found, Rubric) else context.get("likelihood_rubric")
+        self.evidence: set[str] | None = context.get("evidence_ids")
+        self.delivery = context.get("scales", {}).get("delivery")
+        self.priority, self.data = priority, data
+
+    def check(self) -> None:
         for name, item_id in CATEGORY_ITEMS.items():
-            rating: CategoryRating | None = getattr(self.ratings, name)
-            if rating is None:
-                continue
-            path: tuple[str | int, ...] = ("ratings", name)
-            item = rubric.item(item_id) if rubric is not None else None
-            scale = rubric.scale_of(item) if rubric is not None and item is not None else None
-            if rating.level is not None:
-                rating.level = level(rating.level, scale, (*path, "level"))
-            cite(rating.evidence, path)
-            known = {k.id: k for k in getattr(item, "criteria", [])} if item is not None else None
-            for key, criterion in rating.criteria.items():
-                cpath = (*path, "criteria", key)
-                if known is not None and key not in known:
-                    raise invalid(f"a sub-criterion of {name} ({', '.join(known) or 'none'})", repr(key),
-                                  path=cpath, on_key=True)
-                cscale = rubric.scale_of(known[key]) if rubric is not None and known else scale
-                criterion.level = level(criterion.level, cscale, (*cpath, "level"))
-                cite(criterion.evidence, cpath)
-            if rating.level is None and not rating.criteria:
-                raise invalid("a 'level' or 'criteria'", "neither", path=path)
-        for i, indicator in enumerate(self.leading_indicators):
+            rating: CategoryRating | None = getattr(self.priority.ratings, name)
+            if rating is not None:
+                self.category(name, item_id, rating)
+        for i, indicator in enumerate(self.priority.leading_indicators):
             if indicator.level is not None:
-                indicator.level = level(indicator.level, delivery, ("leading_indicators", i, "level"))
-        if self.previous is not None:
-            self.previous.level = level(self.previous.level, delivery, ("previous", "level"))
-        if self.agreed is not None:
-            self.agreed.level = level(self.agreed.level, delivery, ("agreed", "level"))
-        return self
+                self.resolve(indicator, self.delivery, ("leading_indicators", i, "level"))
+        if self.priority.previous is not None:
+            self.resolve(self.priority.previous, self.delivery, ("previous", "level"))
+        if self.priority.agreed is not None:
+            self.resolve(self.priority.agreed, self.delivery, ("agreed", "level"))
+
+    def category(self, name: str, item_id: str, rating: CategoryRating) -> None:
+        rubric = self.rubric
+        path: tuple[str | int, ...] = ("ratings", name)
+        item = rubric.item(item_id) if rubric is not None else None
+        scale = rubric.scale_of(item) if rubric is not None and item is not None else None
+        if rating.level is not None:
+            self.resolve(rating, scale, (*path, "level"))
+        self.cite(rating.evidence, path)
+        known = {k.id: k for k in getattr(item, "criteria", [])} if item is not None else None
+        for key, criterion in rating.criteria.items():
+            cpath = (*path, "criteria", key)
+            if known is not None and key not in known:
+                raise invalid(f"a sub-criterion of {name} ({', '.join(known) or 'none'})", repr(key),
+                              path=cpath, on_key=True)
+            cscale = rubric.scale_of(known[key]) if rubric is not None and known else scale
+            self.resolve(criterion, cscale, (*cpath, "level"))
+            self.cite(criterion.evidence, cpath)
+        if rating.level is None and not rating.criteria:
+            raise invalid("a 'level' or 'criteria'", "neither", path=path)
+
+    def resolve(self, owner: Any, scale: Any, path: tuple[str | int, ...]) -> None:
+        """Replace ``owner.level`` (at ``path``) by its code on ``scale`` (None: kept as written)."""
+        value = owner.level
+        if scale is None:
+            return
+        code: str | None = scale.resolve(value)
+        if code is None:
+            raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})",
+                          repr(as_written(self.data, path, value)), path=path)
+        if code != value:
+            owner.level = code  # pydantic's __setattr__ is slow: only when it changes
+
+    def cite(self, ids: list[str], path: tuple[str | int, ...]) -> None:
+        if self.evidence is None:
+            return
+        for j, ref in enumerate(ids):
+            if ref not in self.evidence:
+                raise invalid("an evidence id defined under the assessment's 'evidence'", repr(ref),
+                              path=(*path, "evidence", j))
 
 
 class DeliveryAssessment(Model):
@@ -217,7 +250,7 @@ class DeliveryAssessment(Model):
     date: dt.date
     """The date the assessment is made at (actuals after it are still read)."""
     title: str = ""
-    rubric: RubricRef = Field(default_factory=lambda: RubricRef(id="likelihood-of-delivery", version="1.0.0"))
+    rubric: RubricRef = Field(default_factory=lambda: RubricRef(id=DEFAULT_RUBRIC[0], version=DEFAULT_RUBRIC[1]))
     """The likelihood rubric whose items the ratings follow."""
     rules: Id | None = None
     """The rule set that judges; default ``likelihood-default``."""
@@ -227,21 +260,16 @@ class DeliveryAssessment(Model):
     @model_validator(mode="before")
     @classmethod
     def _share_context(cls, data: Any, info: ValidationInfo) -> Any:
-        """Give each priority what it checks against: the rubric and the evidence ids."""
+        """Before anything else, report a rubric the loader found not installed (the ratings
+        follow it); give each priority the evidence ids it may cite (``evidence_ids``)."""
         context = info.context
         if not isinstance(context, dict) or not isinstance(data, dict):
             return data
-        ref = data.get("rubric") or {"id": "likelihood-of-delivery", "version": "1.0.0"}
-        resolve = context.get("rubric")
-        if resolve is not None and isinstance(ref, dict) and isinstance(ref.get("id"), str) \
-                and isinstance(ref.get("version"), str):
-            try:
-                context["likelihood_rubric"] = resolve(ref["id"], ref["version"])
-            except RubricNotInstalled as err:
-                raise invalid(err.expected, err.found, path=("rubric", err.field)) from None
+        context_rubric(context)
         evidence = data.get("evidence")
         if isinstance(evidence, list):
-            context["evidence_ids"] = {e["id"] for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)}
+            context["evidence_ids"] = {e["id"] for e in evidence
+                                       if isinstance(e, dict) and isinstance(e.get("id"), str)}
         return data
 
     @model_validator(mode="after")

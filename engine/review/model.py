@@ -1,23 +1,22 @@
 """The ``CapacityReview`` document: a joint team's ratings of a rubric's components, with evidence.
 
 References are checked when the document is validated: reviewers and evidence ids inside the
-document, and (when the validation context has a ``rubric`` resolver, as the engine's loader
-provides) components, criteria and level codes against the named rubric version. Component
-references may use the item's id or its code (``3A``); both are normalised to the id, and level
-names to their canonical code.
+document, and (when the validation context has the ``rubric`` the review names, as the engine's
+loader looks it up and provides) components, criteria and level codes against that rubric version.
+Component references may use the item's id or its code (``3A``); both are normalised to the id,
+and level names to their canonical code (levels are text either way).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid
 from stocktake.judgment.evidence import Evidence
-from stocktake.rubric.model import Rubric, RubricNotInstalled, RubricRef, RubricResolver
+from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
     "Action",
@@ -49,7 +48,7 @@ class Rating(Model):
     component: str
     """The rubric item's id or code."""
     reviewer: Id
-    level: str | StrictInt
+    level: LevelText
     """A level code or alias of the item's scale."""
     rationale: str = ""
     evidence: list[Id] = Field(default_factory=list)
@@ -60,7 +59,7 @@ class AgreedJudgment(Model):
     """The team's agreed level for a component; it overrides the computed one (both are kept)."""
 
     component: str
-    level: str | StrictInt
+    level: LevelText
     reason: Text
     agreed_by: list[Id] = Field(min_length=1)
 
@@ -113,78 +112,97 @@ class CapacityReview(Model):
     actions: list[Action] = Field(default_factory=list)
     settings: ReviewSettings = Field(default_factory=ReviewSettings)
 
-    @model_validator(mode="after")
-    def _check_references(self, info: ValidationInfo) -> CapacityReview:
-        context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
-        reviewers = _unique(self.reviewers, "reviewers")
-        evidence = _unique(self.evidence, "evidence")
-        resolve: RubricResolver | None = context.get("rubric")
-        rubric: Rubric | None = None
-        if resolve is not None:
-            try:
-                rubric = resolve(self.rubric.id, self.rubric.version)
-            except RubricNotInstalled as err:
-                raise invalid(err.expected, err.found, path=("rubric", err.field)) from None
-        items = _item_index(rubric) if rubric is not None else None
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_references(cls, data: Any, handler: ModelWrapValidatorHandler[CapacityReview],
+                          info: ValidationInfo) -> CapacityReview:
+        """After the fields: ids unique, references resolved (component codes to ids, level
+        aliases to codes) against the rubric in the context; ``data`` is read only to quote a bad
+        level as the document wrote it."""
+        review = handler(data)
+        _References(review, data, info.context).check()
+        return review
 
-        def item_id(ref: str, path: tuple[str | int, ...]) -> str:
-            if items is None:
-                return ref
-            found = items.get(ref)
-            if found is None:
-                raise invalid(
-                    f"a component or criterion of rubric {self.rubric.id} {self.rubric.version} "
-                    "(its id or code)", repr(ref), path=path,
-                )
-            return found
 
-        def level_code(item: str, level: str | int, path: tuple[str | int, ...]) -> str:
-            if rubric is None:
-                return str(level)
-            scale = rubric.scale_of(rubric.item(item))  # type: ignore[arg-type]
-            code = scale.resolve(level)
-            if code is None:
-                raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})", repr(level), path=path)
-            return code
+class _References:
+    """The cross-reference checks of one review, in the order their errors are reported."""
 
+    def __init__(self, review: CapacityReview, data: Any, context: Any) -> None:
+        self.review, self.data = review, data
+        self.reviewers = _unique(review.reviewers, "reviewers")
+        self.evidence = _unique(review.evidence, "evidence")
+        self.rubric = context_rubric(context)
+        self.items = _item_index(self.rubric) if self.rubric is not None else None
+
+    def check(self) -> None:
+        self.ratings()
+        self.judgments()
+        for i, finding in enumerate(self.review.findings):
+            finding.components = [self.item_id(ref, ("findings", i, "components", j))
+                                  for j, ref in enumerate(finding.components)]
+        for i, action in enumerate(self.review.actions):
+            if action.component is not None:
+                action.component = self.item_id(action.component, ("actions", i, "component"))
+
+    def item_id(self, ref: str, path: tuple[str | int, ...]) -> str:
+        """The id of the rubric item ``ref`` names (by id or code)."""
+        if self.items is None:
+            return ref
+        found = self.items.get(ref)
+        if found is None:
+            rubric = self.review.rubric
+            raise invalid(f"a component or criterion of rubric {rubric.id} {rubric.version} "
+                          "(its id or code)", repr(ref), path=path)
+        return found
+
+    def resolve(self, owner: Rating | AgreedJudgment, path: tuple[str | int, ...]) -> None:
+        """Replace ``owner.component`` by the item's id and ``owner.level`` by its code on the
+        item's scale (pydantic's ``__setattr__`` is slow: each only when it changes)."""
+        component = self.item_id(owner.component, (*path, "component"))
+        if component != owner.component:
+            owner.component = component
+        if self.rubric is None:
+            return
+        scale = self.rubric.scale_of(self.rubric.item(component))  # type: ignore[arg-type]
+        code = scale.resolve(owner.level)
+        if code is None:
+            raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})",
+                          repr(as_written(self.data, (*path, "level"), owner.level)), path=(*path, "level"))
+        if code != owner.level:
+            owner.level = code
+
+    def ratings(self) -> None:
         seen: dict[tuple[str, str], int] = {}
-        for i, rating in enumerate(self.ratings):
+        for i, rating in enumerate(self.review.ratings):
             path = ("ratings", i)
-            if rating.reviewer not in reviewers:
-                raise invalid(f"a reviewer id defined under 'reviewers' ({', '.join(reviewers)})",
+            if rating.reviewer not in self.reviewers:
+                raise invalid(f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})",
                               repr(rating.reviewer), path=(*path, "reviewer"))
             for j, ref in enumerate(rating.evidence):
-                if ref not in evidence:
+                if ref not in self.evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref),
                                   path=(*path, "evidence", j))
-            rating.component = item_id(rating.component, (*path, "component"))
-            rating.level = level_code(rating.component, rating.level, (*path, "level"))
+            self.resolve(rating, path)
             key = (rating.component, rating.reviewer)
             if key in seen:
                 raise invalid("one rating per reviewer per component",
                               f"a second rating by {rating.reviewer!r} of {rating.component!r} "
                               f"(first at $.ratings[{seen[key]}])", path=path)
             seen[key] = i
+
+    def judgments(self) -> None:
         agreed: dict[str, int] = {}
-        for i, judgment in enumerate(self.judgments):
+        for i, judgment in enumerate(self.review.judgments):
             path = ("judgments", i)
-            judgment.component = item_id(judgment.component, (*path, "component"))
-            judgment.level = level_code(judgment.component, judgment.level, (*path, "level"))
+            self.resolve(judgment, path)
             if judgment.component in agreed:
                 raise invalid("one agreed judgment per component",
                               f"a second one for {judgment.component!r}", path=(*path, "component"))
             agreed[judgment.component] = i
             for j, who in enumerate(judgment.agreed_by):
-                if who not in reviewers:
+                if who not in self.reviewers:
                     raise invalid("a reviewer id defined under 'reviewers'", repr(who),
                                   path=(*path, "agreed_by", j))
-        for i, finding in enumerate(self.findings):
-            finding.components = [item_id(ref, ("findings", i, "components", j))
-                                  for j, ref in enumerate(finding.components)]
-        for i, action in enumerate(self.actions):
-            if action.component is not None:
-                action.component = item_id(action.component, ("actions", i, "component"))
-        return self
 
 
 def _unique(items: list[Any], field: str) -> dict[str, Any]:

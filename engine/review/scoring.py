@@ -139,7 +139,7 @@ class _Scorer:
     def judge_item(self, item: Criterion, kind: str) -> Judgment:
         scale = self.rubric.scale_of(item)
         ratings = self.ratings.get(item.id, [])
-        inputs = [Input(name=r.reviewer, value=str(r.level), role=self.roles[r.reviewer],
+        inputs = [Input(name=r.reviewer, value=r.level, role=self.roles[r.reviewer],
                         evidence=list(r.evidence), note=r.rationale) for r in ratings]
         evidence = sorted({ref for r in ratings for ref in r.evidence})
         flags: list[Flag] = []
@@ -162,14 +162,14 @@ class _Scorer:
         return self._override(judgment)
 
     def _aggregate(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> Verdict:
-        given = [ReviewerRating(r.reviewer, self.roles[r.reviewer], str(r.level)) for r in ratings]
+        given = [ReviewerRating(r.reviewer, self.roles[r.reviewer], r.level) for r in ratings]
         origin = self.run.strategy_origin
         try:
             verdict = self.run.strategy.aggregate(given, scale)
             problem = _check_verdict(verdict, scale)
         except Exception as err:  # a plugin's bug must not abort the review
             problem = f"raised {type(err).__name__}: {err}"
-        if problem is None:
+        if problem is None and isinstance(verdict, Verdict):  # the check says it is one
             return verdict
         self.failures.append(PluginFailure(
             plugin=origin.plugin or CORE, distribution=origin.distribution, version=origin.version,
@@ -180,9 +180,9 @@ class _Scorer:
 
     def _flags(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> list[Flag]:
         flags = []
-        ranks = {r.reviewer: scale.rank(str(r.level)) for r in ratings}
+        ranks = {r.reviewer: scale.rank(r.level) for r in ratings}
         spread = max(ranks.values()) - min(ranks.values())
-        self.spreads[item.id] = (spread, sorted({str(r.level) for r in ratings}, key=scale.rank))
+        self.spreads[item.id] = (spread, sorted({r.level for r in ratings}, key=scale.rank))
         if spread >= 2:
             high = [r.reviewer for r in ratings if ranks[r.reviewer] == min(ranks.values())]
             low = [r.reviewer for r in ratings if ranks[r.reviewer] == max(ranks.values())]
@@ -190,7 +190,7 @@ class _Scorer:
                 f"Ratings span {spread + 1} levels, from {scale.codes[min(ranks.values())]} "
                 f"({', '.join(high)}) to {scale.codes[max(ranks.values())]} ({', '.join(low)})."
             )))
-        independent = [str(r.level) for r in ratings if self.roles[r.reviewer] == "independent"]
+        independent = [r.level for r in ratings if self.roles[r.reviewer] == "independent"]
         if independent:
             anchor = sorted(independent, key=scale.rank)[len(independent) // 2]
             for r in ratings:
@@ -222,7 +222,7 @@ class _Scorer:
         agreed = self.agreed.get(item_id)
         if agreed is None:
             return judgment
-        level = str(agreed.level)
+        level = agreed.level
         override = Override(level=level, reason=agreed.reason, by=list(agreed.agreed_by))
         flags = list(judgment.flags)
         computed = judgment.computed or "no level"

@@ -6,7 +6,9 @@ the scale described) live in :meth:`Rubric._check_references`, which raises a lo
 :class:`~stocktake.core.errors.DocumentError`.
 
 Validate with ``Rubric.model_validate(data, context={"scales": {...}})`` so rubric items may refer
-to scales registered by plugins; the engine's loader does this for you.
+to scales registered by plugins; the engine's loader does this for you. Documents scored against a
+rubric (reviews, assessments) receive it the same way, looked up by the loader before they are
+validated: ``context["rubric"]`` (see :func:`rubric_named` and :func:`context_rubric`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
@@ -25,7 +27,7 @@ from stocktake.judgment.scale import Scale
 
 __all__ = [
     "Actions", "Component", "Criterion", "ItemOutline", "RollUp", "Rubric", "RubricNotInstalled", "RubricRef",
-    "RubricResolver", "RubricUsed", "Section", "SectionOutline",
+    "RubricResolver", "RubricUsed", "Section", "SectionOutline", "context_rubric", "rubric_named",
 ]
 
 RollUp = Literal["worst", "lower-median", "majority", "mean", "none"]
@@ -281,6 +283,31 @@ def _normalise(item: Criterion, scale: Scale, path: tuple[str | int, ...]) -> No
 
 RubricResolver = Callable[[str, str], Rubric]
 """``(id, version) -> Rubric``; raises :class:`RubricNotInstalled` if there is no such rubric."""
+
+
+def rubric_named(data: Any, default: tuple[str, str] | None = None) -> tuple[str, str] | None:
+    """The ``(id, version)`` a document's raw ``data`` names under ``rubric``, else ``default``
+    where it names none (no or an empty ``rubric``); None unless both are text (a malformed
+    reference is left for validation to reject)."""
+    ref = data.get("rubric") if isinstance(data, dict) else None
+    if not ref and default is not None:
+        return default
+    if isinstance(ref, dict) and isinstance(ref.get("id"), str) and isinstance(ref.get("version"), str):
+        return ref["id"], ref["version"]
+    return None
+
+
+def context_rubric(context: Any) -> Rubric | None:
+    """The rubric the loader looked up for the document being validated (``context["rubric"]``),
+    or None without one (then references to it are not checked).
+
+    :raises: the located validation error at ``rubric.id`` or ``rubric.version`` if the loader
+        found no such rubric installed (it passes the :class:`RubricNotInstalled` instead).
+    """
+    found = context.get("rubric") if isinstance(context, Mapping) else None
+    if isinstance(found, RubricNotInstalled):
+        raise invalid(found.expected, found.found, path=("rubric", found.field))
+    return found if isinstance(found, Rubric) else None
 
 
 class RubricNotInstalled(LookupError):
