@@ -24,7 +24,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     engine = Engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
-    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    context = {**engine._context(), "rubric": rubric, "evidence_ids": set()}
     gc.disable()
     priorities = [Priority.model_validate(priority(seed), context=context) for seed in range(count)]
     gc.enable()

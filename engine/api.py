@@ -162,7 +162,7 @@ class Engine:
             context = {"scales": self.scales()}
             for source in self.registry.rubric_sources:
                 try:
-                    doc = load_document(source.path, context=context, kinds=("Rubric",), limits=self.limits)
+                    doc = load_document(source.path, context=context, kinds=("Rubric",), limits=self.limits, table=KINDS)
                 except DocumentError as err:
                     if source.origin.plugin is not None:
                         raise source.origin.error(f"ships an invalid rubric: {err}") from err
@@ -298,7 +298,7 @@ class Engine:
                 where[rule_id] = origin.describe()
             for source in self.registry.rule_set_sources:
                 try:
-                    doc = load_document(source.path, context=self._context(), kinds=("RuleSet",))
+                    doc = load_document(source.path, context=self._context(), kinds=("RuleSet",), table=KINDS)
                 except DocumentError as err:
                     raise source.origin.error(f"ships an invalid rule set: {err}") from err
                 rule_id = doc.model.id
@@ -347,7 +347,7 @@ class Engine:
             from stocktake.likelihood.batches import read_assessment_jsonl
 
             rubric = self.rubric("likelihood-of-delivery", "1.0.0").rubric
-            context = {**self._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+            context = {**self._context(), "rubric": rubric, "evidence_ids": set()}
             model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:

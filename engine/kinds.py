@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stocktake.core.schemas import DocumentKind, register_kinds
+from stocktake.core.schemas import DocumentKind
 
 if TYPE_CHECKING:
     from stocktake.core.loading import Prepared
@@ -146,5 +146,3 @@ KINDS: dict[str, DocumentKind] = {
     )
 }
 """Every document kind, by name."""
-
-register_kinds(KINDS.values())

@@ -132,10 +132,11 @@ def test_result_follows_its_schema(run, tmp_path):
     from jsonschema import Draft202012Validator
 
     from stocktake.core.schemas import load_schema
+    from stocktake.kinds import KINDS
 
     out = tmp_path / "c.json"
     assert run("chain", str(FIXTURE), "-o", str(out)).exit_code == 0
-    Draft202012Validator(load_schema("DeliveryChainResult")).validate(json.loads(out.read_text()))
+    Draft202012Validator(load_schema(KINDS["DeliveryChainResult"])).validate(json.loads(out.read_text()))
     assert run("validate", str(out)).exit_code == 0
 
 

@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from stocktake.core.schemas import load_schema
+from stocktake.kinds import KINDS
 from stocktake.render import render_assessment
 from stocktake.testing import make_engine
 
@@ -92,7 +93,7 @@ def test_json_follows_the_published_schema(run, tmp_path):
     out = tmp_path / "result.json"
     assert run("judge", str(FIXTURE), "-o", str(out)).exit_code == 0
     data = json.loads(out.read_text())
-    Draft202012Validator(load_schema("DeliveryAssessmentResult")).validate(data)
+    Draft202012Validator(load_schema(KINDS["DeliveryAssessmentResult"])).validate(data)
     assert run("validate", str(out)).exit_code == 0
     assert data["rules"]["sha256"] and data["rules"]["hit_policy"] == "collect"
 
@@ -222,7 +223,7 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
-    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    context = {**engine._context(), "rubric": rubric, "evidence_ids": set()}
     priorities = [Priority.model_validate(_varied(synthetic(seed, points=seed % 7 + 1 if seed % 3 else 20), seed),
                                           context=context) for seed in range(600)]
     as_of = dt.date(2026, 1, 1)
@@ -254,7 +255,7 @@ def test_batch_lines_are_the_models_json_to_the_byte():
 
     engine = make_engine()
     rubric = engine.rubric("likelihood-of-delivery").rubric
-    context = {**engine._context(), "likelihood_rubric": rubric, "evidence_ids": set()}
+    context = {**engine._context(), "rubric": rubric, "evidence_ids": set()}
     example = engine.load(EXAMPLE / "assessment-2026-h2.yaml").model.priorities
     varied = [Priority.model_validate(_varied(synthetic(seed, points=seed % 5 + 1), seed), context=context)
               for seed in range(60)]

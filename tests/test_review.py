@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from review_helpers import component, flags, rating, review, section, write
 
 from stocktake.core.schemas import load_schema
+from stocktake.kinds import KINDS
 from stocktake.testing import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -216,7 +217,7 @@ def test_json_follows_the_published_schema_and_validates_as_a_document(run, tmp_
     out = tmp_path / "result.json"
     assert run("review", str(EXHIBIT), "-o", str(out)).exit_code == 0
     data = json.loads(out.read_text())
-    Draft202012Validator(load_schema("CapacityReviewResult")).validate(data)
+    Draft202012Validator(load_schema(KINDS["CapacityReviewResult"])).validate(data)
     assert data["kind"] == "CapacityReviewResult"
     assert run("validate", str(out)).exit_code == 0
 

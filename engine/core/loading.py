@@ -22,9 +22,9 @@ from typing import Any
 
 from stocktake.core.errors import DocumentError
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text, read_text
-from stocktake.core.schemas import KINDS, DocumentKind
+from stocktake.core.schemas import DocumentKind
 
-__all__ = ["LoadedDocument", "Lookup", "Prepared", "document_error", "load_document", "validate_data"]
+__all__ = ["LoadedDocument", "Lookup", "Prepared", "document_error", "load_document", "validate_data", "with_rubric"]
 
 JSON_SUFFIXES = (".json",)
 
@@ -52,21 +52,20 @@ def load_document(
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    table: Mapping[str, DocumentKind] | None = None,
+    table: Mapping[str, DocumentKind],
     rubrics: Lookup | None = None,
 ) -> LoadedDocument:
     """Load and validate the document at ``path``.
 
     :param context: passed to pydantic validation (``{"scales": {...}}``), a fresh copy per document.
     :param kinds: if given, the kinds accepted here; any other kind is an error.
-    :param table: the document kinds by name (default: the registered ones).
+    :param table: the document kinds by name (:data:`stocktake.kinds.KINDS`).
     :param rubrics: looks up the rubric a document of a kind that names one names; the loader
         passes the rubric as ``context["rubric"]``, or the ``LookupError`` it raised, which the
         model reports where the document names the rubric, in its turn among the other errors.
     :raises DocumentError: for anything wrong with the file, located as precisely as possible.
     """
     path = Path(path)
-    table = KINDS if table is None else table
     text, digest = read_text(path, limits)
     fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
     prepared = Prepared()
@@ -79,7 +78,7 @@ def load_document(
             if spec is not None and (kinds is None or spec.name in kinds):
                 if spec.prepare is not None:
                     prepared = spec.prepare(parsed.data, path, limits)
-                context = _with_rubric(spec, parsed.data, context, rubrics)
+                context = with_rubric(spec, parsed.data, context, rubrics)
             kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate,
                                         table=table)
     except DocumentError as err:
@@ -89,7 +88,7 @@ def load_document(
     return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
 
 
-def _with_rubric(spec: DocumentKind, data: Any, context: Mapping[str, Any] | None,
+def with_rubric(spec: DocumentKind, data: Any, context: Mapping[str, Any] | None,
                  rubrics: Lookup | None) -> Mapping[str, Any] | None:
     """``context`` and the rubric (or the ``LookupError``) the document names, if its kind names one."""
     ref = spec.rubric(data) if spec.rubric is not None and rubrics is not None else None
@@ -145,12 +144,12 @@ def validate_data(
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
     relocate: Callable[[DocumentError], DocumentError | None] | None = None,
-    table: Mapping[str, DocumentKind] | None = None,
+    table: Mapping[str, DocumentKind],
 ) -> tuple[str, Any]:
-    """Validate parsed data against its kind in ``table`` (default: the registered kinds):
-    returns ``(kind, model)``; errors are located with ``parsed``."""
+    """Validate parsed data against its kind in ``table``: returns ``(kind, model)``; errors are
+    located with ``parsed``."""
     try:
-        return _validate(parsed.data, context=context, kinds=kinds, table=KINDS if table is None else table)
+        return _validate(parsed.data, context=context, kinds=kinds, table=table)
     except DocumentError as err:
         moved = relocate(err) if relocate is not None else None
         if moved is not None:

@@ -5,14 +5,14 @@ The files in ``schemas/`` are generated from the pydantic models (``python -m st
 and committed; a test fails if a model changes without its schema. Validators never fetch
 anything: ``$ref`` resolves only inside the schema's own ``$defs``.
 
-The core knows no document kind itself: the facade's table (:mod:`stocktake.kinds`) registers the
-kinds here (:func:`register_kinds`) when it is imported, and callers may pass a table of their own.
+The core knows no document kind itself: callers pass the kind, or the table of kinds
+(:data:`stocktake.kinds.KINDS`, the facade's).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from stocktake.core.parsing import Limits
 
 __all__ = [
-    "KINDS", "DocumentKind", "generate_schema", "kind_named", "load_schema", "register_kinds", "schema_error",
+    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error",
     "validate_against_schema",
 ]
 
@@ -54,33 +54,18 @@ class DocumentKind:
     looked up); the loader looks it up before validation and passes it as ``context["rubric"]``."""
 
 
-KINDS: dict[str, DocumentKind] = {}
-"""The registered document kinds by name (the default table of the functions here and of
-:func:`stocktake.core.loading.load_document`); :mod:`stocktake.kinds` fills it when imported."""
-
-
-def register_kinds(kinds: Iterable[DocumentKind]) -> None:
-    """Add ``kinds`` to :data:`KINDS` (a kind of the same name is replaced)."""
-    KINDS.update((kind.name, kind) for kind in kinds)
-
-
-def kind_named(name: str, kinds: Mapping[str, DocumentKind] | None = None) -> DocumentKind:
-    """The document kind ``name`` (case-insensitive) in ``kinds`` (default: the registered ones),
-    or a :class:`UsageError` listing the kinds."""
-    table = KINDS if kinds is None else kinds
-    for kind in table.values():
+def kind_named(name: str, kinds: Mapping[str, DocumentKind]) -> DocumentKind:
+    """The document kind ``name`` (case-insensitive) in ``kinds``, or a :class:`UsageError`
+    listing the kinds."""
+    for kind in kinds.values():
         if kind.name.lower() == name.lower():
             return kind
-    raise UsageError(f"unknown document kind {name!r} (kinds: {', '.join(table)})")
+    raise UsageError(f"unknown document kind {name!r} (kinds: {', '.join(kinds)})")
 
 
-def _spec(kind: str | DocumentKind) -> DocumentKind:
-    return kind if isinstance(kind, DocumentKind) else KINDS[kind]
-
-
-def load_schema(kind: str | DocumentKind) -> dict[str, Any]:
-    """The published schema of ``kind`` (a registered name, or the kind), as shipped in ``schemas/``."""
-    return _schema_file(_spec(kind).schema_file)
+def load_schema(kind: DocumentKind) -> dict[str, Any]:
+    """The published schema of ``kind``, as shipped in ``schemas/``."""
+    return _schema_file(kind.schema_file)
 
 
 @cache
@@ -92,9 +77,8 @@ def _schema_file(name: str) -> dict[str, Any]:
     return json.loads((data_dir("schemas") / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def generate_schema(kind: str | DocumentKind) -> dict[str, Any]:
-    """Build the schema of ``kind`` from its pydantic model (what ``schemas/`` must contain)."""
-    spec = _spec(kind)
+def generate_schema(spec: DocumentKind) -> dict[str, Any]:
+    """Build the schema of ``spec`` from its pydantic model (what ``schemas/`` must contain)."""
     body = spec.model().model_json_schema(mode="validation")
     return {
         "$schema": DIALECT,
@@ -119,12 +103,12 @@ def local_validator(schema: dict[str, Any]) -> Any:
     return Draft202012Validator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def validate_against_schema(kind: str | DocumentKind, data: Any) -> None:
+def validate_against_schema(kind: DocumentKind, data: Any) -> None:
     """Raise the most relevant schema violation of ``data`` against the published schema of
-    ``kind`` (a registered name, or the kind) as a :class:`DocumentError`."""
+    ``kind`` as a :class:`DocumentError`."""
     from jsonschema.exceptions import best_match
 
-    error = best_match(_validator(_spec(kind).schema_file).iter_errors(data))
+    error = best_match(_validator(kind.schema_file).iter_errors(data))
     if error is not None:
         raise schema_error(error)
 
@@ -213,13 +197,13 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def write_schemas(directory: Path, kinds: Mapping[str, DocumentKind] | None = None) -> list[Path]:
-    """Write the generated schema of every kind in ``kinds`` (default: the registered ones) into
-    ``directory``; return the files written."""
+def write_schemas(directory: Path, kinds: Mapping[str, DocumentKind]) -> list[Path]:
+    """Write the generated schema of every kind in ``kinds`` into ``directory``; return the files
+    written."""
     import json
 
     written = []
-    for _, spec in sorted((KINDS if kinds is None else kinds).items()):
+    for _, spec in sorted(kinds.items()):
         path = directory / spec.schema_file
         path.write_text(json.dumps(generate_schema(spec), indent=2, sort_keys=True) + "\n",
                         encoding="utf-8")

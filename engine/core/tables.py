@@ -140,7 +140,7 @@ def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
         if "xl/sharedStrings.xml" in names:
             shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t"))
                       for si in read("xl/sharedStrings.xml").findall("m:si", _NS)]
-        out = []
+        out: list[tuple[int, list[str]]] = []
         for row in read(target).iterfind("m:sheetData/m:row", _NS):
             number = int(row.get("r", len(out) + 1))
             cells: list[str] = []

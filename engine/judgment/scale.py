@@ -62,7 +62,7 @@ class Scale(Model):
                     path=("levels", i, "code"),
                 )
             rank[level.code] = i
-            names = [("code", level.code), ("label", level.label)]
+            names: list[tuple[str | tuple[str, int], str]] = [("code", level.code), ("label", level.label)]
             names += [(("aliases", j), alias) for j, alias in enumerate(level.aliases)]
             for where, name in names:
                 key = name.casefold()

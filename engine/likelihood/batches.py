@@ -29,7 +29,7 @@ __all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "p
 
 def iter_priorities_jsonl(path: Path, context: dict[str, Any]) -> Iterator[Priority]:
     """Validated priorities from ``path``, one line at a time (memory stays flat), each validated
-    in ``context`` (scales, ``likelihood_rubric`` and ``evidence_ids``)."""
+    in ``context`` (scales, ``rubric`` and ``evidence_ids``)."""
     from stocktake.likelihood.model import Priority
 
     seen: dict[str, int] = {}
@@ -116,7 +116,7 @@ class StreamJob:
 
     run: JudgingRun
     context: dict[str, Any]
-    """What each line validates in: scales, ``likelihood_rubric`` and ``evidence_ids``."""
+    """What each line validates in: scales, ``rubric`` and ``evidence_ids``."""
     date: dt.date
     """The date the priorities are judged at."""
     prepare: Prepare | None = None

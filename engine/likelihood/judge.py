@@ -112,7 +112,7 @@ def stream_run(source: Callable[[], RuleSource], rules: str, rubric: tuple[str, 
     (e.g. ``partial(Engine, **args)``), so a worker process can prepare the same run."""
     engine = source()
     found = engine.rubric(*rubric).rubric
-    context = {"scales": engine.scales(), "likelihood_rubric": found, "evidence_ids": set()}
+    context = {"scales": engine.scales(), "rubric": found, "evidence_ids": set()}
     return judging_run(engine, rules, found, previous), context
 
 
@@ -171,7 +171,7 @@ def derive(priority: Priority, as_of: dt.date, run: JudgingRun, *, explain: bool
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
     values["trajectory"] = analysis.latest
     if explain or run.reads_indicators:
-        levels = [str(i.level) for i in priority.leading_indicators if i.level is not None]
+        levels = [i.level for i in priority.leading_indicators if i.level is not None]
         values["indicators"] = max(levels, key=run.scales["delivery"].rank) if levels else NO_DATA
     if explain:
         _explain_features(priority, analysis, values, inputs, flags)
@@ -198,7 +198,7 @@ def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[st
 def _category_level(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric) -> str:
     """The level of one category, or no-data (:func:`_category` without the explanation)."""
     if rating is not None and rating.level is not None:
-        return str(rating.level)
+        return rating.level
     return _category(name, item_id, rating, rubric, [])[0]
 
 
@@ -209,12 +209,12 @@ def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Ru
         return NO_DATA, "not rated", []
     evidence = sorted({*rating.evidence, *(e for c in rating.criteria.values() for e in c.evidence)})
     if rating.level is not None:
-        return str(rating.level), rating.rationale, evidence
+        return rating.level, rating.rationale, evidence
     item = rubric.item(item_id)
     assert item is not None
     scale = rubric.scale_of(item)
     method = getattr(item, "roll_up", None) or "worst"
-    given = [str(c.level) for c in rating.criteria.values()]
+    given = [c.level for c in rating.criteria.values()]
     level, how = roll_up(method if method != "none" else "worst", given, scale)
     expected = [k.id for k in getattr(item, "criteria", [])]
     missing = [k for k in expected if k not in rating.criteria]
@@ -283,7 +283,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
             flags.append(_flag(code, _FLAG_TEXT.get(code, code)))
     judgment = _judgment(priority, run, decision, inputs, flags, trail)
     scale = run.scales[ruleset.output_scale]
-    previous = str(priority.previous.level) if priority.previous is not None else run.previous.get(priority.id)
+    previous = priority.previous.level if priority.previous is not None else run.previous.get(priority.id)
     rating = judgment["rating"]
     movement = "new"
     if previous is not None and rating is not None and previous in scale.codes:
@@ -313,7 +313,7 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     if priority.agreed is not None:
         agreed = priority.agreed
         state = "rated"
-        rating = level = str(agreed.level)
+        rating = level = agreed.level
         if level != computed:
             flags.append(_flag("overridden", f"Agreed {level}; the rules gave {computed or 'no level'}."))
         override = dict(_OVERRIDE, level=level, reason=agreed.reason, by=list(agreed.agreed_by))

@@ -175,13 +175,13 @@ def _check_dates(priority: Priority) -> None:
 
 class _Levels:
     """Resolves a priority's levels to codes and checks what they cite, in the order errors are
-    reported. Reads from the context: ``rubric`` (the likelihood rubric; ``likelihood_rubric`` is
-    the older name), ``evidence_ids`` and ``scales``; without them nothing is checked."""
+    reported. Reads from the context: ``rubric`` (the likelihood rubric), ``evidence_ids`` and
+    ``scales``; without them nothing is checked."""
 
     def __init__(self, priority: Priority, data: Any, context: Any) -> None:
         context = context if isinstance(context, Mapping) else {}
         found = context.get("rubric")
-        self.rubric: Rubric | None = found if isinstance(found, Rubric) else context.get("likelihood_rubric")
+        self.rubric: Rubric | None = found if isinstance(found, Rubric) else None
         self.evidence: set[str] | None = context.get("evidence_ids")
         self.delivery = context.get("scales", {}).get("delivery")
         self.priority, self.data = priority, data

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from stocktake.rubric.model import Criterion, Rubric
 
 __all__ = ["Change", "diff_rubrics"]
@@ -43,7 +45,7 @@ def _value(rubric: Rubric, item: Any, name: str) -> Any:
     if name == "scale":
         return rubric.scale_of(item).id if isinstance(item, Criterion) else None
     value = getattr(item, name, None)
-    return value.model_dump() if hasattr(value, "model_dump") else value
+    return value.model_dump() if isinstance(value, BaseModel) else value
 
 
 def diff_rubrics(old: Rubric, new: Rubric) -> list[Change]:
