@@ -16,7 +16,7 @@ import networkx as nx
 
 from benchmarks.generate import layered_chain
 from stocktake import Engine
-from stocktake.chains.analysis import analyse_chain
+from stocktake.chains.judge import analyse_chain
 from stocktake.chains.model import DeliveryChain
 
 RANK = {"G": 3, "AG": 2, "AR": 1, "R": 0}

@@ -1,6 +1,6 @@
 """Stocktake: judgments a system leader can trust, each with its evidence trail.
 
-The public Python API. Names are imported on first use, so ``import engine`` costs almost nothing::
+The public Python API. Names are imported on first use, so ``import stocktake`` costs almost nothing::
 
     from stocktake import Engine
     eng = Engine()                       # loads plugins from the "stocktake" entry points
@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from stocktake._version import __version__
 
 if TYPE_CHECKING:
-    from stocktake.api import Engine, RubricEntry, ValidationOutcome
+    from stocktake.api import Engine, ValidationOutcome
+    from stocktake.catalogue import DetectorEntry, RubricEntry, RuleSetEntry, StrategyEntry
     from stocktake.core.errors import (
         DocumentError,
         ExitCode,
@@ -37,7 +38,10 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "Engine": "stocktake.api",
-    "RubricEntry": "stocktake.api",
+    "RubricEntry": "stocktake.catalogue",
+    "StrategyEntry": "stocktake.catalogue",
+    "RuleSetEntry": "stocktake.catalogue",
+    "DetectorEntry": "stocktake.catalogue",
     "ValidationOutcome": "stocktake.api",
     "DocumentError": "stocktake.core.errors",
     "ExitCode": "stocktake.core.errors",
@@ -59,6 +63,7 @@ _EXPORTS = {
 __all__ = [
     "Component",
     "Criterion",
+    "DetectorEntry",
     "DocumentError",
     "Engine",
     "ExitCode",
@@ -69,9 +74,11 @@ __all__ = [
     "Registrar",
     "Rubric",
     "RubricEntry",
+    "RuleSetEntry",
     "Scale",
     "Section",
     "StocktakeError",
+    "StrategyEntry",
     "UsageError",
     "ValidationOutcome",
     "__version__",

@@ -83,7 +83,7 @@ def _prepare_review(data: dict[str, Any], path: Path, limits: Limits) -> Prepare
 
 
 def _prepare_chain(data: dict[str, Any], path: Path, limits: Limits) -> Prepared:
-    from stocktake.chains.analysis import prepare_chain
+    from stocktake.chains.loading import prepare_chain
 
     return prepare_chain(data, path, limits)
 

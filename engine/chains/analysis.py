@@ -9,20 +9,17 @@ carry information.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from stocktake.judgment.scale import Scale
 
 if TYPE_CHECKING:  # the chain models cost ~50 ms to import; every command loads the detectors
     from stocktake.chains.model import DeliveryChain, Link
-    from stocktake.core.loading import Prepared
 
-__all__ = ["SOURCE", "ChainFinding", "ChainGraph", "Detector", "prepare_chain"]
+__all__ = ["SOURCE", "ChainFinding", "ChainGraph", "Detector"]
 
 SOURCE = "\x00centre"
 """The virtual source joined to every centre."""
@@ -273,137 +270,3 @@ def _postorder(succ: dict[str, dict[str, int]], root: str) -> list[str]:
             stack.pop()
             order.append(node)
     return order
-
-
-# -- CSV actors and links ----------------------------------------------------------------------------
-
-ACTOR_COLUMNS = ("id", "name", "level", "role")
-ACTOR_OPTIONAL = ("type", "count", "capacity", "will", "evidence")
-LINK_COLUMNS = ("from", "to", "levers", "strength")
-LINK_OPTIONAL = ("evidence", "note")
-_INT = re.compile(r"-?[0-9]+")
-
-
-def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
-    """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
-    from stocktake.core.loading import Prepared
-    from stocktake.core.parsing import sha256_of
-    from stocktake.core.tables import MergedRows, file_beside, read_table, relocate_any
-    from stocktake.judgment.envelope import InputFile
-
-    inputs = []
-    merged: list[MergedRows] = []
-    for field_name, key, required, optional in (("actors_file", "actors", ACTOR_COLUMNS, ACTOR_OPTIONAL),
-                                                ("links_file", "links", LINK_COLUMNS, LINK_OPTIONAL)):
-        ref = data.get(field_name)
-        if not isinstance(ref, str):
-            continue
-        table = read_table(file_beside(path, ref, field_name), required=required, optional=optional, limits=limits)
-        existing = data.get(key)
-        rows = list(existing) if isinstance(existing, list) else []
-        rows_from = MergedRows(key, table, len(rows), [])
-        for number, row in table.rows:
-            item: dict[str, Any] = {}
-            for name, value in row.items():
-                if value == "":
-                    continue
-                if name in ("level", "count") and _INT.fullmatch(value):
-                    item[name] = int(value)
-                elif name in ("evidence", "levers"):
-                    item[name] = [v for v in re.split(r"[;,\s]+", value) if v]
-                else:
-                    item[name] = value
-            rows.append(item)
-            rows_from.lines.append(number)
-        data[key] = rows
-        merged.append(rows_from)
-        inputs.append(InputFile(path=str(table.path), sha256=sha256_of(table.path)))
-    return Prepared(inputs=inputs, relocate=relocate_any(merged))
-
-
-def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: list[tuple[Any, Any]],
-                  inputs: list[Any]) -> Any:
-    """Run every detector on ``chain``; judge it by its weakest necessary link (the lowest cap)."""
-    from pydantic import TypeAdapter
-
-    from stocktake._version import __version__
-    from stocktake.chains.model import ABSENT
-    from stocktake.chains.result import (
-        ChainSummary,
-        DeliveryChainResult,
-        DetectorFinding,
-        DetectorUsed,
-    )
-    from stocktake.judgment.envelope import EngineRef, PluginFailure
-    from stocktake.judgment.model import Flag, Input, Judgment, RuleRef
-
-    graph = ChainGraph(chain, scale)
-    rows: list[dict[str, Any]] = []
-    failures: list[PluginFailure] = []
-    used = []
-    trail = [f"{len(chain.actors)} actors, {len(chain.links)} links, {len(graph.front_line)} front-line, "
-             f"centre(s): {', '.join(graph.centres)}"]
-    for detector, origin in detectors:
-        used.append(DetectorUsed(plugin=origin.plugin or "stocktake", id=detector.id,
-                                 version=str(detector.version), title=detector.title))
-        try:
-            found = detector.detect(graph)
-            if not isinstance(found, list) or not all(isinstance(f, ChainFinding) for f in found):
-                raise TypeError(f"returned {type(found).__name__}, not a list of ChainFinding")
-            for f in found:
-                if f.level not in scale.codes:
-                    raise ValueError(f"returned level {f.level!r}, not one of {scale.describe_codes()}")
-        except Exception as err:  # a plugin's bug must not abort the analysis
-            failures.append(PluginFailure(plugin=origin.plugin or "stocktake", distribution=origin.distribution,
-                                          version=origin.version, where=f"detector {detector.id!r}",
-                                          message=f"{type(err).__name__}: {err}"))
-            trail.append(f"detector {detector.id} failed: {type(err).__name__}: {err}")
-            continue
-        rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
-                     "actors": list(f.actors), "links": list(f.links), "evidence": list(f.evidence),
-                     "count": f.count} for f in found)
-        worst = max((f.level for f in found), key=scale.rank, default=None)
-        trail.append(f"detector {detector.id} {detector.version}: {len(found)} finding(s)"
-                     + (f", worst {worst}" if worst else ""))
-    # One validation for every finding: a large chain has tens of thousands.
-    findings = TypeAdapter(list[DetectorFinding]).validate_python(rows)
-    if findings:
-        level = max((f.level for f in findings), key=scale.rank)
-        deciding = [f for f in findings if f.level == level]
-        because = (f"{level}: the chain is as strong as its weakest necessary link; "
-                   f"{deciding[0].message}" + (f" (and {len(deciding) - 1} more at {level})" if len(deciding) > 1 else ""))
-    else:
-        level, deciding = scale.top.code, []
-        because = f"{level}: no detector found a weak link."
-    best, _ = graph.widest
-    strength: dict[str, int] = dict.fromkeys(scale.codes, 0)
-    strength["unreachable"] = 0
-    for f in graph.front_line:
-        strength[graph.level_of(best[f]) if f in best else "unreachable"] += 1
-    codes: dict[str, int] = {}
-    for f in findings:
-        codes[f.code] = codes.get(f.code, 0) + 1
-    evidence_ids = sorted({e for f in deciding for e in f.evidence})
-    judgment = Judgment(
-        subject=f"chain:{chain.id}", title=chain.title, scale=scale.id,
-        state="rated" if not failures else "partial", rating=level, computed=level,
-        rule=RuleRef(plugin="stocktake", id="weakest-necessary-link", version=__version__),
-        decided_by=sorted({f"{f.detector}/{f.code}" for f in deciding}), because=because,
-        inputs=[Input(name=f"{f.detector}/{f.code}", value=f.level, role="finding", evidence=f.evidence,
-                      note=f.message) for f in deciding][:50],
-        evidence=evidence_ids,
-        flags=[Flag(code="detector-failed", message=f"{x.where} failed: {x.message}") for x in failures],
-        trail=trail,
-    )
-    cited = {e for f in findings for e in f.evidence}
-    return DeliveryChainResult(
-        kind="DeliveryChainResult", schema_version=1, engine=EngineRef(name="stocktake", version=__version__),
-        inputs=inputs, chain={"id": chain.id, "priority": chain.priority, "title": chain.title},
-        detectors=used, judgment=judgment, findings=findings,
-        evidence={e.id: e for e in chain.evidence if e.id in cited},
-        summary=ChainSummary(actors=len(chain.actors), links=len(chain.links),
-                             absent_links=sum(1 for link in chain.links if link.strength == ABSENT),
-                             front_line=len(graph.front_line), reachable_front_line=sum(1 for f in graph.front_line if f in best),
-                             route_strength=strength, findings=dict(sorted(codes.items()))),
-        failures=failures,
-    )

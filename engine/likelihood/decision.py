@@ -74,8 +74,12 @@ class RuleSetLike(Protocol):
     version: str
     title: str
     description: str
-    inputs: Sequence[str]
     output_scale: str
+
+    @property
+    def inputs(self) -> Sequence[str]:
+        """The names of the inputs ``decide`` reads, in order."""
+        ...
 
     def decide(self, values: Mapping[str, str]) -> Decision:
         """Decide from ``values`` (one value per input name; levels as codes, or ``no-data``)."""

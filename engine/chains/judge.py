@@ -1,0 +1,131 @@
+"""Judging a delivery chain: every detector plugin runs on the shared graph; the chain is as
+strong as its weakest necessary link, so its level is the lowest any finding caps it at."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stocktake.chains.analysis import ChainFinding, ChainGraph
+from stocktake.chains.result import ChainSummary, DetectorFinding, DetectorUsed
+from stocktake.judgment.envelope import PluginFailure
+from stocktake.judgment.model import Flag, Input, Judgment, RuleRef
+from stocktake.judgment.scale import Scale
+
+if TYPE_CHECKING:
+    from stocktake.chains.model import DeliveryChain
+    from stocktake.chains.result import DeliveryChainResult
+
+__all__ = ["analyse_chain"]
+
+
+def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: Sequence[tuple[Any, Any]],
+                  inputs: list[Any]) -> DeliveryChainResult:
+    """Run every detector on ``chain``; judge it by its weakest necessary link (the lowest cap).
+
+    A detector that crashes or returns something else than findings on ``scale`` is recorded as
+    a plugin failure (the chain is then judged ``partial`` on what the others found)."""
+    from stocktake._version import __version__
+    from stocktake.chains.result import DeliveryChainResult
+    from stocktake.judgment.envelope import EngineRef
+
+    graph = ChainGraph(chain, scale)
+    trail = [f"{len(chain.actors)} actors, {len(chain.links)} links, {len(graph.front_line)} front-line, "
+             f"centre(s): {', '.join(graph.centres)}"]
+    run = _run_detectors(graph, scale, detectors, trail)
+    cited = {e for f in run.findings for e in f.evidence}
+    return DeliveryChainResult(
+        kind="DeliveryChainResult", schema_version=1, engine=EngineRef(name="stocktake", version=__version__),
+        inputs=inputs, chain={"id": chain.id, "priority": chain.priority, "title": chain.title},
+        detectors=run.used, judgment=_judgment(chain, scale, run, trail), findings=run.findings,
+        evidence={e.id: e for e in chain.evidence if e.id in cited},
+        summary=_summary(chain, graph, run.findings), failures=run.failures,
+    )
+
+
+@dataclass
+class _DetectorRun:
+    used: list[DetectorUsed]
+    findings: list[DetectorFinding]
+    failures: list[PluginFailure]
+
+
+def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[Any, Any]],
+                   trail: list[str]) -> _DetectorRun:
+    """Every detector's findings (validated in one call: a large chain has tens of thousands),
+    failures as plugin failures; a line per detector on ``trail``."""
+    from pydantic import TypeAdapter
+
+    rows: list[dict[str, Any]] = []
+    failures: list[PluginFailure] = []
+    used = []
+    for detector, origin in detectors:
+        used.append(DetectorUsed(plugin=origin.plugin or "stocktake", id=detector.id,
+                                 version=str(detector.version), title=detector.title))
+        try:
+            found = detector.detect(graph)
+            if not isinstance(found, list) or not all(isinstance(f, ChainFinding) for f in found):
+                raise TypeError(f"returned {type(found).__name__}, not a list of ChainFinding")
+            for f in found:
+                if f.level not in scale.codes:
+                    raise ValueError(f"returned level {f.level!r}, not one of {scale.describe_codes()}")
+        except Exception as err:  # a plugin's bug must not abort the analysis
+            failures.append(PluginFailure(plugin=origin.plugin or "stocktake", distribution=origin.distribution,
+                                          version=origin.version, where=f"detector {detector.id!r}",
+                                          message=f"{type(err).__name__}: {err}"))
+            trail.append(f"detector {detector.id} failed: {type(err).__name__}: {err}")
+            continue
+        rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
+                     "actors": list(f.actors), "links": list(f.links), "evidence": list(f.evidence),
+                     "count": f.count} for f in found)
+        worst = max((f.level for f in found), key=scale.rank, default=None)
+        trail.append(f"detector {detector.id} {detector.version}: {len(found)} finding(s)"
+                     + (f", worst {worst}" if worst else ""))
+    return _DetectorRun(used, TypeAdapter(list[DetectorFinding]).validate_python(rows), failures)
+
+
+def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list[str]) -> Judgment:
+    """The chain's judgment: the lowest level any finding caps it at, decided by those findings."""
+    from stocktake._version import __version__
+
+    findings = run.findings
+    if findings:
+        level = max((f.level for f in findings), key=scale.rank)
+        deciding = [f for f in findings if f.level == level]
+        more = f" (and {len(deciding) - 1} more at {level})" if len(deciding) > 1 else ""
+        because = f"{level}: the chain is as strong as its weakest necessary link; {deciding[0].message}{more}"
+    else:
+        level, deciding = scale.top.code, []
+        because = f"{level}: no detector found a weak link."
+    return Judgment(
+        subject=f"chain:{chain.id}", title=chain.title, scale=scale.id,
+        state="rated" if not run.failures else "partial", rating=level, computed=level,
+        rule=RuleRef(plugin="stocktake", id="weakest-necessary-link", version=__version__),
+        decided_by=sorted({f"{f.detector}/{f.code}" for f in deciding}), because=because,
+        inputs=[Input(name=f"{f.detector}/{f.code}", value=f.level, role="finding", evidence=f.evidence,
+                      note=f.message) for f in deciding][:50],
+        evidence=sorted({e for f in deciding for e in f.evidence}),
+        flags=[Flag(code="detector-failed", message=f"{x.where} failed: {x.message}") for x in run.failures],
+        trail=trail,
+    )
+
+
+def _summary(chain: DeliveryChain, graph: ChainGraph, findings: list[DetectorFinding]) -> ChainSummary:
+    """Counts: actors, links, absent links, front line reached, front line per route strength,
+    findings per code."""
+    from stocktake.chains.model import ABSENT
+
+    best, _ = graph.widest
+    strength: dict[str, int] = dict.fromkeys(graph.scale.codes, 0)
+    strength["unreachable"] = 0
+    for f in graph.front_line:
+        strength[graph.level_of(best[f]) if f in best else "unreachable"] += 1
+    codes: dict[str, int] = {}
+    for finding in findings:
+        codes[finding.code] = codes.get(finding.code, 0) + 1
+    return ChainSummary(actors=len(chain.actors), links=len(chain.links),
+                        absent_links=sum(1 for link in chain.links if link.strength == ABSENT),
+                        front_line=len(graph.front_line),
+                        reachable_front_line=sum(1 for f in graph.front_line if f in best),
+                        route_strength=strength, findings=dict(sorted(codes.items())))
