@@ -16,7 +16,7 @@ from stocktake.kinds import KINDS
 from stocktake.render import render_assessment
 from stocktake.testing import make_engine
 
-FIXTURE = Path(__file__).parent / "fixtures" / "assessment.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "assessment.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +215,7 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     """stocktake.judge_levels (no trails) and stocktake.judge share maths and rules: same levels."""
     import datetime as dt
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.generate import priority as synthetic
     from stocktake.likelihood.judge import JudgingRun, judge_priority
     from stocktake.likelihood.model import Priority
@@ -244,7 +244,7 @@ def test_batch_lines_are_the_models_json_to_the_byte():
 
     from pydantic_core import to_json
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from example_system import EXAMPLE
 
     from benchmarks.generate import priority as synthetic
@@ -312,7 +312,7 @@ def _varied(data: dict, seed: int) -> dict:
 
 
 def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error(tmp_path, run):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.generate import write_priorities_jsonl
 
     batch = write_priorities_jsonl(tmp_path / "b.jsonl", 300)
@@ -332,7 +332,7 @@ def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error
 
 
 def _batch(tmp_path, count):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.generate import write_priorities_jsonl
 
     return write_priorities_jsonl(tmp_path / "b.jsonl", count)

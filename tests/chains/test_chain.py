@@ -10,7 +10,7 @@ import pytest
 
 from stocktake.testing import make_engine
 
-FIXTURE = Path(__file__).parent / "fixtures" / "chain.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "chain.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def stocktake_register_chain_detectors(registry):
 
 
 def test_the_chain_judgment_is_evidence_for_the_delivery_chain_sub_criterion(tmp_path, run):
-    assessment = Path(__file__).parent / "fixtures" / "assessment.yaml"
+    assessment = Path(__file__).parents[1] / "fixtures" / "assessment.yaml"
     engine = make_engine()
     plain = engine.judge(assessment)
     with_chain = engine.judge(assessment, chains=[FIXTURE])

@@ -76,7 +76,7 @@ def agree(data, kind: str = "Rubric") -> None:
 def _rubric_cases():
     """Case documents that parse and claim to be rubrics (parser-level cases are left out)."""
     out = []
-    for case in load_cases(Path(__file__).parent / "cases" / "*.yaml"):
+    for case in load_cases(Path(__file__).parents[1] / "cases" / "*.yaml"):
         try:
             data = parse_text(case.text or "", fmt=case.fmt).data
         except DocumentError:
@@ -125,7 +125,7 @@ REPLACEMENTS = {"null": None, "number": 7, "text": "some text", "list": ["a"], "
 
 REVIEWS = [
     parse_text(p.read_text(), fmt="yaml").data
-    for p in sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
+    for p in sorted((Path(__file__).parents[1] / "fixtures").glob("*.yaml"))
     if "kind: CapacityReview" in p.read_text()
 ]
 
@@ -176,7 +176,7 @@ def test_a_valid_document_never_needs_jsonschema():
     import sys
 
     files = [str(p) for p in sorted(data_dir("rubrics").glob("*.yaml"))]
-    files.append(str(Path(__file__).parent / "fixtures" / "exhibit-1b7.yaml"))
+    files.append(str(Path(__file__).parents[1] / "fixtures" / "exhibit-1b7.yaml"))
     code = ("import sys\nfrom stocktake.cli import main\n"
             f"try:\n    main(['validate', *{files!r}])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "print('JSONSCHEMA=' + str('jsonschema' in sys.modules))")
@@ -185,11 +185,11 @@ def test_a_valid_document_never_needs_jsonschema():
 
 
 OTHER_KINDS = [
-    ("RuleSet", parse_text((Path(__file__).resolve().parent.parent / "plugins" / "rulesets" / "likelihood-default.yaml")
+    ("RuleSet", parse_text((Path(__file__).resolve().parents[2] / "plugins" / "rulesets" / "likelihood-default.yaml")
                            .read_text(), fmt="yaml").data),
-    ("DeliveryAssessment", parse_text((Path(__file__).parent / "fixtures" / "assessment.yaml").read_text(),
+    ("DeliveryAssessment", parse_text((Path(__file__).parents[1] / "fixtures" / "assessment.yaml").read_text(),
                                       fmt="yaml").data),
-    ("DeliveryChain", parse_text((Path(__file__).parent / "fixtures" / "chain.yaml").read_text(), fmt="yaml").data),
+    ("DeliveryChain", parse_text((Path(__file__).parents[1] / "fixtures" / "chain.yaml").read_text(), fmt="yaml").data),
 ]
 
 

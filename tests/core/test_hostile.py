@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-HOSTILE = Path(__file__).parent / "hostile"
+HOSTILE = Path(__file__).parents[1] / "hostile"
 EXPECTED: dict[str, list[str]] = yaml.safe_load((HOSTILE / "expected.yaml").read_text())
 KINDS = ("rubric", "review", "ruleset", "assessment", "chain", "report")
 MEMORY = 1024 ** 3   # bytes of address space each run may use

@@ -17,7 +17,7 @@ from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 from stocktake.api import Engine
 from stocktake.render import render_report
 
-GOLDEN = Path(__file__).parent / "golden" / "northshire-report.md"
+GOLDEN = Path(__file__).parents[1] / "golden" / "northshire-report.md"
 
 
 @pytest.fixture

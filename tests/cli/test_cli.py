@@ -13,7 +13,7 @@ import pytest
 
 from stocktake.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 from stocktake.core.resources import data_dir  # noqa: E402
 
 RUBRICS = data_dir("rubrics")
@@ -271,7 +271,7 @@ def test_help_imports_no_heavy_library():
 
 @pytest.mark.parametrize("args, heavy", [
     (["validate", str(CAPACITY)], ("networkx", "jinja2", "stocktake.chains.model")),
-    (["chain", str(Path(__file__).parent / "fixtures" / "chain.yaml"), "-o", "-"], ("networkx", "jinja2")),
+    (["chain", str(Path(__file__).parents[1] / "fixtures" / "chain.yaml"), "-o", "-"], ("networkx", "jinja2")),
 ])
 def test_validate_and_chain_do_not_import_what_they_do_not_use(args, heavy):
     """The built-in chain analyses use their own adjacency (networkx costs ~170 ms to import), and

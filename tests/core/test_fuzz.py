@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from stocktake.cli import cli
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = sorted(p for p in FIXTURES.glob("*.yaml")) + sorted((REPO / "rubrics").glob("*.yaml")) + sorted(
     (REPO / "examples").rglob("*.yaml"))
 COMMANDS = {"CapacityReview": "review", "DeliveryAssessment": "judge", "DeliveryChain": "chain"}

@@ -20,7 +20,7 @@ from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 from stocktake.core.schemas import load_schema, local_validator
 from stocktake.kinds import KINDS
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def _refs(node):

@@ -16,7 +16,7 @@ from stocktake.core.schemas import load_schema
 from stocktake.kinds import KINDS
 from stocktake.testing import make_engine
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXHIBIT = FIXTURES / "exhibit-1b7.yaml"
 
 

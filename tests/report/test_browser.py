@@ -8,7 +8,7 @@ from pathlib import Path
 import browser
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 REASON = browser.available()
 
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")

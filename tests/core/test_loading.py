@@ -16,7 +16,7 @@ from stocktake.kinds import KINDS
 from stocktake.testing import make_engine
 
 ENGINE = make_engine()
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 REVIEW = {
     "kind": "CapacityReview", "schema_version": 1,
