@@ -9,15 +9,14 @@ Importing this module registers the table with the core (:func:`stocktake.core.s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stocktake.chains.loading import prepare_chain
 from stocktake.core.schemas import DocumentKind
+from stocktake.review.loading import prepare_review
 
 if TYPE_CHECKING:
-    from stocktake.core.loading import Prepared
     from stocktake.core.models import Model
-    from stocktake.core.parsing import Limits
 
 __all__ = ["KINDS", "DocumentKind"]
 
@@ -76,18 +75,6 @@ def _delivery_report() -> type[Model]:
     return DeliveryReport
 
 
-def _prepare_review(data: dict[str, Any], path: Path, limits: Limits) -> Prepared:
-    from stocktake.review.scoring import prepare_review
-
-    return prepare_review(data, path, limits)
-
-
-def _prepare_chain(data: dict[str, Any], path: Path, limits: Limits) -> Prepared:
-    from stocktake.chains.loading import prepare_chain
-
-    return prepare_chain(data, path, limits)
-
-
 def _review_rubric(data: Any) -> tuple[str, str] | None:
     from stocktake.rubric.model import rubric_named
 
@@ -111,7 +98,7 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind(
             "CapacityReview", _capacity_review, "capacity-review.schema.json",
             "a joint team's ratings of a rubric's components, with reviewers and evidence",
-            prepare=_prepare_review, rubric=_review_rubric,
+            prepare=prepare_review, rubric=_review_rubric,
         ),
         DocumentKind(
             "RuleSet", _rule_set, "rule-set.schema.json",
@@ -125,7 +112,7 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind(
             "DeliveryChain", _delivery_chain, "delivery-chain.schema.json",
             "the actors and links from the centre to the front line, with levers and strengths",
-            prepare=_prepare_chain,
+            prepare=prepare_chain,
         ),
         DocumentKind(
             "DeliveryChainResult", _delivery_chain_result, "delivery-chain-result.schema.json",

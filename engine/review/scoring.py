@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from stocktake._version import __version__
-from stocktake.core.loading import Prepared
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef
@@ -329,42 +326,3 @@ def _toward_green(components: list[Judgment], rubric: Rubric, review: CapacityRe
             team=[a.text for a in review.actions if a.component == item_id],
         ))
     return out
-
-
-RATING_COLUMNS = ("component", "reviewer", "level")
-OPTIONAL_RATING_COLUMNS = ("rationale", "evidence")
-
-
-def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
-    """Append the rows of ``ratings_file`` (CSV or XLSX beside the document) to ``ratings``.
-
-    Errors about those ratings point at the table's row and column.
-    """
-    from stocktake.core.errors import DocumentError
-    from stocktake.core.parsing import sha256_of
-    from stocktake.core.tables import MergedRows, file_beside, read_table
-
-    ref = data.get("ratings_file")
-    if not isinstance(ref, str):
-        return Prepared()
-    table = read_table(file_beside(path, ref, "ratings_file"), required=RATING_COLUMNS,
-                       optional=OPTIONAL_RATING_COLUMNS, limits=limits)
-    inline = data.get("ratings")
-    ratings = list(inline) if isinstance(inline, list) else []
-    merged = MergedRows("ratings", table, len(ratings), [])
-    for number, row in table.rows:
-        for name in RATING_COLUMNS:
-            if not row[name]:
-                raise DocumentError(f"a value in column {name!r}", "an empty cell", file=table.path,
-                                    path=(name,), line=number, column=table.column(name))
-        rating: dict[str, Any] = {"component": row["component"], "reviewer": row["reviewer"],
-                                  "level": row["level"]}
-        if row.get("rationale"):
-            rating["rationale"] = row["rationale"]
-        if row.get("evidence"):
-            rating["evidence"] = [e for e in re.split(r"[;,\s]+", row["evidence"]) if e]
-        ratings.append(rating)
-        merged.lines.append(number)
-    data["ratings"] = ratings
-    return Prepared(inputs=[InputFile(path=str(table.path), sha256=sha256_of(table.path))],
-                    relocate=merged.relocate)
