@@ -115,3 +115,13 @@ def test_projection_short_of_target_is_amber_green_even_on_plan():
     result = run([((2025, 7, 2), 62.0), ((2026, 1, 1), 64.0)], points=plan(((2025, 1, 1), 60.0), ((2026, 1, 1), 64.0),
                                                                            ((2026, 6, 1), 90.0)), absolute=1.0)
     assert result.latest == "within" and result.shortfall > 0 and result.level == "AG"
+
+
+def test_the_analysis_and_the_published_summary_name_the_same_fields_in_the_same_order():
+    """The trajectory part of TrajectorySummary is the analysis, field for field: the summary is
+    filled from Analysis by name, so the two cannot drift apart silently."""
+    from stocktake.likelihood.result import TrajectorySummary
+    from stocktake.likelihood.trajectory import Analysis
+
+    published = list(TrajectorySummary.model_fields)
+    assert published[-len(Analysis._fields):] == list(Analysis._fields)
