@@ -89,7 +89,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+        raise AttributeError(f"module 'stocktake' has no attribute {name!r}")
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value

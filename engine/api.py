@@ -144,16 +144,18 @@ class Engine(Catalogue):
         of priorities, which needs ``period`` and ``as_of``).
 
         The rule set is ``rules`` (an id or a RuleSet file), else the assessment's ``rules``, else
-        the default a plugin declares (built in: ``likelihood-default``); a batch is judged against
-        the latest version of the declared likelihood rubric. ``previous`` is an earlier result (or
+        the default a plugin declares (built in: ``likelihood-default``). A batch names no rubric:
+        like an assessment that names none, it is judged against the format's default
+        (``likelihood-of-delivery`` 1.0.0). ``previous`` is an earlier result (or
         assessment) whose levels count as the previous judgment where a priority states none.
         """
         path = Path(path)
         if path.suffix == ".jsonl":
             from stocktake.core.loading import LoadedDocument
             from stocktake.likelihood.batches import read_assessment_jsonl
+            from stocktake.likelihood.model import DEFAULT_RUBRIC
 
-            rubric = self.rubric(self.default("likelihood-rubric")).rubric
+            rubric = self.rubric(*DEFAULT_RUBRIC).rubric  # a batch names no rubric: the format's default
             context = {**self._context(), "rubric": rubric, "evidence_ids": set()}
             model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
@@ -264,11 +266,11 @@ class Engine(Catalogue):
 
         from stocktake.likelihood.batches import StreamJob, batch_date, judge_batch
         from stocktake.likelihood.judge import stream_run
+        from stocktake.likelihood.model import DEFAULT_RUBRIC
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
-        rubric = self.rubric(self.default("likelihood-rubric")).rubric
-        how = (rules or self.default("rule-set"), (rubric.id, rubric.version), earlier)
+        how = (rules or self.default("rule-set"), DEFAULT_RUBRIC, earlier)
         # Prepared here, in this process, so a bad rule set is one error before any worker starts.
         run, context = stream_run(lambda: self, *how)
         if jobs > 1 and self._rebuild_args is None:
@@ -284,8 +286,9 @@ class Engine(Catalogue):
         """Decide the likelihood of many validated ``Priority`` models at once, without trails
         (see :func:`stocktake.likelihood.judge.decide_levels`); the same decisions as :meth:`judge`."""
         from stocktake.likelihood.judge import decide_levels
+        from stocktake.likelihood.model import DEFAULT_RUBRIC
 
-        rubric = self.rubric(self.default("likelihood-rubric")).rubric
+        rubric = self.rubric(DEFAULT_RUBRIC[0]).rubric  # its latest version
         run = self._judging_run(rules or self.default("rule-set"), rubric)
         return decide_levels(list(priorities), as_of, run)
 

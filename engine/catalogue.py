@@ -133,7 +133,7 @@ class Catalogue:
 
     def default(self, kind: str) -> str:
         """The id a plugin declared the default of ``kind`` (``strategy``, ``rule-set``,
-        ``likelihood-rubric``, ``chain-scale``); :class:`UsageError` saying which plugins are
+        ``chain-scale``); :class:`UsageError` saying which plugins are
         disabled if none is declared (the built-ins declare every default)."""
         declared = self.registry.defaults.get(kind)
         if declared is not None:
@@ -230,9 +230,14 @@ class Catalogue:
                                  repr(version))
 
     def _context(self) -> dict[str, Any]:
-        """What every document validates in: the registered scales (``scales``). The loader adds
-        the rubric a document names (``rubric``, looked up with :meth:`_resolve_rubric`)."""
-        return {"scales": self.scales()}
+        """What every document validates in: the registered scales (``scales``) and the declared
+        chain scale (``chain_scale``). The loader adds the rubric a document names (``rubric``,
+        looked up with :meth:`_resolve_rubric`)."""
+        context: dict[str, Any] = {"scales": self.scales()}
+        declared = self.registry.defaults.get("chain-scale")
+        if declared is not None:
+            context["chain_scale"] = declared[0]
+        return context
 
     # -- rule sets -----------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@ The file formats are the engine's public contract, so the kinds are the engine's
 the top of the package (plugins add rubrics, scales and behaviour, not new file formats). Each
 entry holds small functions that import their module when called, so naming a kind or loading
 another kind imports nothing else (validating a rubric imports no chain model, no networkx).
-Importing this module registers the table with the core (:func:`stocktake.core.schemas.register_kinds`).
+The facade passes this table to the core's loader and schema functions.
+
+``python -m stocktake.kinds`` regenerates ``schemas/`` from the models in a source checkout.
 """
 
 from __future__ import annotations
@@ -133,3 +135,13 @@ KINDS: dict[str, DocumentKind] = {
     )
 }
 """Every document kind, by name."""
+
+
+if __name__ == "__main__":  # python -m stocktake.kinds: regenerate schemas/ in a source checkout
+    import sys
+
+    from stocktake.core.resources import data_dir
+    from stocktake.core.schemas import write_schemas
+
+    for written in write_schemas(data_dir("schemas"), KINDS):
+        print(written, file=sys.stderr)

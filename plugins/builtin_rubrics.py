@@ -10,4 +10,3 @@ from stocktake.hooks.registry import Registrar
 @hookimpl
 def stocktake_register_rubrics(registry: Registrar) -> None:
     registry.add_rubric(data_dir("rubrics"))
-    registry.declare_default("likelihood-rubric", "likelihood-of-delivery")

@@ -183,3 +183,14 @@ def test_every_command_is_in_the_readme():
         if isinstance(command, click.Group):
             for sub in command.commands:
                 assert f"stocktake {name} {sub}" in readme, f"{name} {sub}"
+
+
+def test_template_names_are_unique_across_the_capabilities():
+    """The views' jinja loader searches every package's templates/ folder: a name used twice
+    would silently resolve to the first folder."""
+    seen: dict[str, Path] = {}
+    for folder in sorted(p for p in ENGINE.glob("*/templates") if p.is_dir()):
+        for template in folder.iterdir():
+            assert template.name not in seen, f"{template} and {seen[template.name]}"
+            seen[template.name] = template
+    assert "review.html.j2" in seen and "report.md.j2" in seen

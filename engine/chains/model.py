@@ -88,11 +88,12 @@ class DeliveryChain(Model):
     def _check(cls, data: Any, handler: ModelWrapValidatorHandler[DeliveryChain],
                info: ValidationInfo) -> DeliveryChain:
         """After the fields: ids unique, links between known actors, evidence cited, levels
-        resolved to codes of the delivery scale in the context (``scales``). ``data`` is read
-        only to quote a bad level as the document wrote it."""
+        resolved to codes of the chain scale in the context (``scales``, ``chain_scale``: the id
+        a plugin declared; ``delivery`` if none is given). ``data`` is read only to quote a bad
+        level as the document wrote it."""
         self = handler(data)
         context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
-        scale = context.get("scales", {}).get("delivery")
+        scale = context.get("scales", {}).get(context.get("chain_scale", "delivery"))
         evidence = _evidence_ids(self.evidence)
 
         def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
@@ -111,7 +112,7 @@ class DeliveryChain(Model):
             code = scale.resolve(value) if scale is not None else value
             if code is None:
                 extra = " or 'absent'" if allow_absent else ""
-                raise invalid(f"a level of scale 'delivery' ({scale.describe_codes()}){extra}",
+                raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()}){extra}",
                               repr(as_written(data, path, value)), path=path)
             return known.setdefault((value, allow_absent), code)
 

@@ -1,7 +1,7 @@
 """One loader for every document kind: read, parse, dispatch on ``kind``, validate.
 
 The kinds come from a table (:class:`~stocktake.core.schemas.DocumentKind` by name) the caller
-passes, by default the registered one. Before validating, the loader runs the kind's prepare step
+passes (the facade's, :data:`stocktake.kinds.KINDS`). Before validating, the loader runs the kind's prepare step
 and looks up the rubric the document names, so that validators receive what they check in the
 validation context and never call back into the engine.
 

@@ -43,7 +43,7 @@ class Markdown(str):
     __slots__ = ()
 
 
-_BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+_BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: fences (~~~) and strikethrough
 _ORDINAL = re.compile(r"^(\d+)([.)]) ")
 
 

@@ -1,7 +1,7 @@
 """The published JSON Schemas (Draft 2020-12), the document kinds they describe, and validation
 of documents against them.
 
-The files in ``schemas/`` are generated from the pydantic models (``python -m stocktake.core.schemas``)
+The files in ``schemas/`` are generated from the pydantic models (``python -m stocktake.kinds``)
 and committed; a test fails if a model changes without its schema. Validators never fetch
 anything: ``$ref`` resolves only inside the schema's own ``$defs``.
 
@@ -11,7 +11,6 @@ The core knows no document kind itself: callers pass the kind, or the table of k
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -209,17 +208,3 @@ def write_schemas(directory: Path, kinds: Mapping[str, DocumentKind]) -> list[Pa
                         encoding="utf-8")
         written.append(path)
     return written
-
-
-if __name__ == "__main__":  # python -m stocktake.core.schemas: regenerate schemas/ in a source checkout
-    # Run as a program, this file is a second copy of the module (``__main__``): it works through
-    # the real one, with the facade's table of kinds, both taken by name at the top of the package.
-    # Imported (as the engine does), the core never reaches above itself.
-    import importlib
-
-    core = importlib.import_module("stocktake.core.schemas")
-    facade = importlib.import_module("stocktake.kinds")
-    from stocktake.core.resources import data_dir
-
-    for written_path in core.write_schemas(data_dir("schemas"), facade.KINDS):
-        print(written_path, file=sys.stderr)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import types
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -26,7 +25,7 @@ import pluggy
 
 from stocktake.core.errors import PluginError, StocktakeError, UsageError
 from stocktake.hooks import specs as hookspecs
-from stocktake.hooks.registry import Origin, Registrar, calling
+from stocktake.hooks.registry import Origin, Registrar
 from stocktake.hooks.specs import PROJECT
 
 __all__ = ["HookCalls", "PluginHost", "PluginInfo"]
@@ -181,8 +180,8 @@ class PluginHost:
 class HookCalls:
     """One typed method per hook, each a plain pluggy hook call (``pm.hook.stocktake_...``).
 
-    Registration hooks take one :class:`Registrar`; while a plugin's implementation runs it
-    registers on that plugin's behalf.
+    Registration hooks take one :class:`Registrar`; each plugin's implementation receives it bound
+    to that plugin (so a registrar kept for later still registers for the right plugin).
     """
 
     def __init__(self, relay: pluggy.HookRelay) -> None:
@@ -204,13 +203,23 @@ class HookCalls:
         self._hook.stocktake_register_chain_detectors(registry=registry)
 
 
+class _StandIn:
+    """Holds one plugin's hook functions, bound to it; shows as the plugin in pluggy's messages."""
+
+    def __init__(self, plugin: object) -> None:
+        self._plugin = plugin
+
+    def __repr__(self) -> str:
+        return repr(self._plugin)
+
+
 def _attributed(plugin: object, info: PluginInfo) -> object:
     """A stand-in for ``plugin`` holding its ``stocktake_*`` functions, each bound to ``info``.
 
     Only names with our prefix are read, so arbitrary attributes of plugin objects are never
     touched. The functions keep their names, signatures and hookimpl markers.
     """
-    stand_in = types.SimpleNamespace(__name__=info.module)
+    stand_in = _StandIn(plugin)
     for name in dir(plugin):
         if name.startswith(f"{PROJECT}_"):
             member = getattr(plugin, name)
@@ -219,30 +228,34 @@ def _attributed(plugin: object, info: PluginInfo) -> object:
     return stand_in
 
 
+def _own(args: tuple[Any, ...], origin: Origin) -> tuple[Any, ...]:
+    """``args`` with any registrar replaced by one registering on behalf of ``origin``."""
+    return tuple(a.for_plugin(origin) if isinstance(a, Registrar) else a for a in args)
+
+
 def _bound(function: Callable[..., Any], origin: Origin, hook: str) -> Callable[..., Any]:
-    """``function`` run with ``origin`` as the calling plugin; anything but a
-    :class:`StocktakeError` it raises becomes a :class:`PluginError` naming the plugin."""
+    """``function`` given registrars bound to ``origin``; anything but a :class:`StocktakeError`
+    it raises becomes a :class:`PluginError` naming the plugin. pluggy passes hook arguments
+    positionally, in the order of the implementation's own parameters."""
     if inspect.isgeneratorfunction(function):  # a wrapper: pluggy requires a generator function
         @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-            with calling(origin):
-                try:
-                    return (yield from function(*args, **kwargs))
-                except (StocktakeError, GeneratorExit):
-                    raise
-                except Exception as err:
-                    raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
-        return wrapper
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        with calling(origin):
+        def wrapper(*args: Any) -> Generator[Any, Any, Any]:
             try:
-                return function(*args, **kwargs)
-            except StocktakeError:
+                return (yield from function(*_own(args, origin)))
+            except (StocktakeError, GeneratorExit):
                 raise
             except Exception as err:
                 raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
+        return wrapper
+
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            return function(*_own(args, origin))
+        except StocktakeError:
+            raise
+        except Exception as err:
+            raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
     return call
 
 

@@ -1,15 +1,13 @@
 """The registry: everything plugins register, keyed by id, with the plugin that registered it.
 
-Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` that
-registers on behalf of the plugin whose hook is running (the host marks it with :func:`calling`),
-so that a duplicate id can be reported naming both plugins.
+Registration hooks receive a :class:`Registrar`, a view of the shared :class:`Registry` bound to
+the plugin whose hook receives it (the host binds it), so that a duplicate id can be reported
+naming both plugins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 from stocktake.core.errors import PluginError, json_path
 from stocktake.judgment.scale import Scale
 
-__all__ = ["DEFAULTS", "DocumentSource", "Origin", "Registrar", "Registry", "calling", "document_files"]
+__all__ = ["DEFAULTS", "DocumentSource", "Origin", "Registrar", "Registry", "document_files"]
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -62,23 +60,9 @@ class Origin:
 DEFAULTS = {
     "strategy": "aggregation strategy (for reviews that name none)",
     "rule-set": "likelihood rule set (for assessments that name none)",
-    "likelihood-rubric": "likelihood rubric (for assessments and batches)",
     "chain-scale": "scale chains and their links are judged on",
 }
 """What plugins declare defaults for (``Registrar.declare_default``), and what each is for."""
-
-_CALLING: ContextVar[Origin | None] = ContextVar("stocktake_calling_plugin", default=None)
-
-
-@contextmanager
-def calling(origin: Origin) -> Iterator[None]:
-    """Mark ``origin`` as the plugin whose hook implementation is running."""
-    token = _CALLING.set(origin)
-    try:
-        yield
-    finally:
-        _CALLING.reset(token)
-
 
 @dataclass(frozen=True)
 class DocumentSource:
@@ -105,8 +89,8 @@ class Registry:
     """Declared defaults (see :data:`DEFAULTS`): the id and who declared it."""
 
     def registrar(self, origin: Origin | None = None) -> Registrar:
-        """A view of this registry that registers on behalf of ``origin`` (by default, of the
-        plugin whose hook is running)."""
+        """A view of this registry that registers on behalf of ``origin`` (None: a registrar to
+        hand to a hook call, which binds it to each plugin with :meth:`Registrar.for_plugin`)."""
         return Registrar(self, origin)
 
     def scale_map(self) -> dict[str, Scale]:
@@ -116,18 +100,21 @@ class Registry:
 
 class Registrar:
     """What a registration hook receives: registers scales, rubrics, strategies, rule sets and
-    detectors for one plugin (the one given, or else the one whose hook is running)."""
+    detectors for one plugin."""
 
     def __init__(self, registry: Registry, origin: Origin | None = None) -> None:
         self._registry = registry
-        self._fixed = origin
+        self._bound = origin
+
+    def for_plugin(self, origin: Origin) -> Registrar:
+        """The same registry, registering on behalf of ``origin``."""
+        return Registrar(self._registry, origin)
 
     @property
     def _origin(self) -> Origin:
-        origin = self._fixed or _CALLING.get()
-        if origin is None:
-            raise RuntimeError("a Registrar without an origin is used outside a registration hook")
-        return origin
+        if self._bound is None:  # only the host hands out registrars, bound to each plugin
+            raise RuntimeError("this Registrar is not bound to a plugin (see Registrar.for_plugin)")
+        return self._bound
 
     def _claim(self, table: dict[str, tuple[Any, Origin]], what: str, item_id: str, item: Any) -> None:
         """Record ``item`` under ``item_id`` for this plugin; an id taken already names both plugins."""

@@ -35,7 +35,7 @@ SCALES = make_engine().scales()
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_committed_schema_matches_the_models(kind):
     assert load_schema(KINDS[kind]) == generate_schema(KINDS[kind]), (
-        f"schemas/{KINDS[kind].schema_file} is stale: run `python -m stocktake.core.schemas`"
+        f"schemas/{KINDS[kind].schema_file} is stale: run `python -m stocktake.kinds`"
     )
 
 

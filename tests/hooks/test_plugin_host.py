@@ -276,7 +276,7 @@ def test_every_default_is_declared_by_a_builtin_plugin():
     engine = make_engine()
     assert {kind: origin.plugin for kind, (_, origin) in engine.registry.defaults.items()} == {
         "strategy": "builtin-aggregation", "rule-set": "builtin-rules",
-        "likelihood-rubric": "builtin-rubrics", "chain-scale": "builtin-scales"}
+        "chain-scale": "builtin-scales"}
     assert set(engine.registry.defaults) == set(DEFAULTS)
     assert engine.default("strategy") == "lower-median"
 
@@ -305,3 +305,54 @@ def test_a_second_plugin_declaring_the_same_default_is_named():
     assert str(info.value).startswith("plugin 'rival' (registered in-process, no distribution): declares the "
                                       "default strategy 'consensus', already declared ('lower-median') by plugin "
                                       "builtin-aggregation")
+
+
+def test_a_misspelt_hook_is_reported_on_the_plugin_itself(fake_dist):
+    source = "def stocktake_regster_rubrics(registry):\n    pass\n"
+    fake_dist("typo2-plugin", "0.1", modules={"typo2_mod": source}, entry_points={"typo2": "typo2_mod"})
+    with pytest.raises(PluginError) as info:
+        Engine()
+    assert "<module 'typo2_mod'" in str(info.value) and "0x" not in str(info.value)
+
+
+def test_a_registrar_kept_after_its_hook_still_registers_for_its_own_plugin():
+    from stocktake import hookimpl
+    from stocktake.testing import make_engine
+
+    kept = []
+
+    class Keeper:
+        @hookimpl
+        def stocktake_register_scales(self, registry):
+            kept.append(registry)
+
+    engine = make_engine(("keeper", Keeper()))
+    kept[0].add_scale({"id": "later", "title": "Later", "levels": [
+        {"code": "A", "label": "A", "score": 2}, {"code": "B", "label": "B", "score": 1}]})
+    assert engine.registry.scales["later"][1].plugin == "keeper"
+
+
+def test_chains_are_validated_on_the_declared_chain_scale(tmp_path):
+    from stocktake import hookimpl
+    from stocktake.core.errors import DocumentError
+    from stocktake.testing import make_engine
+
+    class Three:
+        @hookimpl
+        def stocktake_register_scales(self, registry):
+            registry.add_scale({"id": "three", "title": "Three", "levels": [
+                {"code": "HI", "label": "High", "score": 3}, {"code": "MID", "label": "Middle", "score": 2},
+                {"code": "LO", "label": "Low", "score": 1}]})
+            registry.declare_default("chain-scale", "three")
+
+    chain = tmp_path / "chain.yaml"
+    chain.write_text(
+        "kind: DeliveryChain\nschema_version: 1\nid: c\npriority: p\ntitle: C\n"
+        "actors:\n  - {id: a, name: A, level: 0, role: centre}\n  - {id: b, name: B, level: 1, role: front-line}\n"
+        "links:\n  - {from: a, to: b, levers: [funding], strength: QQ}\n")
+    engine = make_engine(("three", Three()), disabled=["builtin-scales"])
+    with pytest.raises(DocumentError) as info:
+        engine.chain(chain)
+    assert "chain.yaml:10:51: $.links[0].strength: expected a level of scale 'three' (HI, MID or LO) or 'absent', found 'QQ'" in str(info.value)
+    chain.write_text(chain.read_text().replace("QQ", "LO"))
+    assert engine.chain(chain).judgment.scale == "three"
