@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from stocktake.chains.analysis import ChainFinding, ChainGraph
 from stocktake.chains.result import ChainSummary, DetectorFinding, DetectorUsed
 from stocktake.judgment.envelope import PluginFailure
-from stocktake.judgment.model import Flag, Input, Judgment, RuleRef
+from stocktake.judgment.model import Flag, Input, Judgment, RuleRef, Subject
 from stocktake.judgment.scale import Scale
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
         level, deciding = scale.top.code, []
         because = f"{level}: no detector found a weak link."
     return Judgment(
-        subject=f"chain:{chain.id}", title=chain.title, scale=scale.id,
+        subject=Subject.of("chain", chain.id), title=chain.title, scale=scale.id,
         state="rated" if not run.failures else "partial", rating=level, computed=level,
         rule=RuleRef(plugin="stocktake", id="weakest-necessary-link", version=__version__),
         decided_by=sorted({f"{f.detector}/{f.code}" for f in deciding}), because=because,

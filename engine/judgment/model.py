@@ -7,13 +7,39 @@ sentence of "because" and the trail of steps from inputs to result.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from stocktake.core.models import Model
 
-__all__ = ["Flag", "Input", "Judgment", "JudgmentState", "Override", "RuleRef"]
+__all__ = ["Flag", "Input", "Judgment", "JudgmentState", "Override", "RuleRef", "Subject"]
+
+
+class Subject(str):
+    """What a judgment is about: a kind (``component``, ``criterion``, ``section``, ``priority``,
+    ``chain``) and an id, written ``kind:id`` in documents (so it is text to JSON and templates).
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, kind: str, item_id: str) -> Subject:
+        return cls(f"{kind}:{item_id}")
+
+    @property
+    def kind(self) -> str:
+        return self.partition(":")[0]
+
+    @property
+    def id(self) -> str:
+        return self.partition(":")[2]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.str_schema(), serialization=core_schema.to_string_ser_schema())
 
 JudgmentState = Literal["rated", "partial", "not-rated", "no-consensus"]
 """``rated``: a level stands. ``partial``: a level computed from some inputs while others are
@@ -65,7 +91,7 @@ class Override(Model):
 class Judgment(Model):
     """The engine's (or a moderator's) level for one subject, with its trail."""
 
-    subject: str
+    subject: Subject
     """What is judged, as ``component:<id>``, ``criterion:<id>`` or ``section:<id>``."""
     title: str
     scale: str

@@ -218,7 +218,7 @@ def _summary(assessment: Any, reviews: list[Any], chains: list[ReportChain]) -> 
     review_rows = []
     for r in reviews:
         declined = [m.title for m in r.movement or [] if m.movement == "declined"]
-        titles = {j.subject.split(":", 1)[1]: j.title for j in r.judgments if j.subject.startswith("component:")}
+        titles = {j.subject.id: j.title for j in r.judgments if j.subject.kind == "component"}
         review_rows.append(ReviewSummaryRow(
             system=r.system, date=r.date, baseline_date=r.baseline.date if r.baseline else None,
             counts=r.summary.counts, movement=r.summary.movement, weakest=[titles.get(w, w) for w in r.summary.weakest],

@@ -84,8 +84,8 @@ def movements(base: CapacityReviewResult, now: CapacityReviewResult,
 
 
 def _standing(result: CapacityReviewResult) -> dict[str, str | None]:
-    return {j.subject.split(":", 1)[1]: j.rating for j in result.judgments if j.subject.startswith("component:")}
+    return {j.subject.id: j.rating for j in result.judgments if j.subject.kind == "component"}
 
 
 def _scale_of(result: CapacityReviewResult) -> str | None:
-    return next((j.scale for j in result.judgments if j.subject.startswith("component:")), None)
+    return next((j.scale for j in result.judgments if j.subject.kind == "component"), None)

@@ -19,7 +19,7 @@ from typing import Any
 from stocktake._version import __version__
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
-from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef
+from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef, Subject
 from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
 from stocktake.review.model import CapacityReview, Rating
@@ -71,7 +71,7 @@ def score_review(review: CapacityReview, run: ScoringRun) -> CapacityReviewResul
     rubric = run.rubric
     cited = sorted({ref for rating in review.ratings for ref in rating.evidence})
     evidence = {e.id: e for e in review.evidence if e.id in cited}
-    components = [j for j in judgments if j.subject.startswith("component:")]
+    components = [j for j in judgments if j.subject.kind == "component"]
     return CapacityReviewResult(
         kind="CapacityReviewResult",
         schema_version=1,
@@ -152,7 +152,7 @@ class _Scorer:
             flags.append(Flag(code="not-rated", message="No reviewer rated this item: missing, not good."))
             trail.append("ratings: none")
         judgment = Judgment(
-            subject=f"{kind}:{item.id}", title=item.title, scale=scale.id, state=verdict.state,
+            subject=Subject.of(kind, item.id), title=item.title, scale=scale.id, state=verdict.state,
             rating=verdict.level, computed=verdict.level, rule=self.rule, because=verdict.because,
             inputs=inputs, evidence=evidence, flags=flags, trail=trail,
         )
@@ -215,7 +215,7 @@ class _Scorer:
         return flags
 
     def _override(self, judgment: Judgment) -> Judgment:
-        item_id = judgment.subject.split(":", 1)[1]
+        item_id = judgment.subject.id
         agreed = self.agreed.get(item_id)
         if agreed is None:
             return judgment
@@ -255,7 +255,7 @@ class _Scorer:
         if method == "none" or not rated:
             because = ("No level: roll-up method 'none'." if method == "none"
                        else f"No part of {title!r} has a level.")
-            return Judgment(subject=f"{kind}:{owner.id}", title=title, scale=scale.id, state="not-rated",
+            return Judgment(subject=Subject.of(kind, owner.id), title=title, scale=scale.id, state="not-rated",
                             rating=None, computed=None, rule=rule, because=because, inputs=inputs,
                             evidence=evidence, flags=[Flag(code="not-rated", message=because)], trail=trail)
         level, how = roll_up(method, [str(j.rating) for _, j in rated], scale)
@@ -268,7 +268,7 @@ class _Scorer:
             )))
             because = f"{how} that have one; {len(missing)} of {len(parts)} have none."
         trail.append(f"roll-up {method}: {how}")
-        return Judgment(subject=f"{kind}:{owner.id}", title=title, scale=scale.id, state=state,
+        return Judgment(subject=Subject.of(kind, owner.id), title=title, scale=scale.id, state=state,
                         rating=level, computed=level, rule=rule, because=because, inputs=inputs,
                         evidence=evidence, flags=flags, trail=trail)
 
@@ -297,8 +297,8 @@ def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tupl
     weakest: list[str] = []
     if rated:
         lowest = max(scale.rank(str(j.rating)) for j in rated)
-        weakest = [j.subject.split(":", 1)[1] for j in rated if scale.rank(str(j.rating)) == lowest]
-    order = {j.subject.split(":", 1)[1]: i for i, j in enumerate(components)}
+        weakest = [j.subject.id for j in rated if scale.rank(str(j.rating)) == lowest]
+    order = {j.subject.id: i for i, j in enumerate(components)}
     disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= 1 and cid in order),
                       key=lambda kv: (-kv[1][0], order[kv[0]]))[:5]
     return ReviewSummary(
@@ -313,7 +313,7 @@ def _toward_green(components: list[Judgment], rubric: Rubric, review: CapacityRe
     for j in components:
         if j.rating is None:
             continue
-        item_id = j.subject.split(":", 1)[1]
+        item_id = j.subject.id
         item = rubric.item(item_id)
         assert item is not None
         scale = rubric.scale_of(item)

@@ -18,7 +18,7 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     component id, the weakest components' titles, the legend of the result's level codes, and the
     top level's word (``top``: what "moving toward" heads for). ``anchor`` prefixes HTML element
     ids, so several reviews can share a page."""
-    judgments = {j.subject: j for j in result.judgments}
+    judgments: dict[str, Judgment] = {j.subject: j for j in result.judgments}
     sections: list[dict[str, Any]] = []
     for outline in result.rubric.sections:
         members: list[Judgment] = [judgments[f"component:{c.id}"] for c in outline.components
@@ -28,9 +28,9 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     width = max((len(s["components"]) for s in sections), default=0)
     for section in sections:
         section["pad"] = width - len(section["components"])
-    titles = {j.subject.split(":", 1)[1]: j.title for j in result.judgments}
+    titles = {j.subject.id: j.title for j in result.judgments}
     codes = levels(result.summary.counts)
-    scale = next((j.scale for j in result.judgments if j.subject.startswith("component:")), "")
+    scale = next((j.scale for j in result.judgments if j.subject.kind == "component"), "")
     return {"result": result, "sections": sections,
             "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS,
             "width": width, "anchor": anchor, "legend": legend(scale, codes),
