@@ -71,9 +71,7 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
                 if f.level not in scale.codes:
                     raise ValueError(f"returned level {f.level!r}, not one of {scale.describe_codes()}")
         except Exception as err:  # a plugin's bug must not abort the analysis
-            failures.append(PluginFailure(plugin=origin.plugin or "stocktake", distribution=origin.distribution,
-                                          version=origin.version, where=f"detector {detector.id!r}",
-                                          message=f"{type(err).__name__}: {err}"))
+            failures.append(PluginFailure.of(origin, f"detector {detector.id!r}", f"{type(err).__name__}: {err}"))
             trail.append(f"detector {detector.id} failed: {type(err).__name__}: {err}")
             continue
         rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,

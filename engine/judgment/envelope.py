@@ -3,7 +3,20 @@ files it read by content hash, and the plugin failures met on the way."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from stocktake.core.models import Model
+
+
+class _Registered(Protocol):
+    """Who registered something (:class:`stocktake.hooks.registry.Origin` is one)."""
+
+    @property
+    def plugin(self) -> str | None: ...
+    @property
+    def distribution(self) -> str | None: ...
+    @property
+    def version(self) -> str | None: ...
 
 
 class EngineRef(Model):
@@ -26,3 +39,10 @@ class PluginFailure(Model):
     version: str | None
     where: str
     message: str
+
+    @classmethod
+    def of(cls, origin: _Registered, where: str, message: str) -> PluginFailure:
+        """The one way to record a failure of what ``origin`` registered (a strategy, a rule set, a
+        detector) at ``where``; something the user supplied directly counts as ``stocktake``'s."""
+        return cls(plugin=origin.plugin or "stocktake", distribution=origin.distribution,
+                   version=origin.version, where=where, message=message)

@@ -270,9 +270,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs),
              f"trajectory: {analysis.because}"]
     if problem is not None:
-        failures.append(PluginFailure(plugin=run.origin.plugin or "stocktake", distribution=run.origin.distribution,
-                                      version=run.origin.version, where=f"rule set {ruleset.id!r} on {priority.id!r}",
-                                      message=problem))
+        failures.append(PluginFailure.of(run.origin, f"rule set {ruleset.id!r} on {priority.id!r}", problem))
         decision = Decision(None, (), (), f"The rule set could not decide: {problem}.")
         flags.append(_flag("rule-set-failed", f"The rule set {ruleset.id!r} failed: {problem}."))
     else:

@@ -168,10 +168,8 @@ class _Scorer:
             problem = f"raised {type(err).__name__}: {err}"
         if problem is None and isinstance(verdict, Verdict):  # the check says it is one
             return verdict
-        self.failures.append(PluginFailure(
-            plugin=origin.plugin or CORE, distribution=origin.distribution, version=origin.version,
-            where=f"strategy {self.run.strategy.id!r} on {item.id!r}", message=problem,
-        ))
+        self.failures.append(PluginFailure.of(origin, f"strategy {self.run.strategy.id!r} on {item.id!r}",
+                                              str(problem)))
         return Verdict(None, "not-rated",
                        f"The strategy {self.run.strategy.id!r} failed ({problem}); no level was formed.")
 
