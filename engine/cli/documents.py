@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from stocktake.cli.settings import Settings, pass_settings
-from stocktake.kinds import KINDS
 
 OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). Written whole or not at all."
 
@@ -52,6 +51,7 @@ def schema(kind: str, output: str | None) -> None:
     """
     from stocktake.core.output import write_output
     from stocktake.core.schemas import kind_named, load_schema
+    from stocktake.kinds import KINDS
     from stocktake.render import dump_json
 
     write_output(dump_json(load_schema(kind_named(kind, KINDS))), output)
