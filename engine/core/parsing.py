@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 
 from stocktake.core.errors import DocumentError
+from stocktake.core.files import read_bytes
 from stocktake.core.json_reader import parse_json
 from stocktake.core.parsed import DEFAULT_LIMITS, Limits, Parsed, PathKey
 from stocktake.core.yaml_reader import parse_yaml
@@ -36,16 +37,7 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
     Raises :class:`DocumentError` naming the file for a missing path, a directory, a file larger
     than the limit, an empty file, binary data or bytes that are not UTF-8 (with line and column).
     """
-    if not path.exists():
-        raise DocumentError("an existing file", "nothing at that path", file=path)
-    if path.is_dir():
-        raise DocumentError("a file", "a directory", file=path)
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise DocumentError(
-            f"a file of at most {limits.max_bytes:,} bytes", f"{size:,} bytes", file=path
-        )
-    raw = path.read_bytes()
+    raw = read_bytes(path, max_bytes=limits.max_bytes)
     digest = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]

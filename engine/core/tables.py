@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from stocktake.core.errors import DocumentError
+from stocktake.core.files import open_input, read_bytes
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits
 
 __all__ = ["MergedRows", "Table", "file_beside", "read_table", "relocate_any"]
@@ -42,15 +44,9 @@ def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ..
                limits: Limits = DEFAULT_LIMITS) -> Table:
     """Read ``path`` (``.csv`` or ``.xlsx``); the header must have ``required`` columns and no
     columns outside ``required + optional`` (a misspelt column must not be silently ignored)."""
-    if not path.is_file():
-        raise DocumentError("an existing CSV or XLSX file", "nothing at that path" if not path.exists()
-                            else "a directory", file=path)
-    if path.stat().st_size > limits.max_bytes:
-        raise DocumentError(f"a file of at most {limits.max_bytes:,} bytes",
-                            f"{path.stat().st_size:,} bytes", file=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = _csv_rows(path)
+        raw = _csv_rows(path, read_bytes(path, max_bytes=limits.max_bytes, what="an existing CSV or XLSX file"))
     elif suffix == ".xlsx":
         raw = _xlsx_rows(path, limits)
     else:
@@ -86,9 +82,9 @@ def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ..
     return Table(path, header, rows)
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DocumentError("UTF-8 text (save the sheet as CSV UTF-8)", f"byte 0x{err.object[err.start]:02x}",
                             file=path) from None
@@ -105,10 +101,18 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise DocumentError("an XLSX workbook", "a file that is not a zip archive", file=path) from None
+    with open_input(path, what="an existing CSV or XLSX file") as handle:
+        if os.fstat(handle.fileno()).st_size > limits.max_bytes:
+            raise DocumentError(f"a file of at most {limits.max_bytes:,} bytes",
+                                f"{os.fstat(handle.fileno()).st_size:,} bytes", file=path)
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError):
+            raise DocumentError("an XLSX workbook", "a file that is not a zip archive", file=path) from None
+        return _sheet_rows(path, archive, limits)
+
+
+def _sheet_rows(path: Path, archive: zipfile.ZipFile, limits: Limits) -> list[tuple[int, list[str]]]:
     with archive:
         def read(name: str) -> ElementTree.Element:
             info = archive.getinfo(name)

@@ -172,7 +172,7 @@ def test_validate_rejects_empty_file_directory_and_missing_file(run, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {empty}: $: expected a document, found an empty file",
-        f"error: {tmp_path}: $: expected a file, found a directory",
+        f"error: {tmp_path}: $: expected an existing file, found a directory",
         f"error: {missing}: $: expected an existing file, found nothing at that path",
     ]
 
