@@ -47,10 +47,13 @@ def example_files() -> dict[str, bytes]:
 def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     """Copy the example into ``directory``/example, report on it and write the report (HTML,
     Markdown, JSON) and each result's JSON into ``directory``. Existing files of the same names
-    are replaced."""
+    are replaced (written as :func:`stocktake.core.output.open_output` writes: through symbolic
+    links, keeping permissions); the copies are the demo's own, so files read before are forgotten."""
+    from stocktake.core.files import forget_inputs
     from stocktake.core.output import open_output, write_output
     from stocktake.render import dump_model, render_report
 
+    forget_inputs()
     out = Path(directory)
     if out.exists() and not out.is_dir():
         raise UsageError(f"cannot write the demo into {str(out)!r}: it is not a directory")

@@ -8,8 +8,12 @@ Each command parses its arguments, calls one library function and renders the re
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -23,24 +27,83 @@ __all__ = ["main"]
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class Terminated(BaseException):
+    """``SIGTERM`` or ``SIGHUP`` arrived. Raised where the command is, like ``KeyboardInterrupt`` for
+    ``SIGINT``, so the output being written is discarded on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _termination_discards_output() -> Iterator[None]:
+    """While the command runs (not at import: a library's signals are its host's), ``SIGTERM`` and
+    ``SIGHUP`` raise :class:`Terminated`. A signal already ignored (``nohup``) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, _terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 class StocktakeGroup(click.Group):
     """The command group; the single place where user errors become exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from stocktake.core.files import forget_inputs
+        from stocktake.core.output import discard_standard_output, is_write_failure, write_failure
+
+        forget_inputs()  # inputs are this command's (an in-process runner runs many)
         try:
-            return super().invoke(ctx)
+            with _termination_discards_output():
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    sys.stdout.flush()  # here, so a full disk or a closed pipe is reported below
         except KeyboardInterrupt:
             # Outputs are written to a temporary file and renamed: an interrupted run leaves the
             # previous file (or none), never part of one.
             click.echo("error: interrupted; no file was left half-written", err=True)
             ctx.exit(130)
+        except Terminated as stop:
+            click.echo(f"error: {signal.Signals(stop.signum).name}; no file was left half-written", err=True)
+            ctx.exit(128 + stop.signum)
+        except BrokenPipeError:
+            discard_standard_output()  # the reader has gone (``| head``): end quietly, as a shell expects
+            ctx.exit(128 + signal.SIGPIPE)
+        except OSError as err:
+            if not is_write_failure(err) or err.filename is not None:
+                raise  # files are written through stocktake.core.output, which words its errors
+            discard_standard_output()
+            self._fail(ctx, write_failure(None, err))
         except StocktakeError as err:
-            settings = ctx.find_object(Settings)
-            if settings is not None and settings.debug:
-                traceback.print_exc(file=sys.stderr)
-            for line in err.lines():
-                click.echo(f"error: {line}", err=True)
-            ctx.exit(int(err.exit_code))
+            self._fail(ctx, err)
+
+    @staticmethod
+    def _fail(ctx: click.Context, err: StocktakeError) -> None:
+        settings = ctx.find_object(Settings)
+        if settings is not None and settings.debug:
+            traceback.print_exc(file=sys.stderr)
+        for line in err.lines():
+            click.echo(f"error: {line}", err=True)
+        ctx.exit(int(err.exit_code))
+
+
+def _non_empty_paths(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    # An empty entry (``::``, a leading or trailing separator) is not the current directory.
+    return tuple(path for path in value if path)
 
 
 def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -60,9 +123,9 @@ def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, .
 )
 @click.option(
     "--rubric-path", "rubric_paths", multiple=True, metavar="DIR",
-    type=click.Path(), envvar="STOCKTAKE_RUBRIC_PATH",
+    type=click.Path(), envvar="STOCKTAKE_RUBRIC_PATH", callback=_non_empty_paths,
     help="Also read rubrics from this file or directory (repeatable; env STOCKTAKE_RUBRIC_PATH, "
-         "separated like PATH).",
+         "separated like PATH; empty entries are ignored).",
 )
 @click.option(
     "--max-file-mb", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
@@ -84,7 +147,8 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
       stocktake validate my-rubric.yaml
 
     Exit codes: 0 done, 1 internal error (a bug), 2 bad input or usage, 3 a plugin failed,
-    130 interrupted (Ctrl-C; no file is left half-written).
+    130 interrupted (Ctrl-C), 143 and 129 ended by SIGTERM and SIGHUP (no file is left
+    half-written), 141 standard output closed by its reader.
     """
     ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths,
                        max_file_mb=max_file_mb)

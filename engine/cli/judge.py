@@ -63,7 +63,7 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
         from stocktake.cli.progress import Progress
 
         # One line in, one line out: the batch is never held in memory.
-        with open_output(output) as out, Progress.on_stderr("judged", "priorities") as progress:
+        with open_output(output, inputs=[path]) as out, Progress.on_stderr("judged", "priorities") as progress:
             _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
                                                          period=period, as_of=as_of,
                                                          jobs=jobs or os.cpu_count() or 1, progress=progress)
