@@ -8,6 +8,7 @@ Each command parses its arguments, calls one library function and renders the re
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -36,10 +37,6 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated(signum)
-
-
 @contextmanager
 def _termination_discards_output() -> Iterator[None]:
     """While the command runs (not at import: a library's signals are its host's), ``SIGTERM`` and
@@ -47,10 +44,19 @@ def _termination_discards_output() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    command = os.getpid()
+
+    def terminate(signum: int, frame: object) -> None:
+        if os.getpid() != command:  # a worker process forked by the command: end as by default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
     previous = {}
     for signum in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) is signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, _terminate)
+            previous[signum] = signal.signal(signum, terminate)
     try:
         yield
     finally:

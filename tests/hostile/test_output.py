@@ -220,3 +220,23 @@ def test_an_in_process_run_restores_the_signal_handlers(run):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
     assert run("chain", CHAIN).exit_code == 0
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
+
+
+def test_sigterm_to_the_whole_group_of_a_stream_in_several_processes_is_one_line(tmp_path):
+    """As ``timeout`` or a closed terminal sends it: the worker processes end as by default, and the
+    command discards its output and says so once."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 20000)
+    out = tmp_path / "out.jsonl"
+    proc = _stocktake("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl", "-j", "2",
+                      "-o", str(out), stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not _temporaries(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.5)                             # the workers are judging now
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (128 + signal.SIGTERM, "error: SIGTERM; no file was left half-written\n")
+    assert not out.exists() and _temporaries(tmp_path) == []
