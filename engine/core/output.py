@@ -99,7 +99,7 @@ def open_output(output: str | Path | None, *, binary: bool = False, inputs: Iter
     name = str(output)
     target, info = _resolve(name, [Path(p) for p in inputs])
     if info is not None and not stat.S_ISREG(info.st_mode):
-        with _direct(target, name, binary) as handle:
+        with _direct(name, binary) as handle:
             yield handle
         return
     with _replacing(target, name, info, binary) as handle:
@@ -137,6 +137,8 @@ def _resolve(name: str, inputs: list[Path]) -> tuple[Path, os.stat_result | None
     """The file to write (symbolic links followed) and what is there now (None: nothing)."""
     if "\x00" in name:
         raise UsageError(f"cannot write to {name!r}: a name with a NUL byte")
+    if not name:
+        raise UsageError("cannot write to '': an empty name (give a file name, or - for standard output)")
     try:
         info: os.stat_result | None = os.stat(name)
     except FileNotFoundError:
@@ -147,7 +149,7 @@ def _resolve(name: str, inputs: list[Path]) -> tuple[Path, os.stat_result | None
     except OSError as err:
         raise write_failure(name, err) from None
     target = Path(os.path.realpath(name))
-    if info is not None and stat.S_ISDIR(info.st_mode):
+    if (info is not None and stat.S_ISDIR(info.st_mode)) or name.endswith(os.sep):
         raise UsageError(f"cannot write to {name!r}: it is a directory")
     if _is_input(target, info, inputs):
         raise _refuse_input(name)
@@ -170,10 +172,11 @@ def _standard_output(binary: bool) -> Iterator[IO[Any]]:
 
 
 @contextmanager
-def _direct(target: Path, name: str, binary: bool) -> Iterator[IO[Any]]:
-    """Write a device or FIFO in place: it cannot be replaced, and must not be."""
+def _direct(name: str, binary: bool) -> Iterator[IO[Any]]:
+    """Write a device or FIFO in place: it cannot be replaced, and must not be. Opened by the name
+    given, so the kernel follows links such as ``/dev/stdout`` to a pipe, which have no path."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_NOCTTY)
+        fd = os.open(name, os.O_WRONLY | os.O_NOCTTY)
     except OSError as err:
         raise write_failure(name, err) from None
     with _reporting_write_failures(name), _stream(fd, binary) as handle:
@@ -189,6 +192,9 @@ def _replacing(target: Path, name: str, info: os.stat_result | None, binary: boo
     try:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        except PermissionError:
+            raise UsageError(f"cannot write to {name!r}: permission denied in its directory "
+                             f"{str(target.parent)!r} (the result is written beside it, then renamed)") from None
         except OSError as err:
             raise write_failure(name, err) from None
         with _reporting_write_failures(name), _stream(fd, binary) as handle:

@@ -240,3 +240,14 @@ def test_sigterm_to_the_whole_group_of_a_stream_in_several_processes_is_one_line
     _, stderr = proc.communicate(timeout=60)
     assert (proc.returncode, stderr) == (128 + signal.SIGTERM, "error: SIGTERM; no file was left half-written\n")
     assert not out.exists() and _temporaries(tmp_path) == []
+
+
+def test_a_link_to_the_processs_own_standard_output_writes_to_it(tmp_path):
+    """Like ``-o /dev/stdout`` on a pipe: the link leads to a pipe that has no path; it is written,
+    and the link stays (a link in the test's folder, never the machine's ``/dev/stdout``)."""
+    link = tmp_path / "out"
+    link.symlink_to("/proc/self/fd/1")
+    result = stocktake_bounded("chain", CHAIN, "--format", "json", "-o", str(link), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["kind"] == "DeliveryChainResult"
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -286,3 +286,60 @@ def test_the_demo_run_twice_in_one_process_restores_its_own_edited_copy(tmp_path
     copy.write_text("edited")
     run_demo(engine, tmp_path)
     assert copy.read_bytes() == original
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("", "cannot write to '': an empty name (give a file name, or - for standard output)"),
+    ("new/", "cannot write to 'new/': it is a directory"),
+])
+def test_an_empty_name_or_a_directory_name_is_one_line(name, message, run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("chain", str(CHAIN), "-o", name)
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any directory")
+def test_a_directory_this_user_may_not_write_is_named(run, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "result.json").write_text("old")
+    (locked / "result.json").chmod(0o666)
+    locked.chmod(0o555)
+    try:
+        result = run("chain", str(CHAIN), "-o", str(locked / "result.json"))
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 2
+    assert f"permission denied in its directory {str(locked)!r}" in result.stderr
+    assert (locked / "result.json").read_text() == "old"
+
+
+def test_a_read_only_file_is_refused_whoever_runs(run, tmp_path, monkeypatch):
+    """As root too, where the permission bits do not stop the rename: ``os.access`` says no."""
+    out = tmp_path / "result.json"
+    out.write_text("old")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **k: False if Path(path) == out else real_access(path, mode))
+    result = run("chain", str(CHAIN), "-o", str(out))
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: cannot write to {str(out)!r}: permission denied (the file is read-only for this user)\n")
+    assert out.read_text() == "old"
+
+
+def test_a_directory_that_refuses_the_temporary_file_is_named(run, tmp_path, monkeypatch):
+    out = tmp_path / "result.json"
+    out.write_text("old")
+    real_open = os.open
+
+    def refuse_temporaries(path, flags, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_temporaries)
+    result = run("chain", str(CHAIN), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: cannot write to {str(out)!r}: permission denied in its directory "
+                             f"{str(tmp_path)!r} (the result is written beside it, then renamed)\n")
+    assert out.read_text() == "old"
