@@ -6,7 +6,8 @@
   atomic) becomes it by rename only when the block completes, so a failure, Ctrl-C, ``SIGTERM`` or
   ``SIGHUP`` leaves the previous file or no file, never half of one. A replaced file keeps its
   permission bits (not set-user-id or set-group-id, which a write clears) and, where this process
-  may set them, its owner and group; a new file gets ``0o666`` less the umask.
+  may set them, its owner and group; a new file gets ``0o666`` less the umask. Another hard link
+  to the replaced file keeps the previous content.
 - a symbolic link: written through to the file it points to (the temporary file is made beside
   that file and renamed onto it); the link itself stays. A link to nothing is refused rather than
   followed to create a file somewhere else (as ``cp`` does).
@@ -15,10 +16,11 @@
 - ``-`` or None: standard output, written directly.
 
 Refused with :class:`~stocktake.core.errors.UsageError` (one line, exit 2), and the file left as it
-was: a directory, one of this command's inputs (the same file by device and inode, however it is
-named: see :func:`stocktake.core.files.was_read`; checked when the output is opened and again just
-before the rename, because a stream reads its input while it writes), a file this user may not
-write, a name longer than the filesystem allows. Failing writes (``no space left on device``, a
+was: an empty name, a directory (or a name ending in ``/``), one of this command's inputs (the same
+file by device and inode, however it is named: see :func:`stocktake.core.files.was_read`; checked
+when the output is opened and again just before the rename, because a stream reads its input while
+it writes), a file this user may not write, a directory where the temporary file cannot be made, a
+name longer than the filesystem allows. Failing writes (``no space left on device``, a
 disk quota, a file size limit) are one-line errors too; a closed pipe raises
 :class:`BrokenPipeError` for the caller to end quietly.
 """
