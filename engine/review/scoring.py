@@ -176,14 +176,15 @@ class _Scorer:
     def _flags(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> list[Flag]:
         flags = []
         ranks = {r.reviewer: scale.rank(r.level) for r in ratings}
-        spread = max(ranks.values()) - min(ranks.values())
+        best, worst = min(ranks.values()), max(ranks.values())  # once: a review may have 40,000 reviewers
+        spread = worst - best
         self.spreads[item.id] = (spread, sorted({r.level for r in ratings}, key=scale.rank))
         if spread >= 2:
-            high = [r.reviewer for r in ratings if ranks[r.reviewer] == min(ranks.values())]
-            low = [r.reviewer for r in ratings if ranks[r.reviewer] == max(ranks.values())]
+            high = [r.reviewer for r in ratings if ranks[r.reviewer] == best]
+            low = [r.reviewer for r in ratings if ranks[r.reviewer] == worst]
             flags.append(Flag(code="disagreement", message=(
-                f"Ratings span {spread + 1} levels, from {scale.codes[min(ranks.values())]} "
-                f"({', '.join(high)}) to {scale.codes[max(ranks.values())]} ({', '.join(low)})."
+                f"Ratings span {spread + 1} levels, from {scale.codes[best]} "
+                f"({', '.join(high)}) to {scale.codes[worst]} ({', '.join(low)})."
             )))
         independent = [r.level for r in ratings if self.roles[r.reviewer] == "independent"]
         if independent:
