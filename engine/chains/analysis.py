@@ -10,9 +10,11 @@ carry information.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 from stocktake.judgment.scale import Scale
 
@@ -54,7 +56,6 @@ class Detector(Protocol):
         ...
 
 
-@dataclass
 class ChainGraph:
     """A chain as a graph, with analyses computed once and shared by every detector.
 
@@ -62,31 +63,57 @@ class ChainGraph:
     are not absent, with the link's strength (4 for G down to 1 for R on the delivery scale).
     ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``), built on first use for
     detectors that want networkx's algorithms; the built-in analyses do not need it.
+
+    Every detector sees the same graph, so it is read-only: attributes cannot be set or deleted,
+    mappings are read-only views, sequences are tuples, sets are frozen, ``graph`` is a frozen
+    networkx graph, and ``chain`` is the document with its actors, links and evidence as tuples.
+    The records inside (each actor, link and evidence item, the scale) are the document's and the
+    engine's: a detector must not change them.
     """
 
-    chain: DeliveryChain
-    scale: Scale
-    links_by_key: dict[str, Link] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def __init__(self, chain: DeliveryChain, scale: Scale) -> None:
         from stocktake.chains.model import ABSENT
 
-        self.actors = {a.id: a for a in self.chain.actors}
-        self.front_line = [a.id for a in self.chain.actors if a.role == "front-line"]
-        self.centres = [a.id for a in self.chain.actors if a.role == "centre"]
-        self.strength = {code: len(self.scale.codes) - i for i, code in enumerate(self.scale.codes)}
-        top = len(self.scale.codes)
+        self.chain = chain.model_copy(update={"actors": tuple(chain.actors), "links": tuple(chain.links),
+                                              "evidence": tuple(chain.evidence)})
+        self.scale = scale
+        self.actors: Mapping[str, Any] = MappingProxyType({a.id: a for a in chain.actors})
+        self.front_line = tuple(a.id for a in chain.actors if a.role == "front-line")
+        self.centres = tuple(a.id for a in chain.actors if a.role == "centre")
+        strength = {code: len(scale.codes) - i for i, code in enumerate(scale.codes)}
+        self.strength: Mapping[str, int] = MappingProxyType(strength)
+        top = len(scale.codes)
         succ: dict[str, dict[str, int]] = {a: {} for a in self.actors}
         pred: dict[str, dict[str, int]] = {a: {} for a in self.actors}
         succ[SOURCE], pred[SOURCE] = {}, {}
         for c in self.centres:
             succ[SOURCE][c] = pred[c][SOURCE] = top
-        strength, links_by_key = self.strength, self.links_by_key
-        for link in self.chain.links:
+        links_by_key: dict[str, Link] = {}
+        for link in chain.links:
             links_by_key[link.key] = link
             if link.strength != ABSENT:
                 succ[link.from_][link.to] = pred[link.to][link.from_] = strength[link.strength]
-        self.succ, self.pred = succ, pred
+        self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
+        self._succ, self._pred = succ, pred
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_sealed", False):
+            raise AttributeError(f"the chain graph is shared by every detector and read-only (set {name!r})")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"the chain graph is shared by every detector and read-only (delete {name!r})")
+
+    @cached_property
+    def succ(self) -> Mapping[str, Mapping[str, int]]:
+        """Each node's successors along links that are not absent, with the link's strength."""
+        return MappingProxyType({u: MappingProxyType(out) for u, out in self._succ.items()})
+
+    @cached_property
+    def pred(self) -> Mapping[str, Mapping[str, int]]:
+        """Each node's predecessors along links that are not absent, with the link's strength."""
+        return MappingProxyType({v: MappingProxyType(into) for v, into in self._pred.items()})
 
     @cached_property
     def graph(self) -> Any:
@@ -97,21 +124,21 @@ class ChainGraph:
         graph = nx.DiGraph()
         graph.add_nodes_from(self.actors)
         graph.add_node(SOURCE)
-        graph.add_edges_from((u, v, {"s": s}) for u, out in self.succ.items() for v, s in out.items())
-        return graph
+        graph.add_edges_from((u, v, {"s": s}) for u, out in self._succ.items() for v, s in out.items())
+        return nx.freeze(graph)
 
     def level_of(self, strength: int) -> str:
         return self.scale.codes[len(self.scale.codes) - strength]
 
     @cached_property
-    def widest(self) -> tuple[dict[str, int], dict[str, tuple[str, str] | None]]:
+    def widest(self) -> tuple[Mapping[str, int], Mapping[str, tuple[str, str] | None]]:
         """(strength of the strongest route to each reachable actor, the weakest link on it)."""
         top = len(self.scale.codes)
         best: dict[str, int] = {SOURCE: top}
         weakest: dict[str, tuple[str, str] | None] = {SOURCE: None}
         buckets: list[list[str]] = [[] for _ in range(top + 1)]
         buckets[top].append(SOURCE)
-        succ = self.succ
+        succ = self._succ
         for b in range(top, 0, -1):
             stack = buckets[b]
             while stack:
@@ -128,20 +155,20 @@ class ChainGraph:
                         buckets[w].append(v)
         best.pop(SOURCE)
         weakest.pop(SOURCE)
-        return best, weakest
+        return MappingProxyType(best), MappingProxyType(weakest)
 
     @cached_property
-    def _dominator_tree(self) -> tuple[dict[str, str], list[str]]:
+    def _dominator_tree(self) -> tuple[Mapping[str, str], tuple[str, ...]]:
         """(immediate dominator of every reachable node, the reachable nodes in reverse postorder).
 
         Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm" (2001), as networkx's
         ``immediate_dominators``, over this graph's own adjacency (several times faster here).
         """
-        order = _postorder(self.succ, SOURCE)
+        order = _postorder(self._succ, SOURCE)
         number = {v: i for i, v in enumerate(order)}
         order.reverse()
         idom = {SOURCE: SOURCE}
-        pred = self.pred
+        pred = self._pred
         changed = True
         while changed:
             changed = False
@@ -161,16 +188,16 @@ class ChainGraph:
                 if idom.get(v) != new:
                     idom[v] = new  # type: ignore[assignment]
                     changed = True
-        return idom, order
+        return MappingProxyType(idom), tuple(order)
 
     @cached_property
-    def dominators(self) -> dict[str, str]:
+    def dominators(self) -> Mapping[str, str]:
         """Immediate dominator of every reachable actor (the source for those with several routes)."""
         idom, order = self._dominator_tree
-        return {v: idom[v] for v in order[1:]}
+        return MappingProxyType({v: idom[v] for v in order[1:]})
 
     @cached_property
-    def dependants(self) -> dict[str, int]:
+    def dependants(self) -> Mapping[str, int]:
         """For each actor: how many reachable front-line actors every route to which passes it."""
         idom, order = self._dominator_tree
         front = set(self.front_line)
@@ -178,19 +205,19 @@ class ChainGraph:
         for v in reversed(order[1:]):  # a node comes after its dominator in reverse postorder
             d = idom[v]
             below[d] += below[v] + (v in front)
-        return {v: n for v in order[1:] if (n := below[v])}
+        return MappingProxyType({v: n for v in order[1:] if (n := below[v])})
 
     @cached_property
-    def _depth(self) -> dict[str, int]:
+    def _depth(self) -> Mapping[str, int]:
         """Each reachable node's depth in the dominator tree (the source is 0)."""
         idom, order = self._dominator_tree
         depth = {SOURCE: 0}
         for v in order[1:]:
             depth[v] = depth[idom[v]] + 1
-        return depth
+        return MappingProxyType(depth)
 
     @cached_property
-    def only_way_in(self) -> dict[str, str]:
+    def only_way_in(self) -> Mapping[str, str]:
         """For each reachable actor entered by exactly one link from outside the actors it
         dominates: that link's source. Such a link is on every route to the actor; links back up
         from actors reached through it do not count as another way in."""
@@ -200,7 +227,7 @@ class ChainGraph:
         for v in order[1:]:
             below = depth[v]
             ways = []
-            for u in self.pred[v]:
+            for u in self._pred[v]:
                 level = depth.get(u)
                 if level is None or u == SOURCE:
                     continue
@@ -213,24 +240,24 @@ class ChainGraph:
                 ways.append(u)
             if len(ways) == 1:
                 out[v] = ways[0]
-        return out
+        return MappingProxyType(out)
 
     @cached_property
-    def hops(self) -> dict[str, int]:
+    def hops(self) -> Mapping[str, int]:
         """Fewest links from a centre to each reachable actor (centres are 0)."""
         dist = dict.fromkeys(self.centres, 0)
         queue = deque(self.centres)
-        succ = self.succ
+        succ = self._succ
         while queue:
             u = queue.popleft()
             for v in succ[u]:
                 if v not in dist:
                     dist[v] = dist[u] + 1
                     queue.append(v)
-        return dist
+        return MappingProxyType(dist)
 
     @cached_property
-    def feeds_back(self) -> set[str]:
+    def feeds_back(self) -> frozenset[str]:
         """Actors from which links carrying information lead (in any number of steps) to a centre."""
         from stocktake.chains.model import ABSENT
 
@@ -246,7 +273,7 @@ class ChainGraph:
                 if u not in seen:
                     seen.add(u)
                     queue.append(u)
-        return seen
+        return frozenset(seen)
 
     def evidence_of(self, actors: list[str] = (), links: list[str] = ()) -> tuple[str, ...]:  # type: ignore[assignment]
         found = {e for a in actors if a in self.actors for e in self.actors[a].evidence}

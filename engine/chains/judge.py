@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from stocktake.chains.analysis import ChainFinding, ChainGraph
 from stocktake.chains.result import ChainSummary, DetectorFinding, DetectorUsed
+from stocktake.core.boundary import PASS_THROUGH, describe, shown
 from stocktake.judgment.envelope import PluginFailure
 from stocktake.judgment.model import Flag, Input, Judgment, RuleRef, Subject
 from stocktake.judgment.scale import Scale
@@ -53,8 +54,10 @@ class _DetectorRun:
 
 def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[Any, Any]],
                    trail: list[str]) -> _DetectorRun:
-    """Every detector's findings (validated in one call: a large chain has tens of thousands),
-    failures as plugin failures; a line per detector on ``trail``."""
+    """Every detector's findings, failures as plugin failures; a line per detector on ``trail``.
+
+    What a detector returns is checked here, finding by finding, before any of it is kept; every
+    exception it raises but Ctrl-C (``SystemExit`` included) is its failure alone."""
     from pydantic import TypeAdapter
 
     rows: list[dict[str, Any]] = []
@@ -65,14 +68,15 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
                                  version=str(detector.version), title=detector.title))
         try:
             found = detector.detect(graph)
-            if not isinstance(found, list) or not all(isinstance(f, ChainFinding) for f in found):
-                raise TypeError(f"returned {type(found).__name__}, not a list of ChainFinding")
-            for f in found:
-                if f.level not in scale.codes:
-                    raise ValueError(f"returned level {f.level!r}, not one of {scale.describe_codes()}")
-        except Exception as err:  # a plugin's bug must not abort the analysis
-            failures.append(PluginFailure.of(origin, f"detector {detector.id!r}", f"{type(err).__name__}: {err}"))
-            trail.append(f"detector {detector.id} failed: {type(err).__name__}: {err}")
+            problem = _findings_problem(found, scale)
+        except PASS_THROUGH:
+            raise
+        except BaseException as err:  # a plugin's bug (or exit) must not abort the analysis
+            problem = describe(err)
+        if problem is not None:
+            failure = PluginFailure.of(origin, f"detector {detector.id!r}", problem)
+            failures.append(failure)
+            trail.append(f"detector {detector.id} failed: {failure.message}")
             continue
         rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
                      "actors": list(f.actors), "links": list(f.links), "evidence": list(f.evidence),
@@ -80,7 +84,29 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
         worst = max((f.level for f in found), key=scale.rank, default=None)
         trail.append(f"detector {detector.id} {detector.version}: {len(found)} finding(s)"
                      + (f", worst {worst}" if worst else ""))
+    # one validation for every finding (a large chain has tens of thousands), each already checked
     return _DetectorRun(used, TypeAdapter(list[DetectorFinding]).validate_python(rows), failures)
+
+
+def _findings_problem(found: Any, scale: Scale) -> str | None:
+    """Why what a detector returned is not a list of well-formed findings on ``scale``, or None."""
+    if not isinstance(found, list):
+        return f"returned {type(found).__name__}, not a list of ChainFinding"
+    for i, f in enumerate(found):
+        if not isinstance(f, ChainFinding):
+            return f"returned {type(f).__name__} as finding {i}, not a ChainFinding"
+        for name in ("code", "level", "message"):
+            if not isinstance(getattr(f, name), str):
+                return f"returned finding {i} whose {name} is {shown(getattr(f, name))}, not text"
+        if f.level not in scale.codes:
+            return f"returned level {shown(f.level)}, not one of {scale.describe_codes()}"
+        for name in ("actors", "links", "evidence"):
+            value = getattr(f, name)
+            if not isinstance(value, (tuple, list)) or not all(isinstance(x, str) for x in value):
+                return f"returned finding {i} whose {name} is {shown(value)}, not a tuple of texts"
+        if type(f.count) is not int or f.count < 0:  # an int: not a bool, not text
+            return f"returned finding {i} whose count is {shown(f.count)}, not a whole number"
+    return None
 
 
 def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list[str]) -> Judgment:

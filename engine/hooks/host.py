@@ -23,6 +23,7 @@ from typing import Any
 
 import pluggy
 
+from stocktake.core.boundary import PASS_THROUGH, describe, one_line
 from stocktake.core.errors import PluginError, StocktakeError, UsageError
 from stocktake.hooks import specs as hookspecs
 from stocktake.hooks.registry import Origin, Registrar
@@ -120,9 +121,11 @@ class PluginHost:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as err:
+            except PASS_THROUGH:
+                raise
+            except BaseException as err:  # SystemExit at import too: a plugin does not end the command
                 raise PluginError(
-                    f"failed to import {ep.value!r}: {type(err).__name__}: {err}",
+                    one_line(f"failed to import {ep.value!r}: {describe(err)}", 1000),
                     plugin=ep.name, distribution=dist, version=version,
                 ) from err
             loaded.append((plugin, ep.name, dist, version))
@@ -138,7 +141,12 @@ class PluginHost:
                 _one_line(str(err)), plugin=name, distribution=dist, version=version
             ) from err
         except ValueError as err:  # name or object already registered
-            raise PluginError(str(err), plugin=name, distribution=dist, version=version) from err
+            raise PluginError(one_line(str(err)), plugin=name, distribution=dist, version=version) from err
+        except PASS_THROUGH:
+            raise
+        except BaseException as err:  # reading the plugin's hook functions ran its code
+            raise PluginError(f"could not be registered: {describe(err)}", plugin=name, distribution=dist,
+                              version=version) from err
         self._info[name] = info
 
     def _check_pending(self) -> None:
@@ -242,22 +250,31 @@ def _bound(function: Callable[..., Any], origin: Origin, hook: str) -> Callable[
         def wrapper(*args: Any) -> Generator[Any, Any, Any]:
             try:
                 return (yield from function(*_own(args, origin)))
-            except (StocktakeError, GeneratorExit):
+            except PASS_THROUGH:
                 raise
-            except Exception as err:
-                raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
+            except StocktakeError:
+                raise
+            except BaseException as err:
+                raise _raised(origin, hook, err) from err
         return wrapper
 
     @functools.wraps(function)
     def call(*args: Any) -> Any:
         try:
             return function(*_own(args, origin))
+        except PASS_THROUGH:
+            raise
         except StocktakeError:
             raise
-        except Exception as err:
-            raise origin.error(f"raised {type(err).__name__} in {hook}: {err}") from err
+        except BaseException as err:  # SystemExit too: a plugin does not end the command
+            raise _raised(origin, hook, err) from err
     return call
 
 
+def _raised(origin: Origin, hook: str, err: BaseException) -> PluginError:
+    name, _, text = describe(err).partition(": ")
+    return origin.error(f"raised {name} in {hook}" + (f": {text}" if text else ""))
+
+
 def _one_line(text: str) -> str:
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return one_line(" ".join(part.strip() for part in text.splitlines() if part.strip()), 1000)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stocktake.core.boundary import one_line, shown
 from stocktake.core.errors import PluginError, json_path
 from stocktake.judgment.scale import Scale
 
@@ -49,8 +50,9 @@ class Origin:
         return f"plugin {self.plugin}"
 
     def error(self, message: str) -> PluginError:
+        """A :class:`PluginError` naming this plugin; ``message`` is shown on one line."""
         return PluginError(
-            message,
+            one_line(message, 1000),
             plugin=self.plugin or "?",
             distribution=self.distribution,
             version=self.version,
@@ -120,7 +122,7 @@ class Registrar:
         """Record ``item`` under ``item_id`` for this plugin; an id taken already names both plugins."""
         taken = table.get(item_id)
         if taken is not None:
-            raise self._origin.error(f"registers {what} {item_id!r}, already registered by {taken[1].describe()}")
+            raise self._origin.error(f"registers {what} {shown(item_id)}, already registered by {taken[1].describe()}")
         table[item_id] = (item, self._origin)
 
     @property
@@ -151,10 +153,9 @@ class Registrar:
 
     def add_strategy(self, strategy: Any) -> None:
         """Register an aggregation strategy (see :class:`stocktake.review.strategies.Strategy`)."""
-        if _lacks(strategy, "aggregate"):
-            raise self._origin.error(
-                f"registers {strategy!r}, which lacks id, version, title, description or aggregate()"
-            )
+        problem = _shape_problem(strategy, "aggregate")
+        if problem is not None:
+            raise self._origin.error(f"registers the strategy {shown(strategy)}, {problem}")
         self._claim(self._registry.strategies, "strategy", strategy.id, strategy)
 
     def add_rule_set(self, source: Any) -> None:
@@ -166,18 +167,21 @@ class Registrar:
                 raise self._origin.error(f"registers rule set path {str(path)!r}, which does not exist")
             self._registry.rule_set_sources.extend(DocumentSource(f, self._origin) for f in files)
             return
-        if _lacks(source, "decide", also=("inputs", "output_scale")):
-            raise self._origin.error(
-                f"registers {source!r}, which lacks id, version, title, description, inputs, "
-                "output_scale or decide()"
-            )
+        problem = _shape_problem(source, "decide", also=("inputs", "output_scale"))
+        if problem is None and not isinstance(source.output_scale, str):
+            problem = f"whose output_scale is {shown(source.output_scale)}, not a text"
+        if problem is None and (not isinstance(source.inputs, (tuple, list))
+                                or not all(isinstance(name, str) for name in source.inputs)):
+            problem = f"whose inputs are {shown(source.inputs)}, not a tuple of texts"
+        if problem is not None:
+            raise self._origin.error(f"registers the rule set {shown(source)}, {problem}")
         self._claim(self._registry.rule_sets, "rule set", source.id, source)
 
     def add_detector(self, detector: Any) -> None:
         """Register a chain detector (see :class:`stocktake.chains.analysis.Detector`)."""
-        if _lacks(detector, "detect"):
-            raise self._origin.error(
-                f"registers {detector!r}, which lacks id, version, title, description or detect()")
+        problem = _shape_problem(detector, "detect")
+        if problem is not None:
+            raise self._origin.error(f"registers the detector {shown(detector)}, {problem}")
         self._claim(self._registry.detectors, "detector", detector.id, detector)
 
     def declare_default(self, kind: str, item_id: str) -> None:
@@ -202,10 +206,21 @@ class Registrar:
             self._registry.rubric_sources.append(DocumentSource(file, self._origin))
 
 
-def _lacks(item: object, method: str, also: tuple[str, ...] = ()) -> bool:
-    """Whether ``item`` lacks what every registered object has (``id``, ``version``, ``title``,
-    ``description``), the attributes ``also`` or a callable ``method``. The full contracts are the
-    protocols beside each capability (``Strategy``, ``RuleSetLike``, ``Detector``); this layer
-    checks their shape without importing them."""
+def _shape_problem(item: object, method: str, also: tuple[str, ...] = ()) -> str | None:
+    """Why ``item`` cannot be registered, or None: it must have what every registered object has
+    (``id``, ``version``, ``title`` and ``description``, all text, the id not empty), the
+    attributes ``also`` and a callable ``method``. These are read into every result, so they are
+    checked once, here. The full contracts are the protocols beside each capability
+    (``Strategy``, ``RuleSetLike``, ``Detector``); this layer checks their shape without
+    importing them."""
     names = ("id", "version", "title", "description", *also)
-    return any(not hasattr(item, name) for name in names) or not callable(getattr(item, method, None))
+    missing = [name for name in names if not hasattr(item, name)]
+    if not callable(getattr(item, method, None)):
+        missing.append(f"{method}()")
+    if missing:
+        return f"which lacks {', '.join(missing)}"
+    for name in ("id", "version", "title", "description"):
+        value = getattr(item, name)
+        if not isinstance(value, str) or (name == "id" and not value):
+            return f"whose {name} is {shown(value)}, not {'a non-empty' if name == 'id' else 'a'} text"
+    return None

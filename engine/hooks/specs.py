@@ -12,6 +12,20 @@ A function whose name starts with ``stocktake_`` but matches no hook below is an
 time (a misspelt hook would otherwise be silently ignored).
 
 Built-in behaviour (``plugins/`` in this distribution) uses exactly these hooks.
+
+What the engine enforces at the boundary (a plugin is code running in the engine's process; these
+rules keep one plugin's faults its own, they do not sandbox it):
+
+- What a plugin registers must have ``id``, ``version``, ``title`` and ``description`` as text
+  (the id not empty) and its method; otherwise loading fails naming the plugin (exit 3).
+- What a detector, strategy or rule set returns is checked at every call (types of every field);
+  anything else, and every exception it raises (``SystemExit`` and other ``BaseException``
+  subclasses included; only ``KeyboardInterrupt`` passes), becomes a failure in the result naming
+  the plugin, its distribution and version: the output is written, the other plugins' results
+  stand, and the command exits 3. An exception at import or in a hook fails loading (exit 3).
+- A plugin's message is shown on one line: control characters escaped, cut at 300 characters.
+- Plugins are not timed: a plugin that never returns blocks the command (Python cannot stop a
+  running thread safely). Stop it with Ctrl-C, and disable it with ``--disable-plugin NAME``.
 """
 
 from __future__ import annotations
@@ -128,7 +142,10 @@ def stocktake_register_chain_detectors(registry: Registrar) -> None:
     in, hops, feedback; and ``graph``, a networkx ``DiGraph`` built on first use). Each
     finding names the level it caps the chain at. Detector ids are global. A detector that raises
     or returns something else becomes a failure naming the plugin (the command exits 3); the other
-    detectors' findings stand.
+    detectors' findings stand. Every detector sees the same graph, read-only (mappings are
+    read-only views, sequences tuples, ``graph`` frozen; the actor and link records inside are the
+    document's and must not be changed). Detectors are not timed: one that never returns blocks
+    the command.
 
     :param registry: registers items on behalf of this plugin; it owns ids and rejects duplicates.
     :returns: nothing; the return value is ignored.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stocktake.core.boundary import one_line
 from stocktake.core.models import Model
 
 
@@ -43,6 +44,8 @@ class PluginFailure(Model):
     @classmethod
     def of(cls, origin: _Registered, where: str, message: str) -> PluginFailure:
         """The one way to record a failure of what ``origin`` registered (a strategy, a rule set, a
-        detector) at ``where``; something the user supplied directly counts as ``stocktake``'s."""
+        detector) at ``where``; something the user supplied directly counts as ``stocktake``'s.
+        ``where`` and ``message`` are kept to one printable line each (see
+        :func:`stocktake.core.boundary.one_line`): a plugin controls part of both."""
         return cls(plugin=origin.plugin or "stocktake", distribution=origin.distribution,
-                   version=origin.version, where=where, message=message)
+                   version=origin.version, where=one_line(where), message=one_line(message, 600))

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
 
+from stocktake.core.boundary import PASS_THROUGH, shown
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
 from stocktake.likelihood.ruleset import NO_DATA, RuleSet
 
 __all__ = ["FEATURES", "CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table",
-           "provided_domain", "what_would_change"]
+           "checked_decision", "provided_domain", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 
@@ -64,6 +65,34 @@ class Decision:
     flags: tuple[str, ...] = ()
     problem: str | None = None
     """Why no level was formed (no rule matched; several matched under 'unique')."""
+
+
+def checked_decision(decision: Any, scale: Scale) -> tuple[Decision, str | None]:
+    """What a rule set's ``decide`` returned, and why a judgment cannot use it (None if it can):
+    not a well-formed :class:`Decision` (then an empty one is returned in its place), a decision
+    with a problem, or a level not on ``scale``."""
+    problem = _shape_problem(decision)
+    if problem is not None:
+        return Decision(None, ()), problem
+    if decision.problem:
+        return decision, decision.problem
+    if decision.level not in scale.codes:
+        return decision, f"returned level {shown(decision.level)}, not one of {scale.describe_codes()}"
+    return decision, None
+
+
+def _shape_problem(decision: Any) -> str | None:
+    if not isinstance(decision, Decision):
+        return f"returned {type(decision).__name__}, not a Decision"
+    for name in ("rules", "matched", "flags"):
+        value = getattr(decision, name)
+        if not isinstance(value, (tuple, list)) or not all(isinstance(x, str) for x in value):
+            return f"returned a decision whose {name} is {shown(value)}, not a tuple of texts"
+    if not isinstance(decision.because, str):
+        return f"returned a decision whose because is {shown(decision.because)}, not text"
+    if decision.problem is not None and not isinstance(decision.problem, str):
+        return f"returned a decision whose problem is {shown(decision.problem)}, not text"
+    return None
 
 
 @runtime_checkable
@@ -199,7 +228,9 @@ def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None
             distance = 1 if now == NO_DATA else abs(values_of.index(alternative) - values_of.index(now))
             try:
                 outcome = ruleset.decide({**values, name: alternative})
-            except Exception:
+            except PASS_THROUGH:
+                raise
+            except BaseException:  # SystemExit too: a failing rule set only tells us nothing here
                 continue
             if not isinstance(outcome, Decision) or outcome.level not in scale.codes:
                 continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
+from stocktake.core.boundary import PASS_THROUGH, describe
 from stocktake.core.errors import UsageError
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import InputFile, PluginFailure
@@ -29,6 +30,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
+    checked_decision,
     provided_domain,
     what_would_change,
 )
@@ -232,17 +234,11 @@ def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Ru
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
     """The rule set's decision, and what went wrong if it gave none a judgment can use."""
     try:
-        decision = ruleset.decide(values)
-    except Exception as err:  # a plugin's bug must not abort the assessment
-        return Decision(None, ()), f"raised {type(err).__name__}: {err}"
-    if not isinstance(decision, Decision):
-        return Decision(None, ()), f"returned {type(decision).__name__}, not a Decision"
-    if decision.problem:
-        return decision, decision.problem
-    scale = run.scales[ruleset.output_scale]
-    if decision.level not in scale.codes:
-        return decision, f"returned level {decision.level!r}, not one of {scale.describe_codes()}"
-    return decision, None
+        return checked_decision(ruleset.decide(values), run.scales[ruleset.output_scale])
+    except PASS_THROUGH:
+        raise
+    except BaseException as err:  # a plugin's bug (or exit) must not abort the assessment
+        return Decision(None, ()), f"raised {describe(err)}"
 
 
 # -- the explained result ----------------------------------------------------------------------------

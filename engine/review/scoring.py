@@ -14,12 +14,13 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from stocktake._version import __version__
+from stocktake.core.boundary import PASS_THROUGH, describe, shown
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
-from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef, Subject
+from stocktake.judgment.model import Flag, Input, Judgment, JudgmentState, Override, RuleRef, Subject
 from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
 from stocktake.review.model import CapacityReview, Rating
@@ -164,8 +165,10 @@ class _Scorer:
         try:
             verdict = self.run.strategy.aggregate(given, scale)
             problem = _check_verdict(verdict, scale)
-        except Exception as err:  # a plugin's bug must not abort the review
-            problem = f"raised {type(err).__name__}: {err}"
+        except PASS_THROUGH:
+            raise
+        except BaseException as err:  # a plugin's bug (or exit) must not abort the review
+            problem = f"raised {describe(err)}"
         if problem is None and isinstance(verdict, Verdict):  # the check says it is one
             return verdict
         self.failures.append(PluginFailure.of(origin, f"strategy {self.run.strategy.id!r} on {item.id!r}",
@@ -176,14 +179,15 @@ class _Scorer:
     def _flags(self, item: Criterion, scale: Scale, ratings: Sequence[Rating]) -> list[Flag]:
         flags = []
         ranks = {r.reviewer: scale.rank(r.level) for r in ratings}
-        spread = max(ranks.values()) - min(ranks.values())
+        best, worst = min(ranks.values()), max(ranks.values())  # once: a review may have 40,000 reviewers
+        spread = worst - best
         self.spreads[item.id] = (spread, sorted({r.level for r in ratings}, key=scale.rank))
         if spread >= 2:
-            high = [r.reviewer for r in ratings if ranks[r.reviewer] == min(ranks.values())]
-            low = [r.reviewer for r in ratings if ranks[r.reviewer] == max(ranks.values())]
+            high = [r.reviewer for r in ratings if ranks[r.reviewer] == best]
+            low = [r.reviewer for r in ratings if ranks[r.reviewer] == worst]
             flags.append(Flag(code="disagreement", message=(
-                f"Ratings span {spread + 1} levels, from {scale.codes[min(ranks.values())]} "
-                f"({', '.join(high)}) to {scale.codes[max(ranks.values())]} ({', '.join(low)})."
+                f"Ratings span {spread + 1} levels, from {scale.codes[best]} "
+                f"({', '.join(high)}) to {scale.codes[worst]} ({', '.join(low)})."
             )))
         independent = [r.level for r in ratings if self.roles[r.reviewer] == "independent"]
         if independent:
@@ -275,13 +279,18 @@ def _check_verdict(verdict: Any, scale: Scale) -> str | None:
     """Why a strategy's return value is unusable, or None if it is fine."""
     if not isinstance(verdict, Verdict):
         return f"returned {type(verdict).__name__}, not a Verdict"
-    if verdict.level is not None and verdict.level not in scale.codes:
-        return f"returned level {verdict.level!r}, not one of {scale.describe_codes()}"
-    if (verdict.level is None) == (verdict.state == "rated"):
-        return f"returned state {verdict.state!r} with level {verdict.level!r}"
+    if verdict.level is not None and (not isinstance(verdict.level, str) or verdict.level not in scale.codes):
+        return f"returned level {shown(verdict.level)}, not one of {scale.describe_codes()}"
+    if verdict.state not in _STATES or (verdict.level is None) == (verdict.state == "rated"):
+        return f"returned state {shown(verdict.state)} with level {shown(verdict.level)}"
     if not isinstance(verdict.because, str) or not verdict.because:
         return "returned no 'because' sentence"
+    if not isinstance(verdict.trail, (tuple, list)) or not all(isinstance(step, str) for step in verdict.trail):
+        return f"returned the trail {shown(verdict.trail)}, not a tuple of texts"
     return None
+
+
+_STATES = frozenset(get_args(JudgmentState))
 
 
 def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tuple[int, list[str]]]) -> ReviewSummary:
