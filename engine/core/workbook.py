@@ -144,10 +144,11 @@ class _Parts:
                     parser.close()
                 else:
                     parser.feed(chunk)
+                events = list(parser.read_events())  # (a syntax error is queued among them)
             except ElementTree.ParseError as err:
                 raise DocumentError("a well-formed workbook", f"broken XML in {short(name)}: {err}",
                                     file=self.path) from None
-            for event, element in parser.read_events():
+            for event, element in events:
                 if event == "start":
                     stack.append(element)
                     if len(stack) > self.limits.max_depth:
