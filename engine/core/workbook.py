@@ -15,8 +15,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-from xml.etree import ElementTree
+from typing import BinaryIO
+from xml.parsers import expat
 
 from stocktake.core.errors import DocumentError
 from stocktake.core.files import open_input
@@ -29,10 +29,11 @@ MAX_COLUMN = 16_384
 MAX_ROW = 1_048_576
 """Rows a worksheet may have."""
 
-_M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"  # tags as expat names them
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"  # as expat names it
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 _ROW_NUMBER = re.compile(r"[0-9]{1,7}")
+_WHOLE = re.compile(r"-?\d+\.0+")
 _METHODS = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
 _RESAVE = "save the workbook again from your spreadsheet program"
 _CHUNK = 1 << 16
@@ -46,7 +47,7 @@ class TableLimits:
 
     max_rows: int = 500_000
     """Most rows (CSV records or worksheet rows, blank ones included)."""
-    max_cells: int = 10_000_000
+    max_cells: int = 2_500_000
     """Most cells in a worksheet's XML, and most shared strings."""
 
 
@@ -131,35 +132,48 @@ class _Parts:
             raise DocumentError(f"an intact workbook ({_RESAVE})",
                                 f"a damaged part {short(name)} ({short(reason, 80)})", file=self.path) from None
 
-    def elements(self, name: str) -> Iterator[tuple[bool, ElementTree.Element, int]]:
+    def elements(self, name: str) -> Iterator[tuple[bool, _Element, int]]:
         """``(is_start, element, depth)`` for each element of part ``name``, the root at depth 1.
 
-        An element is dropped from its parent once its end has been handed out, so only the
-        open elements are held."""
-        parser: Any = ElementTree.XMLPullParser(("start", "end"))
-        stack: list[ElementTree.Element] = []
+        Parsed with expat chunk by chunk, and nothing is kept of an element once it has ended. A
+        document type declaration (and so any entity) is refused: no workbook part has one."""
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        events: list[tuple[bool, _Element, int]] = []
+        stack: list[_Element] = []
+        texts: list[str] = []
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            element = _Element(tag, attrs)
+            stack.append(element)
+            if len(stack) > self.limits.max_depth:
+                raise DocumentError(f"XML nested at most {self.limits.max_depth} levels deep",
+                                    f"deeper nesting in {short(name)}", file=self.path)
+            texts.clear()
+            events.append((True, element, len(stack)))
+
+        def end(tag: str) -> None:
+            element = stack[-1]
+            element.text = "".join(texts)  # all the text of a leaf (t, v), which is all that is read
+            texts.clear()
+            events.append((False, element, len(stack)))
+            stack.pop()
+
+        def doctype(*_: object) -> None:
+            raise DocumentError("workbook parts without a document type declaration",
+                                f"a DOCTYPE in {short(name)}", file=self.path)
+
+        parser.StartElementHandler, parser.EndElementHandler = start, end
+        parser.CharacterDataHandler = texts.append
+        parser.StartDoctypeDeclHandler = doctype
         for chunk in _then_none(self.chunks(name)):
             try:
-                if chunk is None:
-                    parser.close()
-                else:
-                    parser.feed(chunk)
-                events = list(parser.read_events())  # (a syntax error is queued among them)
-            except ElementTree.ParseError as err:
+                parser.Parse(chunk or b"", chunk is None)
+            except expat.ExpatError as err:
                 raise DocumentError("a well-formed workbook", f"broken XML in {short(name)}: {err}",
                                     file=self.path) from None
-            for event, element in events:
-                if event == "start":
-                    stack.append(element)
-                    if len(stack) > self.limits.max_depth:
-                        raise DocumentError(f"XML nested at most {self.limits.max_depth} levels deep",
-                                            f"deeper nesting in {short(name)}", file=self.path)
-                    yield True, element, len(stack)
-                else:
-                    yield False, element, len(stack)
-                    stack.pop()
-                    if stack:
-                        stack[-1].remove(element)
+            yield from events
+            events.clear()
 
     def first_sheet(self, names: set[str]) -> str:
         """The part name of the workbook's first worksheet."""
@@ -174,7 +188,7 @@ class _Parts:
         if "xl/_rels/workbook.xml.rels" in names:
             for start, element, depth in self.elements("xl/_rels/workbook.xml.rels"):
                 if start and depth == 2 and element.get("Id") == sheet_id:
-                    ref = element.get("Target", "")
+                    ref = element.attrs.get("Target", "")
                     target = ref.lstrip("/") if ref.startswith("/") else "xl/" + ref
         return target
 
@@ -224,11 +238,12 @@ class _Parts:
                                             file=self.path, line=number)
                     column = self.column(element.get("r"), number, next_column)
                     next_column = column + 1
-                    cell = _Cell(column, element.get("t", "n"))
+                    cell = _Cell(column, element.attrs.get("t", "n"))
                 elif cell is not None:
-                    text = cell.text(shared, self.path, number)
-                    if text:
-                        row[cell.column] = text
+                    if cell.value or cell.texts or cell.kind == "b":  # (an empty boolean reads FALSE)
+                        text = cell.text(shared, self.path, number)
+                        if text:
+                            row[cell.column] = text
                     cell = None
             elif cell is not None and not start:
                 if tag == _M + "t":
@@ -256,6 +271,18 @@ class _Parts:
             raise DocumentError(f"a cell reference from A1 to XFD{MAX_ROW}", f"cell reference {short(ref)}",
                                 file=self.path, line=number)
         return max(index - 1, next_column)
+
+
+class _Element:
+    """What the readers need of an XML element: its tag (``namespace}name``), attributes and text."""
+
+    __slots__ = ("attrs", "tag", "text")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.text = tag, attrs, ""
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.attrs.get(key, default)
 
 
 def _then_none(chunks: Iterator[bytes]) -> Iterator[bytes | None]:
@@ -288,6 +315,6 @@ class _Cell:
                                 file=path, line=row, column=self.column + 1)
         if self.kind == "b":
             return "TRUE" if text == "1" else "FALSE"
-        if self.kind == "n" and re.fullmatch(r"-?\d+\.0+", text):
+        if self.kind == "n" and _WHOLE.fullmatch(text):
             return text.split(".")[0]  # 4.0 typed into a sheet means 4
         return text

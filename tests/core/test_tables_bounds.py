@@ -168,3 +168,15 @@ def test_csv_lines_ending_in_carriage_returns_alone_still_read(tmp_path):
     csv.write_bytes(b"component,reviewer,level\r3A,du,R\r\n3B,\"i\nd\",G\n")
     assert read(csv).rows == [(2, {"component": "3A", "reviewer": "du", "level": "R"}),
                               (4, {"component": "3B", "reviewer": "i\nd", "level": "G"})]
+
+
+def test_a_part_with_a_document_type_declaration_is_refused(tmp_path):
+    """No workbook part has a DTD; refusing one refuses every entity (billion laughs, external)."""
+    laughs = '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    path = write_workbook(tmp_path / "t.xlsx", laughs + sheet_xml(rows_xml(GOOD)).replace("3A", "&b;"))
+    assert "a DOCTYPE in 'xl/worksheets/sheet1.xml'" in str(refusal(path))
+
+
+def test_an_empty_boolean_cell_reads_false_as_before(tmp_path):
+    rows = rows_xml(GOOD[:1]) + f'<row r="2">{inline("A2", "3A")}{inline("B2", "du")}<c r="C2" t="b"/></row>'
+    assert read(book(tmp_path, rows)).rows[0][1]["level"] == "FALSE"

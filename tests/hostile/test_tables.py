@@ -104,6 +104,14 @@ def test_a_sheet_of_millions_of_tiny_elements_is_streamed(tmp_path):
     assert refused(result, "ratings.xlsx:", "expected a table of at most 500,000 rows"), result.stderr
 
 
+def test_a_48_kilobyte_sheet_of_12_million_empty_cells_is_refused_at_the_cell_limit(tmp_path):
+    write_workbook(tmp_path / "ratings.xlsx", sheet_xml(rows_xml(HEADER) + "<row>" + "<c/>" * 12_000_000 + "</row>"))
+    assert (tmp_path / "ratings.xlsx").stat().st_size < 60_000
+    ratings_review(tmp_path, "ratings.xlsx")
+    result = stocktake_bounded("validate", "review.json", cwd=tmp_path, seconds=50)
+    assert refused(result, "ratings.xlsx:", "expected a worksheet of at most 2,500,000 cells"), result.stderr
+
+
 def test_a_20_million_character_rationale_in_a_workbook_is_refused_at_its_cell(tmp_path):
     rows = rows_xml([*HEADER, ["3A", "du", "R", "x" * 20_000_000]])
     write_workbook(tmp_path / "ratings.xlsx", sheet_xml(rows))
