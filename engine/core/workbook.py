@@ -10,6 +10,7 @@ at column XFD costs one entry, not 16,384. Every error is a :class:`DocumentErro
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,12 +23,14 @@ from stocktake.core.errors import DocumentError
 from stocktake.core.files import open_input
 from stocktake.core.parsed import Limits
 
-__all__ = ["MAX_COLUMN", "MAX_ROW", "TABLE_LIMITS", "TableLimits", "cell_name", "sheet_rows", "short"]
+__all__ = ["MAX_COLUMN", "MAX_MEMBERS", "MAX_ROW", "TABLE_LIMITS", "TableLimits", "cell_name", "sheet_rows", "short"]
 
 MAX_COLUMN = 16_384
 """Columns a worksheet may have (A to XFD), as in every spreadsheet program."""
 MAX_ROW = 1_048_576
 """Rows a worksheet may have."""
+MAX_MEMBERS = 10_000
+"""Parts a workbook may have (a workbook has tens; each costs a record before anything is read)."""
 
 _M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"  # tags as expat names them
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"  # as expat names it
@@ -90,11 +93,34 @@ def _open_zip(path: Path, handle: BinaryIO, limits: Limits) -> zipfile.ZipFile:
     size = handle.tell()
     if size > limits.max_bytes:
         raise DocumentError(f"a file of at most {limits.max_bytes:,} bytes", f"{size:,} bytes", file=path)
+    members = _declared_members(handle, size)
+    if members > MAX_MEMBERS:
+        raise DocumentError(f"a workbook of at most {MAX_MEMBERS:,} parts", f"a zip archive of {members:,} members",
+                            file=path)
     handle.seek(0)
     try:
         return zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise DocumentError("an XLSX workbook", "a file that is not a zip archive", file=path) from None
+
+
+def _declared_members(handle: BinaryIO, size: int) -> int:
+    """How many members the zip's end records declare (0 if there are none to read: the zip
+    reader then says what is wrong), read before the reader builds one record per member."""
+    tail_start = max(0, size - 65_557)  # the end record (22 bytes) and the longest comment
+    handle.seek(tail_start)
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return 0
+    members = struct.unpack_from("<H", tail, at + 10)[0]
+    locator = at - 20
+    if members == 0xFFFF and locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+        handle.seek(struct.unpack_from("<Q", tail, locator + 8)[0])
+        record = handle.read(56)
+        if len(record) == 56 and record[:4] == b"PK\x06\x06":
+            members = struct.unpack_from("<Q", record, 32)[0]
+    return int(members)
 
 
 class _Parts:

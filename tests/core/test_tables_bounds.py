@@ -180,3 +180,9 @@ def test_a_part_with_a_document_type_declaration_is_refused(tmp_path):
 def test_an_empty_boolean_cell_reads_false_as_before(tmp_path):
     rows = rows_xml(GOOD[:1]) + f'<row r="2">{inline("A2", "3A")}{inline("B2", "du")}<c r="C2" t="b"/></row>'
     assert read(book(tmp_path, rows)).rows[0][1]["level"] == "FALSE"
+
+
+def test_a_zip_of_more_members_than_a_workbook_has_is_refused_before_they_are_listed(tmp_path):
+    path = book(tmp_path, rows_xml(GOOD), parts={f"xl/media/{i}.bin": b"" for i in range(10_001)})
+    assert "expected a workbook of at most 10,000 parts, found a zip archive of 10,004 members" in str(refusal(path))
+    assert len(read(book(tmp_path, rows_xml(GOOD), parts={f"xl/media/{i}.bin": b"" for i in range(100)})).rows) == 2
