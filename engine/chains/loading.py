@@ -9,10 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from stocktake.core.loading import Prepared
-    from stocktake.core.tables import Table
 
 __all__ = ["ACTOR_COLUMNS", "ACTOR_OPTIONAL", "LINK_COLUMNS", "LINK_OPTIONAL", "prepare_chain"]
 
@@ -42,7 +39,7 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         existing = data.get(key)
         rows = list(existing) if isinstance(existing, list) else []
         rows_from = MergedRows(key, table, len(rows), [])
-        for number, row in _consumed(table):
+        for number, row in table.take_rows():
             item: dict[str, Any] = {}
             for name, value in row.items():
                 if value == "":
@@ -64,10 +61,3 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         inputs.append(InputFile(path=str(table.path), sha256=sha256_of(table.path)))
     return Prepared(inputs=inputs, relocate=relocate_any(merged))
 
-
-def _consumed(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
-    """The table's rows, each let go of once handed out (a large register is not held twice)."""
-    rows, table.rows = table.rows, []
-    rows.reverse()
-    while rows:
-        yield rows.pop()

@@ -37,6 +37,14 @@ class Table:
         """1-based column number of ``name``."""
         return self.header.index(name) + 1
 
+    def take_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows, each let go of once handed out (a large table is then not held twice while
+        it is turned into a document's items); the table keeps none."""
+        rows, self.rows = self.rows, []
+        rows.reverse()
+        while rows:
+            yield rows.pop()
+
 
 def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ...] = (),
                limits: Limits = DEFAULT_LIMITS, table_limits: TableLimits = TABLE_LIMITS) -> Table:
