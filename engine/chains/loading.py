@@ -22,6 +22,7 @@ _INT = re.compile(r"-?[0-9]+")
 
 def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
+    from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared
     from stocktake.core.parsing import sha256_of
     from stocktake.core.tables import MergedRows, file_beside, read_table, relocate_any
@@ -38,12 +39,16 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         existing = data.get(key)
         rows = list(existing) if isinstance(existing, list) else []
         rows_from = MergedRows(key, table, len(rows), [])
-        for number, row in table.rows:
+        for number, row in table.take_rows():
             item: dict[str, Any] = {}
             for name, value in row.items():
                 if value == "":
                     continue
                 if name in ("level", "count") and _INT.fullmatch(value):
+                    digits = len(value.lstrip("-"))
+                    if digits > limits.max_digits:
+                        raise DocumentError(f"an integer of at most {limits.max_digits} digits", f"{digits:,} digits",
+                                            path=(name,), file=table.path, line=number, column=table.column(name))
                     item[name] = int(value)
                 elif name in ("evidence", "levers"):
                     item[name] = [v for v in re.split(r"[;,\s]+", value) if v]
@@ -55,3 +60,4 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         merged.append(rows_from)
         inputs.append(InputFile(path=str(table.path), sha256=sha256_of(table.path)))
     return Prepared(inputs=inputs, relocate=relocate_any(merged))
+

@@ -1,30 +1,28 @@
 """Reading tables of ratings from CSV or XLSX files, as review teams keep them in spreadsheets.
 
 One header row, then one row per record. XLSX is read with the standard library (it is zipped
-XML): the first worksheet only, values as text; formulas contribute their cached values. Every
-error is a :class:`DocumentError` naming the file, the row (as the line) and the column.
+XML, read by :mod:`stocktake.core.workbook`): the first worksheet only, values as text; formulas
+contribute their cached values. Both are read row by row within :class:`Limits` and
+:class:`TableLimits`. Every error is a :class:`DocumentError` naming the file, the row (as the
+line) and the column.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import errno
 import os
 import re
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.files import open_input, read_bytes
+from stocktake.core.files import read_bytes
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits
+from stocktake.core.workbook import TABLE_LIMITS, TableLimits, cell_name, sheet_rows, short
 
-__all__ = ["MergedRows", "Table", "file_beside", "read_table", "relocate_any"]
-
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+__all__ = ["TABLE_LIMITS", "MergedRows", "Table", "TableLimits", "file_beside", "read_table", "relocate_any"]
 
 
 @dataclass
@@ -39,158 +37,191 @@ class Table:
         """1-based column number of ``name``."""
         return self.header.index(name) + 1
 
+    def take_rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows, each let go of once handed out (a large table is then not held twice while
+        it is turned into a document's items); the table keeps none."""
+        rows, self.rows = self.rows, []
+        rows.reverse()
+        while rows:
+            yield rows.pop()
+
 
 def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ...] = (),
-               limits: Limits = DEFAULT_LIMITS) -> Table:
+               limits: Limits = DEFAULT_LIMITS, table_limits: TableLimits = TABLE_LIMITS) -> Table:
     """Read ``path`` (``.csv`` or ``.xlsx``); the header must have ``required`` columns and no
-    columns outside ``required + optional`` (a misspelt column must not be silently ignored)."""
+    columns outside ``required + optional`` (a misspelt column must not be silently ignored).
+
+    Rows are read one at a time; past ``table_limits.max_rows`` rows, or a cell longer than
+    ``limits.max_text`` characters, is an error naming the row and column."""
     suffix = path.suffix.lower()
+    raw: Iterator[tuple[int, Cells]]
     if suffix == ".csv":
-        raw = _csv_rows(path, read_bytes(path, max_bytes=limits.max_bytes, what="an existing CSV or XLSX file"))
+        raw = _csv_rows(path, limits, table_limits)
     elif suffix == ".xlsx":
-        raw = _xlsx_rows(path, limits)
+        raw = sheet_rows(path, limits, table_limits)
     else:
         raise DocumentError("a .csv or .xlsx file", f"a {suffix or 'suffix-less'} file", file=path)
-    raw = [(n, cells) for n, cells in raw if any(c.strip() for c in cells)]
-    if not raw:
+    filled = ((n, cells) for n, cells in raw if any(c.strip() for c in _values(cells)))
+    first = next(filled, None)
+    if first is None:
         raise DocumentError("a header row", "an empty table", file=path, line=1)
-    header_line, header_cells = raw[0]
-    header = [c.strip().lower() for c in header_cells]
+    header_line, header_cells = first
+    _check_lengths(path, header_line, header_cells, limits)
+    header = [c.strip().lower() for c in _dense(header_cells, None)]
     while header and not header[-1]:
         header.pop()
-    allowed = required + optional
-    for i, name in enumerate(header):
-        if name not in allowed:
-            raise DocumentError(f"columns from {', '.join(allowed)}",
-                                f"column {name!r}" if name else "an unnamed column",
-                                path=("header",), file=path, line=header_line, column=i + 1)
-        if header.index(name) != i:
-            raise DocumentError("each column once", f"column {name!r} again", path=("header",),
-                                file=path, line=header_line, column=i + 1)
-    for name in required:
-        if name not in header:
-            raise DocumentError(f"a column {name!r}", "columns " + ", ".join(header), path=("header",),
-                                file=path, line=header_line)
+    _check_header(path, header_line, header, required, optional)
     rows = []
-    for number, cells in raw[1:]:
-        extra = [c for c in cells[len(header):] if c.strip()]
-        if extra:
-            raise DocumentError(f"at most {len(header)} cells", f"a value beyond the last column ({extra[0]!r})",
+    for number, cells in filled:
+        _check_lengths(path, number, cells, limits)
+        values, extra = _split(cells, len(header))
+        if extra is not None:
+            raise DocumentError(f"at most {len(header)} cells", f"a value beyond the last column ({short(extra)})",
                                 file=path, line=number, column=len(header) + 1)
-        cells = cells + [""] * (len(header) - len(cells))
-        rows.append((number, {name: cells[i].strip() for i, name in enumerate(header)}))
+        rows.append((number, {name: values[i].strip() for i, name in enumerate(header)}))
     return Table(path, header, rows)
 
 
-def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
+Cells = list[str] | dict[int, str]
+"""A row's cells: every cell in order (CSV), or the non-empty ones by 0-based column (XLSX)."""
+
+
+def _values(cells: Cells) -> Iterable[str]:
+    return cells.values() if isinstance(cells, dict) else cells
+
+
+def _dense(cells: Cells, width: int | None) -> list[str]:
+    """The first ``width`` cells (all of them if None), empty ones filled in."""
+    if isinstance(cells, list):
+        return cells if width is None else cells[:width] + [""] * (width - len(cells))
+    count = (max(cells) + 1 if cells else 0) if width is None else width
+    return [cells.get(i, "") for i in range(count)]
+
+
+def _split(cells: Cells, width: int) -> tuple[list[str], str | None]:
+    """The first ``width`` cells, and the first value beyond them (None if there is none)."""
+    if isinstance(cells, list):
+        beyond = (c for c in cells[width:] if c.strip())
+    else:
+        beyond = (cells[i] for i in sorted(cells) if i >= width and cells[i].strip())
+    return _dense(cells, width), next(beyond, None)
+
+
+def _check_lengths(path: Path, number: int, cells: Cells, limits: Limits) -> None:
+    items = cells.items() if isinstance(cells, dict) else enumerate(cells)
+    for i, text in items:
+        if len(text) > limits.max_text:
+            where = f" in cell {cell_name(i, number)}" if isinstance(cells, dict) else ""
+            raise DocumentError(f"text of at most {limits.max_text:,} characters",
+                                f"{len(text):,} characters{where}", file=path, line=number, column=i + 1)
+
+
+def _check_header(path: Path, line: int, header: list[str], required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> None:
+    allowed = required + optional
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if name not in allowed:
+            raise DocumentError(f"columns from {', '.join(allowed)}",
+                                f"column {short(name)}" if name else "an unnamed column",
+                                path=("header",), file=path, line=line, column=i + 1)
+        if name in seen:
+            raise DocumentError("each column once", f"column {name!r} again", path=("header",),
+                                file=path, line=line, column=i + 1)
+        seen.add(name)
+    for name in required:
+        if name not in header:
+            raise DocumentError(f"a column {name!r}", "columns " + ", ".join(header), path=("header",),
+                                file=path, line=line)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+"""A line and its ending, split as text files open with ``newline=""`` split them."""
+
+
+def _csv_rows(path: Path, limits: Limits, table_limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with its line number; bytes that are not UTF-8, and NUL bytes, are errors
+    naming the row and column."""
+    data = read_bytes(path, max_bytes=limits.max_bytes, what="an existing CSV or XLSX file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        line, column = _first_cell(data.decode("utf-8-sig", "surrogateescape"), _NOT_UTF8)
         raise DocumentError("UTF-8 text (save the sheet as CSV UTF-8)", f"byte 0x{err.object[err.start]:02x}",
-                            file=path) from None
+                            file=path, line=line, column=column) from None
+    del data
     if "\x00" in text:
-        raise DocumentError("text", "a NUL byte (a binary file?)", file=path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    out = []
+        line, column = _first_cell(text, _NUL)
+        raise DocumentError("text", "a NUL byte (a binary file?)", file=path, line=line, column=column)
+    reader = csv.reader(m.group() for m in _LINE.finditer(text))
+    previous = csv.field_size_limit(max(limits.max_bytes, csv.field_size_limit()))  # lengths are checked per cell
+    records = 0
     try:
         for cells in reader:
-            out.append((reader.line_num, cells))
+            records += 1
+            if records > table_limits.max_rows:
+                raise DocumentError(f"a table of at most {table_limits.max_rows:,} rows", "more rows", file=path,
+                                    line=reader.line_num)
+            yield reader.line_num, cells
     except csv.Error as err:
         raise DocumentError("valid CSV", str(err), file=path, line=reader.line_num) from None
-    return out
+    finally:
+        csv.field_size_limit(previous)
 
 
-def _xlsx_rows(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
-    with open_input(path, what="an existing CSV or XLSX file") as handle:
-        if os.fstat(handle.fileno()).st_size > limits.max_bytes:
-            raise DocumentError(f"a file of at most {limits.max_bytes:,} bytes",
-                                f"{os.fstat(handle.fileno()).st_size:,} bytes", file=path)
-        try:
-            archive = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, OSError):
-            raise DocumentError("an XLSX workbook", "a file that is not a zip archive", file=path) from None
-        return _sheet_rows(path, archive, limits)
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_NUL = re.compile("\x00")
 
 
-def _sheet_rows(path: Path, archive: zipfile.ZipFile, limits: Limits) -> list[tuple[int, list[str]]]:
-    with archive:
-        def read(name: str) -> ElementTree.Element:
-            info = archive.getinfo(name)
-            if info.file_size > limits.max_bytes:
-                raise DocumentError(f"workbook parts of at most {limits.max_bytes:,} bytes",
-                                    f"{name} of {info.file_size:,} bytes", file=path)
-            try:
-                return ElementTree.fromstring(archive.read(name))
-            except ElementTree.ParseError as err:
-                raise DocumentError("a well-formed workbook", f"broken XML in {name}: {err}", file=path) from None
-
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names:
-            raise DocumentError("an XLSX workbook", "a zip archive without xl/workbook.xml", file=path)
-        workbook = read("xl/workbook.xml")
-        sheet = workbook.find("m:sheets/m:sheet", _NS)
-        if sheet is None:
-            raise DocumentError("a workbook with a worksheet", "no worksheet", file=path)
-        target = "xl/worksheets/sheet1.xml"
-        if "xl/_rels/workbook.xml.rels" in names:
-            rels = read("xl/_rels/workbook.xml.rels")
-            for rel in rels:
-                if rel.get("Id") == sheet.get(_REL):
-                    ref = rel.get("Target", "")
-                    target = ref.lstrip("/") if ref.startswith("/") else "xl/" + ref
-        if target not in names:
-            raise DocumentError("the first worksheet", f"a missing part {target}", file=path)
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in names:
-            shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t"))
-                      for si in read("xl/sharedStrings.xml").findall("m:si", _NS)]
-        out: list[tuple[int, list[str]]] = []
-        for row in read(target).iterfind("m:sheetData/m:row", _NS):
-            number = int(row.get("r", len(out) + 1))
-            cells: list[str] = []
-            for cell in row.findall("m:c", _NS):
-                column = _column_index(cell.get("r", "")) if cell.get("r") else len(cells)
-                while len(cells) < column:
-                    cells.append("")
-                cells.append(_cell_text(cell, shared))
-            out.append((number, cells))
-        return out
+def _first_cell(text: str, bad: re.Pattern[str]) -> tuple[int | None, int | None]:
+    """Line and 1-based column of the first cell of CSV ``text`` in which ``bad`` occurs."""
+    reader = csv.reader(m.group() for m in _LINE.finditer(text))
+    previous = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+    try:
+        for cells in reader:
+            for i, cell in enumerate(cells):
+                if bad.search(cell):
+                    return reader.line_num, i + 1
+    except csv.Error:
+        pass
+    finally:
+        csv.field_size_limit(previous)
+    found = bad.search(text)
+    return (text.count("\n", 0, found.start()) + 1 if found else None), None
 
 
-def _column_index(ref: str) -> int:
-    letters = re.match(r"[A-Z]+", ref.upper())
-    index = 0
-    for ch in letters.group(0) if letters else "A":
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
-
-
-def _cell_text(cell: ElementTree.Element, shared: list[str]) -> str:
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(f"{{{_NS['m']}}}t"))
-    value = cell.find("m:v", _NS)
-    text = value.text if value is not None and value.text is not None else ""
-    if kind == "s":
-        return shared[int(text)] if text.isdigit() and int(text) < len(shared) else ""
-    if kind == "b":
-        return "TRUE" if text == "1" else "FALSE"
-    if kind == "n" and re.fullmatch(r"-?\d+\.0+", text):
-        return text.split(".")[0]  # 4.0 typed into a sheet means 4
-    return text
-
-
-def file_beside(document: Path, ref: str, field: str) -> Path:
+def file_beside(document: Path, ref: str, field: str, suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path:
     """The file ``ref`` names, relative to ``document``'s directory, as the user would write it.
 
-    A document may only pull in files inside its own directory: an absolute path, or one that
-    climbs out with ``..``, is an error at ``field``.
+    A document may only pull in files inside its own directory: an empty name, one with control
+    characters (a NUL byte, a newline), another suffix than ``suffixes``, an absolute path, one
+    that climbs out with ``..``, a loop of symbolic links and a name too long are errors at
+    ``field`` (the loader locates them in the document).
     """
+    if not ref.strip():
+        raise DocumentError(f"the name of a {' or '.join(suffixes)} file beside the document", "an empty value",
+                            path=(field,))
+    if _CONTROL.search(ref):
+        raise DocumentError("a file name without control characters", short(ref), path=(field,))
     base = document.parent.resolve()
-    target = (base / ref).resolve()
+    target = Path(os.path.normpath(base / ref))
+    try:
+        target = (base / ref).resolve()
+        target.stat()
+    except (OSError, RuntimeError) as err:  # RuntimeError: a loop, as Path.resolve reports it
+        reason = _UNREADABLE.get(errno.ELOOP if isinstance(err, RuntimeError) else err.errno or 0)
+        if reason is not None:
+            raise DocumentError("a file that can be opened", f"{short(ref)}, {reason}", path=(field,)) from None
+        # anything else (missing, unreadable): reading it says so, naming it
     if Path(ref).is_absolute() or (target != base and base not in target.parents):
-        raise DocumentError("a relative path inside the document's directory", repr(ref), path=(field,))
+        raise DocumentError("a relative path inside the document's directory", short(ref), path=(field,))
+    if Path(ref).suffix.lower() not in suffixes:
+        raise DocumentError(f"a {' or '.join(suffixes)} file", short(ref), path=(field,))
     return Path(document.parent, ref)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNREADABLE = {errno.ELOOP: "a loop of symbolic links", errno.ENAMETOOLONG: "a name too long for the filesystem"}
 
 
 @dataclass

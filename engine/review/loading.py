@@ -37,7 +37,7 @@ def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     inline = data.get("ratings")
     ratings = list(inline) if isinstance(inline, list) else []
     merged = MergedRows("ratings", table, len(ratings), [])
-    for number, row in table.rows:
+    for number, row in table.take_rows():
         for name in RATING_COLUMNS:
             if not row[name]:
                 raise DocumentError(f"a value in column {name!r}", "an empty cell", file=table.path,
