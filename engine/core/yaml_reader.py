@@ -59,10 +59,13 @@ def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
     return Parsed(data, walker.values, walker.keys)
 
 
-def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
-    """Refuse nesting deeper than the limit before any node is built: PyYAML composes nodes
-    recursively (in C with libyaml), so a million ``[`` would overflow the stack and crash the
-    process. The event parser keeps its own stack, so reading events is safe at any depth.
+def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:  # long: one pass over the events
+    """Refuse nesting deeper than the limit, and more values than ``max_nodes``, before any node is
+    built: PyYAML composes nodes recursively (in C with libyaml), so a million ``[`` would
+    overflow the stack and crash the process, and a tree of two million nodes outgrows 1 GiB. The
+    event parser keeps its own stack, so reading events is safe at any depth and size. Values are
+    counted as the walk counts them (mapping keys are not values); an alias counts once here, and
+    the walk counts each of its expansions.
 
     libyaml may refuse deep nesting itself while scanning ahead, before it yields the events we
     count (PyYAML 6.0.4's libyaml stops at 1,000 levels). Then the text before the place it
@@ -72,20 +75,36 @@ def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
     import yaml
 
     opening, closing = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    leaves = (yaml.ScalarEvent, yaml.AliasEvent)
     too_deep = f"nesting at most {limits.max_depth} levels deep"
     loader = loader_class(text)
-    depth = 0
+    # Per open collection: 0 a list, 1 a mapping whose next item is a key, 2 one whose next is a value.
+    open_: list[int] = []
+    count, most = 0, limits.max_nodes
     try:
         while True:
             event = loader.get_event()
-            if isinstance(event, opening):
-                depth += 1
-                if depth > limits.max_depth + 1:
-                    mark = event.start_mark
-                    raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
-            elif isinstance(event, closing):
-                depth -= 1
-            elif event is None or isinstance(event, yaml.StreamEndEvent):
+            kind = type(event)
+            if kind in leaves or kind in opening:
+                if open_ and open_[-1]:
+                    open_[-1] = 3 - open_[-1]
+                    is_key = open_[-1] == 2
+                else:
+                    is_key = False
+                if not is_key:
+                    count += 1
+                    if count > most:
+                        mark = event.start_mark
+                        raise DocumentError(f"at most {most:,} values", "more", line=mark.line + 1,
+                                            column=mark.column + 1)
+                if kind in opening:
+                    open_.append(1 if kind is yaml.MappingStartEvent else 0)
+                    if len(open_) > limits.max_depth + 1:
+                        mark = event.start_mark
+                        raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
+            elif kind in closing:
+                open_.pop()
+            elif event is None or kind is yaml.StreamEndEvent:
                 return
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
