@@ -19,8 +19,8 @@ from stocktake.core.parsed import Limits, PathKey, Places
 
 __all__ = ["check_shape", "first_problem", "positions"]
 
-_KEEP = b'[]{}",'
-_DROP = bytes(b for b in range(256) if b not in _KEEP)
+_BRACKETS_AND_COMMAS = bytes(b for b in range(256) if b not in b'[]{}",')
+_BRACKETS = bytes(b for b in range(256) if b not in b'[]{}"')
 _STRING = re.compile(rb'"[^"]*"')
 _WHITESPACE = b" \t\n\r"
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -34,15 +34,17 @@ def check_shape(text: str, limits: Limits) -> None:
     reports it)."""
     most = limits.json_values
     openers = text.count("[") + text.count("{")
-    if openers <= limits.max_depth + 1 and 1 + text.count(",") + openers <= most:
+    at_most = 1 + text.count(",") + openers  # values, if no string held a comma or a bracket
+    if openers <= limits.max_depth + 1 and at_most <= most:
         return
-    outside = _outside_strings(text)
-    values = 1 + outside.count(b",") + outside.count(b"[") + outside.count(b"{")
-    if values > most:
-        values -= _empty_containers(text)
+    if at_most > most:
+        outside = _outside_strings(text, _BRACKETS_AND_COMMAS)
+        values = 1 + outside.count(b",") + outside.count(b"[") + outside.count(b"{")
         if values > most:
-            raise DocumentError(f"at most {most:,} values", f"{values:,} values")
-    brackets = outside.translate(None, b",")
+            values -= _empty_containers(text)
+            if values > most:
+                raise DocumentError(f"at most {most:,} values", f"{values:,} values")
+    brackets = _outside_strings(text, _BRACKETS)
     for _ in range(limits.max_depth + 1):  # the top value is at depth 0, as in YAML
         reduced = brackets.replace(b"[]", b"").replace(b"{}", b"")
         if not reduced or reduced == brackets:
@@ -52,13 +54,14 @@ def check_shape(text: str, limits: Limits) -> None:
         raise too_deep(text, limits.max_depth)
 
 
-def _outside_strings(text: str) -> bytes:
-    """The brackets and commas of ``text`` that are not inside strings (escapes removed first:
-    outside strings valid JSON has no backslash, so pairing them from the left is JSON's own)."""
+def _outside_strings(text: str, drop: bytes) -> bytes:
+    """The bytes of ``text`` outside strings, less those in ``drop`` (which must drop all but
+    quotes and some of brackets and commas). Escapes are removed first: outside strings valid
+    JSON has no backslash, so pairing them from the left is JSON's own."""
     raw = text.encode("utf-8", "surrogatepass")
     if b"\\" in raw:
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-    kept = raw.translate(None, _DROP).replace(b'""', b"")
+    kept = raw.translate(None, drop).replace(b'""', b"")
     return _STRING.sub(b"", kept) if b'"' in kept else kept
 
 

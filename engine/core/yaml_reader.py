@@ -1,4 +1,4 @@
-"""YAML into plain data, with the place of every value.
+"""YAML into plain data; the place of a value is found again when an error needs it.
 
 Composed with PyYAML's safe C loader (pure-Python safe loader where libyaml is missing) and turned
 into data by our own walk over the node tree. The walk only knows the safe core tags, keeps dates
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.parsed import Limits, Parsed, PathKey
+from stocktake.core.parsed import Limits, Parsed, PathKey, Places
 
 __all__ = ["parse_yaml"]
 
@@ -54,9 +54,74 @@ def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
         loader.dispose()
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
-    walker = _Walker(limits, json_text=json_text)
-    data = walker.build(node, (), 0)
-    return Parsed(data, walker.values, walker.keys)
+    data = _Walker(limits, json_text=json_text).build(node, (), 0)
+    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path))
+
+
+def positions(text: str, loader_class: Any, path: PathKey) -> tuple[Places, Places]:
+    """Where the values and keys along ``path`` are in the YAML ``text``: ``(values, keys)`` for
+    each prefix of ``path`` that exists, as 1-based ``(line, column)``, found by reading events
+    (no tree is built). A path through an alias stops at the alias."""
+    import yaml
+
+    values: Places = {}
+    keys: Places = {}
+    loader = loader_class(text)
+    try:
+        event = loader.get_event()
+        while not isinstance(event, yaml.NodeEvent):
+            event = loader.get_event()
+        values[()] = _mark(event)
+        for depth, part in enumerate(path):
+            found = _member(loader, event, part)
+            if found is None:
+                break
+            key, event = found
+            if key is not None:
+                keys[path[:depth + 1]] = _mark(key)
+            values[path[:depth + 1]] = _mark(event)
+    except (yaml.YAMLError, AttributeError):
+        pass  # the text was read before; what was found stands
+    finally:
+        loader.dispose()
+    return values, keys
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _member(loader: Any, event: Any, part: str | int) -> tuple[Any, Any] | None:
+    """(key event or None, value event) of member ``part`` of the collection ``event`` starts."""
+    import yaml
+
+    if isinstance(event, yaml.MappingStartEvent) and isinstance(part, str):
+        while not isinstance(key := loader.get_event(), yaml.MappingEndEvent):
+            _skip(loader, key)  # a list or mapping as a key: the walk refuses it, the value comes after
+            value = loader.get_event()
+            if isinstance(key, yaml.ScalarEvent) and key.value == part:
+                return key, value
+            _skip(loader, value)
+    elif isinstance(event, yaml.SequenceStartEvent) and isinstance(part, int):
+        for index in range(part + 1):
+            item = loader.get_event()
+            if isinstance(item, yaml.SequenceEndEvent):
+                return None
+            if index == part:
+                return None, item
+            _skip(loader, item)
+    return None
+
+
+def _skip(loader: Any, event: Any) -> None:
+    """Read past the node that ``event`` starts."""
+    import yaml
+
+    if isinstance(event, yaml.CollectionStartEvent):
+        depth = 1
+        while depth:
+            event = loader.get_event()
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
 
 
 def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:  # long: one pass over the events
@@ -137,8 +202,6 @@ class _Walker:
         self._constructor = yaml.constructor.SafeConstructor()
         self._limits = limits
         self._count = 0
-        self.values: dict[PathKey, tuple[int, int]] = {}
-        self.keys: dict[PathKey, tuple[int, int]] = {}
 
     def _error(self, node: Any, expected: str, found: str, path: PathKey) -> DocumentError:
         mark = node.start_mark
@@ -155,8 +218,6 @@ class _Walker:
             raise self._error(
                 node, f"nesting at most {self._limits.max_depth} levels deep", "deeper nesting", path
             )
-        # Expanded aliases share a node; only the first place it is seen is recorded.
-        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         yaml = self._yaml
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -184,7 +245,6 @@ class _Walker:
                         f"{key!r} again (first on line {first[key]})", (*path, key),
                     )
                 first[key] = key_node.start_mark.line + 1
-                self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key), depth + 1)
             return out
         raise self._error(node, "a YAML value", type(node).__name__, path)  # pragma: no cover

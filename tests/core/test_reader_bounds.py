@@ -76,16 +76,32 @@ def test_yaml_values_are_counted_while_reading_events_keys_not_counted():
     assert refused.value.line == 1
 
 
+def _places_in_tree(node, path=(), values=None, keys=None):
+    """Every value's and key's place, from PyYAML's node tree (what the readers must agree with)."""
+    values, keys = {} if values is None else values, {} if keys is None else keys
+    values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _places_in_tree(child, (*path, index), values, keys)
+    elif isinstance(node, yaml.MappingNode):
+        for key, child in node.value:
+            keys[(*path, key.value)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _places_in_tree(child, (*path, key.value), values, keys)
+    return values, keys
+
+
 @pytest.mark.parametrize("name", ["chain.yaml", "assessment.yaml"])
-def test_json_positions_are_those_of_the_yaml_reader(name):
-    data = yaml.safe_load((FIXTURES / name).read_text())
-    text = json.dumps(data, indent=2, default=str)
-    by_yaml = parse_yaml(text, Limits())
-    for path, place in by_yaml.values.items():
-        values, keys = positions(text, path)
-        assert values[path] == place, path
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_positions_found_again_are_those_of_the_node_tree(name, fmt):
+    source = (FIXTURES / name).read_text()
+    text = source if fmt == "yaml" else json.dumps(yaml.safe_load(source), indent=2, default=str)
+    values, keys = _places_in_tree(yaml.compose(text, Loader=yaml.SafeLoader))
+    parsed = parse_yaml(text, Limits()) if fmt == "yaml" else parse_json(text, Limits())
+    assert len(values) > 50
+    for path, place in values.items():
+        assert parsed.locate(path) == place, path
         if path and isinstance(path[-1], str):
-            assert keys[path] == by_yaml.keys[path], path
+            assert parsed.locate_key(path) == keys[path], path
 
 
 def test_json_positions_of_a_path_that_is_not_there_stop_at_its_deepest_part():
