@@ -157,7 +157,8 @@ class Engine(Catalogue):
 
             rubric = self.rubric(*DEFAULT_RUBRIC).rubric  # a batch names no rubric: the format's default
             context = {**self._context(), "rubric": rubric, "evidence_ids": set()}
-            model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of)
+            model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of,
+                                                  limits=self.limits)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:
             if period or as_of:
@@ -279,7 +280,8 @@ class Engine(Catalogue):
         # A worker prepares the same from an engine built again from this one's arguments.
         prepare = (None if self._rebuild_args is None
                    else partial(stream_run, partial(Engine, **self._rebuild_args), *how))
-        return judge_batch(StreamJob(run, context, date, prepare), Path(path), out, jobs=jobs, progress=progress)
+        return judge_batch(StreamJob(run, context, date, prepare, self.limits), Path(path), out, jobs=jobs,
+                           progress=progress)
 
     def judge_levels(self, priorities: Iterable[Priority], *, as_of: dt.date,
                      rules: str | None = None) -> list[LevelOnly]:

@@ -17,6 +17,11 @@ from stocktake.chains.loading import prepare_chain
 from stocktake.core.schemas import DocumentKind
 from stocktake.review.loading import prepare_review
 
+ASSESSMENT_BYTES = 16 * 1024 * 1024
+"""Largest ``DeliveryAssessment`` at the default size limit: judging one takes about 50 times its
+size in memory (measured: 44 MB, 21,000 priorities, 2.1 GB), so 16 MiB keeps a judgment inside
+1 GiB. Larger sets of priorities go in a JSON Lines batch, which is streamed."""
+
 if TYPE_CHECKING:
     from stocktake.core.models import Model
 
@@ -109,7 +114,8 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind(
             "DeliveryAssessment", _delivery_assessment, "delivery-assessment.schema.json",
             "priorities with targets, trajectories, actuals, category ratings and previous judgments",
-            rubric=_assessment_rubric,
+            rubric=_assessment_rubric, max_bytes=ASSESSMENT_BYTES,
+            larger="; judge more priorities as a JSON Lines batch (one priority per line), which is streamed",
         ),
         DocumentKind(
             "DeliveryChain", _delivery_chain, "delivery-chain.schema.json",

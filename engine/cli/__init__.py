@@ -21,7 +21,7 @@ import click
 
 from stocktake._version import __version__
 from stocktake.cli.settings import Settings
-from stocktake.core.errors import StocktakeError
+from stocktake.core.errors import StocktakeError, one_line
 
 __all__ = ["main"]
 
@@ -103,7 +103,7 @@ class StocktakeGroup(click.Group):
         if settings is not None and settings.debug:
             traceback.print_exc(file=sys.stderr)
         for line in err.lines():
-            click.echo(f"error: {line}", err=True)
+            click.echo(f"error: {one_line(line)}", err=True)  # one_line again: whatever lines() did
         ctx.exit(int(err.exit_code))
 
 

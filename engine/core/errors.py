@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "MAX_QUOTED",
     "DocumentError",
     "ExitCode",
     "ManyErrors",
@@ -22,6 +23,7 @@ __all__ = [
     "StocktakeError",
     "UsageError",
     "json_path",
+    "one_line",
 ]
 
 PathPart = str | int
@@ -40,14 +42,43 @@ class ExitCode(IntEnum):
     """A plugin failed: it could not be loaded, or it failed during the run."""
 
 
+MAX_QUOTED = 200
+"""Longest part of a message (a file name, a key, a value found) shown whole; longer ones are cut
+with an ellipsis and their length."""
+MAX_LINE = 2_000
+"""Longest error line printed."""
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` safe to print as one line of a terminal: control characters (C0, DEL, C1, line
+    and paragraph separators, bidirectional overrides) written as ``\\n``, ``\\x1b``, ...; cut
+    at ``limit`` characters with an ellipsis and the full length."""
+    return _UNSAFE.sub(_escape, _cut(text, limit))
+
+
+def _cut(text: str, limit: int) -> str:
+    return f"{text[:limit]}... ({len(text):,} characters)" if len(text) > limit else text
+
+
 class StocktakeError(Exception):
     """An error the user can fix. Shown as one line, without a traceback unless ``--debug``."""
 
     exit_code: ExitCode = ExitCode.USER_ERROR
 
     def lines(self) -> list[str]:
-        """The message as printed: one line per problem."""
-        return [str(self)]
+        """The message as printed: one line per problem, each made safe by :func:`one_line` (no
+        character in it can start another line or reach the terminal raw)."""
+        return [one_line(str(self))]
 
 
 class ManyErrors(StocktakeError):
@@ -75,10 +106,10 @@ def json_path(parts: Sequence[PathPart]) -> str:
     for part in parts:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
-            out.append(f".{part}")
+        elif _IDENTIFIER.fullmatch(part):
+            out.append(f".{_cut(part, MAX_QUOTED)}")
         else:
-            out.append("[" + repr(part) + "]")
+            out.append("[" + repr(_cut(part, MAX_QUOTED)) + "]")
     return "".join(out)
 
 
@@ -136,7 +167,7 @@ class DocumentError(StocktakeError):
 
     @property
     def where(self) -> str:
-        place = self.file or "<document>"
+        place = one_line(self.file, MAX_QUOTED) if self.file is not None else "<document>"
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
@@ -144,7 +175,8 @@ class DocumentError(StocktakeError):
         return place
 
     def __str__(self) -> str:
-        return f"{self.where}: {json_path(self.path)}: expected {self.expected}, found {self.found}"
+        expected, found = one_line(self.expected, MAX_LINE // 2), one_line(self.found, MAX_QUOTED)
+        return f"{self.where}: {json_path(self.path)}: expected {expected}, found {found}"
 
     def __reduce__(self) -> Any:
         # Keyword-only fields: rebuild from all of them (errors cross process boundaries in --jobs).

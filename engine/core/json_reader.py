@@ -1,6 +1,7 @@
 """JSON into plain data: standard-library decoding in C with guards for duplicate keys, non-finite
-numbers, over-long integers and texts; positions are found (through the YAML reader, JSON being
-YAML) only when an error needs them."""
+numbers, over-long integers and texts, after the number of values and the depth are bounded
+(:mod:`stocktake.core.json_shape`); positions are found by a JSON walk only when an error needs
+them."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import json
 from typing import Any
 
 from stocktake.core.errors import DocumentError
+from stocktake.core.json_shape import check_shape, first_problem, positions, too_deep
 from stocktake.core.parsed import Limits, Parsed
-from stocktake.core.yaml_reader import parse_yaml
 
 __all__ = ["parse_json"]
 
-
-
 def parse_json(text: str, limits: Limits) -> Parsed:
+    """``text`` as data; :class:`DocumentError` (located) for invalid JSON or anything the
+    limits or the rules refuse."""
+    check_shape(text, limits)
     longest = limits.max_text
     check_sizes = _may_hold_long_text(text, longest)
 
@@ -44,16 +46,14 @@ def parse_json(text: str, limits: Limits) -> Parsed:
                           parse_int=bounded_int)
     except json.JSONDecodeError as err:
         raise DocumentError("valid JSON", err.msg.lower(), line=err.lineno, column=err.colno) from None
-    except (_DuplicateKey, _NonFinite, _TooLarge, RecursionError):
-        # Re-read as YAML (JSON is YAML) to find the place; the YAML walk raises a located error.
-        try:
-            parse_yaml(text, limits, json_text=True)
-        except DocumentError:
-            raise
-        except Exception:  # the YAML reading failed differently: report without a place
-            pass
+    except RecursionError:  # deeper than C can go, in a text that is not balanced JSON
+        raise too_deep(text, limits.max_depth) from None
+    except (_DuplicateKey, _NonFinite, _TooLarge):
+        problem = first_problem(text, limits)
+        if problem is not None:
+            raise problem from None
         raise DocumentError("valid JSON", "a duplicate key, a non-finite number or a value over the limits") from None
-    return Parsed(data, positions_from=lambda: parse_yaml(text, limits))
+    return Parsed(data, positions_of=lambda path: positions(text, path))
 
 
 def _may_hold_long_text(text: str, longest: int) -> bool:

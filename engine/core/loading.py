@@ -76,6 +76,7 @@ def load_document(
             named = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
             spec = table.get(named) if isinstance(named, str) else None  # (a list is no key)
             if spec is not None and (kinds is None or spec.name in kinds):
+                _check_size(spec, text, limits)
                 if spec.prepare is not None:
                     prepared = spec.prepare(parsed.data, path, limits)
                 context = with_rubric(spec, parsed.data, context, rubrics)
@@ -86,6 +87,20 @@ def load_document(
             raise
         raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
     return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
+
+
+def _check_size(spec: DocumentKind, text: str, limits: Limits) -> None:
+    """Refuse a document larger than its kind allows (:attr:`DocumentKind.max_bytes`, at the
+    default ``max_bytes``; in proportion to ``limits.max_bytes`` otherwise)."""
+    if spec.max_bytes is None:
+        return
+    most = spec.max_bytes * limits.max_bytes // DEFAULT_LIMITS.max_bytes
+    if len(text) <= most // 4:
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > most:
+        raise DocumentError(f"a {spec.name} of at most {most:,} bytes", f"{size:,} bytes{spec.larger}",
+                            path=("kind",))
 
 
 def with_rubric(spec: DocumentKind, data: Any, context: Mapping[str, Any] | None,

@@ -51,6 +51,13 @@ class DocumentKind:
     rubric: Callable[[Any], tuple[str, str] | None] | None = None
     """``data -> (id, version)`` of the rubric the parsed document names (None: none that can be
     looked up); the loader looks it up before validation and passes it as ``context["rubric"]``."""
+    max_bytes: int | None = None
+    """Largest document of this kind, in bytes, at the loader's default ``max_bytes`` (and in
+    proportion to it), for kinds whose models and judgment build so much per byte that a document
+    of ``max_bytes`` would not fit in memory; past it the loader refuses the document after
+    parsing it, before validating. None: only ``max_bytes``."""
+    larger: str = ""
+    """What to do instead with a larger document (ends the refusal: ``"; split it"``)."""
 
 
 def kind_named(name: str, kinds: Mapping[str, DocumentKind]) -> DocumentKind:

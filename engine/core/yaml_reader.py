@@ -1,4 +1,4 @@
-"""YAML into plain data, with the place of every value.
+"""YAML into plain data; the place of a value is found again when an error needs it.
 
 Composed with PyYAML's safe C loader (pure-Python safe loader where libyaml is missing) and turned
 into data by our own walk over the node tree. The walk only knows the safe core tags, keeps dates
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.parsed import Limits, Parsed, PathKey
+from stocktake.core.parsed import Limits, Parsed, PathKey, Places
 
 __all__ = ["parse_yaml"]
 
@@ -54,15 +54,83 @@ def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
         loader.dispose()
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
-    walker = _Walker(limits, json_text=json_text)
-    data = walker.build(node, (), 0)
-    return Parsed(data, walker.values, walker.keys)
+    data = _Walker(limits, json_text=json_text).build(node, (), 0)
+    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path))
 
 
-def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
-    """Refuse nesting deeper than the limit before any node is built: PyYAML composes nodes
-    recursively (in C with libyaml), so a million ``[`` would overflow the stack and crash the
-    process. The event parser keeps its own stack, so reading events is safe at any depth.
+def positions(text: str, loader_class: Any, path: PathKey) -> tuple[Places, Places]:
+    """Where the values and keys along ``path`` are in the YAML ``text``: ``(values, keys)`` for
+    each prefix of ``path`` that exists, as 1-based ``(line, column)``, found by reading events
+    (no tree is built). A path through an alias stops at the alias."""
+    import yaml
+
+    values: Places = {}
+    keys: Places = {}
+    loader = loader_class(text)
+    try:
+        event = loader.get_event()
+        while not isinstance(event, yaml.NodeEvent):
+            event = loader.get_event()
+        values[()] = _mark(event)
+        for depth, part in enumerate(path):
+            found = _member(loader, event, part)
+            if found is None:
+                break
+            key, event = found
+            if key is not None:
+                keys[path[:depth + 1]] = _mark(key)
+            values[path[:depth + 1]] = _mark(event)
+    except (yaml.YAMLError, AttributeError):
+        pass  # the text was read before; what was found stands
+    finally:
+        loader.dispose()
+    return values, keys
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _member(loader: Any, event: Any, part: str | int) -> tuple[Any, Any] | None:
+    """(key event or None, value event) of member ``part`` of the collection ``event`` starts."""
+    import yaml
+
+    if isinstance(event, yaml.MappingStartEvent) and isinstance(part, str):
+        while not isinstance(key := loader.get_event(), yaml.MappingEndEvent):
+            _skip(loader, key)  # a list or mapping as a key: the walk refuses it, the value comes after
+            value = loader.get_event()
+            if isinstance(key, yaml.ScalarEvent) and key.value == part:
+                return key, value
+            _skip(loader, value)
+    elif isinstance(event, yaml.SequenceStartEvent) and isinstance(part, int):
+        for index in range(part + 1):
+            item = loader.get_event()
+            if isinstance(item, yaml.SequenceEndEvent):
+                return None
+            if index == part:
+                return None, item
+            _skip(loader, item)
+    return None
+
+
+def _skip(loader: Any, event: Any) -> None:
+    """Read past the node that ``event`` starts."""
+    import yaml
+
+    if isinstance(event, yaml.CollectionStartEvent):
+        depth = 1
+        while depth:
+            event = loader.get_event()
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+
+
+def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:  # long: one pass over the events
+    """Refuse nesting deeper than the limit, and more values than ``max_nodes``, before any node is
+    built: PyYAML composes nodes recursively (in C with libyaml), so a million ``[`` would
+    overflow the stack and crash the process, and a tree of two million nodes outgrows 1 GiB. The
+    event parser keeps its own stack, so reading events is safe at any depth and size. Values are
+    counted as the walk counts them (mapping keys are not values); an alias counts once here, and
+    the walk counts each of its expansions.
 
     libyaml may refuse deep nesting itself while scanning ahead, before it yields the events we
     count (PyYAML 6.0.4's libyaml stops at 1,000 levels). Then the text before the place it
@@ -72,20 +140,36 @@ def _check_depth(text: str, loader_class: Any, limits: Limits) -> None:
     import yaml
 
     opening, closing = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    leaves = (yaml.ScalarEvent, yaml.AliasEvent)
     too_deep = f"nesting at most {limits.max_depth} levels deep"
     loader = loader_class(text)
-    depth = 0
+    # Per open collection: 0 a list, 1 a mapping whose next item is a key, 2 one whose next is a value.
+    open_: list[int] = []
+    count, most = 0, limits.max_nodes
     try:
         while True:
             event = loader.get_event()
-            if isinstance(event, opening):
-                depth += 1
-                if depth > limits.max_depth + 1:
-                    mark = event.start_mark
-                    raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
-            elif isinstance(event, closing):
-                depth -= 1
-            elif event is None or isinstance(event, yaml.StreamEndEvent):
+            kind = type(event)
+            if kind in leaves or kind in opening:
+                if open_ and open_[-1]:
+                    open_[-1] = 3 - open_[-1]
+                    is_key = open_[-1] == 2
+                else:
+                    is_key = False
+                if not is_key:
+                    count += 1
+                    if count > most:
+                        mark = event.start_mark
+                        raise DocumentError(f"at most {most:,} values", "more", line=mark.line + 1,
+                                            column=mark.column + 1)
+                if kind in opening:
+                    open_.append(1 if kind is yaml.MappingStartEvent else 0)
+                    if len(open_) > limits.max_depth + 1:
+                        mark = event.start_mark
+                        raise DocumentError(too_deep, "deeper nesting", line=mark.line + 1, column=mark.column + 1)
+            elif kind in closing:
+                open_.pop()
+            elif event is None or kind is yaml.StreamEndEvent:
                 return
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
@@ -118,8 +202,6 @@ class _Walker:
         self._constructor = yaml.constructor.SafeConstructor()
         self._limits = limits
         self._count = 0
-        self.values: dict[PathKey, tuple[int, int]] = {}
-        self.keys: dict[PathKey, tuple[int, int]] = {}
 
     def _error(self, node: Any, expected: str, found: str, path: PathKey) -> DocumentError:
         mark = node.start_mark
@@ -136,8 +218,6 @@ class _Walker:
             raise self._error(
                 node, f"nesting at most {self._limits.max_depth} levels deep", "deeper nesting", path
             )
-        # Expanded aliases share a node; only the first place it is seen is recorded.
-        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         yaml = self._yaml
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -165,7 +245,6 @@ class _Walker:
                         f"{key!r} again (first on line {first[key]})", (*path, key),
                     )
                 first[key] = key_node.start_mark.line + 1
-                self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, (*path, key), depth + 1)
             return out
         raise self._error(node, "a YAML value", type(node).__name__, path)  # pragma: no cover

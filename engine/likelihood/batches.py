@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError, UsageError
+from stocktake.core.files import open_input
 from stocktake.core.loading import document_error, gc_held
-from stocktake.core.parsing import DEFAULT_LIMITS, parse_text, sha256_of
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits, parse_text, sha256_of
 
 if TYPE_CHECKING:
     from stocktake.likelihood.judge import JudgingRun
@@ -27,17 +28,19 @@ if TYPE_CHECKING:
 __all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "parse_line", "read_assessment_jsonl"]
 
 
-def iter_priorities_jsonl(path: Path, context: dict[str, Any]) -> Iterator[Priority]:
+def iter_priorities_jsonl(path: Path, context: dict[str, Any],
+                          limits: Limits = DEFAULT_LIMITS) -> Iterator[Priority]:
     """Validated priorities from ``path``, one line at a time (memory stays flat), each validated
-    in ``context`` (scales, ``rubric`` and ``evidence_ids``)."""
+    in ``context`` (scales, ``rubric`` and ``evidence_ids``) and read within ``limits``."""
     from stocktake.likelihood.model import Priority
 
     seen: dict[str, int] = {}
-    for first, lines in _chunks(path, CHUNK):
+    each = limits.per_line()
+    for first, lines in _chunks(path, CHUNK, limits):
         for number, line in enumerate(lines, first):
             if not line.strip():
                 continue
-            priority = parse_line(path, number, line, Priority, context)
+            priority = parse_line(path, number, line, Priority, context, each)
             _first_time(seen, priority.id, number, path)
             yield priority
     if not seen:
@@ -52,8 +55,11 @@ def _first_time(seen: dict[str, int], priority_id: str, number: int, path: Path)
     seen[priority_id] = number
 
 
-def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[str, Any]) -> Any:
-    """One line of a batch as a validated ``model``; errors name the file, line and column."""
+def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[str, Any],
+               limits: Limits = DEFAULT_LIMITS) -> Any:
+    """One line of a batch as a validated ``model``, read within ``limits`` (depth, values, text,
+    digits: each line is a document; see :meth:`~stocktake.core.parsed.Limits.per_line`); errors
+    name the file, line and column."""
     from pydantic import ValidationError
 
     try:
@@ -62,7 +68,7 @@ def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[s
         raise DocumentError("UTF-8 text", f"byte 0x{line[err.start]:02x}", file=path, line=number,
                             column=err.start + 1) from None
     try:
-        parsed = parse_text(text, fmt="json", limits=DEFAULT_LIMITS)
+        parsed = parse_text(text, fmt="json", limits=limits)
         return model.model_validate(parsed.data, context=context)
     except DocumentError as err:
         raise err.located(path, number, err.column) from None
@@ -82,7 +88,7 @@ def batch_date(period: str | None, as_of: str | None) -> dt.date:
 
 
 def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *, period: str | None,
-                          as_of: str | None) -> tuple[DeliveryAssessment, str]:
+                          as_of: str | None, limits: Limits = DEFAULT_LIMITS) -> tuple[DeliveryAssessment, str]:
     """An assessment made of all the priorities in ``path`` (validated in ``context``, following
     ``rubric``) and its sha256 (held in memory; for one result per line without holding the
     batch, see :meth:`stocktake.api.Engine.judge_stream`)."""
@@ -92,7 +98,7 @@ def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *
     date = batch_date(period, as_of)
     assert period is not None  # batch_date refuses a batch without one
     with gc_held():  # building many models
-        priorities = list(iter_priorities_jsonl(path, context))
+        priorities = list(iter_priorities_jsonl(path, context, limits))
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
         rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
@@ -122,16 +128,26 @@ class StreamJob:
     prepare: Prepare | None = None
     """Prepares the same run and context in a worker process: picklable (a module-level function,
     or a :func:`functools.partial` of one). None: only this process can judge."""
+    limits: Limits = DEFAULT_LIMITS
+    """What each line may hold (see :attr:`~stocktake.core.parsed.Limits.line_bytes`)."""
 
 
-def _chunks(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, the lines) for consecutive runs of ``size`` lines."""
-    if not path.is_file():
-        raise DocumentError("an existing file", "nothing at that path" if not path.exists() else "a directory",
-                            file=path)
-    with path.open("rb") as handle:
-        first, lines = 1, []
-        for number, line in enumerate(handle, 1):
+def _chunks(path: Path, size: int, limits: Limits) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, the lines) for consecutive runs of ``size`` lines.
+
+    Each line is read with a bounded ``readline``: one longer than ``limits.line_bytes`` is refused
+    with its number before it is held whole (a device that never ends is refused on line 1). A
+    UTF-8 byte-order mark at the start of the file is dropped.
+    """
+    longest = limits.line_bytes
+    with open_input(path) as handle:
+        first, lines, number = 1, [], 0
+        while line := handle.readline(longest + 1):
+            number += 1
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if len(line.rstrip(b"\r\n")) > longest:
+                raise DocumentError(f"a line of at most {longest:,} bytes", "a longer line", file=path, line=number)
             lines.append(line)
             if len(lines) == size:
                 yield first, lines
@@ -148,10 +164,11 @@ level, failures."""
 class _Judge:
     """Judges lines of a batch: parse, validate, judge, serialise. One per process."""
 
-    def __init__(self, run: JudgingRun, context: dict[str, Any], date: dt.date) -> None:
+    def __init__(self, run: JudgingRun, context: dict[str, Any], date: dt.date, limits: Limits) -> None:
         from stocktake.likelihood.model import Priority
 
         self.run, self.context, self.model, self.date = run, context, Priority, date
+        self.each = limits.per_line()
 
     def lines(self, path: Path, first: int, lines: list[bytes]) -> Chunk:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
@@ -163,7 +180,7 @@ class _Judge:
         for number, line in enumerate(lines, first):
             if not line.strip():
                 continue
-            priority = parse_line(path, number, line, self.model, self.context)
+            priority = parse_line(path, number, line, self.model, self.context, self.each)
             # Written without validating: the data is the model's to the byte (tested).
             result = priority_data(priority, self.date, self.run, failures)
             out.append(to_json(result))
@@ -176,9 +193,9 @@ class _Judge:
 _WORKER: list[_Judge] = []
 
 
-def _start_worker(prepare: Prepare, date: dt.date) -> None:
+def _start_worker(prepare: Prepare, date: dt.date, limits: Limits) -> None:
     gc.disable()  # short-lived process building many small objects
-    _WORKER.append(_Judge(*prepare(), date))
+    _WORKER.append(_Judge(*prepare(), date, limits))
 
 
 def _judge_chunk(path: str, first: int, lines: list[bytes]) -> Chunk:
@@ -211,28 +228,29 @@ def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
 
     with gc_held():
         if jobs <= 1:
-            judge = _Judge(job.run, job.context, job.date)
-            for first, lines in _chunks(path, CHUNK):
+            judge = _Judge(job.run, job.context, job.date, job.limits)
+            for first, lines in _chunks(path, CHUNK, job.limits):
                 take(judge.lines(path, first, lines), sum(map(len, lines)))
         elif job.prepare is None:
             raise UsageError("judging in several processes needs a way to prepare the run in each")
         else:
-            _judge_in_processes(job.prepare, job.date, path, jobs, take)
+            _judge_in_processes(job.prepare, job.date, path, jobs, take, job.limits)
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
     return counts, failures
 
 
-def _judge_in_processes(prepare: Prepare, date: dt.date, path: Path, jobs: int, take: Any) -> None:
+def _judge_in_processes(prepare: Prepare, date: dt.date, path: Path, jobs: int, take: Any,
+                        limits: Limits) -> None:
     """Chunks go to ``jobs`` processes; results are taken in submission order, with at most two
     chunks per process in flight (memory stays bounded however long the batch)."""
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(prepare, date)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(prepare, date, limits)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         try:
-            for first, lines in _chunks(path, CHUNK):
+            for first, lines in _chunks(path, CHUNK, limits):
                 pending.append((pool.submit(_judge_chunk, str(path), first, lines), sum(map(len, lines))))
                 if len(pending) >= 2 * jobs:
                     future, size = pending.popleft()
