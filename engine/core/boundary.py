@@ -4,7 +4,7 @@ printable line of bounded length."""
 
 from __future__ import annotations
 
-import unicodedata
+from stocktake.core import errors
 
 __all__ = ["MESSAGE_LIMIT", "PASS_THROUGH", "describe", "one_line", "shown"]
 
@@ -23,26 +23,11 @@ PASS_THROUGH: tuple[type[BaseException], ...] = (KeyboardInterrupt, GeneratorExi
 MESSAGE_LIMIT = 300
 """Characters of plugin-controlled text shown in one message (an exception's text, a value)."""
 
-_ESCAPED = {"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"}
-"""Unicode categories escaped: controls, format characters (bidi overrides), lone surrogates,
-line and paragraph separators, private and unassigned code points."""
-
 
 def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """``text`` on one line: control and format characters escaped as Python does (``\\n``,
-    ``\\x1b``, ``\\u202e``), cut at ``limit`` characters with a note of the full length."""
-    out: list[str] = []
-    size = 0
-    for ch in text[:limit]:
-        piece = ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _ESCAPED else ch
-        if size + len(piece) > limit:
-            break
-        out.append(piece)
-        size += len(piece)
-    else:
-        if len(text) <= limit:
-            return "".join(out)
-    return "".join(out) + f"... ({len(text):,} characters in all)"
+    """``text`` on one line, as every error line is (:func:`stocktake.core.errors.one_line`), cut at
+    ``limit`` characters."""
+    return errors.one_line(text, limit)
 
 
 def describe(err: BaseException) -> str:

@@ -48,7 +48,10 @@ with an ellipsis and their length."""
 MAX_LINE = 2_000
 """Longest error line printed."""
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+"""Controls (C0, DEL, C1), zero-width and bidirectional marks, line and paragraph separators, a
+byte-order mark and lone surrogates: nothing that moves the cursor, reorders text or cannot be
+encoded reaches a terminal."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -60,9 +63,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def one_line(text: str, limit: int = MAX_LINE) -> str:
-    """``text`` safe to print as one line of a terminal: control characters (C0, DEL, C1, line
-    and paragraph separators, bidirectional overrides) written as ``\\n``, ``\\x1b``, ...; cut
-    at ``limit`` characters with an ellipsis and the full length."""
+    """``text`` safe to print as one line of a terminal: the characters above written as ``\\n``,
+    ``\\x1b``, ``\\u202e``, ...; cut at ``limit`` characters with an ellipsis and the full length."""
     return _UNSAFE.sub(_escape, _cut(text, limit))
 
 
