@@ -10,7 +10,8 @@ from pydantic_core import PydanticCustomError
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
 
-__all__ = ["Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "as_written", "invalid"]
+__all__ = ["Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "as_written", "invalid",
+           "repeated"]
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -52,6 +53,14 @@ def as_written(data: Any, path: tuple[str | int, ...], default: Any) -> Any:
             return default
         node = node[step]
     return node
+
+
+def repeated(first: str, again: str) -> str:
+    """What was found where an id must be unique and ``again`` repeats ``first`` (ids are compared
+    after case-folding, so ``1A`` and ``1a`` are one id: a reference to one must not land on the other)."""
+    if again == first:
+        return f"{again!r} again"
+    return f"{again!r}, the same as {first!r} apart from case"
 
 
 ERROR_TYPE = "stocktake"

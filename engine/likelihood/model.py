@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, Text, as_written, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -274,14 +274,11 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        seen: set[str] = set()
-        for i, priority in enumerate(self.priorities):
-            if priority.id in seen:
-                raise invalid("priority ids unique", f"{priority.id!r} again", path=("priorities", i, "id"))
-            seen.add(priority.id)
-        ids: set[str] = set()
-        for i, item in enumerate(self.evidence):
-            if item.id in ids:
-                raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
-            ids.add(item.id)
+        for field, items in (("priorities", self.priorities), ("evidence", self.evidence)):
+            seen: dict[str, int] = {}  # casefolded id -> where it first is
+            for i, item in enumerate(items):
+                first = seen.setdefault(item.id.casefold(), i)
+                if first != i:
+                    what = "priority" if field == "priorities" else field
+                    raise invalid(f"{what} ids unique", repeated(items[first].id, item.id), path=(field, i, "id"))
         return self

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -206,10 +206,13 @@ class _References:
 
 
 def _unique(items: list[Any], field: str) -> dict[str, Any]:
+    """``items`` by id; two ids equal apart from case are an error at the second."""
     out: dict[str, Any] = {}
+    folded: dict[str, str] = {}
     for i, item in enumerate(items):
-        if item.id in out:
-            raise invalid(f"{field} ids unique", f"{item.id!r} again", path=(field, i, "id"))
+        first = folded.setdefault(item.id.casefold(), item.id)
+        if first != item.id or item.id in out:
+            raise invalid(f"{field} ids unique", repeated(first, item.id), path=(field, i, "id"))
         out[item.id] = item
     return out
 
