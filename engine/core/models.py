@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 if TYPE_CHECKING:
-    from pydantic import GetCoreSchemaHandler
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
-__all__ = ["Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "as_written", "invalid",
+__all__ = ["Date", "Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version", "as_written", "invalid",
            "repeated"]
 
 
@@ -39,6 +40,26 @@ class _TextOrDigits:
 LevelText = Annotated[str, _TextOrDigits()]
 """A level code, label or alias, always text after validation: ``3`` and ``"3"`` are both ``"3"``.
 The schema accepts text or an integer. Models resolve it to the scale's code themselves."""
+
+
+class _WrittenDate:
+    """The schema of :data:`Date`: a ``datetime.date`` (not a datetime), or text ``YYYY-MM-DD``
+    in ASCII digits naming a real day, as the schema's ``format: date``. pydantic's own date
+    would also take 1700000000 (a Unix time), ``"0"`` or ``"2024-01-01T00:00:00"``."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        written = core_schema.chain_schema([
+            core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True), core_schema.date_schema()])
+        return core_schema.union_schema(
+            [core_schema.date_schema(strict=True), written],
+            custom_error_type="date_written", custom_error_message="a date written YYYY-MM-DD")
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        return {"type": "string", "format": "date"}
+
+
+Date = Annotated[dt.date, _WrittenDate()]
+"""A date, written ``YYYY-MM-DD`` (YAML's unquoted dates are read as that text); never a number."""
 
 
 def as_written(data: Any, path: tuple[str | int, ...], default: Any) -> Any:

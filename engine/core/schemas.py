@@ -136,6 +136,9 @@ def schema_error(error: Any) -> DocumentError:
             path=(*path, name),
             on_key=True,
         )
+    dates = [schema] if keyword == "type" else value if keyword == "anyOf" and isinstance(value, list) else []
+    if any(isinstance(s, dict) and s.get("format") == "date" for s in dates):  # a number is no date
+        return DocumentError("a date written YYYY-MM-DD", describe_value(instance), path=path)
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
         return DocumentError(" or ".join(_a(t) for t in wanted), describe_value(instance), path=path)

@@ -8,14 +8,13 @@ checked against the item's scale.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, Text, as_written, invalid, repeated
+from stocktake.core.models import Date, Id, LevelText, Model, SchemaVersion, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -45,7 +44,7 @@ CATEGORY_ITEMS = {
 class Point(Model):
     """A dated value of the target metric."""
 
-    date: dt.date
+    date: Date
     value: Number
     note: str = ""
 
@@ -109,7 +108,7 @@ class Previous(Model):
     """The judgment at the previous delivery report."""
 
     level: Level
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class Agreed(Model):
@@ -247,7 +246,7 @@ class DeliveryAssessment(Model):
     schema_version: SchemaVersion
     period: Text
     """The reporting period, e.g. ``2026-H2``."""
-    date: dt.date
+    date: Date
     """The date the assessment is made at (actuals after it are still read)."""
     title: str = ""
     rubric: RubricRef = Field(default_factory=lambda: RubricRef(id=DEFAULT_RUBRIC[0], version=DEFAULT_RUBRIC[1]))

@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
@@ -35,7 +35,7 @@ class RuleSetUsed(Model):
 
 
 class TrajectoryCheck(Model):
-    date: dt.date
+    date: Date
     actual: float
     planned: float
     gap: float
@@ -127,7 +127,7 @@ class DeliveryAssessmentResult(Model):
     inputs: list[InputFile]
     rules: RuleSetUsed
     period: str
-    date: dt.date
+    date: Date
     title: str = ""
     priorities: list[PriorityResult]
     league: list[LeagueRow]

@@ -5,13 +5,12 @@ Markdown). It holds the full results, so nothing in the report lacks its evidenc
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field
 
 from stocktake.chains.result import DeliveryChainResult
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion
 from stocktake.judgment.envelope import EngineRef, InputFile
 from stocktake.likelihood.result import DeliveryAssessmentResult
 from stocktake.review.result import CapacityReviewResult
@@ -82,8 +81,8 @@ class ReviewSummaryRow(Model):
     """One capacity review in the summary: its levels and movement since its baseline."""
 
     system: str
-    date: dt.date
-    baseline_date: dt.date | None
+    date: Date
+    baseline_date: Date | None
     counts: dict[str, int]
     movement: dict[str, int] | None
     weakest: list[str]
@@ -107,7 +106,7 @@ class DeliveryReport(Model):
     schema_version: SchemaVersion
     engine: EngineRef
     title: str
-    date: dt.date | None
+    date: Date | None
     """The latest date of any review or assessment: the day the report speaks for (None for a
     report of chains only, which carry no date)."""
     inputs: list[InputFile]

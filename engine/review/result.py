@@ -4,12 +4,11 @@ key order, so the same inputs give byte-identical JSON."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field
 
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
@@ -69,7 +68,7 @@ class ReviewSummary(Model):
 
 class BaselineRef(Model):
     system: str
-    date: dt.date
+    date: Date
     rubric: str
     """``id version`` of the baseline's rubric."""
     source: InputFile
@@ -85,7 +84,7 @@ class CapacityReviewResult(Model):
     rubric: RubricUsed
     strategy: StrategyUsed
     system: str
-    date: dt.date
+    date: Date
     title: str = ""
     reviewers: list[Reviewer]
     judgments: list[Judgment]
