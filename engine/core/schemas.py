@@ -136,6 +136,10 @@ def schema_error(error: Any) -> DocumentError:
             path=(*path, name),
             on_key=True,
         )
+    if keyword == "anyOf" and error.context and {"type": "null"} in value:  # word the non-null branch
+        inner = [e for e in error.context if e.schema != {"type": "null"}]
+        if inner and not any(isinstance(s, dict) and s.get("format") == "date" for s in value):
+            return schema_error(inner[0])
     dates = [schema] if keyword == "type" else value if keyword == "anyOf" and isinstance(value, list) else []
     if any(isinstance(s, dict) and s.get("format") == "date" for s in dates):  # a number is no date
         return DocumentError("a date written YYYY-MM-DD", describe_value(instance), path=path)

@@ -19,12 +19,18 @@ from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
-    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "Agreed", "CategoryRating", "CriterionRating", "DeliveryAssessment",
-    "Indicator", "Metric", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
+    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "MAX_VALUE", "Agreed", "CategoryRating", "CriterionRating",
+    "DeliveryAssessment",
+    "Indicator", "Metric", "Number", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
 ]
 
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-"""A finite number (an integer is fine; text is not)."""
+MAX_VALUE = 10**15
+"""The largest magnitude of a number in an assessment (values, tolerances): every integer up to it
+is exact in floating point, and plans, gaps and projections computed from such numbers stay far
+from overflow (1e308 made planned values NaN, judged "within" tolerance)."""
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
+"""A finite number of at most :data:`MAX_VALUE` either side of zero (an integer is fine; text is not)."""
 
 Level = LevelText
 """A level code or alias, as text (stage levels may be written as numbers: ``3`` is ``"3"``)."""
