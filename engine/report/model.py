@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from stocktake.chains.result import DeliveryChainResult
-from stocktake.core.models import Date, Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion, invalid, repeated
 from stocktake.judgment.envelope import EngineRef, InputFile
 from stocktake.likelihood.result import DeliveryAssessmentResult
 from stocktake.review.result import CapacityReviewResult
@@ -45,8 +45,23 @@ class DrawnLink(Model):
 class ChainDrawing(Model):
     """The actors and links of a chain, kept so the report (and tools) can draw it."""
 
-    actors: list[DrawnActor]
+    actors: list[DrawnActor] = Field(min_length=1)
     links: list[DrawnLink]
+
+    @model_validator(mode="after")
+    def _check(self) -> ChainDrawing:
+        """Actor ids unique; every link between two of them (a report edited by hand may not be)."""
+        known: dict[str, int] = {}
+        for i, actor in enumerate(self.actors):
+            first = known.setdefault(actor.id.casefold(), i)
+            if first != i:
+                raise invalid("actor ids unique", repeated(self.actors[first].id, actor.id), path=("actors", i, "id"))
+        ids = {actor.id for actor in self.actors}
+        for i, link in enumerate(self.links):
+            for end, value in (("from", link.from_), ("to", link.to)):
+                if value not in ids:
+                    raise invalid("an actor id of the drawing's 'actors'", repr(value), path=("links", i, end))
+        return self
 
 
 class ReportChain(Model):

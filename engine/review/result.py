@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from stocktake.core.models import Date, Model, SchemaVersion
+from stocktake.judgment.checked import check_judgment, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
@@ -98,3 +99,11 @@ class CapacityReviewResult(Model):
     movement: list[Movement] | None = None
     summary: ReviewSummary
     failures: list[PluginFailure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_judgments(self, info: ValidationInfo) -> CapacityReviewResult:
+        """Each judgment's subject and levels well formed (see :mod:`stocktake.judgment.checked`)."""
+        scales = context_scales(info.context)
+        for i, judgment in enumerate(self.judgments):
+            check_judgment(judgment, scales, ("judgments", i))
+        return self
