@@ -116,14 +116,9 @@ class DeliveryChain(Model):
                               repr(as_written(data, path, value)), path=path)
             return known.setdefault((value, allow_absent), code)
 
-        actors: set[str] = set()
-        folded: dict[str, int] = {}  # casefolded id -> where it first is: 'A' and 'a' are one actor
+        actors = _actor_ids(self.actors)
         roles = set()
         for i, actor in enumerate(self.actors):
-            first = folded.setdefault(actor.id.casefold(), i)
-            if first != i:
-                raise invalid("actor ids unique", repeated(self.actors[first].id, actor.id), path=("actors", i, "id"))
-            actors.add(actor.id)
             roles.add(actor.role)
             for name in ("capacity", "will"):
                 value = getattr(actor, name)
@@ -146,6 +141,16 @@ class DeliveryChain(Model):
             if link.evidence:
                 cite(link.evidence, ("links", i))
         return self
+
+
+def _actor_ids(actors: list[Actor]) -> set[str]:
+    """The ids of ``actors``, unique after case-folding ('A' and 'a' are one actor): an error at the second."""
+    folded: dict[str, int] = {}  # casefolded id -> where it first is
+    for i, actor in enumerate(actors):
+        first = folded.setdefault(actor.id.casefold(), i)
+        if first != i:
+            raise invalid("actor ids unique", repeated(actors[first].id, actor.id), path=("actors", i, "id"))
+    return {actor.id for actor in actors}
 
 
 def _evidence_ids(items: list[Evidence]) -> set[str]:

@@ -99,5 +99,6 @@ class ChainNamed(Model):
             cls.model_validate(chain)
         except ValidationError as err:
             first = err.errors()[0]
-            raise invalid(f"{first['msg'][:1].lower()}{first['msg'][1:]}", repr(chain[first["loc"][0]]),
-                          path=("chain", *first["loc"])) from None
+            name = str(first["loc"][0])
+            raise invalid(f"{first['msg'][:1].lower()}{first['msg'][1:]}", repr(chain[name]),
+                          path=("chain", name)) from None

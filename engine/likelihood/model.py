@@ -279,11 +279,15 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        for field, items in (("priorities", self.priorities), ("evidence", self.evidence)):
-            seen: dict[str, int] = {}  # casefolded id -> where it first is
-            for i, item in enumerate(items):
-                first = seen.setdefault(item.id.casefold(), i)
-                if first != i:
-                    what = "priority" if field == "priorities" else field
-                    raise invalid(f"{what} ids unique", repeated(items[first].id, item.id), path=(field, i, "id"))
+        _unique_ids(self.priorities, "priorities", "priority")
+        _unique_ids(self.evidence, "evidence", "evidence")
         return self
+
+
+def _unique_ids(items: list[Any], field: str, what: str) -> None:
+    """Ids of ``items`` (at ``field``) unique after case-folding: an error at the second."""
+    seen: dict[str, int] = {}  # casefolded id -> where it first is
+    for i, item in enumerate(items):
+        first = seen.setdefault(item.id.casefold(), i)
+        if first != i:
+            raise invalid(f"{what} ids unique", repeated(items[first].id, item.id), path=(field, i, "id"))

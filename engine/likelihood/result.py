@@ -3,6 +3,7 @@ the trajectory analysis, what would change it, and the league table."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -104,15 +105,12 @@ def _plan_point(point: dict[str, object], path: tuple[str | int, ...]) -> tuple[
     if set(point) != {"date", "value"}:
         raise invalid("a point with 'date' and 'value'", f"keys {', '.join(sorted(point)) or 'none'}", path=path)
     date, value = point["date"], point["value"]
-    if isinstance(date, dt.date):
-        day = date
-    else:
-        try:
-            day = dt.date.fromisoformat(date) if isinstance(date, str) and _ISO_DATE.fullmatch(date) else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise invalid("a date written YYYY-MM-DD", repr(date), path=(*path, "date"))
+    day: dt.date | None = date if isinstance(date, dt.date) else None
+    if day is None and isinstance(date, str) and _ISO_DATE.fullmatch(date):
+        with contextlib.suppress(ValueError):  # an impossible day such as 2025-02-30
+            day = dt.date.fromisoformat(date)
+    if day is None:
+        raise invalid("a date written YYYY-MM-DD", repr(date), path=(*path, "date"))
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_VALUE <= value <= MAX_VALUE:
         raise invalid(f"a number of at most {MAX_VALUE:.0e} either side of 0", repr(value), path=(*path, "value"))
     return day, float(value)

@@ -160,11 +160,8 @@ class Rubric(Model):
         def claim(item_id: str, path: tuple[str | int, ...]) -> None:
             first = seen.get(item_id.casefold())
             if first is not None:
-                raise invalid(
-                    "ids unique within the rubric",
-                    f"{repeated(first[0], item_id)} (first at {json_path(first[1])})",
-                    path=(*path, "id"),
-                )
+                raise invalid("ids unique within the rubric",
+                              f"{repeated(first[0], item_id)} (first at {json_path(first[1])})", path=(*path, "id"))
             seen[item_id.casefold()] = (item_id, path)
 
         codes: dict[str, tuple[str, tuple[str | int, ...]]] = {}
