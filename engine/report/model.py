@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from stocktake.chains.result import DeliveryChainResult
 from stocktake.core.models import Date, Model, SchemaVersion, invalid, repeated
+from stocktake.judgment.checked import check_level, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile
 from stocktake.likelihood.result import DeliveryAssessmentResult
 from stocktake.review.result import CapacityReviewResult
@@ -133,3 +134,16 @@ class DeliveryReport(Model):
     """The latest capacity review of each system, with movement since the review before it."""
     chains: list[ReportChain] = Field(default_factory=list)
     """In the order of the assessment's priorities, then by id."""
+
+    @model_validator(mode="after")
+    def _check_summary(self, info: ValidationInfo) -> DeliveryReport:
+        """Each summary row is a priority of the report's assessment, rated on its judgment's scale."""
+        judged = {p.id: p.judgment for p in self.assessment.priorities} if self.assessment is not None else {}
+        scales = context_scales(info.context) or {}
+        for i, row in enumerate(self.summary.priorities):
+            path = ("summary", "priorities", i)
+            judgment = judged.get(row.id)
+            if judgment is None:
+                raise invalid("a priority of the report's assessment", repr(row.id), path=(*path, "id"))
+            check_level(row.rating, scales.get(judgment.scale), (*path, "rating"))
+        return self
