@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid
+from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 
 __all__ = ["ABSENT", "Actor", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
@@ -116,12 +116,9 @@ class DeliveryChain(Model):
                               repr(as_written(data, path, value)), path=path)
             return known.setdefault((value, allow_absent), code)
 
-        actors: set[str] = set()
+        actors = _actor_ids(self.actors)
         roles = set()
         for i, actor in enumerate(self.actors):
-            if actor.id in actors:
-                raise invalid("actor ids unique", f"{actor.id!r} again", path=("actors", i, "id"))
-            actors.add(actor.id)
             roles.add(actor.role)
             for name in ("capacity", "will"):
                 value = getattr(actor, name)
@@ -146,11 +143,23 @@ class DeliveryChain(Model):
         return self
 
 
+def _actor_ids(actors: list[Actor]) -> set[str]:
+    """The ids of ``actors``, unique after case-folding ('A' and 'a' are one actor): an error at the second."""
+    folded: dict[str, int] = {}  # casefolded id -> where it first is
+    for i, actor in enumerate(actors):
+        first = folded.setdefault(actor.id.casefold(), i)
+        if first != i:
+            raise invalid("actor ids unique", repeated(actors[first].id, actor.id), path=("actors", i, "id"))
+    return {actor.id for actor in actors}
+
+
 def _evidence_ids(items: list[Evidence]) -> set[str]:
     """The ids of ``items``, each once (a second is an error at its place)."""
     ids: set[str] = set()
+    folded: dict[str, int] = {}
     for i, item in enumerate(items):
-        if item.id in ids:
-            raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
+        first = folded.setdefault(item.id.casefold(), i)
+        if first != i:
+            raise invalid("evidence ids unique", repeated(items[first].id, item.id), path=("evidence", i, "id"))
         ids.add(item.id)
     return ids

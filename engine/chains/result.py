@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Id, Model, SchemaVersion, Text, invalid
+from stocktake.judgment.checked import check_judgment, check_level, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
@@ -57,10 +58,47 @@ class DeliveryChainResult(Model):
     engine: EngineRef
     inputs: list[InputFile]
     chain: dict[str, str]
-    """id, priority and title of the chain."""
+    """id, priority and title of the chain (as :class:`ChainNamed`)."""
     detectors: list[DetectorUsed]
     judgment: Judgment
     findings: list[DetectorFinding]
     evidence: dict[str, Evidence]
     summary: ChainSummary
     failures: list[PluginFailure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> DeliveryChainResult:
+        """What a result edited by hand may break: the chain's names, the judgment's subject and
+        levels, the findings' levels (on the judgment's scale)."""
+        ChainNamed.check(self.chain)
+        scale = check_judgment(self.judgment, context_scales(info.context), ("judgment",))
+        for i, finding in enumerate(self.findings):
+            check_level(finding.level, scale, ("findings", i, "level"))
+        return self
+
+
+class ChainNamed(Model):
+    """The ``chain`` of a result: what the chain document says it is."""
+
+    id: Id
+    priority: Id
+    title: Text
+
+    @classmethod
+    def check(cls, chain: dict[str, str]) -> None:
+        """Raise the located error if ``chain`` (at ``$.chain``) is not such a mapping."""
+        for name in ("id", "priority", "title"):
+            if name not in chain:
+                raise invalid(f"property {name!r}", "a mapping without it", path=("chain",))
+        extra = sorted(set(chain) - {"id", "priority", "title"})
+        if extra:
+            raise invalid("no such property", f"unknown property {extra[0]!r}", path=("chain", extra[0]), on_key=True)
+        from pydantic import ValidationError
+
+        try:
+            cls.model_validate(chain)
+        except ValidationError as err:
+            first = err.errors()[0]
+            name = str(first["loc"][0])
+            raise invalid(f"{first['msg'][:1].lower()}{first['msg'][1:]}", repr(chain[name]),
+                          path=("chain", name)) from None

@@ -143,6 +143,8 @@ def schema_error(error: Any) -> DocumentError:
             path=(*path, name),
             on_key=True,
         )
+    if (special := _date_or_nullable(error, path)) is not None:
+        return special
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
         return DocumentError(" or ".join(_a(t) for t in wanted), describe_value(instance), path=path)
@@ -177,6 +179,20 @@ def schema_error(error: Any) -> DocumentError:
     if keyword == "format":
         return DocumentError(f"a valid {value}", describe_value(instance), path=path)
     return DocumentError(_lower_first(error.message), "a value that does not fit", path=path)
+
+
+def _date_or_nullable(error: Any, path: tuple[Any, ...]) -> DocumentError | None:
+    """A date that is not text (a number is no date), or a nullable value worded from its other branch."""
+    keyword, value = error.validator, error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    dates = [schema] if keyword == "type" else value if keyword == "anyOf" and isinstance(value, list) else []
+    if any(isinstance(s, dict) and s.get("format") == "date" for s in dates):
+        return DocumentError("a date written YYYY-MM-DD", describe_value(error.instance), path=path)
+    if keyword == "anyOf" and error.context and {"type": "null"} in value:
+        inner = [e for e in error.context if e.schema != {"type": "null"}]
+        if inner:
+            return schema_error(inner[0])
+    return None
 
 
 def describe_value(value: Any) -> str:

@@ -3,10 +3,9 @@ every document kind."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from stocktake.core.models import Id, Model, Text
+from stocktake.core.models import Date, Id, Model, Text
 
 EvidenceKind = Literal[
     "interview", "focus-group", "document", "data", "survey", "observation", "self-assessment"
@@ -21,6 +20,6 @@ class Evidence(Model):
     kind: EvidenceKind
     source: Text
     """Who or what it came from."""
-    date: dt.date | None = None
+    date: Date | None = None
     """When it was collected; evidence older than the review's limit is flagged."""
     summary: str = ""

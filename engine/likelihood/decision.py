@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from stocktake.core.boundary import PASS_THROUGH, shown
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
-from stocktake.likelihood.ruleset import NO_DATA, RuleSet
+from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
 __all__ = ["FEATURES", "CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table",
            "checked_decision", "provided_domain", "what_would_change"]
@@ -47,8 +47,11 @@ def provided_domain(name: str, scales: Mapping[str, Scale]) -> list[str]:
 
 
 
-MAX_ENUMERATION = 5_000_000
-"""Largest input space ``check_table`` enumerates."""
+MAX_ENUMERATION = 1_000_000
+"""Largest input space ``check_table`` enumerates (about ten seconds)."""
+MAX_CHECK_WORK = 50_000_000
+"""Largest number of input combinations times rules ``check_table`` takes on (each combination
+is matched against every rule; about ten seconds)."""
 
 
 @dataclass(frozen=True)
@@ -128,18 +131,7 @@ class CompiledTable:
         self.output_scale = ruleset.output.scale
         self.domains = {name: ruleset.domain(name, scales) for name in self.inputs}
         self._scale = scales[ruleset.output.scale]
-        everything = (1 << len(ruleset.rules)) - 1
-        self._masks: list[dict[str, int]] = []
-        for name in self.inputs:
-            masks = dict.fromkeys(self.domains[name], everything)
-            for bit, rule in enumerate(ruleset.rules):
-                allowed = rule.when.get(name)
-                if allowed is None:
-                    continue
-                for value in self.domains[name]:
-                    if value not in allowed:  # type: ignore[operator]
-                        masks[value] &= ~(1 << bit)
-            self._masks.append(masks)
+        self._masks = [_value_masks(ruleset.rules, name, self.domains[name]) for name in self.inputs]
         self._rules = ruleset.rules
         self._ranks = [self._scale.rank(str(rule.then)) for rule in ruleset.rules]
         self._memo: dict[tuple[str, ...], Decision] = {}
@@ -163,8 +155,7 @@ class CompiledTable:
         return found
 
     def _decide(self, key: tuple[str, ...]) -> Decision:
-        mask = self.match(key)
-        matched = [i for i in range(len(self._rules)) if mask >> i & 1]
+        matched = _bits(self.match(key))
         ids = tuple(self._rules[i].id for i in matched)
         policy = self.ruleset.hit_policy
         if not matched:
@@ -185,6 +176,26 @@ class CompiledTable:
         return Decision(level, tuple(self._rules[i].id for i in deciding), ids, because, flags)
 
 
+def _value_masks(rules: Sequence[Any], name: str, domain: list[str]) -> dict[str, int]:
+    """Each value of input ``name`` -> the bitmask of the rules that allow it (bit ``i`` is rule
+    ``i``; a rule that does not name the input allows every value). Built from bytes in one pass
+    over the rules, so compiling is linear in the table's size (shifting and masking a Python int
+    per rule and value was quadratic in the number of rules)."""
+    size = len(rules) // 8 + 1
+    allows = {value: bytearray(size) for value in domain}
+    for bit, rule in enumerate(rules):
+        byte, flag = bit >> 3, 1 << (bit & 7)
+        allowed = rule.when.get(name)
+        for value in (allows if allowed is None else allowed):
+            allows[value][byte] |= flag
+    return {value: int.from_bytes(allows[value], "little") for value in domain}
+
+
+def _bits(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first (linear in its length)."""
+    return [i for i, bit in enumerate(bin(mask)[:1:-1]) if bit == "1"]
+
+
 def _key_of(names: tuple[str, ...]) -> Any:
     """A function from a mapping to the tuple of its values at ``names``."""
     if len(names) > 1:
@@ -200,7 +211,8 @@ def check_compatible(ruleset: Any, scales: Mapping[str, Scale]) -> str | None:
         if isinstance(ruleset, CompiledTable):
             wanted = provided_domain(name, scales)
             if ruleset.domains[name] != wanted:
-                return f"declares input {name!r} as {ruleset.domains[name]}, but the engine gives {wanted}"
+                declared, given = (listed([repr(v) for v in values]) for values in (ruleset.domains[name], wanted))
+                return f"declares input {name!r} as [{declared}], but the engine gives [{given}]"
     if ruleset.output_scale not in scales:
         return f"outputs scale {ruleset.output_scale!r}, which is not registered"
     return None
@@ -275,8 +287,11 @@ def check_table(table: CompiledTable, *, examples: int = 5) -> CheckReport:
         total *= size
     if total > MAX_ENUMERATION:
         raise ValueError(f"{total:,} input combinations: more than {MAX_ENUMERATION:,} to enumerate")
-    report = CheckReport(table.id, total)
     rules = table.ruleset.rules
+    if total * len(rules) > MAX_CHECK_WORK:
+        raise ValueError(f"{total:,} input combinations times {len(rules):,} rules: more than "
+                         f"{MAX_CHECK_WORK:,} matches to check")
+    report = CheckReport(table.id, total)
     ever_matched = 0
     ever_decided: set[str] = set()
     for combo in itertools.product(*(table.domains[name] for name in table.inputs)):
@@ -297,9 +312,9 @@ def check_table(table: CompiledTable, *, examples: int = 5) -> CheckReport:
         ever_decided.update(decision.rules)
         if decision.level is not None:
             report.outputs[decision.level] = report.outputs.get(decision.level, 0) + 1
-    report.never_match = [r.id for i, r in enumerate(rules) if not ever_matched >> i & 1]
-    report.never_decide = [r.id for i, r in enumerate(rules)
-                           if ever_matched >> i & 1 and r.id not in ever_decided]
+    matched = set(_bits(ever_matched))
+    report.never_match = [r.id for i, r in enumerate(rules) if i not in matched]
+    report.never_decide = [r.id for i, r in enumerate(rules) if i in matched and r.id not in ever_decided]
     report.outputs = {code: report.outputs[code] for code in table._scale.codes if code in report.outputs}
     return report
 

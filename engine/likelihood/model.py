@@ -8,24 +8,29 @@ checked against the item's scale.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, Text, as_written, invalid
+from stocktake.core.models import Date, Id, LevelText, Model, SchemaVersion, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
-    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "Agreed", "CategoryRating", "CriterionRating", "DeliveryAssessment",
-    "Indicator", "Metric", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
+    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "MAX_VALUE", "Agreed", "CategoryRating", "CriterionRating",
+    "DeliveryAssessment",
+    "Indicator", "Metric", "Number", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
 ]
 
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-"""A finite number (an integer is fine; text is not)."""
+MAX_VALUE = 10**15
+"""The largest magnitude of a number in an assessment (values, tolerances): every integer up to it
+is exact in floating point, and plans, gaps and projections computed from such numbers stay far
+from overflow (1e308 made planned values NaN, judged "within" tolerance)."""
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
+"""A finite number of at most :data:`MAX_VALUE` either side of zero (an integer is fine; text is not)."""
 
 Level = LevelText
 """A level code or alias, as text (stage levels may be written as numbers: ``3`` is ``"3"``)."""
@@ -45,7 +50,7 @@ CATEGORY_ITEMS = {
 class Point(Model):
     """A dated value of the target metric."""
 
-    date: dt.date
+    date: Date
     value: Number
     note: str = ""
 
@@ -109,7 +114,7 @@ class Previous(Model):
     """The judgment at the previous delivery report."""
 
     level: Level
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class Agreed(Model):
@@ -247,7 +252,7 @@ class DeliveryAssessment(Model):
     schema_version: SchemaVersion
     period: Text
     """The reporting period, e.g. ``2026-H2``."""
-    date: dt.date
+    date: Date
     """The date the assessment is made at (actuals after it are still read)."""
     title: str = ""
     rubric: RubricRef = Field(default_factory=lambda: RubricRef(id=DEFAULT_RUBRIC[0], version=DEFAULT_RUBRIC[1]))
@@ -274,14 +279,15 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        seen: set[str] = set()
-        for i, priority in enumerate(self.priorities):
-            if priority.id in seen:
-                raise invalid("priority ids unique", f"{priority.id!r} again", path=("priorities", i, "id"))
-            seen.add(priority.id)
-        ids: set[str] = set()
-        for i, item in enumerate(self.evidence):
-            if item.id in ids:
-                raise invalid("evidence ids unique", f"{item.id!r} again", path=("evidence", i, "id"))
-            ids.add(item.id)
+        _unique_ids(self.priorities, "priorities", "priority")
+        _unique_ids(self.evidence, "evidence", "evidence")
         return self
+
+
+def _unique_ids(items: list[Any], field: str, what: str) -> None:
+    """Ids of ``items`` (at ``field``) unique after case-folding: an error at the second."""
+    seen: dict[str, int] = {}  # casefolded id -> where it first is
+    for i, item in enumerate(items):
+        first = seen.setdefault(item.id.casefold(), i)
+        if first != i:
+            raise invalid(f"{what} ids unique", repeated(items[first].id, item.id), path=(field, i, "id"))

@@ -3,17 +3,21 @@ the trajectory analysis, what would change it, and the league table."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Finite, Model, SchemaVersion, invalid
+from stocktake.judgment.checked import check_judgment, check_level, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
 from stocktake.judgment.scale import Scale
+from stocktake.likelihood.model import MAX_VALUE, Number
 
 __all__ = [
     "AssessmentSummary", "Change", "DeliveryAssessmentResult", "LeagueRow", "PriorityResult", "RuleSetUsed",
@@ -35,13 +39,13 @@ class RuleSetUsed(Model):
 
 
 class TrajectoryCheck(Model):
-    date: dt.date
-    actual: float
-    planned: float
-    gap: float
+    date: Date
+    actual: Number
+    planned: Finite
+    gap: Finite
     """Actual minus planned, signed so that positive is better than planned."""
-    relative_gap: float | None
-    tolerance: float
+    relative_gap: Finite | None
+    tolerance: Finite
     state: Literal["above", "within", "below"]
 
 
@@ -56,20 +60,63 @@ class TrajectorySummary(Model):
     planned: list[dict[str, object]]
     """The plan's points (baseline, interim points, target) with the interpolation."""
     interpolation: str
-    tolerance: dict[str, float] | None = None
+    tolerance: dict[str, Finite] | None = None
     """The band: ``{"absolute": x}`` in metric units or ``{"relative": f}`` of the planned value."""
     checks: list[TrajectoryCheck]
     latest: str
     """``above``, ``within``, ``below`` or ``no-data``."""
     off_track: int
     widening: bool
-    projection: float | None
+    projection: Finite | None
     projection_method: str
-    shortfall: float | None
-    distance_to_target: float | None
+    shortfall: Finite | None
+    distance_to_target: Finite | None
     target_passed: bool
     level: str | None
     because: str
+
+    @model_validator(mode="after")
+    def _check_plan(self) -> TrajectorySummary:
+        """The plan is what a priority's is (a result file may have been edited by hand): the
+        baseline, rising dates, the target; numbers as an assessment's; one tolerance."""
+        baseline, target = _plan_point(self.baseline, ("baseline",)), _plan_point(self.target, ("target",))
+        if len(self.planned) < 2:
+            raise invalid("a plan of at least the baseline and the target", f"{len(self.planned)} point(s)",
+                          path=("planned",))
+        points = [_plan_point(p, ("planned", i)) for i, p in enumerate(self.planned)]
+        for i in range(1, len(points)):
+            if points[i][0] <= points[i - 1][0]:
+                raise invalid(f"dates rising after {points[i - 1][0]}", str(points[i][0]), path=("planned", i, "date"))
+        for end, point, i in (("baseline", baseline, 0), ("target", target, len(points) - 1)):
+            if points[i] != point:
+                raise invalid(f"the {end} ({point[0]}, {point[1]})", f"{points[i][0]}, {points[i][1]}",
+                              path=("planned", i))
+        if self.tolerance is not None:
+            (kind, value), = self.tolerance.items() if len(self.tolerance) == 1 else (("", 0.0),)
+            top = MAX_VALUE if kind == "absolute" else 1
+            if kind not in ("absolute", "relative") or not 0 <= value <= top:
+                raise invalid("{'absolute': 0 to 1e15} or {'relative': 0 to 1}", repr(self.tolerance),
+                              path=("tolerance",))
+        return self
+
+
+def _plan_point(point: dict[str, object], path: tuple[str | int, ...]) -> tuple[dt.date, float]:
+    """(date, value) of a point of a result's plan, checked as an assessment's point."""
+    if set(point) != {"date", "value"}:
+        raise invalid("a point with 'date' and 'value'", f"keys {', '.join(sorted(point)) or 'none'}", path=path)
+    date, value = point["date"], point["value"]
+    day: dt.date | None = date if isinstance(date, dt.date) else None
+    if day is None and isinstance(date, str) and _ISO_DATE.fullmatch(date):
+        with contextlib.suppress(ValueError):  # an impossible day such as 2025-02-30
+            day = dt.date.fromisoformat(date)
+    if day is None:
+        raise invalid("a date written YYYY-MM-DD", repr(date), path=(*path, "date"))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_VALUE <= value <= MAX_VALUE:
+        raise invalid(f"a number of at most {MAX_VALUE:.0e} either side of 0", repr(value), path=(*path, "value"))
+    return day, float(value)
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Change(Model):
@@ -109,7 +156,7 @@ class LeagueRow(Model):
     agreed: bool
     previous: str | None
     movement: Literal["up", "down", "same", "new"]
-    distance_to_target: float | None
+    distance_to_target: Finite | None
     unit: str
 
 
@@ -127,7 +174,7 @@ class DeliveryAssessmentResult(Model):
     inputs: list[InputFile]
     rules: RuleSetUsed
     period: str
-    date: dt.date
+    date: Date
     title: str = ""
     priorities: list[PriorityResult]
     league: list[LeagueRow]
@@ -135,6 +182,29 @@ class DeliveryAssessmentResult(Model):
     evidence: dict[str, Evidence]
     summary: AssessmentSummary
     failures: list[PluginFailure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_judgments(self, info: ValidationInfo) -> DeliveryAssessmentResult:
+        """Subjects and levels well formed (see :mod:`stocktake.judgment.checked`); the league
+        ranks the priorities, each once."""
+        scales = context_scales(info.context)
+        delivery = scales.get("delivery") if scales is not None else None
+        by_id: dict[str, Scale | None] = {}
+        for i, priority in enumerate(self.priorities):
+            path: tuple[str | int, ...] = ("priorities", i)
+            by_id[priority.id] = check_judgment(priority.judgment, scales, (*path, "judgment"))
+            check_level(priority.trajectory.level, delivery, (*path, "trajectory", "level"))
+        ranked: set[str] = set()
+        for i, row in enumerate(self.league):
+            if row.id not in by_id or row.id in ranked:
+                raise invalid("each priority's id once", repr(row.id), path=("league", i, "id"))
+            ranked.add(row.id)
+            for name in ("rating", "computed"):
+                check_level(getattr(row, name), by_id[row.id], ("league", i, name))
+        if len(ranked) != len(by_id):
+            missing = next(p for p in by_id if p not in ranked)
+            raise invalid("a row for every priority", f"none for {missing!r}", path=("league",))
+        return self
 
 
 class _Missing:

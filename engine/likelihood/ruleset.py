@@ -18,18 +18,36 @@ best) and ``collect`` (all matching rules; the output is their worst level, or b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid
+from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid, repeated
 from stocktake.judgment.scale import Scale
 
-__all__ = ["NO_DATA", "Comparison", "Condition", "RuleSet", "TableInput", "TableRule"]
+__all__ = ["MAX_INPUTS", "MAX_RULES", "MAX_STATES", "NO_DATA", "Comparison", "Condition", "RuleSet", "TableInput",
+           "TableRule", "listed"]
 
 NO_DATA = "no-data"
 """The value of an input that has no data. A state of its own, never a level."""
+
+MAX_INPUTS = 64
+"""Most inputs a rule set may declare (the engine provides eight)."""
+MAX_STATES = 100
+"""Most named states one input may take (the engine's state inputs take three)."""
+MAX_RULES = 10_000
+"""Most rules in one rule set. Every condition is expanded to the values it allows, so these three
+bound the work of validating, compiling and checking a table."""
+SHOWN = 8
+"""Values a message lists before saying how many more there are."""
+
+
+def listed(values: Sequence[object], limit: int = SHOWN) -> str:
+    """``values`` for a one-line message: the first ``limit``, then "and N more"."""
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown if len(values) <= limit else f"{shown} and {len(values) - limit:,} more"
+
 
 Value = str | StrictInt
 """A level code (or alias) or a state name; stage levels may be written as numbers."""
@@ -58,7 +76,7 @@ class TableInput(Model):
     title: str = ""
     scale: Id | None = None
     """The scale whose levels the input takes (ordered)."""
-    states: list[Text] | None = None
+    states: list[Text] | None = Field(default=None, max_length=MAX_STATES)
     """The named states the input takes (unordered), if it has no scale."""
 
 
@@ -93,8 +111,8 @@ class RuleSet(Model):
     hit_policy: Literal["unique", "first", "priority", "collect"]
     aggregate: Literal["worst", "best"] | None = None
     """For ``collect`` and ``priority``: which matching output wins (default ``worst``)."""
-    inputs: list[TableInput] = Field(min_length=1)
-    rules: list[TableRule] = Field(min_length=1)
+    inputs: list[TableInput] = Field(min_length=1, max_length=MAX_INPUTS)
+    rules: list[TableRule] = Field(min_length=1, max_length=MAX_RULES)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> RuleSet:
@@ -108,10 +126,13 @@ class RuleSet(Model):
                           repr(self.output.scale), path=("output", "scale"))
         out_scale = scales[self.output.scale]
         domains: dict[str, tuple[Scale | None, list[str]]] = {}
+        names: dict[str, int] = {}
         for i, table_input in enumerate(self.inputs):
             path = ("inputs", i)
-            if table_input.name in domains:
-                raise invalid("input names unique", f"{table_input.name!r} again", path=(*path, "name"))
+            first = names.setdefault(table_input.name.casefold(), i)
+            if first != i:
+                raise invalid("input names unique", repeated(self.inputs[first].name, table_input.name),
+                              path=(*path, "name"))
             if (table_input.scale is None) == (table_input.states is None):
                 raise invalid("exactly one of 'scale' or 'states'",
                               "both" if table_input.scale else "neither", path=path)
@@ -125,14 +146,14 @@ class RuleSet(Model):
                 states = list(table_input.states or [])
                 if len(set(states)) != len(states) or NO_DATA in states:
                     raise invalid(f"distinct states, not including {NO_DATA!r} (always allowed)",
-                                  repr(states), path=(*path, "states"))
+                                  f"[{listed([repr(s) for s in states])}]", path=(*path, "states"))
                 domains[table_input.name] = (None, [*states, NO_DATA])
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for r, rule in enumerate(self.rules):
             path = ("rules", r)
-            if rule.id in seen:
-                raise invalid("rule ids unique", f"{rule.id!r} again", path=(*path, "id"))
-            seen.add(rule.id)
+            first = seen.setdefault(rule.id.casefold(), r)
+            if first != r:
+                raise invalid("rule ids unique", repeated(self.rules[first].id, rule.id), path=(*path, "id"))
             code = out_scale.resolve(rule.then)
             if code is None:
                 raise invalid(f"a level of scale {out_scale.id!r} ({out_scale.describe_codes()})",
@@ -140,7 +161,7 @@ class RuleSet(Model):
             rule.then = code
             for name, condition in list(rule.when.items()):
                 if name not in domains:
-                    raise invalid(f"an input declared under 'inputs' ({', '.join(domains)})",
+                    raise invalid(f"an input declared under 'inputs' ({listed(list(domains))})",
                                   repr(name), path=(*path, "when", name), on_key=True)
                 rule.when[name] = _normalise(condition, *domains[name], (*path, "when", name))
         return self
@@ -157,13 +178,14 @@ def _normalise(condition: Condition, scale: Scale | None, domain: list[str],
                path: tuple[str | int, ...]) -> list[Value]:
     """The condition as the sorted list of domain values it allows."""
 
+    known = set(domain)
+
     def value(raw: Value, where: tuple[str | int, ...]) -> str:
         if str(raw) == NO_DATA:
             return NO_DATA
-        code = scale.resolve(raw) if scale is not None else (str(raw) if str(raw) in domain else None)
+        code = scale.resolve(raw) if scale is not None else (str(raw) if str(raw) in known else None)
         if code is None:
-            shown = ", ".join(domain)
-            raise invalid(f"one of {shown}", repr(raw), path=where)
+            raise invalid(f"one of {listed(domain)}", repr(raw), path=where)
         return code
 
     if isinstance(condition, Comparison):

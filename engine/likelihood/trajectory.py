@@ -51,7 +51,7 @@ class ActualCheck(NamedTuple):
     gap: float
     """actual - planned, signed so that positive is better than planned."""
     relative_gap: float | None
-    """gap / |planned|; None when planned is 0."""
+    """gap / |planned|; None when planned is 0 (or within a hair of it: see :func:`relative_gap`)."""
     tolerance: float
     """The band's half-width in metric units at this point (0 without a tolerance)."""
     state: TrackState
@@ -132,6 +132,18 @@ def plan_values(points: Sequence[Dated], dates: Iterable[dt.date], linear: bool)
         yield left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
 
 
+MAX_RATIO = 1e300
+"""A relative gap larger than this (a planned value within a hair of zero) is reported as None."""
+
+
+def relative_gap(gap: float, planned: float) -> float | None:
+    """``gap / |planned|``; None when planned is 0, or so near 0 that the ratio is no usable number."""
+    if not planned:
+        return None
+    ratio = gap / abs(planned)
+    return ratio if abs(ratio) <= MAX_RATIO else None
+
+
 def classify(planned: float, actual: float, sign: float, absolute: float | None,
              relative: float | None) -> tuple[float, float, str]:
     """(gap, band, state) of one actual against its planned value."""
@@ -194,7 +206,7 @@ def analyse(
     off_track, below = 0, True
     for actual, planned in zip(reversed(ordered), plan_values(points, map(_date_of, reversed(ordered)), linear)):
         gap, band, state = classify(planned, actual.value, sign, absolute, relative)
-        checks.append(ActualCheck(actual.date, actual.value, planned, gap, gap / abs(planned) if planned else None,
+        checks.append(ActualCheck(actual.date, actual.value, planned, gap, relative_gap(gap, planned),
                                   band, state))  # type: ignore[arg-type]
         if below:
             below = state == "below"

@@ -5,13 +5,13 @@ Markdown). It holds the full results, so nothing in the report lacks its evidenc
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from stocktake.chains.result import DeliveryChainResult
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion, invalid, repeated
+from stocktake.judgment.checked import check_level, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile
 from stocktake.likelihood.result import DeliveryAssessmentResult
 from stocktake.review.result import CapacityReviewResult
@@ -46,8 +46,23 @@ class DrawnLink(Model):
 class ChainDrawing(Model):
     """The actors and links of a chain, kept so the report (and tools) can draw it."""
 
-    actors: list[DrawnActor]
+    actors: list[DrawnActor] = Field(min_length=1)
     links: list[DrawnLink]
+
+    @model_validator(mode="after")
+    def _check(self) -> ChainDrawing:
+        """Actor ids unique; every link between two of them (a report edited by hand may not be)."""
+        known: dict[str, int] = {}
+        for i, actor in enumerate(self.actors):
+            first = known.setdefault(actor.id.casefold(), i)
+            if first != i:
+                raise invalid("actor ids unique", repeated(self.actors[first].id, actor.id), path=("actors", i, "id"))
+        ids = {actor.id for actor in self.actors}
+        for i, link in enumerate(self.links):
+            for end, value in (("from", link.from_), ("to", link.to)):
+                if value not in ids:
+                    raise invalid("an actor id of the drawing's 'actors'", repr(value), path=("links", i, end))
+        return self
 
 
 class ReportChain(Model):
@@ -82,8 +97,8 @@ class ReviewSummaryRow(Model):
     """One capacity review in the summary: its levels and movement since its baseline."""
 
     system: str
-    date: dt.date
-    baseline_date: dt.date | None
+    date: Date
+    baseline_date: Date | None
     counts: dict[str, int]
     movement: dict[str, int] | None
     weakest: list[str]
@@ -107,7 +122,7 @@ class DeliveryReport(Model):
     schema_version: SchemaVersion
     engine: EngineRef
     title: str
-    date: dt.date | None
+    date: Date | None
     """The latest date of any review or assessment: the day the report speaks for (None for a
     report of chains only, which carry no date)."""
     inputs: list[InputFile]
@@ -119,3 +134,16 @@ class DeliveryReport(Model):
     """The latest capacity review of each system, with movement since the review before it."""
     chains: list[ReportChain] = Field(default_factory=list)
     """In the order of the assessment's priorities, then by id."""
+
+    @model_validator(mode="after")
+    def _check_summary(self, info: ValidationInfo) -> DeliveryReport:
+        """Each summary row is a priority of the report's assessment, rated on its judgment's scale."""
+        judged = {p.id: p.judgment for p in self.assessment.priorities} if self.assessment is not None else {}
+        scales = context_scales(info.context) or {}
+        for i, row in enumerate(self.summary.priorities):
+            path = ("summary", "priorities", i)
+            judgment = judged.get(row.id)
+            if judgment is None:
+                raise invalid("a priority of the report's assessment", repr(row.id), path=(*path, "id"))
+            check_level(row.rating, scales.get(judgment.scale), (*path, "rating"))
+        return self

@@ -9,12 +9,22 @@ and level names to their canonical code (levels are text either way).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid
+from stocktake.core.models import (
+    Date,
+    Id,
+    LevelText,
+    Model,
+    SchemaVersion,
+    StrictInt,
+    Text,
+    as_written,
+    invalid,
+    repeated,
+)
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -28,6 +38,9 @@ __all__ = [
     "Reviewer",
     "ReviewerRole",
 ]
+
+MAX_EVIDENCE_AGE_DAYS = 36_500
+"""The longest ``evidence_max_age_days``: a hundred years (800,000 days overflowed the date arithmetic)."""
 
 ReviewerRole = Literal["self-review", "delivery-unit", "system-leader", "independent"]
 """A reviewer's place in the joint team."""
@@ -86,8 +99,8 @@ class ReviewSettings(Model):
 
     strategy: Id | None = None
     """Aggregation strategy; default: the rubric's, else ``lower-median``."""
-    evidence_max_age_days: StrictInt = Field(default=730, ge=1)
-    """Evidence older than this many days before the review date is flagged."""
+    evidence_max_age_days: StrictInt = Field(default=730, ge=1, le=MAX_EVIDENCE_AGE_DAYS)
+    """Evidence older than this many days before the review date is flagged (at most 36,500)."""
 
 
 class CapacityReview(Model):
@@ -98,7 +111,7 @@ class CapacityReview(Model):
     rubric: RubricRef
     system: Text
     """The system reviewed."""
-    date: dt.date
+    date: Date
     """When the review was concluded."""
     title: str = ""
     reviewers: list[Reviewer] = Field(min_length=1)
@@ -206,10 +219,13 @@ class _References:
 
 
 def _unique(items: list[Any], field: str) -> dict[str, Any]:
+    """``items`` by id; two ids equal apart from case are an error at the second."""
     out: dict[str, Any] = {}
+    folded: dict[str, str] = {}
     for i, item in enumerate(items):
-        if item.id in out:
-            raise invalid(f"{field} ids unique", f"{item.id!r} again", path=(field, i, "id"))
+        first = folded.setdefault(item.id.casefold(), item.id)
+        if first != item.id or item.id in out:
+            raise invalid(f"{field} ids unique", repeated(first, item.id), path=(field, i, "id"))
         out[item.id] = item
     return out
 

@@ -4,12 +4,12 @@ key order, so the same inputs give byte-identical JSON."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
-from stocktake.core.models import Model, SchemaVersion
+from stocktake.core.models import Date, Model, SchemaVersion
+from stocktake.judgment.checked import check_judgment, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
@@ -69,7 +69,7 @@ class ReviewSummary(Model):
 
 class BaselineRef(Model):
     system: str
-    date: dt.date
+    date: Date
     rubric: str
     """``id version`` of the baseline's rubric."""
     source: InputFile
@@ -85,7 +85,7 @@ class CapacityReviewResult(Model):
     rubric: RubricUsed
     strategy: StrategyUsed
     system: str
-    date: dt.date
+    date: Date
     title: str = ""
     reviewers: list[Reviewer]
     judgments: list[Judgment]
@@ -99,3 +99,11 @@ class CapacityReviewResult(Model):
     movement: list[Movement] | None = None
     summary: ReviewSummary
     failures: list[PluginFailure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_judgments(self, info: ValidationInfo) -> CapacityReviewResult:
+        """Each judgment's subject and levels well formed (see :mod:`stocktake.judgment.checked`)."""
+        scales = context_scales(info.context)
+        for i, judgment in enumerate(self.judgments):
+            check_judgment(judgment, scales, ("judgments", i))
+        return self

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from stocktake.core.errors import json_path
-from stocktake.core.models import Id, Model, SchemaVersion, Text, Version, invalid
+from stocktake.core.models import Id, Model, SchemaVersion, Text, Version, invalid, repeated
 from stocktake.judgment.scale import Scale
 
 __all__ = [
@@ -155,31 +155,30 @@ class Rubric(Model):
             return scales[scale_id]
 
         default = scale_of(self.scale, ("scale",))
-        seen: dict[str, tuple[str | int, ...]] = {}
+        seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}  # casefolded id -> (id, where)
 
         def claim(item_id: str, path: tuple[str | int, ...]) -> None:
-            if item_id in seen:
-                raise invalid(
-                    "ids unique within the rubric",
-                    f"{item_id!r} again (first at {json_path(seen[item_id])})",
-                    path=(*path, "id"),
-                )
-            seen[item_id] = path
+            first = seen.get(item_id.casefold())
+            if first is not None:
+                raise invalid("ids unique within the rubric",
+                              f"{repeated(first[0], item_id)} (first at {json_path(first[1])})", path=(*path, "id"))
+            seen[item_id.casefold()] = (item_id, path)
 
-        codes: dict[str, tuple[str | int, ...]] = {}
+        codes: dict[str, tuple[str, tuple[str | int, ...]]] = {}
         for s, section in enumerate(self.sections):
             claim(section.id, ("sections", s))
             for c, component in enumerate(section.components):
                 cpath: tuple[str | int, ...] = ("sections", s, "components", c)
                 claim(component.id, cpath)
                 if component.code is not None:
-                    if component.code in codes:
+                    code = codes.get(component.code.casefold())
+                    if code is not None:
                         raise invalid(
                             "component codes unique within the rubric",
-                            f"{component.code!r} again (first at {json_path(codes[component.code])})",
+                            f"{repeated(code[0], component.code)} (first at {json_path(code[1])})",
                             path=(*cpath, "code"),
                         )
-                    codes[component.code] = cpath
+                    codes[component.code.casefold()] = (component.code, cpath)
                 _normalise(component, scale_of(component.scale, (*cpath, "scale"))
                            if component.scale else default, cpath)
                 for k, criterion in enumerate(component.criteria):
