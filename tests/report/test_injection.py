@@ -290,3 +290,105 @@ def test_every_text_of_a_tampered_result_is_shown_as_text_in_markdown(engine, re
             failures.append(f"{name} at {'the key ' if is_key else ''}{path}: {problems[0]}")
     assert tested > 10 * len(PAYLOADS)  # many places accept text: the walk is not vacuous
     assert not failures, "\n".join(failures)
+
+
+# -- rubrics show ------------------------------------------------------------------------------------
+
+RUBRIC_TEXT = ("title", "description", "source", "question", "provenance", "label")
+"""The rubric's prose: every one is printed by ``rubrics show``, and so are its lists of text."""
+RUBRIC_LISTS = ("key_questions", "evidence_sources", "near_term", "longer_term")
+
+
+def _rubric_with(text: str) -> dict:
+    """The likelihood rubric (id ``shared``) with ``text`` in every text of it."""
+    import yaml
+    from example_system import REPO
+
+    def put(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {k: (text if k in RUBRIC_TEXT and isinstance(v, str) else
+                       [text] * len(v) if k in RUBRIC_LISTS and isinstance(v, list) else put(v))
+                   for k, v in value.items()}
+            if "descriptors" in value:
+                out["descriptors"] = dict.fromkeys(value["descriptors"], text)
+            return out
+        if isinstance(value, list):
+            return [put(v) for v in value]
+        return value
+
+    rubric = yaml.safe_load((REPO / "rubrics" / "likelihood-of-delivery.yaml").read_text(encoding="utf-8"))
+    return {**put(rubric), "id": "shared"}
+
+
+def _show(run, tmp_path: Path, rubric: dict, *args: str) -> str:
+    import yaml
+
+    folder = tmp_path / "rubrics"
+    folder.mkdir(exist_ok=True)
+    (folder / "shared.yaml").write_text(yaml.safe_dump(rubric, allow_unicode=True), encoding="utf-8")
+    result = run("--rubric-path", str(folder), "rubrics", "show", "shared", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", list(PAYLOADS))
+def test_rubrics_show_prints_a_shared_rubrics_text_as_text(run, tmp_path, name):
+    payload = PAYLOADS[name]
+    shown = _show(run, tmp_path, _rubric_with(payload))
+    # Plain text of the same lines: the page must have the same lines and elements.
+    baseline = _show(run, tmp_path, _rubric_with(re.sub(r"[^\n]", "x", payload)))
+    assert _problems(shown, baseline) == []
+
+
+def test_rubrics_show_keeps_the_paragraphs_of_a_description(run, tmp_path):
+    rubric = {**_rubric_with("Plain"), "description": "First paragraph,\nits second line.\n\n# Second paragraph"}
+    assert "\nFirst paragraph,\nits second line.\n\n\\# Second paragraph\n" in _show(run, tmp_path, rubric)
+
+
+# -- the terminal ------------------------------------------------------------------------------------
+
+TERMINAL = "\x1b[31mred\x1b]0;title\x07 \x08\x7f\x9b2J\x85\u2028 end"
+"""ESC (a colour, a window title), BEL, backspace, DEL, C1 CSI and NEL, a line separator: as a
+YAML document writes them (``"\\e[31m..."``)."""
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SEPARATORS = re.compile("[\x85\u2028\u2029]")
+"""Line breaks to readers of JSON Lines that split lines as Unicode does (Python's splitlines)."""
+FREE_TEXT = {"system", "title", "name", "rationale", "reason", "source", "summary", "text", "owner", "note",
+             "description", "because"}
+
+
+def test_no_control_character_from_a_document_reaches_standard_output(run, tmp_path, monkeypatch):
+    import shutil
+
+    import yaml
+    from example_system import DOCUMENTS, poison
+
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root)
+    monkeypatch.chdir(root)
+    for name in DOCUMENTS:
+        data = poison(yaml.safe_load(Path(name).read_text(encoding="utf-8")), TERMINAL, FREE_TEXT)
+        written = yaml.safe_dump(data, allow_unicode=True)
+        assert "\\e[31m" in written  # written as YAML escapes
+        Path(name).write_text(written, encoding="utf-8")
+    (root / "rubrics").mkdir()
+    (root / "rubrics" / "shared.yaml").write_text(yaml.safe_dump(_rubric_with(TERMINAL)), encoding="utf-8")
+    commands = [("review", "capacity-review-2026.yaml", "--baseline", "capacity-review-2024.yaml"),
+                ("judge", "assessment-2026-h2.yaml"), ("chain", "chains/reading.yaml"), ("report", *DOCUMENTS)]
+    formats = {"review": ("json", "md", "html"), "judge": ("json", "jsonl", "md", "html"),
+               "chain": ("json", "md", "html", "dot", "mermaid"), "report": ("json", "md", "html")}
+    runs = [(c, f) for c in commands for f in formats[c[0]]]
+    runs += [(("--rubric-path", "rubrics", "rubrics"), fmt) for fmt in ("text", "json")]
+    runs += [(("--rubric-path", "rubrics", "rubrics", "show", "shared"), fmt) for fmt in ("md", "json")]
+    for args, fmt in runs:
+        result = run(*args, "--format", fmt)
+        assert result.exit_code == 0, (args, fmt, result.stderr)
+        raw = (SEPARATORS if fmt.startswith("json") else RAW).search(result.stdout) or RAW.search(result.stdout)
+        assert raw is None, f"{' '.join(args)} --format {fmt}: {raw.group()!r} in {result.stdout[:300]!r}"
+        assert re.search(r"\\(x1b|u001b)(\\?\[|#91;)31m", result.stdout), (args, fmt)  # shown, not dropped
+
+
+def test_a_text_table_keeps_each_row_on_one_line():
+    from stocktake.cli.listings import table
+
+    assert table(("ID", "TITLE"), [("a", "two\nlines\tand \x1b[2J")]) == "ID  TITLE\na   two\\nlines\\tand \\x1b[2J\n"
