@@ -116,3 +116,40 @@ def test_dot_of_a_chain_with_many_levels_takes_linear_time(tmp_path):
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "deep.dot").read_text(encoding="utf-8")
     assert text.count("rank=same") == levels and '{ rank=same; "a59999" }' in text
+
+
+def test_diagrams_of_a_chain_on_a_scale_with_many_levels_take_linear_time(tmp_path):
+    """A plugin's chain scale of 20,000 levels and 100,000 links: each link's level was looked up
+    among the weak levels one by one (9 s for DOT, 7 s for Mermaid; now well under a second)."""
+    import time
+
+    from stocktake import hookimpl
+    from stocktake.chains.views import chain_dot, chain_mermaid
+    from stocktake.testing import make_engine
+
+    codes = [f"L{i}" for i in range(20_000)]
+
+    class ManyLevels:
+        @hookimpl
+        def stocktake_register_scales(self, registry):
+            registry.add_scale({"id": "many", "title": "Many", "levels": [
+                {"code": c, "label": f"Level {i}", "score": len(codes) - i} for i, c in enumerate(codes)]})
+            registry.declare_default("chain-scale", "many")
+
+    def chain(links: int) -> dict:
+        actors = [{"id": "c", "name": "Centre", "level": 0, "role": "centre"}]
+        actors += [{"id": f"f{i}", "name": f"F{i}", "level": 1, "role": "front-line"} for i in range(links)]
+        return chain_document(actors, [{"from": "c", "to": f"f{i}", "levers": ["funding"],
+                                        "strength": codes[i * 7 % len(codes)]} for i in range(links)])
+
+    engine = make_engine(("many", ManyLevels()), disabled=["builtin-scales"])
+    small, big = tmp_path / "small.json", tmp_path / "big.json"
+    small.write_text(json.dumps(chain(2)), encoding="utf-8")
+    big.write_text(json.dumps(chain(100_000)), encoding="utf-8")
+    result, drawing = engine.chain(small), engine.load(big).model  # the scale's levels, many links
+    assert len(result.summary.route_strength) == len(codes) + 1
+    for view in (chain_dot, chain_mermaid):
+        start = time.perf_counter()
+        text = view(drawing, result)
+        assert time.perf_counter() - start < 4.0, view.__name__  # generous: each takes under a second
+        assert text.count("weak") == 50_000  # the lower half of the scale is weak
