@@ -56,7 +56,20 @@ def results(engine) -> dict[str, Any]:
     report = engine.report([EXAMPLE / d for d in REPORTED])
     models = {"review": review, "judge": engine.judge(EXAMPLE / "assessment-2026-h2.yaml"),
               "chain": engine.chain(EXAMPLE / "chains" / "reading.yaml"), "report": report}
-    return {k: json.loads(dump_model(m)) for k, m in models.items()}
+    return {k: _with_failures(json.loads(dump_model(m))) for k, m in models.items()}
+
+
+def _with_failures(value: Any) -> Any:
+    """``value`` with one plugin failure in each empty list of failures (so their texts are walked)."""
+    if isinstance(value, dict):
+        return {k: [FAILURE] if k == "failures" and v == [] else _with_failures(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_failures(v) for v in value]
+    return value
+
+
+FAILURE = {"plugin": "acme", "distribution": "acme-plugins", "version": "1.0", "where": "detector x",
+           "message": "failed"}
 
 
 def _places(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], bool]]:
