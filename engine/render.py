@@ -5,12 +5,14 @@ one view model per result kind, rendered by jinja2 templates shipped in each cap
 ``templates`` folder (``review.md.j2`` beside ``review.html.j2``): HTML with autoescaping, Markdown
 with every printed value escaped by :func:`stocktake.core.markup.md` unless a filter made it
 Markdown, so names, rationales and evidence are always shown as text. Charts and diagrams are SVG
-built from numbers with every text escaped. jinja2 is imported only when a view is asked for.
+built from numbers with every text escaped. JSON escapes DEL, C1 controls and line separators too
+(:func:`json_text`). jinja2 is imported only when a view is asked for.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,13 +22,27 @@ if TYPE_CHECKING:
     from stocktake.report.model import DeliveryReport
     from stocktake.review.result import CapacityReviewResult
 
-__all__ = ["dump_json", "dump_line", "dump_model", "render_assessment", "render_chain", "render_report",
-           "render_review"]
+__all__ = ["dump_json", "dump_line", "dump_model", "json_text", "render_assessment", "render_chain",
+           "render_report", "render_review"]
+
+
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+"""What JSON leaves raw that must not reach a terminal or split a line: DEL, the C1 controls
+(U+009B is a terminal's CSI, U+0085 a line break) and the Unicode line and paragraph separators.
+JSON escapes the C0 controls (ESC, BEL, ...) itself."""
+
+
+def json_text(text: str) -> str:
+    """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
+    character printable (they occur only inside strings). Text without one is returned as it is."""
+    if _RAW_IN_JSON.search(text) is None:
+        return text
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def dump_json(data: Any) -> str:
     """Plain data as JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def dump_model(model: Any) -> str:
@@ -34,12 +50,21 @@ def dump_model(model: Any) -> str:
     ``kind`` and ``schema_version`` come first; maps in the order they were built (the same input
     builds them the same way); two-space indent, UTF-8, trailing newline. Serialised by pydantic's
     compiled serialiser, several times faster than the standard library's indenting encoder."""
-    return str(model.model_dump_json(indent=2)) + "\n"
+    return json_text(model.model_dump_json(indent=2)) + "\n"
 
 
 def dump_line(model: Any) -> str:
     """A result as one compact JSON line (JSON Lines), keys in the model's order."""
-    return str(model.model_dump_json()) + "\n"
+    return json_text(model.model_dump_json()) + "\n"
+
+
+def _text(page: str) -> str:
+    """A whole Markdown, HTML, DOT or Mermaid page as written: no control character but line
+    breaks and tabs (each view escapes what it shows; this holds for all of it, SVG and Mermaid
+    blocks included)."""
+    from stocktake.core.markup import printable
+
+    return printable(page, keep="\n\t")
 
 
 def render_review(result: CapacityReviewResult, fmt: str) -> str:
@@ -48,7 +73,7 @@ def render_review(result: CapacityReviewResult, fmt: str) -> str:
         return dump_model(result)
     from stocktake.review.views import review_html, review_markdown
 
-    return review_markdown(result) if fmt == "md" else review_html(result)
+    return _text(review_markdown(result) if fmt == "md" else review_html(result))
 
 
 def render_assessment(result: DeliveryAssessmentResult, fmt: str) -> str:
@@ -59,7 +84,7 @@ def render_assessment(result: DeliveryAssessmentResult, fmt: str) -> str:
         return "".join(dump_line(p) for p in result.priorities)
     from stocktake.likelihood.views import assessment_html, assessment_markdown
 
-    return assessment_markdown(result) if fmt == "md" else assessment_html(result)
+    return _text(assessment_markdown(result) if fmt == "md" else assessment_html(result))
 
 
 def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) -> str:
@@ -69,7 +94,7 @@ def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) ->
     from stocktake.chains.views import chain_dot, chain_html, chain_markdown, chain_mermaid
 
     views = {"md": chain_markdown, "html": chain_html, "dot": chain_dot, "mermaid": chain_mermaid}
-    return views[fmt](chain, result)
+    return _text(views[fmt](chain, result))
 
 
 def render_report(report: DeliveryReport, fmt: str) -> str:
@@ -78,4 +103,4 @@ def render_report(report: DeliveryReport, fmt: str) -> str:
         return dump_model(report)
     from stocktake.report.views import report_html, report_markdown
 
-    return report_markdown(report) if fmt == "md" else report_html(report)
+    return _text(report_markdown(report) if fmt == "md" else report_html(report))

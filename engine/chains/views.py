@@ -16,7 +16,7 @@ from typing import Any
 
 from stocktake.chains.model import ABSENT, DeliveryChain
 from stocktake.chains.result import MAX_DRAWN, DeliveryChainResult
-from stocktake.core.markup import Markdown, environment, levels, markdown_environment
+from stocktake.core.markup import Markdown, environment, levels, markdown_environment, printable
 
 __all__ = ["MAX_DRAWN", "chain_dot", "chain_html", "chain_markdown", "chain_mermaid", "chain_svg", "chain_view",
            "weak_levels"]
@@ -30,8 +30,8 @@ def weak_levels(result: DeliveryChainResult) -> tuple[str, ...]:
     return tuple(codes[math.ceil(len(codes) / 2):])
 
 
-def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str], tuple[str, ...]]:
-    weak = weak_levels(result)
+def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str], frozenset[str]]:
+    weak = frozenset(weak_levels(result))  # looked up per link and finding: a set, whatever the scale's size
     spof = {a for f in result.findings if f.code == "single-point-of-failure" for a in f.actors}
     links = {k for f in result.findings if f.code == "weak-link" and f.level in weak for k in f.links}
     return spof, links, weak
@@ -41,46 +41,87 @@ def _mid(actor_id: str) -> str:
     return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", actor_id)
 
 
+def _node_ids(chain: Any) -> dict[str, str]:
+    """Mermaid node ids by actor id: ``n_`` and the id with each character but letters, digits and
+    ``_`` made ``_``; an id already taken so (ids such as ``a-b``, ``a_b`` and ``a.b``, or ones
+    differing only in case) gets ``_2``, ``_3``, ... in the chain's order. Distinct ids give
+    distinct nodes, the same chain the same ids."""
+    nodes: dict[str, str] = {}
+    taken: set[str] = set()
+    tried: dict[str, int] = {}  # the last suffix tried per base: linear however many ids share one
+    for actor_id in [a.id for a in chain.actors] + [end for x in chain.links for end in (x.from_, x.to)]:
+        if actor_id in nodes:
+            continue
+        node = base = _mid(actor_id)
+        n = tried.get(base.casefold(), 1)
+        if n > 1:
+            node = f"{base}_{n}"
+        while node.casefold() in taken:
+            n += 1
+            node = f"{base}_{n}"
+        tried[base.casefold()] = n
+        taken.add(node.casefold())
+        nodes[actor_id] = node
+    return nodes
+
+
+_MERMAID = str.maketrans({char: f"#{ord(char)};" for char in "#<>`|[]{}%;&"} | {'"': "#quot;"})
+"""Characters that could end a label or a statement, start markup or a ``%%`` directive or
+comment, or end the Markdown code fence around the diagram, as Mermaid's entity codes."""
+
+
 def _mermaid_text(text: str) -> str:
-    """Label text inside Mermaid quotes: entity codes for what could end the label, the code
-    fence or start markup; one line."""
-    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#60;"), (">", "#62;"), ("`", "#96;"), ("|", "#124;")):
-        text = text.replace(char, code)
-    return " ".join(text.split())
+    """Label text inside Mermaid quotes: entity codes for :data:`_MERMAID`; one line; control
+    characters shown as ``\\x1b``."""
+    return printable(" ".join(text.split())).translate(_MERMAID)
 
 
 def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
     spof, weak_found, weak = _marks(result)
+    node = _node_ids(chain)
     lines = ["flowchart TD"]
     for a in chain.actors:
         label = f"{a.name}" + (f" x{a.count}" if a.count > 1 else "") + (" SPOF" if a.id in spof else "")
         label = _mermaid_text(label)
-        lines.append(f'  {_mid(a.id)}[["{label}"]]' if a.id in spof else f'  {_mid(a.id)}["{label}"]')
+        lines.append(f'  {node[a.id]}[["{label}"]]' if a.id in spof else f'  {node[a.id]}["{label}"]')
     for link in chain.links:
-        text = f"{link.strength} {'/'.join(link.levers)}"
+        levers = _mermaid_text("/".join(link.levers))
+        text = f"{_mermaid_text(link.strength)} {levers}"
+        ends = node[link.from_], node[link.to]
         if link.strength == ABSENT:
-            lines.append(f'  {_mid(link.from_)} --x|"absent {"/".join(link.levers)}"| {_mid(link.to)}')
+            lines.append(f'  {ends[0]} --x|"absent {levers}"| {ends[1]}')
         elif link.strength in weak or link.key in weak_found:
-            lines.append(f'  {_mid(link.from_)} -.->|"{text} weak"| {_mid(link.to)}')
+            lines.append(f'  {ends[0]} -.->|"{text} weak"| {ends[1]}')
         else:
-            lines.append(f'  {_mid(link.from_)} -->|"{text}"| {_mid(link.to)}')
+            lines.append(f'  {ends[0]} -->|"{text}"| {ends[1]}')
     return "\n".join(lines) + "\n"
 
 
+def _dot_text(text: str) -> str:
+    """Text inside a DOT quoted string: backslashes and quotes escaped (so no ``\\N``-style
+    escape of Graphviz's comes from data), a line break as DOT's ``\\n``, other control
+    characters shown as ``\\x1b``."""
+    return printable(text, keep="\n").replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
+    """The chain in Graphviz DOT: every id and label a quoted string (never an HTML-like label),
+    one ``rank=same`` group per level."""
     spof, weak_found, weak = _marks(result)
 
     def q(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f'"{_dot_text(text)}"'
 
     lines = [f"digraph {q(chain.id)} {{", "  rankdir=TB;", "  node [shape=box];"]
-    for level in sorted({a.level for a in chain.actors}):
-        members = " ".join(q(a.id) for a in chain.actors if a.level == level)
-        lines.append(f"  {{ rank=same; {members} }}")
+    members: dict[int, list[str]] = {}
     for a in chain.actors:
-        label = a.name + (f" x{a.count}" if a.count > 1 else "") + ("\\nSPOF" if a.id in spof else "")
+        members.setdefault(a.level, []).append(q(a.id))
+    for level in sorted(members):
+        lines.append(f"  {{ rank=same; {' '.join(members[level])} }}")
+    for a in chain.actors:
+        label = _dot_text(a.name + (f" x{a.count}" if a.count > 1 else "")) + ("\\nSPOF" if a.id in spof else "")
         shape = ", peripheries=2" if a.id in spof else ""
-        lines.append(f"  {q(a.id)} [label={q(label)}{shape}];")
+        lines.append(f'  {q(a.id)} [label="{label}"{shape}];')
     for link in chain.links:
         text = f"{link.strength} {'/'.join(link.levers)}"
         if link.strength == ABSENT:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from stocktake.api import RubricEntry
+from stocktake.core.markup import code, md, md_lines, printable, token
 from stocktake.hooks.host import PluginInfo
 from stocktake.judgment.scale import Scale
 from stocktake.render import dump_json, dump_model
@@ -19,8 +20,10 @@ __all__ = [
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A plain text table with columns padded to the widest cell."""
-    rows = [list(map(str, row)) for row in rows]
+    """A plain text table with columns padded to the widest cell. Every cell is
+    :func:`~stocktake.core.markup.printable` (no control character reaches the terminal; a line
+    break or tab is shown as ``\\n``, ``\\t``), so each row is one line."""
+    rows = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
@@ -72,50 +75,51 @@ def plugin_json(plugins: Sequence[PluginInfo], disabled: Sequence[str] = ()) -> 
 
 
 def _scale_line(scale: Scale) -> str:
-    return " > ".join(f"{lv.code} ({lv.label})" for lv in scale.levels)
+    return " > ".join(f"{token(lv.code)} ({md(lv.label)})" for lv in scale.levels)
 
 
-def _item_markdown(rubric: Rubric, item: Criterion, heading: str, code: str | None) -> list[str]:
+def _item_markdown(rubric: Rubric, item: Criterion, heading: str, code_: str | None) -> list[str]:
     scale = rubric.scale_of(item)
-    title = f"{code} {item.title}" if code else item.title
-    out = [f"{heading} {title}", "", f"id `{item.id}`, rated on scale `{scale.id}`", ""]
-    out += ["Key questions:", ""] + [f"- {q}" for q in item.key_questions] + [""]
+    title = f"{token(code_)} {md(item.title)}" if code_ else md(item.title)
+    out = [f"{heading} {title}", "", f"id {code(item.id)}, rated on scale {code(scale.id)}", ""]
+    out += ["Key questions:", ""] + [f"- {md(q)}" for q in item.key_questions] + [""]
     out += ["What each level looks like:", ""]
-    for code_, text in item.descriptors.items():
-        out.append(f"- **{code_}** ({scale.level(code_).label}): {text}")
+    for level, text in item.descriptors.items():
+        out.append(f"- **{token(level)}** ({md(scale.level(level).label)}): {md(text)}")
     out.append("")
     if item.evidence_sources:
-        out += ["Evidence sources:", ""] + [f"- {s}" for s in item.evidence_sources] + [""]
+        out += ["Evidence sources:", ""] + [f"- {md(s)}" for s in item.evidence_sources] + [""]
     if item.actions.near_term or item.actions.longer_term:
         out += ["Moving toward the top of the scale:", ""]
-        out += [f"- near term: {a}" for a in item.actions.near_term]
-        out += [f"- longer term: {a}" for a in item.actions.longer_term]
+        out += [f"- near term: {md(a)}" for a in item.actions.near_term]
+        out += [f"- longer term: {md(a)}" for a in item.actions.longer_term]
         out.append("")
     if item.provenance:
-        out += [f"_Wording: {item.provenance}_", ""]
+        out += [f"_Wording: {md(item.provenance)}_", ""]
     return out
 
 
 def rubric_markdown(entry: RubricEntry) -> str:
-    """The rubric as readable Markdown: every section, component and criterion."""
+    """The rubric as readable Markdown: every section, component and criterion. A shared rubric's
+    text is shown as text, escaped as in every Markdown view (:func:`stocktake.core.markup.md`)."""
     rubric = entry.rubric
-    out = [f"# {rubric.title}", "", f"`{rubric.id}` version {rubric.version}", ""]
+    out = [f"# {md(rubric.title)}", "", f"{code(rubric.id)} version {token(rubric.version)}", ""]
     if rubric.description:
-        out += [rubric.description, ""]
-    out += [f"Scale `{rubric.default_scale.id}`: {_scale_line(rubric.default_scale)}", ""]
-    out += [f"Default roll-up of sections: {rubric.roll_up}"]
+        out += [md_lines(rubric.description), ""]
+    out += [f"Scale {code(rubric.default_scale.id)}: {_scale_line(rubric.default_scale)}", ""]
+    out += [f"Default roll-up of sections: {token(rubric.roll_up)}"]
     if rubric.aggregation:
-        out += [f"Default aggregation of reviewers' ratings: {rubric.aggregation}"]
+        out += [f"Default aggregation of reviewers' ratings: {token(rubric.aggregation)}"]
     out += [""]
     if rubric.source:
-        out += [f"Source: {rubric.source}", ""]
-    out += [f"File: {entry.path} ({entry.origin.describe()})", ""]
+        out += [f"Source: {md(rubric.source)}", ""]
+    out += [f"File: {md(entry.path)} ({md(entry.origin.describe())})", ""]
     for section in rubric.sections:
-        title = f"{section.code} {section.title}" if section.code else section.title
+        title = f"{token(section.code)} {md(section.title)}" if section.code else md(section.title)
         out += [f"## {title}", ""]
         if section.question:
-            out += [f"_{section.question}_", ""]
-        out += [f"Roll-up: {section.roll_up or rubric.roll_up}", ""]
+            out += [f"_{md(section.question)}_", ""]
+        out += [f"Roll-up: {token(section.roll_up or rubric.roll_up)}", ""]
         for component in section.components:
             out += _item_markdown(rubric, component, "###", component.code)
             for criterion in component.criteria:

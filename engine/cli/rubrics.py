@@ -81,7 +81,9 @@ def diff(settings: Settings, old: str, new: str, fmt: str) -> None:
                               "new": {"id": after.id, "version": after.version},
                               "changes": [c.as_dict() for c in changes]}), nl=False)
         return
-    click.echo(f"{before.id} {before.version} -> {after.id} {after.version}: {len(changes)} change(s)")
+    from stocktake.core.markup import printable
+
+    click.echo(printable(f"{before.id} {before.version} -> {after.id} {after.version}: {len(changes)} change(s)"))
     if changes:
         rows = [(c.kind, c.what, c.id, ", ".join(c.fields), c.detail) for c in changes]
         click.echo(table(("CHANGE", "WHAT", "ID", "FIELDS", "DETAIL"), rows), nl=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ARROWS", "MOVES", "STATES", "Markdown", "code", "counts", "environment", "legend", "level_badge",
-           "levels", "markdown_environment", "md", "number", "token", "tokens", "word"]
+           "levels", "markdown_environment", "md", "md_lines", "number", "printable", "token", "tokens", "word"]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
           "wording-changed": "≠", "not-rated": "·"}
@@ -43,20 +43,48 @@ class Markdown(str):
     __slots__ = ()
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""C0 and C1 control characters and DEL."""
+_VISIBLE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every control character (C0, DEL, C1: ESC, BEL, backspace, CR, ...) but those
+    in ``keep`` written visibly as ``\\n``, ``\\r``, ``\\t`` or ``\\xNN``, so that none reaches a
+    terminal or breaks a line or a cell. Text without one is returned as it is."""
+    if _CONTROL.search(text) is None:
+        return text
+
+    def visible(match: re.Match[str]) -> str:
+        char = match.group()
+        return char if char in keep else _VISIBLE.get(char, f"\\x{ord(char):02x}")
+
+    return _CONTROL.sub(visible, text)
+
+
 _BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: fences (~~~) and strikethrough
-_ORDINAL = re.compile(r"^(\d+)([.)]) ")
+_ORDINAL = re.compile(r"^(\d+)([.)])(?= |$)")
 
 
 def md(text: Any) -> str:
     """Text shown as itself in Markdown, also inside a table cell: no raw HTML (``&<>`` as
     entities), no code spans, emphasis or links (their characters backslash-escaped), no cell
-    breaks, one line, and nothing at its start that would make a heading or a list."""
+    breaks, one line (whitespace, line breaks included, runs to one space), no control character
+    (shown as ``\\x1b`` by :func:`printable`), and nothing at its start that would make a heading,
+    a list, a quote or a fence."""
     value = "" if text is None else str(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = " ".join(value.split()).translate(_BACKSLASHED)
+    value = printable(" ".join(value.split())).translate(_BACKSLASHED)
     if value[:1].isdigit():  # every \d is a digit to isdigit()
-        value = _ORDINAL.sub(r"\1\\\2 ", value)
+        value = _ORDINAL.sub(r"\1\\\2", value)
     return "\\" + value if value[:1] in ("#", "-", "+", "=") else value
+
+
+def md_lines(text: Any) -> str:
+    """Text of several lines (a description) in Markdown: each line as :func:`md`, blank lines
+    (paragraph breaks) kept, at most one in a row."""
+    lines = [md(line) for line in ("" if text is None else str(text)).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n"))
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -99,9 +127,13 @@ def word(scale: str, code: str) -> str:
 # Markdown filters. Each returns Markdown that is safe by construction; anything else a template
 # prints is escaped with md() by the environment's finalize, so a forgotten filter cannot inject.
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_.:-]*")
-"""Ids, codes, versions, dates and enum values: shown as they are (an underscore inside a word
-makes no emphasis). Anything else is escaped."""
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:(?:_|[+.:-]+)[A-Za-z0-9]+)*")
+"""Ids, codes, versions, dates and enum values: shown as they are. Each ends in a letter or digit
+(``1.`` would start a list) and an underscore stands between two letters or digits (where it makes
+no emphasis). Anything else is escaped."""
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+_.:-]*")
+"""What a code span shows as it is: an id. Anything else is escaped text (no raw HTML or link
+text even inside a code span, where Markdown would keep it literal)."""
 
 
 def token(value: Any) -> Markdown:
@@ -118,9 +150,9 @@ def tokens(values: Any, sep: str = ", ") -> Markdown:
 
 
 def code(value: Any) -> Markdown:
-    """A code span; text that could end it or a table cell is shown escaped, not as code."""
+    """An id as a code span; any other text is shown escaped, not as code."""
     text = str(value)
-    return Markdown(md(text) if re.search(r"[`|\n\r]", text) else f"`{text}`")
+    return Markdown(f"`{text}`" if _CODE.fullmatch(text) else md(text))
 
 
 def _figure(value: float | None) -> Markdown:

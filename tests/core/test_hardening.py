@@ -17,6 +17,7 @@ import pytest
 import yaml
 from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 
+from stocktake.core.markup import md
 from stocktake.core.schemas import load_schema, local_validator
 from stocktake.kinds import KINDS
 
@@ -85,16 +86,16 @@ def test_text_that_looks_like_code_or_a_template_stays_text(payload, tmp_path, m
     rubric = {**poison(rubric, payload, prose), "id": "poisoned"}
     Path("rubrics").mkdir()
     Path("rubrics/poisoned.yaml").write_text(yaml.safe_dump(rubric))
-    outputs = [
-        run("report", *DOCUMENTS, "--rules", "rules.yaml", "--format", "html"),
-        run("judge", "assessment-2026-h2.yaml", "--rules", "rules.yaml", "--format", "html"),
-        run("--rubric-path", "rubrics", "rubrics", "show", "poisoned"),
-        run("chain", "chains/reading.yaml", "--format", "html"),
+    outputs = [  # (output, the payload as it shows it: HTML, or Markdown text for rubrics show)
+        (run("report", *DOCUMENTS, "--rules", "rules.yaml", "--format", "html"), payload),
+        (run("judge", "assessment-2026-h2.yaml", "--rules", "rules.yaml", "--format", "html"), payload),
+        (run("--rubric-path", "rubrics", "rubrics", "show", "poisoned"), md(payload)),
+        (run("chain", "chains/reading.yaml", "--format", "html"), payload),
     ]
-    for result in outputs:
+    for result, expected in outputs:
         assert result.exit_code == 0, result.stderr
         shown = result.stdout.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&").replace("&lt;", "<")
-        assert shown.count(payload) >= 3, result.stdout[:500]
+        assert shown.count(expected) >= 3, result.stdout[:500]
     assert not Path("/tmp/stocktake-pwned").exists()
 
 
