@@ -12,8 +12,9 @@ built from numbers with every text escaped. JSON escapes DEL, C1 controls and li
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
+
+from stocktake.core.markup import json_text
 
 if TYPE_CHECKING:
     from stocktake.chains.model import DeliveryChain
@@ -24,20 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["dump_json", "dump_line", "dump_model", "json_text", "render_assessment", "render_chain",
            "render_report", "render_review"]
-
-
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
-"""What JSON leaves raw that must not reach a terminal or split a line: DEL, the C1 controls
-(U+009B is a terminal's CSI, U+0085 a line break) and the Unicode line and paragraph separators.
-JSON escapes the C0 controls (ESC, BEL, ...) itself."""
-
-
-def json_text(text: str) -> str:
-    """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
-    character printable (they occur only inside strings). Text without one is returned as it is."""
-    if _RAW_IN_JSON.search(text) is None:
-        return text
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def dump_json(data: Any) -> str:

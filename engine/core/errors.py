@@ -48,24 +48,33 @@ with an ellipsis and their length."""
 MAX_LINE = 2_000
 """Longest error line printed."""
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 """Controls (C0, DEL, C1), zero-width and bidirectional marks, line and paragraph separators, a
 byte-order mark and lone surrogates: nothing that moves the cursor, reorders text or cannot be
 encoded reaches a terminal."""
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Only the control characters (C0, DEL, C1): what a document's own text may not print raw."""
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
+def _escape(char: str) -> str:
     if char in _NAMED:
         return _NAMED[char]
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
+def visible(text: str, unsafe: re.Pattern[str] = _UNSAFE, keep: str = "") -> str:
+    """``text`` with each character ``unsafe`` matches, except those in ``keep``, written as Python
+    writes it in a string (``\\n``, ``\\x1b``, ``\\u202e``). Text with none is returned as it is."""
+    if unsafe.search(text) is None:
+        return text
+    return unsafe.sub(lambda match: match.group() if match.group() in keep else _escape(match.group()), text)
+
+
 def one_line(text: str, limit: int = MAX_LINE) -> str:
-    """``text`` safe to print as one line of a terminal: the characters above written as ``\\n``,
-    ``\\x1b``, ``\\u202e``, ...; cut at ``limit`` characters with an ellipsis and the full length."""
-    return _UNSAFE.sub(_escape, _cut(text, limit))
+    """``text`` safe to print as one line of a terminal: the characters above written visibly
+    (:func:`visible`); cut at ``limit`` characters with an ellipsis and the full length."""
+    return visible(_cut(text, limit))
 
 
 def _cut(text: str, limit: int) -> str:

@@ -13,8 +13,29 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARROWS", "MOVES", "STATES", "Markdown", "code", "counts", "environment", "legend", "level_badge",
-           "levels", "markdown_environment", "md", "md_lines", "number", "printable", "token", "tokens", "word"]
+from stocktake.core.errors import CONTROLS, visible
+
+__all__ = [
+    "ARROWS",
+    "MOVES",
+    "STATES",
+    "Markdown",
+    "code",
+    "counts",
+    "environment",
+    "json_text",
+    "legend",
+    "level_badge",
+    "levels",
+    "markdown_environment",
+    "md",
+    "md_lines",
+    "number",
+    "printable",
+    "token",
+    "tokens",
+    "word",
+]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
           "wording-changed": "≠", "not-rated": "·"}
@@ -43,23 +64,25 @@ class Markdown(str):
     __slots__ = ()
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-"""C0 and C1 control characters and DEL."""
-_VISIBLE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+"""What JSON leaves raw that must not reach a terminal or split a line: DEL, the C1 controls
+(U+009B is a terminal's CSI, U+0085 a line break) and the Unicode line and paragraph separators.
+JSON escapes the C0 controls (ESC, BEL, ...) itself."""
+
+
+def json_text(text: str) -> str:
+    """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
+    character printable (they occur only inside strings). Text without one is returned as it is."""
+    if _RAW_IN_JSON.search(text) is None:
+        return text
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def printable(text: str, keep: str = "") -> str:
     """``text`` with every control character (C0, DEL, C1: ESC, BEL, backspace, CR, ...) but those
     in ``keep`` written visibly as ``\\n``, ``\\r``, ``\\t`` or ``\\xNN``, so that none reaches a
     terminal or breaks a line or a cell. Text without one is returned as it is."""
-    if _CONTROL.search(text) is None:
-        return text
-
-    def visible(match: re.Match[str]) -> str:
-        char = match.group()
-        return char if char in keep else _VISIBLE.get(char, f"\\x{ord(char):02x}")
-
-    return _CONTROL.sub(visible, text)
+    return visible(text, CONTROLS, keep)
 
 
 _BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: fences (~~~) and strikethrough

@@ -174,6 +174,7 @@ class _Judge:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
         from pydantic_core import to_json
 
+        from stocktake.core.markup import json_text
         from stocktake.likelihood.judge import priority_data
 
         out, ids, counts, failures = [], [], {}, []  # type: ignore[var-annotated]
@@ -187,7 +188,7 @@ class _Judge:
             ids.append((priority.id, number))
             key = result["judgment"]["rating"] or "not-rated"
             counts[key] = counts.get(key, 0) + 1
-        return b"\n".join(out).decode() + "\n" if out else "", ids, counts, failures
+        return json_text(b"\n".join(out).decode()) + "\n" if out else "", ids, counts, failures
 
 
 _WORKER: list[_Judge] = []

@@ -331,6 +331,22 @@ def test_streamed_jsonl_matches_the_in_memory_result_and_leaves_nothing_on_error
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["b.jsonl"]
 
 
+def test_a_streamed_batch_escapes_control_characters_as_the_in_memory_result_does(tmp_path, run):
+    """JSON leaves DEL, C1 controls (U+009B is a terminal's CSI) and U+2028 raw; every path writes
+    them as \\u escapes, the stream included."""
+    batch = _batch(tmp_path, 3)
+    lines = batch.read_text().splitlines()
+    row = json.loads(lines[1])
+    row["title"] = "Reading \u009b31m\u2028at 11\u007f"
+    lines[1] = json.dumps(row, ensure_ascii=False)
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    streamed = run("judge", str(batch), "--period", "P", "--as-of", "2026-01-01", "--format", "jsonl").stdout
+    whole = make_engine().judge(batch, period="P", as_of="2026-01-01")
+    assert streamed == render_assessment(whole, "jsonl")
+    assert not any(ch in streamed for ch in "\u009b\u2028\u007f")
+    assert json.loads(streamed.splitlines()[1])["title"] == row["title"]
+
+
 def _batch(tmp_path, count):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.generate import write_priorities_jsonl
