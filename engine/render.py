@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from stocktake.core.markup import json_text
+from stocktake.core.output import json_text
 
 if TYPE_CHECKING:
     from stocktake.chains.model import DeliveryChain

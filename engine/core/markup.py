@@ -23,7 +23,6 @@ __all__ = [
     "code",
     "counts",
     "environment",
-    "json_text",
     "legend",
     "level_badge",
     "levels",
@@ -62,20 +61,6 @@ class Markdown(str):
     (each safe by construction) and views' own renderings (Mermaid blocks, heading marks) make one."""
 
     __slots__ = ()
-
-
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
-"""What JSON leaves raw that must not reach a terminal or split a line: DEL, the C1 controls
-(U+009B is a terminal's CSI, U+0085 a line break) and the Unicode line and paragraph separators.
-JSON escapes the C0 controls (ESC, BEL, ...) itself."""
-
-
-def json_text(text: str) -> str:
-    """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
-    character printable (they occur only inside strings). Text without one is returned as it is."""
-    if _RAW_IN_JSON.search(text) is None:
-        return text
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def printable(text: str, keep: str = "") -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 import sys
@@ -40,7 +41,8 @@ from typing import IO, Any
 from stocktake.core.errors import UsageError
 from stocktake.core.files import was_read
 
-__all__ = ["discard_standard_output", "is_write_failure", "open_output", "write_failure", "write_output"]
+__all__ = ["discard_standard_output", "is_write_failure", "json_text", "open_output", "write_failure",
+           "write_output"]
 
 _REASONS = {
     errno.ENOSPC: "no space left on device",
@@ -58,6 +60,20 @@ _REASONS = {
 }
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 """Errors of writing itself: raised by the block's writes, they are ours to report."""
+
+
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+"""What JSON leaves raw that must not reach a terminal or split a line: DEL, the C1 controls
+(U+009B is a terminal's CSI, U+0085 a line break) and the Unicode line and paragraph separators.
+JSON escapes the C0 controls (ESC, BEL, ...) itself."""
+
+
+def json_text(text: str) -> str:
+    """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
+    character printable (they occur only inside strings). Text without one is returned as it is."""
+    if _RAW_IN_JSON.search(text) is None:
+        return text
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _place(where: str | Path | None) -> str:

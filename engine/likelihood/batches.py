@@ -174,7 +174,7 @@ class _Judge:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
         from pydantic_core import to_json
 
-        from stocktake.core.markup import json_text
+        from stocktake.core.output import json_text
         from stocktake.likelihood.judge import priority_data
 
         out, ids, counts, failures = [], [], {}, []  # type: ignore[var-annotated]
