@@ -24,6 +24,7 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> None:
       stocktake validate review.yaml chain.json
     """
     from stocktake.core.errors import ManyErrors
+    from stocktake.core.markup import printable
 
     outcomes = settings.engine().validate(paths)
     for outcome in outcomes:
@@ -32,7 +33,7 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> None:
             ident = " ".join(
                 str(getattr(doc.model, name)) for name in ("id", "version") if hasattr(doc.model, name)
             )
-            click.echo(f"ok: {outcome.path} ({doc.kind} {ident})".replace(" )", ")"))
+            click.echo(printable(f"ok: {outcome.path} ({doc.kind} {ident})".replace(" )", ")")))
     errors = [o.error for o in outcomes if o.error is not None]
     if errors:
         raise ManyErrors(errors)

@@ -118,6 +118,7 @@ def check(settings: Settings, name: str, fmt: str) -> None:
       stocktake rules check ./our-rules.yaml
     """
     from stocktake.core.errors import UsageError
+    from stocktake.core.markup import printable
     from stocktake.likelihood.decision import CompiledTable, check_table
     from stocktake.render import dump_json
 
@@ -144,6 +145,6 @@ def check(settings: Settings, name: str, fmt: str) -> None:
         lines.append(f"rules that never decide: {', '.join(report.never_decide) or 'none'}")
         lines.append("outputs: " + ", ".join(f"{k} {v:,}" for k, v in report.outputs.items()))
         lines.append("ok" if report.ok else "problems found")
-        click.echo("\n".join(lines))
+        click.echo("\n".join(printable(line) for line in lines))
     if not report.ok:
         raise UsageError(f"rule set {report.ruleset!r} has gaps, overlaps or dead rules (see above)")

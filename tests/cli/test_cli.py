@@ -293,3 +293,12 @@ def test_the_file_size_limit_is_configurable(run, tmp_path):
     result = run("validate", str(big), env={"STOCKTAKE_MAX_FILE_MB": "1"})
     assert "at most 1,048,576 bytes" in result.stderr
     assert "at most" not in run("--max-file-mb", "2", "validate", str(big)).stderr
+
+
+def test_validate_shows_a_file_name_with_control_characters_escaped(run, tmp_path):
+    source = next((REPO / "rubrics").glob("*.yaml"))
+    odd = tmp_path / "a\x1b[2Jb\x07.yaml"
+    odd.write_bytes(source.read_bytes())
+    result = run("validate", str(odd))
+    assert result.exit_code == 0 and result.stdout.startswith("ok: ")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "a\\x1b[2Jb\\x07.yaml" in result.stdout
