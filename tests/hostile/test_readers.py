@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 from bounded import refused, stocktake_bounded
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for its benchmarks' generators
 from benchmarks.generate import chain, priority
 
 BATCH = ("--period", "2026-H2", "--as-of", "2026-10-31", "--format", "jsonl")
