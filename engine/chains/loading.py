@@ -24,7 +24,6 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
     from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared
-    from stocktake.core.parsing import sha256_of
     from stocktake.core.tables import MergedRows, file_beside, read_table, relocate_any
     from stocktake.judgment.envelope import InputFile
 
@@ -58,6 +57,6 @@ def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
             rows_from.lines.append(number)
         data[key] = rows
         merged.append(rows_from)
-        inputs.append(InputFile(path=str(table.path), sha256=sha256_of(table.path)))
+        inputs.append(InputFile(path=str(table.path), sha256=table.sha256))
     return Prepared(inputs=inputs, relocate=relocate_any(merged))
 

@@ -21,7 +21,7 @@ import click
 
 from stocktake._version import __version__
 from stocktake.cli.settings import Settings
-from stocktake.core.errors import StocktakeError, one_line
+from stocktake.core.errors import StocktakeError, visible
 
 __all__ = ["main"]
 
@@ -103,7 +103,7 @@ class StocktakeGroup(click.Group):
         if settings is not None and settings.debug:
             traceback.print_exc(file=sys.stderr)
         for line in err.lines():
-            click.echo(f"error: {one_line(line)}", err=True)  # one_line again: whatever lines() did
+            click.echo(f"error: {visible(line)}", err=True)  # escaped again, whatever lines() did; cut once
         ctx.exit(int(err.exit_code))
 
 

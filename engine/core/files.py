@@ -67,7 +67,12 @@ def read_bytes(path: Path, *, max_bytes: int, what: str = "an existing file") ->
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
             raise DocumentError(f"a file of at most {max_bytes:,} bytes", f"{size:,} bytes", file=path)
-        data = handle.read(max_bytes + 1)
+        # In blocks: one read of the limit would allocate all of it, whatever the file holds.
+        blocks, held = [], 0
+        while held <= max_bytes and (block := handle.read(min(1 << 20, max_bytes + 1 - held))):
+            blocks.append(block)
+            held += len(block)
+        data = b"".join(blocks)
     if len(data) > max_bytes:
         raise DocumentError(f"a file of at most {max_bytes:,} bytes", f"more than {max_bytes:,} bytes", file=path)
     return data

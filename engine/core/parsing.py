@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.files import read_bytes
+from stocktake.core.files import open_input, read_bytes
 from stocktake.core.json_reader import parse_json
 from stocktake.core.parsed import DEFAULT_LIMITS, Limits, Parsed, PathKey
 from stocktake.core.yaml_reader import parse_yaml
@@ -21,9 +21,9 @@ __all__ = ["DEFAULT_LIMITS", "Limits", "Parsed", "PathKey", "parse_text", "read_
 
 
 def sha256_of(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
+    """sha256 of a file's bytes, read in blocks (opened as every input is)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import csv
 import errno
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from stocktake.core.errors import DocumentError
+from stocktake.core.errors import CONTROLS, DocumentError
 from stocktake.core.files import read_bytes
-from stocktake.core.parsing import DEFAULT_LIMITS, Limits
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits, sha256_of
 from stocktake.core.workbook import TABLE_LIMITS, TableLimits, cell_name, sheet_rows, short
 
 __all__ = ["TABLE_LIMITS", "MergedRows", "Table", "TableLimits", "file_beside", "read_table", "relocate_any"]
@@ -32,6 +33,8 @@ class Table:
     path: Path
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    sha256: str
+    """Of the bytes read (for a CSV, the very bytes its rows came from)."""
 
     def column(self, name: str) -> int:
         """1-based column number of ``name``."""
@@ -56,7 +59,10 @@ def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ..
     suffix = path.suffix.lower()
     raw: Iterator[tuple[int, Cells]]
     if suffix == ".csv":
-        raw = _csv_rows(path, limits, table_limits)
+        data = read_bytes(path, max_bytes=limits.max_bytes, what="an existing CSV or XLSX file")
+        digest = hashlib.sha256(data).hexdigest()
+        raw = _csv_rows(path, data, table_limits)
+        del data  # the rows' reader holds the only reference, and lets it go once decoded
     elif suffix == ".xlsx":
         raw = sheet_rows(path, limits, table_limits)
     else:
@@ -79,7 +85,9 @@ def read_table(path: Path, *, required: tuple[str, ...], optional: tuple[str, ..
             raise DocumentError(f"at most {len(header)} cells", f"a value beyond the last column ({short(extra)})",
                                 file=path, line=number, column=len(header) + 1)
         rows.append((number, {name: values[i].strip() for i, name in enumerate(header)}))
-    return Table(path, header, rows)
+    if suffix == ".xlsx":
+        digest = sha256_of(path)  # a workbook is read at random, so its bytes are hashed apart
+    return Table(path, header, rows, digest)
 
 
 Cells = list[str] | dict[int, str]
@@ -139,10 +147,9 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 """A line and its ending, split as text files open with ``newline=""`` split them."""
 
 
-def _csv_rows(path: Path, limits: Limits, table_limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with its line number; bytes that are not UTF-8, and NUL bytes, are errors
-    naming the row and column."""
-    data = read_bytes(path, max_bytes=limits.max_bytes, what="an existing CSV or XLSX file")
+def _csv_rows(path: Path, data: bytes, table_limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of ``data`` with its line number; bytes that are not UTF-8, and NUL bytes,
+    are errors naming the row and column."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -154,7 +161,7 @@ def _csv_rows(path: Path, limits: Limits, table_limits: TableLimits) -> Iterator
         line, column = _first_cell(text, _NUL)
         raise DocumentError("text", "a NUL byte (a binary file?)", file=path, line=line, column=column)
     reader = csv.reader(m.group() for m in _LINE.finditer(text))
-    previous = csv.field_size_limit(max(limits.max_bytes, csv.field_size_limit()))  # lengths are checked per cell
+    previous = csv.field_size_limit(max(len(text) + 1, csv.field_size_limit()))  # lengths are checked per cell
     records = 0
     try:
         for cells in reader:
@@ -220,7 +227,7 @@ def file_beside(document: Path, ref: str, field: str, suffixes: tuple[str, ...] 
     return Path(document.parent, ref)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = CONTROLS
 _UNREADABLE = {errno.ELOOP: "a loop of symbolic links", errno.ENAMETOOLONG: "a name too long for the filesystem"}
 
 

@@ -238,7 +238,7 @@ class _Parts:
     def rows(self, name: str, shared: list[str]) -> Iterator[tuple[int, SparseRow]]:
         """Rows of sheet part ``name``, each with its row number, as soon as each is read."""
         limits = self.table_limits
-        rows = cells_seen = 0
+        rows = cells_seen = characters = 0
         number, next_column = 0, 0
         row: SparseRow = {}
         in_data = False
@@ -250,10 +250,10 @@ class _Parts:
             elif depth == 3 and in_data and tag == _M + "row":
                 if start:
                     rows += 1
+                    number, row, next_column = self.row_number(element.get("r"), rows, number), {}, 0
                     if rows > limits.max_rows:
                         raise DocumentError(f"a table of at most {limits.max_rows:,} rows", "more rows",
                                             file=self.path, line=number)
-                    number, row, next_column = self.row_number(element.get("r"), rows, number), {}, 0
                 else:
                     yield number, row
             elif depth == 4 and in_data and tag == _M + "c":
@@ -270,6 +270,12 @@ class _Parts:
                         text = cell.text(shared, self.path, number)
                         if text:
                             row[cell.column] = text
+                            characters += len(text)
+                            if characters > self.limits.max_bytes:  # shared strings repeat text
+                                raise DocumentError(
+                                    f"a worksheet of at most {self.limits.max_bytes:,} characters of text",
+                                    f"more, by cell {cell_name(cell.column, number)}",
+                                    file=self.path, line=number, column=cell.column + 1)
                     cell = None
             elif cell is not None and not start:
                 if tag == _M + "t":

@@ -20,7 +20,6 @@ __all__ = ["parse_yaml"]
 
 _PLAIN = "plain YAML data (text, numbers, lists, mappings)"
 _INT_12 = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
-_JSON_CONSTANTS = ("NaN", "Infinity", "-Infinity")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -31,7 +30,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
-def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
+def parse_yaml(text: str, limits: Limits) -> Parsed:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,7 +53,7 @@ def parse_yaml(text: str, limits: Limits, *, json_text: bool = False) -> Parsed:
         loader.dispose()
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
-    data = _Walker(limits, json_text=json_text).build(node, (), 0)
+    data = _Walker(limits).build(node, (), 0)
     return Parsed(data, positions_of=lambda path: positions(text, loader_class, path))
 
 
@@ -194,14 +193,16 @@ def _offset(text: str, line: int, column: int) -> int:
 
 
 class _Walker:
-    def __init__(self, limits: Limits, *, json_text: bool = False) -> None:
+    def __init__(self, limits: Limits) -> None:
         import yaml
 
-        self._json_text = json_text
         self._yaml = yaml
         self._constructor = yaml.constructor.SafeConstructor()
         self._limits = limits
         self._count = 0
+        self._characters = 0
+        """Characters of text built so far, counting each expansion of an alias: without aliases
+        never more than the file's size, so the bound is the size limit."""
 
     def _error(self, node: Any, expected: str, found: str, path: PathKey) -> DocumentError:
         mark = node.start_mark
@@ -255,9 +256,10 @@ class _Walker:
             raise self._error(node, f"a value of at most {self._limits.max_text:,} characters",
                               f"{len(node.value):,} characters", path)
         if tag == _STR:
-            # In JSON every string is quoted, so a plain NaN or Infinity is a number.
-            if self._json_text and not node.style and node.value in _JSON_CONSTANTS:
-                raise self._error(node, "a finite number", node.value, path)
+            self._characters += len(node.value)
+            if self._characters > self._limits.max_bytes:
+                raise self._error(node, f"at most {self._limits.max_bytes:,} characters of text in all",
+                                  "more (aliases repeating a long text?)", path)
             return node.value
         if tag == _TIMESTAMP:
             return node.value  # dates stay text; schemas and models check their format

@@ -142,7 +142,7 @@ def _chunks(path: Path, size: int, limits: Limits) -> Iterator[tuple[int, list[b
     longest = limits.line_bytes
     with open_input(path) as handle:
         first, lines, number = 1, [], 0
-        while line := handle.readline(longest + 1):
+        while line := handle.readline(longest + 6):  # room for a byte-order mark and CRLF
             number += 1
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]

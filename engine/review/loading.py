@@ -25,7 +25,6 @@ def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     """
     from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared
-    from stocktake.core.parsing import sha256_of
     from stocktake.core.tables import MergedRows, file_beside, read_table
     from stocktake.judgment.envelope import InputFile
 
@@ -51,5 +50,5 @@ def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
         ratings.append(rating)
         merged.lines.append(number)
     data["ratings"] = ratings
-    return Prepared(inputs=[InputFile(path=str(table.path), sha256=sha256_of(table.path))],
+    return Prepared(inputs=[InputFile(path=str(table.path), sha256=table.sha256)],
                     relocate=merged.relocate)
