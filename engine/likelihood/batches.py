@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from stocktake.core.errors import DocumentError, UsageError
 from stocktake.core.files import open_input
 from stocktake.core.loading import document_error, gc_held
-from stocktake.core.parsing import DEFAULT_LIMITS, Limits, parse_text, sha256_of
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits, parse_text
 
 if TYPE_CHECKING:
     from stocktake.likelihood.judge import JudgingRun
@@ -28,15 +29,16 @@ if TYPE_CHECKING:
 __all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "parse_line", "read_assessment_jsonl"]
 
 
-def iter_priorities_jsonl(path: Path, context: dict[str, Any],
-                          limits: Limits = DEFAULT_LIMITS) -> Iterator[Priority]:
+def iter_priorities_jsonl(path: Path, context: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
+                          digest: Any = None) -> Iterator[Priority]:
     """Validated priorities from ``path``, one line at a time (memory stays flat), each validated
-    in ``context`` (scales, ``rubric`` and ``evidence_ids``) and read within ``limits``."""
+    in ``context`` (scales, ``rubric`` and ``evidence_ids``) and read within ``limits``; the bytes
+    read are fed to ``digest`` (a hashlib object), if given."""
     from stocktake.likelihood.model import Priority
 
     seen: dict[str, int] = {}
     each = limits.per_line()
-    for first, lines in _chunks(path, CHUNK, limits):
+    for first, lines in _chunks(path, CHUNK, limits, digest):
         for number, line in enumerate(lines, first):
             if not line.strip():
                 continue
@@ -97,13 +99,14 @@ def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *
 
     date = batch_date(period, as_of)
     assert period is not None  # batch_date refuses a batch without one
+    digest = hashlib.sha256()
     with gc_held():  # building many models
-        priorities = list(iter_priorities_jsonl(path, context, limits))
+        priorities = list(iter_priorities_jsonl(path, context, limits, digest))
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
         rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
     )
-    return doc, sha256_of(path)
+    return doc, digest.hexdigest()
 
 
 # -- judging a batch, in one process or several ------------------------------------------------------
@@ -132,18 +135,21 @@ class StreamJob:
     """What each line may hold (see :attr:`~stocktake.core.parsed.Limits.line_bytes`)."""
 
 
-def _chunks(path: Path, size: int, limits: Limits) -> Iterator[tuple[int, list[bytes]]]:
+def _chunks(path: Path, size: int, limits: Limits, digest: Any = None) -> Iterator[tuple[int, list[bytes]]]:
     """(number of the first line, the lines) for consecutive runs of ``size`` lines.
 
     Each line is read with a bounded ``readline``: one longer than ``limits.line_bytes`` is refused
     with its number before it is held whole (a device that never ends is refused on line 1). A
-    UTF-8 byte-order mark at the start of the file is dropped.
+    UTF-8 byte-order mark at the start of the file is dropped. Every byte read is fed to
+    ``digest``, if given (the file is read once, so a pipe can be a batch).
     """
     longest = limits.line_bytes
     with open_input(path) as handle:
         first, lines, number = 1, [], 0
         while line := handle.readline(longest + 6):  # room for a byte-order mark and CRLF
             number += 1
+            if digest is not None:
+                digest.update(line)
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             if len(line.rstrip(b"\r\n")) > longest:

@@ -92,3 +92,30 @@ def test_a_reference_with_a_c1_control_character_is_refused_at_its_field(tmp_pat
     result = stocktake_bounded("review", "capacity-review-2026.yaml", cwd=tmp_path / "ns")
     assert refused(result, "$.ratings_file"), result.stderr
     assert "\x9b" not in result.stderr
+
+
+def test_a_json_lines_batch_from_a_pipe_is_judged_in_memory_and_hashed_as_a_file(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.generate import write_priorities_jsonl
+
+    data = write_priorities_jsonl(tmp_path / "b.jsonl", 30).read_bytes()
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    result = stocktake_bounded("judge", "fifo.jsonl", "--period", "P", "--as-of", "2026-01-01", cwd=tmp_path,
+                               seconds=30)
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(data).hexdigest() in result.stdout
+    from_file = subprocess.run([sys.executable, "-m", "stocktake", "judge", "b.jsonl", "--period", "P",
+                                "--as-of", "2026-01-01"], cwd=tmp_path, capture_output=True, text=True)
+    assert hashlib.sha256(data).hexdigest() in from_file.stdout
