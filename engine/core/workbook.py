@@ -57,6 +57,11 @@ class TableLimits:
 TABLE_LIMITS = TableLimits()
 
 
+_DAMAGED = (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError)
+"""What the standard library's zip reader raises for a damaged or unsupported archive (a bad
+header, a truncated file, an unknown compression method): each is the workbook's fault, not ours."""
+
+
 def short(text: str, width: int = 40) -> str:
     """``text`` quoted for a message, cut to ``width`` characters."""
     return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text):,} characters)"
@@ -100,7 +105,7 @@ def _open_zip(path: Path, handle: BinaryIO, limits: Limits) -> zipfile.ZipFile:
     handle.seek(0)
     try:
         return zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+    except _DAMAGED:
         raise DocumentError("an XLSX workbook", "a file that is not a zip archive", file=path) from None
 
 
@@ -152,8 +157,7 @@ class _Parts:
                         raise DocumentError(f"workbook parts of at most {limit:,} bytes",
                                             f"{short(name)} inflating past {limit:,} bytes", file=self.path)
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-                RuntimeError) as err:
+        except (*_DAMAGED, zlib.error, RuntimeError) as err:  # RuntimeError: an encrypted part
             reason = " ".join(str(err).split()) or type(err).__name__
             raise DocumentError(f"an intact workbook ({_RESAVE})",
                                 f"a damaged part {short(name)} ({short(reason, 80)})", file=self.path) from None
