@@ -109,7 +109,8 @@ class Catalogue:
             path = Path(raw)
             files = document_files(path)
             if files is None:
-                raise UsageError(f"rubric path {str(path)!r} does not exist")
+                what = "is neither a file nor a directory" if path.exists() else "does not exist"
+                raise UsageError(f"rubric path {str(path)!r} {what}: give a rubric file or a directory of them")
             self.registry.rubric_sources.extend(DocumentSource(f, user) for f in files)
         self._rubrics: dict[tuple[str, str], RubricEntry] | None = None
         self._rule_sets: dict[str, RuleSetEntry] | None = None

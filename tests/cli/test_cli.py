@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -210,6 +211,14 @@ def test_same_rubric_id_and_version_twice_names_both_files(run, tmp_path):
 def test_rubric_path_that_does_not_exist(run, tmp_path):
     result = run("--rubric-path", str(tmp_path / "nope"), "rubrics")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_rubric_path_that_is_a_fifo_says_so(run, tmp_path):
+    fifo = tmp_path / "rubrics.fifo"
+    os.mkfifo(fifo)
+    result = run("--rubric-path", str(fifo), "rubrics")
+    assert result.exit_code == 2
+    assert "is neither a file nor a directory" in result.stderr and "does not exist" not in result.stderr
 
 
 def test_invalid_user_rubric_is_a_located_document_error(run, tmp_path):
