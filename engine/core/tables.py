@@ -148,7 +148,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
 def _csv_rows(path: Path, data: bytes, table_limits: TableLimits) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record of ``data`` with its line number; bytes that are not UTF-8, and NUL bytes,
+    """Each CSV record of ``data`` with the line it starts on; bytes that are not UTF-8, and NUL bytes,
     are errors naming the row and column."""
     try:
         text = data.decode("utf-8-sig")
@@ -162,14 +162,17 @@ def _csv_rows(path: Path, data: bytes, table_limits: TableLimits) -> Iterator[tu
         raise DocumentError("text", "a NUL byte (a binary file?)", file=path, line=line, column=column)
     reader = csv.reader(m.group() for m in _LINE.finditer(text))
     previous = csv.field_size_limit(max(len(text) + 1, csv.field_size_limit()))  # lengths are checked per cell
-    records = 0
+    records = ended = 0  # ended: the line the last record ended on
     try:
         for cells in reader:
             records += 1
             if records > table_limits.max_rows:
                 raise DocumentError(f"a table of at most {table_limits.max_rows:,} rows", "more rows", file=path,
-                                    line=reader.line_num)
-            yield reader.line_num, cells
+                                    line=ended + 1)
+            # A record is named by the line it starts on: where a quoted cell spans lines (or a
+            # quote is never closed and swallows the rest of the file) that is where to look.
+            yield ended + 1, cells
+            ended = reader.line_num
     except csv.Error as err:
         raise DocumentError("valid CSV", str(err), file=path, line=reader.line_num) from None
     finally:

@@ -167,7 +167,16 @@ def test_csv_lines_ending_in_carriage_returns_alone_still_read(tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_bytes(b"component,reviewer,level\r3A,du,R\r\n3B,\"i\nd\",G\n")
     assert read(csv).rows == [(2, {"component": "3A", "reviewer": "du", "level": "R"}),
-                              (4, {"component": "3B", "reviewer": "i\nd", "level": "G"})]
+                              (3, {"component": "3B", "reviewer": "i\nd", "level": "G"})]
+
+
+def test_a_record_is_named_by_the_line_it_starts_on(tmp_path):
+    """A quote never closed swallows the rest of the file into one cell: the record is named by
+    the line the quote opened on, where the user must look, not the file's last line."""
+    csv = tmp_path / "t.csv"
+    csv.write_bytes(b'component,reviewer,level\n3A,du,R\n3B,"du,G\n3C,du,AG\n3D,du,AR\n')
+    rows = read(csv).rows
+    assert [line for line, _ in rows] == [2, 3], rows
 
 
 def test_a_part_with_a_document_type_declaration_is_refused(tmp_path):
