@@ -1,7 +1,11 @@
 """Built-in aggregation strategies: lower median (default), most conservative, consensus,
 independent-reviewer-led. None of them averages colours: each picks one of the ratings given.
 
-Ranks count from the top of the scale (0 is the best level), so "lower" means worse.
+The joint team decides (seed 000, module 1B): the review is conducted by the delivery unit, system
+leaders and an independent reviewer; the self-review comes before the team's interviews. So a
+median is never higher than the joint team's own median: self-reviews can pull a level down, never
+lift it (:func:`joint_team_median`). Ranks count from the top of the scale (0 is the best level),
+so "lower" means worse.
 """
 
 from __future__ import annotations
@@ -24,18 +28,41 @@ def lower_median(levels: Sequence[str], scale: Scale) -> str:
     return ordered[len(ordered) // 2]
 
 
+JOINT_TEAM = frozenset({"delivery-unit", "system-leader", "independent"})
+"""The roles of the joint review team; ``self-review`` is not among them."""
+
+
+def joint_team_median(ratings: Sequence[ReviewerRating], scale: Scale) -> tuple[str, str]:
+    """The lower median of all ``ratings``, capped at the lower median of the joint team's
+    ratings alone (none: all ratings are self-reviews, and their median stands), with a clause
+    saying so when the cap applied."""
+    level = lower_median([r.level for r in ratings], scale)
+    joint = [r for r in ratings if r.role in JOINT_TEAM]
+    if not joint or len(joint) == len(ratings):
+        return level, ""
+    cap = lower_median([r.level for r in joint], scale)
+    if scale.rank(cap) <= scale.rank(level):
+        return level, ""
+    return cap, (f"; capped at {cap}, the joint team's median ({_listing(joint)}): "
+                 f"self-reviews cannot lift it to {level}")
+
+
 class LowerMedian:
     id = "lower-median"
-    version = "1.0"
+    version = "2.0"
     title = "Lower median"
     description = ("The median of the reviewers' levels; with an even number of ratings, the lower "
-                   "of the two middle levels. One outlier cannot move it.")
+                   "of the two middle levels. One outlier cannot move it. Never above the joint "
+                   "team's (delivery unit, system leaders, independent) median: self-reviews can "
+                   "pull it down, not lift it.")
 
     def aggregate(self, ratings: Sequence[ReviewerRating], scale: Scale) -> Verdict:
-        level = lower_median([r.level for r in ratings], scale)
+        level, capped = joint_team_median(ratings, scale)
         n = len(ratings)
         if n == 1:
             return Verdict(level, "rated", f"{level} is the only rating ({_listing(ratings)}).")
+        if capped:
+            return Verdict(level, "rated", f"{level}: the median of {n} ({_listing(ratings)}){capped}.")
         how = "the middle rating" if n % 2 else "the lower of the two middle ratings"
         return Verdict(level, "rated", f"{level} is {how} of {n} ({_listing(ratings)}).")
 
@@ -55,11 +82,11 @@ class MostConservative:
 
 class Consensus:
     id = "consensus"
-    version = "1.0"
+    version = "2.0"
     title = "Consensus"
-    description = ("If every rating is within one level of every other, the lower median; "
-                   "otherwise no level is formed and the component is reported as 'no consensus' "
-                   "for the team to resolve.")
+    description = ("If every rating is within one level of every other, the lower median (never "
+                   "above the joint team's, as in lower-median); otherwise no level is formed and "
+                   "the component is reported as 'no consensus' for the team to resolve.")
 
     def aggregate(self, ratings: Sequence[ReviewerRating], scale: Scale) -> Verdict:
         ranks = [scale.rank(r.level) for r in ratings]
@@ -68,18 +95,18 @@ class Consensus:
             best, worst = scale.codes[min(ranks)], scale.codes[max(ranks)]
             return Verdict(None, "no-consensus",
                            f"No consensus: ratings run from {best} to {worst} ({_listing(ratings)}).")
-        level = lower_median([r.level for r in ratings], scale)
+        level, capped = joint_team_median(ratings, scale)
         return Verdict(level, "rated",
-                       f"{level}: all {len(ratings)} ratings are within one level ({_listing(ratings)}).")
+                       f"{level}: all {len(ratings)} ratings are within one level ({_listing(ratings)}){capped}.")
 
 
 class IndependentLed:
     id = "independent-led"
-    version = "1.0"
+    version = "2.0"
     title = "Independent reviewer leads"
     description = ("The independent reviewer's level (the lower median if there are several). "
-                   "Without an independent rating, the lower median of all ratings, flagged in "
-                   "the trail.")
+                   "Without an independent rating, the lower median of all ratings (never above "
+                   "the joint team's, as in lower-median), noted in the trail.")
 
     def aggregate(self, ratings: Sequence[ReviewerRating], scale: Scale) -> Verdict:
         independent = [r for r in ratings if r.role == "independent"]
@@ -87,10 +114,10 @@ class IndependentLed:
             level = lower_median([r.level for r in independent], scale)
             return Verdict(level, "rated",
                            f"{level} is the independent review ({_listing(independent)}).")
-        level = lower_median([r.level for r in ratings], scale)
+        level, capped = joint_team_median(ratings, scale)
         return Verdict(level, "rated",
                        f"{level} is the lower median of {len(ratings)} ratings: there is no "
-                       f"independent rating ({_listing(ratings)}).",
+                       f"independent rating ({_listing(ratings)}){capped}.",
                        trail=("no independent rating: fell back to the lower median",))
 
 

@@ -243,4 +243,4 @@ def level_badge(code: str | None, state: str | None = None) -> Any:
     if code:
         return Markup(f'<span class="level lv-{escape(code)}">{escape(code)}</span>')
     return Markup('<span class="level lv-none">{}</span>').format(
-        "no consensus" if state == "no-consensus" else "not rated")
+        "no consensus" if state == "no-consensus" else "no level" if state == "partial" else "not rated")

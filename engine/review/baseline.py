@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from stocktake.core.errors import UsageError
 from stocktake.judgment.envelope import InputFile
+from stocktake.judgment.model import Flag
 from stocktake.judgment.scale import Scale
 from stocktake.review.result import BaselineRef, CapacityReviewResult, Movement
 
@@ -23,18 +24,31 @@ def compare_with_baseline(result: CapacityReviewResult, base: CapacityReviewResu
     """Return ``result`` with movement against ``base``, the scored baseline read from ``source``;
     ``scale`` finds a scale by id (the engine's :meth:`~stocktake.Engine.scale`).
 
-    Raises :class:`UsageError` if the two were scored against different rubrics.
+    Raises :class:`UsageError` if the two were scored against different rubrics, or if the
+    baseline is not dated before the review (a baseline comes first: movement runs forward in
+    time). A baseline of another system is flagged ``baseline-other-system`` (system names are
+    compared ignoring case and surrounding space).
     """
     if base.rubric.id != result.rubric.id:
         raise UsageError(
             f"the baseline {source.path!r} was scored against rubric {base.rubric.id!r}, this review "
             f"against {result.rubric.id!r}: components cannot be matched"
         )
+    if base.date >= result.date:
+        raise UsageError(
+            f"the baseline {source.path!r} is dated {base.date}, this review {result.date}: a baseline "
+            "must be an earlier review, dated before the review it is compared with"
+        )
     moves = movements(base, result, scale)
     counts = Counter(m.movement for m in moves)
     summary = result.summary.model_copy(update={"movement": {k: counts[k] for k in sorted(counts)}})
+    flags = []
+    if base.system.strip().casefold() != result.system.strip().casefold():
+        flags.append(Flag(code="baseline-other-system", message=(
+            f"The baseline is a review of {base.system}; this review is of {result.system}."
+        )))
     return result.model_copy(update={
-        "baseline": BaselineRef(system=base.system, date=base.date,
+        "baseline": BaselineRef(system=base.system, date=base.date, flags=flags,
                                 rubric=f"{base.rubric.id} {base.rubric.version}", source=source),
         "movement": moves,
         "summary": summary,

@@ -12,7 +12,7 @@ from stocktake.core.models import Date, Model, SchemaVersion
 from stocktake.judgment.checked import check_judgment, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
-from stocktake.judgment.model import Judgment
+from stocktake.judgment.model import Flag, Judgment
 from stocktake.review.model import Action, Finding, Reviewer
 from stocktake.rubric.model import RubricUsed
 
@@ -62,7 +62,12 @@ class ReviewSummary(Model):
     weakest: list[str]
     """Components at the lowest standing level present."""
     most_disputed: list[Disputed]
-    """Up to five components with the widest spread of ratings (spread of at least one level)."""
+    """The components with real disagreement (ratings two or more levels apart, the
+    ``disagreement`` flag's rule), widest spread first, then in rubric order; at most five."""
+    disputed: int = 0
+    """How many components have real disagreement (``most_disputed`` lists the first five)."""
+    self_review_only: list[str] = Field(default_factory=list)
+    """Components rated by self-reviewers only, without the joint team, in rubric order."""
     movement: dict[str, int] | None = None
     """Components per kind of movement, when a baseline was given."""
 
@@ -73,6 +78,8 @@ class BaselineRef(Model):
     rubric: str
     """``id version`` of the baseline's rubric."""
     source: InputFile
+    flags: list[Flag] = Field(default_factory=list)
+    """What to check before trusting the movement, e.g. ``baseline-other-system``."""
 
 
 class CapacityReviewResult(Model):

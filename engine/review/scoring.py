@@ -20,6 +20,7 @@ from stocktake._version import __version__
 from stocktake.core.boundary import PASS_THROUGH, describe, shown
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
+from stocktake.judgment.evidence import dating_problems
 from stocktake.judgment.model import Flag, Input, Judgment, JudgmentState, Override, RuleRef, Subject
 from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
@@ -45,6 +46,13 @@ from stocktake.rubric.model import (
 __all__ = ["ScoringRun", "outline", "score_review"]
 
 CORE = "stocktake"
+
+DISAGREEMENT = 2
+"""Ratings this many levels apart or more are a disagreement (flagged, and "most disputed"): on a
+four-point scale, neighbours differ by a judgment call; two levels apart is a different view."""
+
+MOST_DISPUTED = 5
+"""The summary lists this many disputed components and counts the rest."""
 
 
 @dataclass(frozen=True)
@@ -182,22 +190,29 @@ class _Scorer:
         best, worst = min(ranks.values()), max(ranks.values())  # once: a review may have 40,000 reviewers
         spread = worst - best
         self.spreads[item.id] = (spread, sorted({r.level for r in ratings}, key=scale.rank))
-        if spread >= 2:
+        if spread >= DISAGREEMENT:
             high = [r.reviewer for r in ratings if ranks[r.reviewer] == best]
             low = [r.reviewer for r in ratings if ranks[r.reviewer] == worst]
             flags.append(Flag(code="disagreement", message=(
                 f"Ratings span {spread + 1} levels, from {scale.codes[best]} "
                 f"({', '.join(high)}) to {scale.codes[worst]} ({', '.join(low)})."
             )))
-        independent = [r.level for r in ratings if self.roles[r.reviewer] == "independent"]
+        roles = [self.roles[r.reviewer] for r in ratings]
+        if all(role == "self-review" for role in roles):
+            flags.append(Flag(code="self-review-only", message=(
+                "Rated by self-review only: the joint team (delivery unit, system leaders, "
+                "independent reviewer) has not rated it."
+            )))
+        independent = [r.level for r, role in zip(ratings, roles) if role == "independent"]
         if independent:
             anchor = sorted(independent, key=scale.rank)[len(independent) // 2]
-            for r in ratings:
-                if self.roles[r.reviewer] == "self-review" and scale.rank(anchor) - ranks[r.reviewer] >= 2:
-                    flags.append(Flag(code="self-review-above-independent", message=(
-                        f"Self-review by {r.reviewer} ({r.level}) is {scale.rank(anchor) - ranks[r.reviewer]} "
-                        f"levels above the independent review ({anchor})."
-                    )))
+            above = [f"{r.reviewer} ({r.level})" for r, role in zip(ratings, roles)
+                     if role == "self-review" and scale.rank(anchor) - ranks[r.reviewer] >= 2]
+            if above:
+                flags.append(Flag(code="self-review-above-independent", message=(
+                    f"Self-review two or more levels above the independent review ({anchor}): "
+                    f"{', '.join(above)}."
+                )))
         no_rationale = [r.reviewer for r in ratings if not r.rationale.strip()]
         if no_rationale:
             flags.append(Flag(code="no-rationale",
@@ -206,14 +221,9 @@ class _Scorer:
         if no_evidence:
             flags.append(Flag(code="no-evidence",
                               message=f"No evidence cited by {', '.join(no_evidence)}."))
-        stale = sorted({ref for r in ratings for ref in r.evidence
-                        if (d := self.evidence[ref].date) is not None and d < self.oldest})
-        if stale:
-            dates = ", ".join(f"{ref} ({self.evidence[ref].date})" for ref in stale)
-            flags.append(Flag(code="stale-evidence", message=(
-                f"Evidence older than {self.review.settings.evidence_max_age_days} days at the "
-                f"review date: {dates}."
-            )))
+        refs = (ref for r in ratings for ref in r.evidence)
+        flags += [Flag(code=code, message=message) for code, message in
+                  dating_problems(refs, self.evidence, self.review.date, what="the review", oldest=self.oldest)]
         return flags
 
     def _override(self, judgment: Judgment) -> Judgment:
@@ -260,6 +270,18 @@ class _Scorer:
             return Judgment(subject=Subject.of(kind, owner.id), title=title, scale=scale.id, state="not-rated",
                             rating=None, computed=None, rule=rule, because=because, inputs=inputs,
                             evidence=evidence, flags=[Flag(code="not-rated", message=because)], trail=trail)
+        if len(rated) * 2 < len(parts):
+            because = (f"No level: a level needs at least half the parts of {title!r} rated "
+                       f"({math.ceil(len(parts) / 2)} of {len(parts)}); only {len(rated)} of {len(parts)} "
+                       f"{'has' if len(rated) == 1 else 'have'} one.")
+            flags.append(Flag(code="too-few-rated", message=(
+                f"{len(missing)} of {len(parts)} parts have no level ({', '.join(missing)}): too few "
+                "are rated to form a level."
+            )))
+            trail.append(f"roll-up {method}: not formed, fewer than half the parts have a level")
+            return Judgment(subject=Subject.of(kind, owner.id), title=title, scale=scale.id, state="partial",
+                            rating=None, computed=None, rule=rule, because=because, inputs=inputs,
+                            evidence=evidence, flags=flags, trail=trail)
         level, how = roll_up(method, [str(j.rating) for _, j in rated], scale)
         state = "partial" if missing else "rated"
         because = f"{how}."
@@ -306,12 +328,16 @@ def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tupl
         lowest = max(scale.rank(str(j.rating)) for j in rated)
         weakest = [j.subject.id for j in rated if scale.rank(str(j.rating)) == lowest]
     order = {j.subject.id: i for i, j in enumerate(components)}
-    disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= 1 and cid in order),
-                      key=lambda kv: (-kv[1][0], order[kv[0]]))[:5]
+    disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= DISAGREEMENT and cid in order),
+                      key=lambda kv: (-kv[1][0], order[kv[0]]))
     return ReviewSummary(
         counts=counts,
         weakest=weakest,
-        most_disputed=[Disputed(component=cid, spread=s, levels=levels) for cid, (s, levels) in disputed],
+        most_disputed=[Disputed(component=cid, spread=s, levels=levels)
+                       for cid, (s, levels) in disputed[:MOST_DISPUTED]],
+        disputed=len(disputed),
+        self_review_only=[j.subject.id for j in components
+                          if any(f.code == "self-review-only" for f in j.flags)],
     )
 
 

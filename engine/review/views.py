@@ -16,8 +16,10 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     """The result arranged for reading, the same for both formats: stages with their component
     judgments (``pad`` empty cells fill each heatmap row to ``width``), movement and titles by
     component id, the weakest components' titles, the legend of the result's level codes, and the
-    top level's word (``top``: what "moving toward" heads for). ``anchor`` prefixes HTML element
-    ids, so several reviews can share a page."""
+    top level's word (``top``: what "moving toward" heads for), the words for each partial
+    roll-up by subject (``partial``), the components rated by self-review only and how many
+    disputed components the summary does not list. ``anchor`` prefixes HTML element ids, so
+    several reviews can share a page."""
     judgments: dict[str, Judgment] = {j.subject: j for j in result.judgments}
     sections: list[dict[str, Any]] = []
     for outline in result.rubric.sections:
@@ -29,13 +31,45 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     for section in sections:
         section["pad"] = width - len(section["components"])
     titles = {j.subject.id: j.title for j in result.judgments}
-    codes = levels(result.summary.counts)
+    components = [j for j in result.judgments if j.subject.kind == "component"]
+    summary = result.summary
+    codes = levels(summary.counts)
     scale = next((j.scale for j in result.judgments if j.subject.kind == "component"), "")
     return {"result": result, "sections": sections,
-            "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS,
+            "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS, "mark": PARTIAL_MARK,
             "width": width, "anchor": anchor, "legend": legend(scale, codes),
             "top": word(scale, codes[0]) if codes else "the top level",
-            "titles": titles, "weakest": ", ".join(titles.get(c, c) for c in result.summary.weakest)}
+            "titles": titles, "weakest": ", ".join(titles.get(c, c) for c in summary.weakest),
+            "partial": {j.subject: partial_words(j) for j in result.judgments if j.state == "partial"},
+            "self_review_only": _self_review_only(summary.self_review_only, components, titles),
+            "more_disputed": summary.disputed - len(summary.most_disputed)}
+
+
+PARTIAL_MARK = "◐"
+"""Printed beside a level formed from only some of its parts (with words: never the mark alone)."""
+
+
+def partial_words(judgment: Judgment) -> str:
+    """What a ``partial`` roll-up is missing, e.g. ``partial: 1 of 3 components has no level``,
+    or without a level ``partial: only 1 of 3 components has a level``."""
+    parts = "components" if judgment.subject.kind == "section" else "criteria"
+    total = len(judgment.inputs)
+    missing = sum(1 for i in judgment.inputs if i.value is None)
+    if judgment.rating is None:
+        have = total - missing
+        return f"partial: only {have} of {total} {parts} {'has' if have == 1 else 'have'} a level"
+    return f"partial: {missing} of {total} {parts} {'has' if missing == 1 else 'have'} no level"
+
+
+def _self_review_only(ids: list[str], components: list[Judgment], titles: dict[str, str]) -> str:
+    """The summary's list of components rated by self-reviewers only: their titles, or "every
+    rated component (N)" when no component had a joint-team rating."""
+    if not ids:
+        return ""
+    reviewed = [j for j in components if j.inputs and not j.rule.id.startswith("roll-up/")]
+    if len(ids) == len(reviewed):
+        return f"every rated component ({len(ids)})"
+    return ", ".join(titles.get(c, c) for c in ids)
 
 
 def review_markdown(result: CapacityReviewResult) -> str:

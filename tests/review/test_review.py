@@ -175,7 +175,7 @@ def test_changed_wording_is_reported_not_compared(tmp_path):
     (rubric_dir / "v11.yaml").write_text(changed)
     engine = make_engine(rubric_paths=[rubric_dir])
     base = write(tmp_path / "base.json", review([rating("1C", "du", "R"), rating("1D", "du", "R"),
-                                                 rating("5B", "du", "R")]))
+                                                 rating("5B", "du", "R")], date="2024-06-30"))
     now_doc = review([rating("1C", "du", "G"), rating("1D", "du", "G"), rating("5B", "du", "G")])
     now_doc["rubric"]["version"] = "1.1.0"
     result = engine.review(write(tmp_path / "now.json", now_doc), baseline=base)
