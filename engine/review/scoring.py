@@ -270,7 +270,9 @@ class _Scorer:
             return Judgment(subject=Subject.of(kind, owner.id), title=title, scale=scale.id, state="not-rated",
                             rating=None, computed=None, rule=rule, because=because, inputs=inputs,
                             evidence=evidence, flags=[Flag(code="not-rated", message=because)], trail=trail)
-        if len(rated) * 2 < len(parts):
+        lowest = len(scale.codes) - 1
+        settled = method == "worst" and any(scale.rank(str(j.rating)) == lowest for _, j in rated)
+        if len(rated) * 2 < len(parts) and not settled:  # settled: no missing part could change the worst
             because = (f"No level: a level needs at least half the parts of {title!r} rated "
                        f"({math.ceil(len(parts) / 2)} of {len(parts)}); only {len(rated)} of {len(parts)} "
                        f"{'has' if len(rated) == 1 else 'have'} one.")

@@ -124,6 +124,15 @@ def test_a_stage_with_fewer_than_half_its_components_rated_has_no_level(engine, 
     assert "1 of 3" in plan.because
 
 
+def test_a_worst_roll_up_with_a_part_at_the_lowest_level_is_settled_however_few_are_rated(engine, tmp_path):
+    """Under roll-up "worst" one component at R makes the stage R whatever the others turn out to be:
+    the level is certain, so it is formed (partial, flagged incomplete) rather than withheld."""
+    result = score(engine, tmp_path, [rating("3A", "du", "R")])
+    plan = section(result, "plan")
+    assert (plan.state, plan.rating) == ("partial", "R")
+    assert "incomplete" in flags(plan) and "too-few-rated" not in flags(plan)
+
+
 def test_a_stage_with_half_or_more_rated_keeps_its_level_marked_partial(engine, tmp_path):
     result = score(engine, tmp_path, [rating("3A", "du", "G"), rating("3B", "du", "AG")])
     plan = section(result, "plan")
