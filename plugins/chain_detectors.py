@@ -3,6 +3,8 @@ is as strong as its weakest necessary link (the judgment is the lowest cap)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from stocktake import hookimpl
 from stocktake.chains.analysis import ChainFinding, ChainGraph
 from stocktake.hooks.registry import Registrar
@@ -15,74 +17,161 @@ def _names(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
 
 
+def _weak(chain: ChainGraph) -> tuple[str, ...]:
+    """The lower half of the chain's scale (AR and R on the delivery scale): the levels called weak."""
+    codes = chain.scale.codes
+    return tuple(codes[len(codes) // 2:])
+
+
+def _ends(chain: ChainGraph) -> str:
+    """What the chain's ends are called (compare once: they are long tuples)."""
+    return "front-line actor(s)" if len(chain.ends) == len(chain.front_line) else "front-line or beneficiary actor(s)"
+
+
 class WeakestLink:
     id = "weakest-link"
-    version = "1.0"
+    version = "2.0"
     title = "Weakest link"
-    description = ("For every front-line actor, the strongest route from the centre and the weakest "
-                   "link on it. A front-line actor whose best route has a link below G caps the chain.")
+    description = ("For every front-line actor, the strongest route from the centre and the weakest link on "
+                   "it: a weak link (AR or R) or a moderate one (AG) caps the chain at its level. Every other "
+                   "weak link is reported without capping: a stronger route reaches where it leads, a weaker "
+                   "link decides, or it leads back up the chain.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         best, weakest = chain.widest
+        weak = _weak(chain)
         groups: dict[tuple[str, str], list[str]] = {}
-        for f in chain.front_line:
+        for f in chain.ends:
             if f in best and best[f] < len(chain.scale.codes) and weakest.get(f):
                 groups.setdefault(weakest[f], []).append(f)  # type: ignore[arg-type]
         out = []
         for (u, v), fronts in sorted(groups.items(), key=lambda kv: (best[kv[1][0]], kv[0])):
             level = chain.level_of(best[fronts[0]])
             key = f"{u}->{v}"
+            code, word = ("weak-link", "weak") if level in weak else ("moderate-link", "moderate")
             out.append(ChainFinding(
-                "weak-link", level,
-                f"The strongest route from the centre to {_names(fronts)} passes the link {key} at {level}.",
+                code, level,
+                f"The strongest route from the centre to {_names(fronts)} passes the link {key} at {level} ({word}).",
                 actors=tuple(fronts), links=(key,), evidence=chain.evidence_of(links=[key]), count=len(fronts)))
+        bottlenecks = set(groups)
+        idom = chain.dominators
+        reach = {t: _reaching(chain, t) for t in {chain.strength[code] for code in weak}}
+        for link in chain.chain.links:
+            if link.strength not in weak or (link.from_, link.to) in bottlenecks or not chain.judged(link):
+                continue
+            u, v, key, s = link.from_, link.to, link.key, chain.strength[link.strength]
+            caps = False
+            if u not in best:
+                why = f"noted, not capping: it starts at {u}, which no route from the centre reaches"
+            elif v in chain.centres or chain.actors[v].level < chain.actors[u].level or _dominates(idom, v, u):
+                why = ("noted, not capping: it leads back up the chain, toward the centre (the no-feedback "
+                       "detector judges whether information gets back)")
+            elif any(t <= s and best[u] >= t and v in nodes for t, nodes in reach.items()):
+                caps = True
+                why = "it is on the strongest route to the front line, whose weakest link is weaker or as weak"
+            elif best[v] > s:
+                why = f"noted, not capping: a stronger route reaches {v} (at {chain.level_of(best[v])})"
+            else:
+                why = "noted, not capping: it is on no front-line actor's strongest route"
+            out.append(ChainFinding(
+                "weak-link", link.strength, f"The link {key} is at {link.strength} (weak): {why}.",
+                actors=(v,), links=(key,), evidence=tuple(sorted(link.evidence)), caps=caps))
         return out
+
+
+def _reaching(chain: ChainGraph, t: int) -> frozenset[str]:
+    """The actors from which links of strength ``t`` or more lead to an end whose strongest route
+    is at ``t``: a link of strength at least ``t`` into one of them, from an actor the centre reaches
+    at ``t`` or more, is on such a route."""
+    best, _ = chain.widest
+    found = {e for e in chain.ends if best.get(e) == t}
+    queue = list(found)
+    pred = chain.pred
+    while queue:
+        v = queue.pop()
+        for u, s in pred[v].items():
+            if s >= t and u not in found:
+                found.add(u)
+                queue.append(u)
+    return frozenset(found)
+
+
+def _dominates(idom: Mapping[str, str], v: str, u: str) -> bool:
+    """Whether every route to ``u`` passes ``v`` (a link u->v then goes back to where u came from)."""
+    while u in idom:  # up the dominator tree to the source, which has no entry
+        u = idom[u]
+        if u == v:
+            return True
+    return False
 
 
 class SinglePointsOfFailure:
     id = "single-points-of-failure"
-    version = "1.0"
+    version = "2.0"
     title = "Single points of failure"
-    description = ("Actors and links that every route from the centre to some front-line actors passes "
-                   "through (dominators), with how many front-line actors depend on each. Caps at AG.")
+    description = ("Each actor every route from the centre to some front-line actors passes (a dominator), once, "
+                   "with how many front-line actors and units depend on it, most first. It caps the chain at AG "
+                   "when it matters: it is itself weak (capacity or will at AR or R, or its only way in a weak "
+                   "link), or it carries at least settings.spof_share of the front line's units and is not "
+                   "strong (route, capacity and will all at G). Others are noted without capping.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
+        best, _ = chain.widest
+        weak = _weak(chain)
+        top = chain.scale.top.code
+        share = chain.chain.settings.spof_share
+        total = sum(chain.actors[e].count for e in chain.ends) or 1
+        units = chain.dependant_units
+        ways = chain.only_way_in
+        ranked = sorted(chain.dependants.items(), key=lambda kv: (-kv[1], -units[kv[0]], kv[0]))
+        ends = _ends(chain)
         out = []
-        for actor, count in sorted(chain.dependants.items(), key=lambda kv: (-kv[1], kv[0])):
-            if chain.actors[actor].role == "centre":
+        for actor_id, count in ranked:
+            actor = chain.actors[actor_id]
+            if actor.role == "centre":
                 continue
+            source = ways.get(actor_id)
+            key = f"{source}->{actor_id}" if source is not None else None
+            way_in = chain.links_by_key[key].strength if key is not None else None
+            carried = units[actor_id] / total
+            reasons = [f"{name} {getattr(actor, name)}" for name in ("capacity", "will")
+                       if getattr(actor, name) in weak]
+            if way_in in weak:
+                reasons.append(f"its only way in, {key}, is at {way_in}")
+            strong = best.get(actor_id) == len(chain.scale.codes) and actor.capacity == top and actor.will == top
+            if carried >= share and not strong:
+                unrated = [name for name in ("capacity", "will") if getattr(actor, name) is None]
+                detail = (f"{' and '.join(unrated)} not rated" if unrated else
+                          f"route {chain.level_of(best[actor_id])}, capacity {actor.capacity}, will {actor.will}")
+                reasons.append(f"it carries {carried:.0%} of the front line and is not strong ({detail})")
+            entered = f", entered only by {key}" if key is not None else ""
+            if reasons:
+                verdict = "it matters: " + "; ".join(reasons)
+            elif strong:
+                verdict = "noted, not capping: it is strong (route, capacity and will at G)"
+            else:
+                verdict = f"noted, not capping: it carries {carried:.0%} of the front line and is not itself weak"
             out.append(ChainFinding(
                 "single-point-of-failure", "AG",
-                f"Every route to {count} front-line actor(s) passes through {actor}.",
-                actors=(actor,), evidence=chain.evidence_of(actors=[actor]), count=count))
-        ways = chain.only_way_in
-        for v, count in sorted(chain.dependants.items()):
-            source = ways.get(v) if chain.actors[v].role != "centre" else None
-            if source is not None:
-                key = f"{source}->{v}"
-                out.append(ChainFinding(
-                    "single-link", "AG", f"Every route to {count} front-line actor(s) uses the link {key}.",
-                    links=(key,), evidence=chain.evidence_of(links=[key]), count=count))
-        singles = [(ways[f], f) for f in chain.front_line if f in ways]
-        if singles:
-            fronts = [f for _, f in singles]
-            out.append(ChainFinding(
-                "single-link-to-front-line", "AG",
-                f"{len(singles)} front-line actor(s) are reached by one link only: {_names(fronts)}.",
-                actors=tuple(fronts), links=tuple(f"{u}->{f}" for u, f in singles), count=len(singles)))
+                f"Every route to {count} {ends} ({units[actor_id]:,} units) passes through "
+                f"{actor_id}{entered}; {verdict}.",
+                actors=(actor_id,), links=(key,) if key else (), evidence=chain.evidence_of(actors=[actor_id]),
+                count=count, caps=bool(reasons)))
         return out
 
 
 class NoFeedback:
     id = "no-feedback"
-    version = "1.0"
+    version = "1.1"
     title = "No feedback"
-    description = ("Actors (intermediaries and the front line) from which no information link leads "
-                   "back to the centre: the centre cannot see what happens there. Caps at AR.")
+    description = ("Actors (intermediaries, the front line, and beneficiaries when they are judged) from which "
+                   "no information link leads back to the centre: the centre cannot see what happens there. "
+                   "Caps at AR.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         back = chain.feeds_back
-        silent = [a.id for a in chain.chain.actors if a.role in ("intermediary", "front-line") and a.id not in back]
+        silent = [a.id for a in chain.chain.actors if a.id not in back and a.id not in chain.outside
+                  and a.role in ("intermediary", "front-line", "beneficiary")]
         if not silent:
             return []
         return [ChainFinding("no-feedback", "AR",
@@ -92,13 +181,13 @@ class NoFeedback:
 
 class UnreachableFrontLine:
     id = "unreachable-front-line"
-    version = "1.0"
+    version = "1.1"
     title = "Unreachable front line"
     description = "Front-line actors with no route from the centre. Caps at R."
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         best, _ = chain.widest
-        cut = [f for f in chain.front_line if f not in best]
+        cut = [f for f in chain.ends if f not in best]
         if not cut:
             return []
         absent = [k for k, link in chain.links_by_key.items() if link.strength == "absent" and link.to in cut]
@@ -108,14 +197,14 @@ class UnreachableFrontLine:
 
 class WeakActors:
     id = "weak-actors"
-    version = "1.0"
+    version = "1.1"
     title = "Weak actors"
     description = ("Actors with capacity or will at AR or R on a necessary route (front-line actors, "
                    "and actors every route to some front-line actor passes). Caps at their level.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        necessary = set(chain.dependants) | set(chain.front_line)
-        low = chain.scale.codes[len(chain.scale.codes) // 2:]
+        necessary = set(chain.dependants) | set(chain.ends)
+        low = _weak(chain)
         out = []
         for actor in chain.chain.actors:
             if actor.id not in necessary:
@@ -132,13 +221,13 @@ class WeakActors:
 
 class LongChains:
     id = "long-chains"
-    version = "1.0"
+    version = "1.1"
     title = "Long chains"
     description = "Front-line actors more links from the centre than the chain's max_levels. Caps at AG."
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         limit = chain.chain.settings.max_levels
-        far = [f for f in chain.front_line if chain.hops.get(f, 0) > limit]
+        far = [f for f in chain.ends if chain.hops.get(f, 0) > limit]
         if not far:
             return []
         longest = max(chain.hops[f] for f in far)
@@ -149,12 +238,12 @@ class LongChains:
 
 class UnevidencedLinks:
     id = "unevidenced-links"
-    version = "1.0"
+    version = "1.1"
     title = "Unevidenced links"
-    description = "Links with no evidence behind their strength. Caps at AG."
+    description = "Links in the judgment with no evidence behind their strength. Caps at AG."
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        bare = [link.key for link in chain.chain.links if not link.evidence]
+        bare = [link.key for link in chain.chain.links if not link.evidence and chain.judged(link)]
         if not bare:
             return []
         return [ChainFinding("unevidenced-link", "AG", f"No evidence for the links {_names(bare)}.",

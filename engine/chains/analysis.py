@@ -29,7 +29,8 @@ SOURCE = "\x00centre"
 
 @dataclass(frozen=True)
 class ChainFinding:
-    """What a detector found: a code, the level it caps the chain at, and what is involved."""
+    """What a detector found: a code, the level it caps the chain at (unless ``caps`` is false),
+    and what is involved."""
 
     code: str
     level: str
@@ -40,6 +41,9 @@ class ChainFinding:
     evidence: tuple[str, ...] = ()
     count: int = 1
     """How many places the finding covers (front-line actors affected, links, ...)."""
+    caps: bool = True
+    """Whether the finding caps the chain's judgment at ``level``; one that does not is reported
+    beside the judgment (``level`` is then how serious it is) and does not change it."""
 
 
 @runtime_checkable
@@ -64,6 +68,11 @@ class ChainGraph:
     ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``), built on first use for
     detectors that want networkx's algorithms; the built-in analyses do not need it.
 
+    ``ends`` are the actors routes are judged to reach: the front line, and the beneficiaries when
+    the chain's ``settings.beneficiaries`` is ``judged``; ``outside`` are the actors outside the
+    judgment (the beneficiaries when they are only drawn). With no beneficiary judged, ``ends`` is
+    ``front_line``.
+
     Every detector sees the same graph, so it is read-only: attributes cannot be set or deleted,
     mappings are read-only views, sequences are tuples, sets are frozen, ``graph`` is a frozen
     networkx graph, and ``chain`` is the document with its actors, links and evidence as tuples.
@@ -80,6 +89,11 @@ class ChainGraph:
         self.actors: Mapping[str, Any] = MappingProxyType({a.id: a for a in chain.actors})
         self.front_line = tuple(a.id for a in chain.actors if a.role == "front-line")
         self.centres = tuple(a.id for a in chain.actors if a.role == "centre")
+        judged = chain.settings.beneficiaries == "judged"
+        beneficiaries = tuple(a.id for a in chain.actors if a.role == "beneficiary")
+        self.ends = tuple(a.id for a in chain.actors if a.role == "front-line"
+                          or (judged and a.role == "beneficiary"))
+        self.outside: frozenset[str] = frozenset(() if judged else beneficiaries)
         strength = {code: len(scale.codes) - i for i, code in enumerate(scale.codes)}
         self.strength: Mapping[str, int] = MappingProxyType(strength)
         top = len(scale.codes)
@@ -198,14 +212,31 @@ class ChainGraph:
 
     @cached_property
     def dependants(self) -> Mapping[str, int]:
-        """For each actor: how many reachable front-line actors every route to which passes it."""
+        """For each actor: how many reachable ends (front-line actors; see ``ends``) every route to
+        which passes it."""
+        return self._below[0]
+
+    @cached_property
+    def dependant_units(self) -> Mapping[str, int]:
+        """For each actor in ``dependants``: the units (sum of ``count``) of those ends."""
+        return self._below[1]
+
+    @cached_property
+    def _below(self) -> tuple[Mapping[str, int], Mapping[str, int]]:
         idom, order = self._dominator_tree
-        front = set(self.front_line)
-        below = dict.fromkeys(order, 0)  # front-line actors strictly below each node
+        units = {e: self.actors[e].count for e in self.ends}
+        below = dict.fromkeys(order, 0)  # ends strictly below each node in the dominator tree
+        below_units = dict.fromkeys(order, 0)
         for v in reversed(order[1:]):  # a node comes after its dominator in reverse postorder
             d = idom[v]
-            below[d] += below[v] + (v in front)
-        return MappingProxyType({v: n for v in order[1:] if (n := below[v])})
+            below[d] += below[v] + (v in units)
+            below_units[d] += below_units[v] + units.get(v, 0)
+        return (MappingProxyType({v: n for v in order[1:] if (n := below[v])}),
+                MappingProxyType({v: below_units[v] for v in order[1:] if below[v]}))
+
+    def judged(self, link: Any) -> bool:
+        """Whether ``link`` is part of the judgment: neither end is ``outside`` it."""
+        return link.from_ not in self.outside and link.to not in self.outside
 
     @cached_property
     def _depth(self) -> Mapping[str, int]:

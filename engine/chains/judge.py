@@ -80,10 +80,12 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
             continue
         rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
                      "actors": list(f.actors), "links": list(f.links), "evidence": list(f.evidence),
-                     "count": f.count} for f in found)
-        worst = max((f.level for f in found), key=scale.rank, default=None)
+                     "count": f.count, "caps": f.caps} for f in found)
+        worst = max((f.level for f in found if f.caps), key=scale.rank, default=None)
+        noted = sum(1 for f in found if not f.caps)
         trail.append(f"detector {detector.id} {detector.version}: {len(found)} finding(s)"
-                     + (f", worst {worst}" if worst else ""))
+                     + (f", worst cap {worst}" if worst else "")
+                     + (f", {noted} noted without capping" if noted else ""))
     # one validation for every finding (a large chain has tens of thousands), each already checked
     return _DetectorRun(used, TypeAdapter(list[DetectorFinding]).validate_python(rows), failures)
 
@@ -106,14 +108,17 @@ def _findings_problem(found: Any, scale: Scale) -> str | None:
                 return f"returned finding {i} whose {name} is {shown(value)}, not a tuple of texts"
         if type(f.count) is not int or f.count < 0:  # an int: not a bool, not text
             return f"returned finding {i} whose count is {shown(f.count)}, not a whole number"
+        if not isinstance(f.caps, bool):
+            return f"returned finding {i} whose caps is {shown(f.caps)}, not true or false"
     return None
 
 
 def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list[str]) -> Judgment:
-    """The chain's judgment: the lowest level any finding caps it at, decided by those findings."""
+    """The chain's judgment: the lowest level any capping finding caps it at, decided by those
+    findings (findings that do not cap are reported beside it)."""
     from stocktake._version import __version__
 
-    findings = run.findings
+    findings = [f for f in run.findings if f.caps]
     if findings:
         level = max((f.level for f in findings), key=scale.rank)
         deciding = [f for f in findings if f.level == level]
@@ -121,7 +126,7 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
         because = f"{level}: the chain is as strong as its weakest necessary link; {deciding[0].message}{more}"
     else:
         level, deciding = scale.top.code, []
-        because = f"{level}: no detector found a weak link."
+        because = f"{level}: no finding caps the chain."
     return Judgment(
         subject=Subject.of("chain", chain.id), title=chain.title, scale=scale.id,
         state="rated" if not run.failures else "partial", rating=level, computed=level,
@@ -152,4 +157,5 @@ def _summary(chain: DeliveryChain, graph: ChainGraph, findings: list[DetectorFin
                         absent_links=sum(1 for link in chain.links if link.strength == ABSENT),
                         front_line=len(graph.front_line),
                         reachable_front_line=sum(1 for f in graph.front_line if f in best),
-                        route_strength=strength, findings=dict(sorted(codes.items())))
+                        route_strength=strength, findings=dict(sorted(codes.items())),
+                        beneficiaries=chain.settings.beneficiaries)

@@ -16,7 +16,7 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_val
 from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid, repeated
 from stocktake.judgment.evidence import Evidence
 
-__all__ = ["ABSENT", "Actor", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
+__all__ = ["ABSENT", "Actor", "Beneficiaries", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
 
 ABSENT = "absent"
 Lever = Literal["accountability", "funding", "information", "support", "regulation", "influence"]
@@ -59,10 +59,21 @@ class Link(Model):
         return f"{self.from_}->{self.to}"
 
 
+Beneficiaries = Literal["drawn", "judged"]
+"""Whether the citizens who benefit are only drawn (the chain's judgment ends at the front line) or
+judged as the chain's end, as the front line is."""
+
+
 class ChainSettings(Model):
     max_levels: StrictInt = Field(default=5, ge=1)
     """Links on the shortest route from the centre to a front-line actor above which the chain is
     flagged as long (the centre cannot see that far)."""
+    spof_share: float = Field(default=0.5, strict=True, allow_inf_nan=False, ge=0, le=1)
+    """The share of the front line's units (actors times their ``count``) at or above which a
+    single point of failure caps the chain unless it is strong (0.5 is half)."""
+    beneficiaries: Beneficiaries = "drawn"
+    """``drawn``: beneficiaries and their links are drawn but outside the judgment; ``judged``:
+    they are the chain's end, judged as the front line is."""
 
 
 class DeliveryChain(Model):

@@ -25,7 +25,7 @@ class DetectorUsed(Model):
 
 
 class DetectorFinding(Model):
-    """A weak point a detector found, and the level it caps the chain at."""
+    """A weak point a detector found, and the level it caps the chain at (unless ``caps`` is false)."""
 
     detector: str
     code: str
@@ -36,6 +36,8 @@ class DetectorFinding(Model):
     """Links as ``from->to``."""
     evidence: list[str] = Field(default_factory=list)
     count: int = 1
+    caps: bool = True
+    """Whether the finding caps the chain's judgment at ``level`` (one that does not is noted beside it)."""
 
 
 class ChainSummary(Model):
@@ -48,6 +50,8 @@ class ChainSummary(Model):
     """Front-line actors by the strength of their strongest route (plus ``unreachable``)."""
     findings: dict[str, int]
     """Findings per code."""
+    beneficiaries: Literal["drawn", "judged"] = "drawn"
+    """The chain's ``settings.beneficiaries``: whether its beneficiaries were judged or only drawn."""
 
 
 class DeliveryChainResult(Model):

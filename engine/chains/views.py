@@ -2,9 +2,11 @@
 view model (:func:`chain_view`) rendered by ``chain.md.j2`` / ``_chain_body.md.j2`` and
 ``chain.html.j2`` / the ``chain`` macro (shared with the delivery report).
 
-Weak links are dashed and labelled with their level and "weak"; single points of failure get a
-double border and the label "SPOF"; absent links are drawn crossed out and labelled "absent". None
-of it relies on colour alone. Chains too large to draw (over MAX_DRAWN actors) say so instead.
+Weak links (every link a ``weak-link`` finding names: AR or R) are dashed and labelled with their
+level and "weak"; single points of failure that cap the chain get a double border and the label
+"SPOF"; absent links are drawn crossed out and labelled "absent"; links to beneficiaries outside the
+judgment are labelled "not judged". None of it relies on colour alone. Chains too large to draw
+(over MAX_DRAWN actors) say so instead.
 """
 
 from __future__ import annotations
@@ -30,11 +32,23 @@ def weak_levels(result: DeliveryChainResult) -> tuple[str, ...]:
     return tuple(codes[math.ceil(len(codes) / 2):])
 
 
-def _marks(result: DeliveryChainResult) -> tuple[set[str], set[str], frozenset[str]]:
-    weak = frozenset(weak_levels(result))  # looked up per link and finding: a set, whatever the scale's size
-    spof = {a for f in result.findings if f.code == "single-point-of-failure" for a in f.actors}
-    links = {k for f in result.findings if f.code == "weak-link" and f.level in weak for k in f.links}
-    return spof, links, weak
+class _Marks:
+    """What a diagram marks: single points of failure whose finding caps the chain ("SPOF"),
+    links in the judgment at a weak level ("weak": AR or R; the built-in detectors report each of
+    them as a ``weak-link`` finding), and links to actors outside the judgment (beneficiaries only
+    drawn): "not judged"."""
+
+    def __init__(self, chain: Any, result: DeliveryChainResult) -> None:
+        self.weak = frozenset(weak_levels(result))  # looked up per link: a set, whatever the scale's size
+        self.spof = {a for f in result.findings if f.code == "single-point-of-failure" and f.caps for a in f.actors}
+        drawn_only = result.summary.beneficiaries == "drawn"
+        self.outside = {a.id for a in chain.actors if drawn_only and a.role == "beneficiary"}
+
+    def link(self, link: Any) -> str:
+        """``weak``, ``not judged`` or empty: the word a link's label adds to its level."""
+        if link.from_ in self.outside or link.to in self.outside:
+            return "not judged"
+        return "weak" if link.strength in self.weak else ""
 
 
 def _mid(actor_id: str) -> str:
@@ -77,7 +91,8 @@ def _mermaid_text(text: str) -> str:
 
 
 def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
-    spof, weak_found, weak = _marks(result)
+    marks = _Marks(chain, result)
+    spof = marks.spof
     node = _node_ids(chain)
     lines = ["flowchart TD"]
     for a in chain.actors:
@@ -88,12 +103,13 @@ def chain_mermaid(chain: Any, result: DeliveryChainResult) -> str:
         levers = _mermaid_text("/".join(link.levers))
         text = f"{_mermaid_text(link.strength)} {levers}"
         ends = node[link.from_], node[link.to]
+        word = marks.link(link)
         if link.strength == ABSENT:
             lines.append(f'  {ends[0]} --x|"absent {levers}"| {ends[1]}')
-        elif link.strength in weak or link.key in weak_found:
+        elif word == "weak":
             lines.append(f'  {ends[0]} -.->|"{text} weak"| {ends[1]}')
         else:
-            lines.append(f'  {ends[0]} -->|"{text}"| {ends[1]}')
+            lines.append(f'  {ends[0]} -->|"{text}{" " + word if word else ""}"| {ends[1]}')
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +123,8 @@ def _dot_text(text: str) -> str:
 def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
     """The chain in Graphviz DOT: every id and label a quoted string (never an HTML-like label),
     one ``rank=same`` group per level."""
-    spof, weak_found, weak = _marks(result)
+    marks = _Marks(chain, result)
+    spof = marks.spof
 
     def q(text: str) -> str:
         return f'"{_dot_text(text)}"'
@@ -124,12 +141,13 @@ def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
         lines.append(f'  {q(a.id)} [label="{label}"{shape}];')
     for link in chain.links:
         text = f"{link.strength} {'/'.join(link.levers)}"
+        word = marks.link(link)
         if link.strength == ABSENT:
             style = f"label={q('absent ' + '/'.join(link.levers))}, style=dotted, arrowhead=tee"
-        elif link.strength in weak or link.key in weak_found:
+        elif word == "weak":
             style = f"label={q(text + ' weak')}, style=dashed, penwidth=2"
         else:
-            style = f"label={q(text)}"
+            style = f"label={q(text + (' ' + word if word else ''))}"
         lines.append(f"  {q(link.from_)} -> {q(link.to)} [{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -138,7 +156,8 @@ def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
 def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
     if len(chain.actors) > MAX_DRAWN:
         return ""
-    spof, weak_found, weak_codes = _marks(result)
+    marks = _Marks(chain, result)
+    spof = marks.spof
     title, marker = result.chain["title"], "arrow-" + _mid(result.chain["id"])
     levels: dict[int, list[Any]] = {}
     for a in chain.actors:
@@ -166,12 +185,13 @@ def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
             length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1.0)
             dx, dy = -(y2 - y1) / length * 5, (x2 - x1) / length * 5
             x1, y1, x2, y2 = x1 + dx, y1 + dy, x2 + dx, y2 + dy
-        weak = link.strength in weak_codes or link.key in weak_found
+        word = marks.link(link)
+        weak = word == "weak"
         absent = link.strength == ABSENT
         dash = ' stroke-dasharray="6 4"' if weak else ' stroke-dasharray="2 4"' if absent else ""
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#333" '
                      f'stroke-width="{2.5 if weak else 1.2}"{dash} marker-end="url(#{marker})"/>')
-        label = "absent" if absent else f"{link.strength}{' weak' if weak else ''}"
+        label = "absent" if absent else f"{link.strength}{' ' + word if word else ''}"
         # Label beside the line's first third, on the side it was shifted to (or to the right).
         lx, ly = x1 + (x2 - x1) / 3, y1 + (y2 - y1) / 3
         anchor = "end" if x2 < x1 or (x2 == x1 and y2 < y1) else "start"
@@ -201,7 +221,7 @@ def chain_view(result: DeliveryChainResult, drawing: Any, fmt: str) -> dict[str,
     report's drawing) is given and small enough: SVG markup for HTML, a Mermaid block's text for
     Markdown, else empty."""
     rank = {code: i for i, code in enumerate(levels(result.summary.route_strength))}
-    findings = sorted(result.findings, key=lambda f: (-rank.get(f.level, len(rank)), f.detector))
+    findings = sorted(result.findings, key=lambda f: (not f.caps, -rank.get(f.level, len(rank)), f.detector))
     picture: Any = ""
     if drawing is not None and len(drawing.actors) <= MAX_DRAWN:
         if fmt == "html":

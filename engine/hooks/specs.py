@@ -140,7 +140,8 @@ def stocktake_register_chain_detectors(registry: Registrar) -> None:
     ``detect(chain) -> list[ChainFinding]``, where ``chain`` is an :class:`stocktake.chains.analysis.ChainGraph`
     (adjacency with link strengths, shared analyses: strongest routes, dominators, single ways
     in, hops, feedback; and ``graph``, a networkx ``DiGraph`` built on first use). Each
-    finding names the level it caps the chain at. Detector ids are global. A detector that raises
+    finding names the level it caps the chain at, unless its ``caps`` is false (then it is noted
+    beside the judgment; true by default). Detector ids are global. A detector that raises
     or returns something else becomes a failure naming the plugin (the command exits 3); the other
     detectors' findings stand. Every detector sees the same graph, read-only (mappings are
     read-only views, sequences tuples, ``graph`` frozen; the actor and link records inside are the

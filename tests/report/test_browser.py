@@ -35,7 +35,7 @@ REPORTS = {
 EXPECTED = {
     "review": [20, 20],   # 15 component cells + 5 stage cells with a level badge; 20 trails
     "judge": [3, 3],      # a trajectory chart and a league row per priority
-    "chain": [22, 24],    # 15 actor boxes + an inner border for each of 7 SPOFs; 24 links
+    "chain": [17, 24],    # 15 actor boxes + an inner border for each of the 2 SPOFs that matter; 24 links
 }
 
 
