@@ -216,7 +216,7 @@ def _summary(assessment: Any, reviews: list[Any], chains: list[ReportChain]) -> 
                 id=row.id, title=row.title, owner=row.owner, rating=row.rating, agreed=row.agreed,
                 previous=row.previous, movement=row.movement, distance_to_target=row.distance_to_target,
                 unit=row.unit, latest=latest[row.id], chain=chain.chain["id"] if chain else None,
-                chain_rating=chain.judgment.rating if chain else None))
+                chain_rating=chain.judgment.rating if chain else None, severity=row.severity))
     covered = {p.id for p in assessment.priorities} if assessment is not None else set()
     review_rows = []
     for r in reviews:
