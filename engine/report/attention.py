@@ -14,6 +14,7 @@ Four lists, each item pointing at the section that explains it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from stocktake.likelihood.severity import overdue_actions
 from stocktake.report.model import DeliveryReport, PrioritySummary
 
