@@ -5,8 +5,9 @@ priority, chain and review parts of the other views.
 Both open with what needs the leader's attention (:mod:`stocktake.report.attention`), each item
 linked to its section, then the summary (the priorities' league table with likelihood, movement,
 distance to target, the chain's judgment and the severity; each capacity review's levels and
-movement), then one section per priority in the league table's order, worst last (trajectory
-chart, severity, commentary, actions and milestones, its delivery chain, the evidence trail), then each capacity review
+movement), then one section per priority, worst first (the league table from the bottom up:
+trajectory chart, severity, commentary, actions and milestones, its delivery chain, the evidence
+trail), then each capacity review
 (heatmap with movement, judgments with trails), chains of priorities not in the report, and the
 evidence. The HTML is one self-contained file: inline CSS and SVG, no script, no request.
 """
@@ -64,8 +65,8 @@ def _anchors(report: DeliveryReport) -> dict[str, Any]:
 
 def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
     """The report arranged for reading in ``fmt`` (``md`` or ``html``): contents, legend, what needs
-    attention (with the Markdown ``anchors`` it links to), the priorities in league-table order
-    (``ordered``) with their actions and milestones (``follow``), each chain's view (``chains`` by
+    attention (with the Markdown ``anchors`` it links to), the priorities worst first, the league
+    table from the bottom up (``ordered``) with their actions and milestones (``follow``), each chain's view (``chains`` by
     priority; ``others`` those of no priority in the report), each review with its view, and
     (HTML only) each priority's trajectory chart."""
     views = [chain_view(c.result, c.drawing, fmt) for c in report.chains]
@@ -73,7 +74,8 @@ def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
     ordered, follow = [], {}
     if report.assessment is not None:
         by_id = {p.id: p for p in report.assessment.priorities}
-        ordered = [by_id[row.id] for row in report.assessment.league]
+        # Worst first: the league table (ranked best first) read from the bottom up.
+        ordered = [by_id[row.id] for row in reversed(report.assessment.league)]
         follow = follow_up(ordered, report.assessment.date)
         if fmt == "html":
             charts = trajectory_charts(report.assessment.priorities)

@@ -332,13 +332,13 @@ def _slug(heading: str) -> str:
     return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
 
 
-def test_priority_sections_follow_the_league_order(example, run):
+def test_priority_sections_follow_the_league_table_worst_first(example, run):
     md = run("report", *DOCUMENTS, "--format", "md").stdout
     sections = re.findall(r"^### (.+): \S+$", md.split("## Priorities", 1)[1].split("## Capacity", 1)[0], re.M)
-    assert sections == ["Grade 3 reading proficiency", "On-time graduation", "Reduce chronic absence"]
+    assert sections == ["Reduce chronic absence", "On-time graduation", "Grade 3 reading proficiency"]
     html = run("report", *DOCUMENTS, "--format", "html").stdout
     ids = [a["id"] for _, a in Page(html).tags if a.get("id", "").startswith("priority-")]
-    assert ids == ["priority-reading", "priority-graduation", "priority-attendance"]
+    assert ids == ["priority-attendance", "priority-graduation", "priority-reading"]
 
 
 def test_markdown_opens_with_what_needs_attention_each_linked_to_its_section(example, run):
