@@ -66,8 +66,9 @@ def _anchors(report: DeliveryReport) -> dict[str, Any]:
 def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
     """The report arranged for reading in ``fmt`` (``md`` or ``html``): contents, legend, what needs
     attention (with the Markdown ``anchors`` it links to), the priorities worst first, the league
-    table from the bottom up (``ordered``) with their actions and milestones (``follow``), each chain's view (``chains`` by
-    priority; ``others`` those of no priority in the report), each review with its view, and
+    table from the bottom up (``ordered``) with their actions and milestones (``follow``), each
+    chain's view (``chains`` by priority; ``others`` those of no priority in the report), each
+    review with its view, and
     (HTML only) each priority's trajectory chart."""
     views = [chain_view(c.result, c.drawing, fmt) for c in report.chains]
     charts = {}
