@@ -45,7 +45,7 @@ from stocktake.likelihood.result import (
     shape,
 )
 from stocktake.likelihood.ruleset import NO_DATA
-from stocktake.likelihood.severity import SeverityRun, severity_data, severity_run
+from stocktake.likelihood.severity import SeverityRun, severity_run, so_what
 from stocktake.likelihood.trajectory import ActualCheck, Analysis, analyse
 from stocktake.rubric.model import Rubric
 
@@ -296,15 +296,10 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
             key, what_would_change(ruleset, values, decision.level, scale, run.domain))
     else:
         change = what_would_change(ruleset, values, decision.level, scale, run.domain)
-    # The severity classification reads the likelihood just judged (see stocktake.likelihood.severity).
-    severity = None if run.severity is None else severity_data(priority, as_of, run.severity, judgment, movement,
-                                                               values["off_track"], failures)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                      trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
-                     movement=movement, severity=severity,
-                     actions=[a.model_dump(mode="json") for a in priority.actions],
-                     milestones=[m.model_dump(mode="json") for m in priority.milestones],
-                     commentary=priority.commentary)
+                     movement=movement, **so_what(priority, as_of, run.severity, judgment, movement,
+                                                  values["off_track"], failures))
 
 
 def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: Mapping[str, dict[str, Any]],

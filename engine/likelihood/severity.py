@@ -35,7 +35,7 @@ from stocktake.likelihood.result import RuleSetUsed, SeverityResult, shape
 from stocktake.likelihood.ruleset import NO_DATA
 
 __all__ = ["COUNT_STATES", "SEVERITY_FEATURES", "SeverityRun", "missed_milestones", "overdue_actions",
-           "severity_data", "severity_run", "severity_values"]
+           "severity_data", "severity_run", "severity_values", "so_what"]
 
 COUNT_STATES = ["none", "one", "two-or-more"]
 """How many of something (missed milestones, overdue actions), as the classifier reads it."""
@@ -128,6 +128,20 @@ def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any]) ->
         "actions_overdue": ("; ".join(f"{a.text} ({a.owner}, due {a.due})" for a in overdue) if overdue
                             else f"none of {len(priority.actions)} overdue"),
         "chain": "the delivery-chain sub-criterion of capacity",
+    }
+
+
+def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelihood: Mapping[str, Any],
+            movement: str, off_track: str, failures: list[PluginFailure]) -> dict[str, Any]:
+    """The fields of a priority's result that follow its likelihood: ``severity`` (see
+    :func:`severity_data`; None without a classifier), its ``actions``, ``milestones`` and
+    ``commentary`` as plain data."""
+    return {
+        "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, off_track,
+                                                           failures),
+        "actions": [a.model_dump(mode="json") for a in priority.actions],
+        "milestones": [m.model_dump(mode="json") for m in priority.milestones],
+        "commentary": priority.commentary,
     }
 
 
