@@ -220,6 +220,7 @@ class DeliveryAssessmentResult(Model):
             ranked.add(row.id)
             for name in ("rating", "computed"):
                 check_level(getattr(row, name), by_id[row.id], ("league", i, name))
+            check_level(row.severity, scales.get("severity") if scales is not None else None, ("league", i, "severity"))
         if len(ranked) != len(by_id):
             missing = next(p for p in by_id if p not in ranked)
             raise invalid("a row for every priority", f"none for {missing!r}", path=("league",))

@@ -244,6 +244,7 @@ BAD = {
     "milestone name": ({"milestones": [{"name": "", "due": "2026-01-01"}]},
                        "priorities[0].milestones[0].name", "expected non-empty text"),
     "commentary": ({"commentary": ["a list"]}, "priorities[0].commentary", "text"),
+    "severity rules id": ({}, "severity_rules", "expected"),
     "commentary too long": ({"commentary": "x" * 2001}, "priorities[0].commentary", "2000"),
 }
 
@@ -253,6 +254,8 @@ def test_bad_actions_milestones_and_commentary_are_located_errors(tmp_path, run,
     extra, where, expected = BAD[name]
     doc = _doc()
     doc["priorities"][0].update(extra)
+    if name == "severity rules id":
+        doc["severity_rules"] = "not an id!"
     result = _judge(tmp_path, doc, run=run)
     assert result.exit_code == 2, result.stdout
     line = result.stderr.strip()
@@ -260,3 +263,12 @@ def test_bad_actions_milestones_and_commentary_are_located_errors(tmp_path, run,
     assert line.split(":")[2].isdigit(), line                    # file:line:column
     assert f"$.{where}" in line and expected in line, line
     assert "Traceback" not in result.stderr
+
+
+def test_a_tampered_severity_in_a_result_is_refused(tmp_path, run):
+    result = json.loads(run("judge", str(FIXTURE)).stdout)
+    result["league"][0]["severity"] = "panic"
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result))
+    out = run("validate", str(path))
+    assert out.exit_code == 2 and "$.league[0].severity" in out.stderr and "'severity'" in out.stderr
