@@ -139,6 +139,7 @@ class Engine(Catalogue):
         period: str | None = None,
         as_of: str | None = None,
         chains: Iterable[str | Path] = (),
+        severity_rules: str | None = None,
     ) -> DeliveryAssessmentResult:
         """Judge every priority of the ``DeliveryAssessment`` at ``path`` (or a JSON Lines batch
         of priorities, which needs ``period`` and ``as_of``).
@@ -148,6 +149,8 @@ class Engine(Catalogue):
         like an assessment that names none, it is judged against the format's default
         (``likelihood-of-delivery`` 1.0.0). ``previous`` is an earlier result (or
         assessment) whose levels count as the previous judgment where a priority states none.
+        Each priority's severity is classified by ``severity_rules``, else the assessment's
+        ``severity_rules``, else the declared default (built in: ``severity-default``).
         """
         path = Path(path)
         if path.suffix == ".jsonl":
@@ -165,11 +168,12 @@ class Engine(Catalogue):
                 raise UsageError("--period and --as-of are for JSON Lines batches; an assessment states its own")
             doc = self.load(path, kinds=("DeliveryAssessment",))
         return self.judge_document(doc, path, rules=rules, previous=previous,
-                                   chain_results=[self.chain(c) for c in chains])
+                                   chain_results=[self.chain(c) for c in chains], severity_rules=severity_rules)
 
     def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
                        previous: str | Path | None = None,
-                       chain_results: Iterable[DeliveryChainResult] = ()) -> DeliveryAssessmentResult:
+                       chain_results: Iterable[DeliveryChainResult] = (),
+                       severity_rules: str | None = None) -> DeliveryAssessmentResult:
         """Judge an already loaded ``DeliveryAssessment`` (see :meth:`judge`); each of
         ``chain_results`` (analysed chains) is evidence for its priority's delivery chain."""
         from stocktake.judgment.envelope import InputFile
@@ -177,7 +181,8 @@ class Engine(Catalogue):
 
         assessment = doc.model
         rubric = self.rubric(assessment.rubric.id, assessment.rubric.version).rubric
-        run = self._judging_run(rules or assessment.rules or self.default("rule-set"), rubric)
+        run = self._judging_run(rules or assessment.rules or self.default("rule-set"), rubric,
+                                severity_rules=severity_rules or assessment.severity_rules)
         inputs: list[InputFile] = [InputFile(path=str(path), sha256=doc.sha256)]
         earlier: dict[str, str] = {}
         if previous is not None:
@@ -187,11 +192,13 @@ class Engine(Catalogue):
             assessment = self._with_chain(assessment, chain, inputs)
         return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier))
 
-    def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None) -> JudgingRun:
-        """Everything a judgment is made with (see :func:`stocktake.likelihood.judge.judging_run`)."""
+    def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None,
+                     severity_rules: str | None = None) -> JudgingRun:
+        """Everything a judgment is made with (see :func:`stocktake.likelihood.judge.judging_run`);
+        the severity rule set is ``severity_rules``, else the declared default."""
         from stocktake.likelihood.judge import judging_run
 
-        return judging_run(self, rules, rubric, previous)
+        return judging_run(self, rules, rubric, previous, severity_rules or self.default("severity-rule-set"))
 
     def _with_chain(self, doc: DeliveryAssessment, result: DeliveryChainResult,
                     inputs: list[InputFile]) -> DeliveryAssessment:
@@ -246,18 +253,19 @@ class Engine(Catalogue):
             return analyse_chain(doc.model, self.scale(self.default("chain-scale")), self.detectors(), inputs)
 
     def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
-               strategy: str | None = None) -> DeliveryReport:
+               strategy: str | None = None, severity_rules: str | None = None) -> DeliveryReport:
         """One delivery report joining capacity reviews, assessments and chains (documents or
         their results); see :mod:`stocktake.report.build` for how the parts are matched. ``rules`` and
         ``strategy`` apply to the documents that are judged here."""
         from stocktake.report.build import build_report
 
-        return build_report(self, paths, title=title, rules=rules, strategy=strategy)
+        return build_report(self, paths, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules)
 
     def judge_stream(self, path: str | Path, out: IO[str], *, rules: str | None = None,
                      previous: str | Path | None = None, as_of: str | None = None,
                      period: str | None = None, jobs: int = 1,
                      progress: Callable[[int, int, int], None] | None = None,
+                     severity_rules: str | None = None,
                      ) -> tuple[dict[str, int], list[PluginFailure]]:
         """Judge a JSON Lines batch, writing each result as one JSON line to ``out`` in input
         order; memory does not grow with the batch. With ``jobs`` > 1, chunks of lines are judged
@@ -271,7 +279,8 @@ class Engine(Catalogue):
 
         date = batch_date(period, as_of)
         earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
-        how = (rules or self.default("rule-set"), DEFAULT_RUBRIC, earlier)
+        how = (rules or self.default("rule-set"), DEFAULT_RUBRIC, earlier,
+               severity_rules or self.default("severity-rule-set"))
         # Prepared here, in this process, so a bad rule set is one error before any worker starts.
         run, context = stream_run(lambda: self, *how)
         if jobs > 1 and self._rebuild_args is None:

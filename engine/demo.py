@@ -2,7 +2,9 @@
 
 The example's documents are copied into ``DIR/example`` (so they can be read, edited and reported
 on again), then reported on from there: a capacity review by four reviewers against its baseline
-two years earlier, a likelihood assessment of three priorities, and a delivery chain for each.
+two years earlier, a likelihood assessment of three priorities (each classified by severity, with
+its milestones, actions and commentary, so the report opens with what needs attention), and a
+delivery chain for each.
 Every output is rendered before the first file is written, and each file is written whole or not
 at all.
 """

@@ -1,4 +1,4 @@
-"""Built-in scales: the four-point delivery scale, degree of challenge, stage of delivery.
+"""Built-in scales: the four-point delivery scale, degree of challenge, stage of delivery, severity.
 
 Levels are listed from the top of each scale (best, least challenging, most advanced) to the
 bottom. Meanings are the project's wording; the field guide fixes the four-point delivery scale
@@ -74,9 +74,29 @@ STAGE: dict[str, Any] = {
     ],
 }
 
+SEVERITY: dict[str, Any] = {
+    "id": "severity",
+    "title": "Severity of a delivery problem",
+    "description": (
+        "How hard the centre should lean on a priority, from leaving it to its owners (top) to "
+        "running it as a crisis. The delivery unit's escalation ladder (module 4B: from increased "
+        "scrutiny to full-blown crisis management); the words are the project's."
+    ),
+    "levels": [
+        {"code": "on-track", "label": "On track", "score": 1, "aliases": ["On track"],
+         "meaning": "No sign of a problem; the routine stocktake and delivery report are enough."},
+        {"code": "scrutiny", "label": "Increased scrutiny", "score": 2, "aliases": ["Increased scrutiny"],
+         "meaning": "Early signs of a problem: the delivery unit asks for more frequent data and checks the plan."},
+        {"code": "intervention", "label": "Intervention", "score": 3, "aliases": ["Intervene"],
+         "meaning": "A real problem: the delivery unit and the department agree a recovery plan with named owners."},
+        {"code": "crisis", "label": "Crisis management", "score": 4, "aliases": ["Crisis management"],
+         "meaning": "Delivery is failing: the system leader takes it in hand, meeting often until it recovers."},
+    ],
+}
+
 
 @hookimpl
 def stocktake_register_scales(registry: Registrar) -> None:
-    for scale in (DELIVERY, CHALLENGE, STAGE):
+    for scale in (DELIVERY, CHALLENGE, STAGE, SEVERITY):
         registry.add_scale(scale)
     registry.declare_default("chain-scale", DELIVERY["id"])

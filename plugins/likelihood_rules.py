@@ -14,3 +14,4 @@ RULESETS = Path(__file__).resolve().parent / "rulesets"
 def stocktake_register_rule_sets(registry: Registrar) -> None:
     registry.add_rule_set(RULESETS)
     registry.declare_default("rule-set", "likelihood-default")
+    registry.declare_default("severity-rule-set", "severity-default")

@@ -13,6 +13,9 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 @click.option("--rules", metavar="NAME",
               help="Rule set id or RuleSet file (default: the assessment's, else the plugins' declared default, "
                    "built in: likelihood-default).")
+@click.option("--severity-rules", "severity_rules", metavar="NAME",
+              help="Severity rule set id or RuleSet file (default: the assessment's, else the plugins' declared "
+                   "default, built in: severity-default).")
 @click.option("--previous", metavar="PATH",
               help="An earlier result (or assessment) giving each priority's previous level.")
 @click.option("--chain", "chains", multiple=True, metavar="PATH",
@@ -27,7 +30,8 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
               help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
                    "Output order is the input order.")
 @pass_settings
-def judge(settings: Settings, path: str, rules: str | None, previous: str | None, chains: tuple[str, ...],
+def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: str | None,
+          chains: tuple[str, ...],
           period: str | None, as_of: str | None, fmt: str, output: str | None, jobs: int) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
 
@@ -66,10 +70,11 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
         with open_output(output, inputs=[path]) as out, Progress.on_stderr("judged", "priorities") as progress:
             _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
                                                          period=period, as_of=as_of,
-                                                         jobs=jobs or os.cpu_count() or 1, progress=progress)
+                                                         jobs=jobs or os.cpu_count() or 1, progress=progress,
+                                                         severity_rules=severity_rules)
     else:
         result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
-                                         chains=chains)
+                                         chains=chains, severity_rules=severity_rules)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
     fail_on_plugin_failures(failures)
@@ -79,7 +84,7 @@ def judge(settings: Settings, path: str, rules: str | None, previous: str | None
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def rules(ctx: click.Context, fmt: str) -> None:
-    """List rule sets that judge likelihood: id, version, kind, title, source.
+    """List rule sets (likelihood and severity): id, version, kind, title, source.
 
     \b
     Examples:

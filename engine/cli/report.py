@@ -16,12 +16,15 @@ FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @click.option("--title", metavar="TEXT", help="The report's title (default: from the assessment or review).")
 @click.option("--rules", metavar="NAME", help="Rule set for assessments judged here (id or RuleSet file).")
+@click.option("--severity-rules", "severity_rules", metavar="NAME",
+              help="Severity rule set for assessments judged here (id or RuleSet file; default: the assessment's, "
+                   "else severity-default).")
 @click.option("--strategy", metavar="NAME", help="Aggregation strategy for reviews scored here.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]),
               help="Default: from the --output suffix (.html, .md, .json), else html.")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
-def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules: str | None,
+def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules: str | None, severity_rules: str | None,
            strategy: str | None, fmt: str | None, output: str | None) -> None:
     """Join reviews, assessments and chains into one delivery report for a system leader.
 
@@ -42,7 +45,8 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
     from stocktake.render import render_report
 
     chosen = fmt or (FORMATS.get(Path(output).suffix.lower(), "html") if output and output != "-" else "html")
-    result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy)
+    result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
+                                       severity_rules=severity_rules)
     write_output(render_report(result, chosen), output)
     failures = [*(result.assessment.failures if result.assessment else []),
                 *(f for r in result.reviews for f in r.failures),

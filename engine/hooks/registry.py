@@ -62,6 +62,7 @@ class Origin:
 DEFAULTS = {
     "strategy": "aggregation strategy (for reviews that name none)",
     "rule-set": "likelihood rule set (for assessments that name none)",
+    "severity-rule-set": "severity classifier rule set (for assessments that name none)",
     "chain-scale": "scale chains and their links are judged on",
 }
 """What plugins declare defaults for (``Registrar.declare_default``), and what each is for."""

@@ -40,9 +40,11 @@ FEATURES: dict[str, tuple[str, Any]] = {
 """The inputs the engine provides to rule sets, and the scale or states each takes."""
 
 
-def provided_domain(name: str, scales: Mapping[str, Scale]) -> list[str]:
-    """Every value the engine gives input ``name``: its scale's levels or its states, then ``no-data``."""
-    kind, spec = FEATURES[name]
+def provided_domain(name: str, scales: Mapping[str, Scale],
+                    features: Mapping[str, tuple[str, Any]] = FEATURES) -> list[str]:
+    """Every value the engine gives input ``name`` (of ``features``, by default the likelihood
+    rule sets'): its scale's levels or its states, then ``no-data``."""
+    kind, spec = features[name]
     return [*scales[spec].codes, NO_DATA] if kind == "scale" else [*spec, NO_DATA]
 
 
@@ -203,13 +205,15 @@ def _key_of(names: tuple[str, ...]) -> Any:
     return lambda values: tuple(values[name] for name in names)
 
 
-def check_compatible(ruleset: Any, scales: Mapping[str, Scale]) -> str | None:
-    """Why the engine cannot feed ``ruleset``, or None if it can."""
+def check_compatible(ruleset: Any, scales: Mapping[str, Scale],
+                     features: Mapping[str, tuple[str, Any]] = FEATURES) -> str | None:
+    """Why the engine cannot feed ``ruleset`` from ``features`` (by default the likelihood rule
+    sets'), or None if it can."""
     for name in ruleset.inputs:
-        if name not in FEATURES:
-            return f"reads input {name!r}, which the engine does not provide (it provides: {', '.join(FEATURES)})"
+        if name not in features:
+            return f"reads input {name!r}, which the engine does not provide (it provides: {', '.join(features)})"
         if isinstance(ruleset, CompiledTable):
-            wanted = provided_domain(name, scales)
+            wanted = provided_domain(name, scales, features)
             if ruleset.domains[name] != wanted:
                 declared, given = (listed([repr(v) for v in values]) for values in (ruleset.domains[name], wanted))
                 return f"declares input {name!r} as [{declared}], but the engine gives [{given}]"

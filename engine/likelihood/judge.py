@@ -45,6 +45,7 @@ from stocktake.likelihood.result import (
     shape,
 )
 from stocktake.likelihood.ruleset import NO_DATA
+from stocktake.likelihood.severity import SeverityRun, severity_run, so_what
 from stocktake.likelihood.trajectory import ActualCheck, Analysis, analyse
 from stocktake.rubric.model import Rubric
 
@@ -67,6 +68,8 @@ class JudgingRun:
     changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (a pure function of
     the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
+    severity: SeverityRun | None = None
+    """The severity classifier (None: priorities are not classified)."""
 
     def domain(self, name: str) -> list[str]:
         return provided_domain(name, self.scales)
@@ -92,10 +95,10 @@ class RuleSource(Protocol):
 
 
 def judging_run(source: RuleSource, rules: str, rubric: Rubric,
-                previous: Mapping[str, str] | None = None) -> JudgingRun:
+                previous: Mapping[str, str] | None = None, severity_rules: str | None = None) -> JudgingRun:
     """Everything a judgment is made with: the rule set ``rules`` (checked against what the engine
-    provides; :class:`UsageError` if it cannot be fed), who registered it, the likelihood rubric
-    and previous levels."""
+    provides; :class:`UsageError` if it cannot be fed), who registered it, the likelihood rubric,
+    previous levels and the severity rule set ``severity_rules`` (None: no classification)."""
     ruleset, origin, sha = source.rule_set(rules)
     scales = source.scales()
     problem = check_compatible(ruleset, scales)
@@ -104,18 +107,19 @@ def judging_run(source: RuleSource, rules: str, rubric: Rubric,
     used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
                        version=str(ruleset.version), title=ruleset.title,
                        hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
-    return JudgingRun(ruleset, origin, used, rubric, scales, (), previous or {})
+    severity = None if severity_rules is None else severity_run(*source.rule_set(severity_rules), scales)
+    return JudgingRun(ruleset, origin, used, rubric, scales, (), previous or {}, severity=severity)
 
 
 def stream_run(source: Callable[[], RuleSource], rules: str, rubric: tuple[str, str],
-               previous: Mapping[str, str]) -> tuple[JudgingRun, dict[str, Any]]:
+               previous: Mapping[str, str], severity_rules: str | None = None) -> tuple[JudgingRun, dict[str, Any]]:
     """The run a batch of priorities is judged with and the context its lines validate in, from
     the engine ``source()`` gives. Picklable through :func:`functools.partial` when ``source`` is
     (e.g. ``partial(Engine, **args)``), so a worker process can prepare the same run."""
     engine = source()
     found = engine.rubric(*rubric).rubric
     context = {"scales": engine.scales(), "rubric": found, "evidence_ids": set()}
-    return judging_run(engine, rules, found, previous), context
+    return judging_run(engine, rules, found, previous, severity_rules), context
 
 
 def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssessmentResult:
@@ -125,7 +129,8 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
     cited = sorted({ref for r in results for ref in r.judgment.evidence})
     evidence: dict[str, Evidence] = {e.id: e for e in doc.evidence if e.id in cited}
     return assemble(results, run.scales[run.ruleset.output_scale], run.used, list(run.inputs), failures,
-                    period=doc.period, date=doc.date, title=doc.title, evidence=evidence)
+                    period=doc.period, date=doc.date, title=doc.title, evidence=evidence,
+                    severity_rules=run.severity.used if run.severity is not None else None)
 
 
 # -- one priority: the features, then the explained result or the bare decision ----------------------
@@ -293,7 +298,8 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
         change = what_would_change(ruleset, values, decision.level, scale, run.domain)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                      trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
-                     movement=movement)
+                     movement=movement, **so_what(priority, as_of, run.severity, judgment, movement,
+                                                  values["off_track"], failures))
 
 
 def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: Mapping[str, dict[str, Any]],

@@ -19,9 +19,9 @@ from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
-    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "MAX_VALUE", "Agreed", "CategoryRating", "CriterionRating",
-    "DeliveryAssessment",
-    "Indicator", "Metric", "Number", "Point", "Previous", "Priority", "Ratings", "Tolerance", "Trajectory",
+    "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "MAX_COMMENTARY", "MAX_VALUE", "Action", "Agreed", "CategoryRating",
+    "CriterionRating", "DeliveryAssessment", "Indicator", "Metric", "Milestone", "Number", "Point", "Previous",
+    "Priority", "Ratings", "Tolerance", "Trajectory",
 ]
 
 MAX_VALUE = 10**15
@@ -125,6 +125,33 @@ class Agreed(Model):
     agreed_by: list[Text] = Field(min_length=1)
 
 
+class Action(Model):
+    """Something a named owner has agreed to do by a date (seed 003: "actions for relevant
+    departments, with dates and named responsibilities")."""
+
+    text: Text
+    """What is to be done."""
+    owner: Text
+    """Who answers for it: a named person or post."""
+    due: Date
+    status: Literal["open", "done"] = "open"
+    """``open`` until it is done. An open action due before the assessment's date is overdue."""
+
+
+class Milestone(Model):
+    """A dated step of the delivery plan. Missed when due on or before the assessment's date and
+    not done by then."""
+
+    name: Text
+    due: Date
+    done: Date | None = None
+    """The day it was done (None: not done). A day after the assessment's date is not done by then."""
+
+
+MAX_COMMENTARY = 2000
+"""Most characters of a priority's commentary: a short paragraph for the leader, not a report."""
+
+
 class Priority(Model):
     """One priority area and everything its likelihood judgment reads."""
 
@@ -141,6 +168,10 @@ class Priority(Model):
     ratings: Ratings = Field(default_factory=Ratings)
     previous: Previous | None = None
     agreed: Agreed | None = None
+    actions: list[Action] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    commentary: str = Field(default="", max_length=MAX_COMMENTARY)
+    """The delivery unit's short word to the leader on this priority."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -259,6 +290,8 @@ class DeliveryAssessment(Model):
     """The likelihood rubric whose items the ratings follow."""
     rules: Id | None = None
     """The rule set that judges; default ``likelihood-default``."""
+    severity_rules: Id | None = None
+    """The rule set that classifies each priority's severity; default ``severity-default``."""
     evidence: list[Evidence] = Field(default_factory=list)
     priorities: list[Priority] = Field(min_length=1)
 

@@ -17,11 +17,11 @@ from stocktake.judgment.envelope import EngineRef, InputFile, PluginFailure
 from stocktake.judgment.evidence import Evidence
 from stocktake.judgment.model import Judgment
 from stocktake.judgment.scale import Scale
-from stocktake.likelihood.model import MAX_VALUE, Number
+from stocktake.likelihood.model import MAX_COMMENTARY, MAX_VALUE, Action, Milestone, Number
 
 __all__ = [
     "AssessmentSummary", "Change", "DeliveryAssessmentResult", "LeagueRow", "PriorityResult", "RuleSetUsed",
-    "TrajectoryCheck", "TrajectorySummary", "WhatWouldChange", "assemble", "league", "shape",
+    "SeverityResult", "TrajectoryCheck", "TrajectorySummary", "WhatWouldChange", "assemble", "league", "shape",
 ]
 
 MOVEMENT_ORDER = {"up": 0, "same": 1, "down": 2, "new": 3}
@@ -135,6 +135,14 @@ class WhatWouldChange(Model):
     """The smallest single-input change that lowers it one level (None: none does)."""
 
 
+class SeverityResult(Model):
+    """How severe a priority's problems are (the ``severity`` scale), and what would change that."""
+
+    judgment: Judgment
+    what_would_change: WhatWouldChange
+    """Up is less severe, down more severe."""
+
+
 class PriorityResult(Model):
     id: str
     title: str
@@ -144,6 +152,11 @@ class PriorityResult(Model):
     what_would_change: WhatWouldChange
     previous: str | None
     movement: Literal["up", "down", "same", "new"]
+    severity: SeverityResult | None = None
+    """The severity classification, judged after the likelihood (None: judged without a classifier)."""
+    actions: list[Action] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    commentary: str = Field(default="", max_length=MAX_COMMENTARY)
 
 
 class LeagueRow(Model):
@@ -158,6 +171,8 @@ class LeagueRow(Model):
     movement: Literal["up", "down", "same", "new"]
     distance_to_target: Finite | None
     unit: str
+    severity: str | None = None
+    """The severity classification's level (None: not classified)."""
 
 
 class AssessmentSummary(Model):
@@ -173,6 +188,8 @@ class DeliveryAssessmentResult(Model):
     engine: EngineRef
     inputs: list[InputFile]
     rules: RuleSetUsed
+    severity_rules: RuleSetUsed | None = None
+    """The rule set that classified each priority's severity."""
     period: str
     date: Date
     title: str = ""
@@ -194,6 +211,8 @@ class DeliveryAssessmentResult(Model):
             path: tuple[str | int, ...] = ("priorities", i)
             by_id[priority.id] = check_judgment(priority.judgment, scales, (*path, "judgment"))
             check_level(priority.trajectory.level, delivery, (*path, "trajectory", "level"))
+            if priority.severity is not None:
+                check_judgment(priority.severity.judgment, scales, (*path, "severity", "judgment"))
         ranked: set[str] = set()
         for i, row in enumerate(self.league):
             if row.id not in by_id or row.id in ranked:
@@ -201,6 +220,7 @@ class DeliveryAssessmentResult(Model):
             ranked.add(row.id)
             for name in ("rating", "computed"):
                 check_level(getattr(row, name), by_id[row.id], ("league", i, name))
+            check_level(row.severity, scales.get("severity") if scales is not None else None, ("league", i, "severity"))
         if len(ranked) != len(by_id):
             missing = next(p for p in by_id if p not in ranked)
             raise invalid("a row for every priority", f"none for {missing!r}", path=("league",))
@@ -233,7 +253,7 @@ def shape(model: type[BaseModel]) -> dict[str, Any]:
 
 def assemble(results: list[PriorityResult], scale: Scale, rules: RuleSetUsed, inputs: list[InputFile],
              failures: list[PluginFailure], *, period: str, date: dt.date, title: str,
-             evidence: dict[str, Evidence]) -> DeliveryAssessmentResult:
+             evidence: dict[str, Evidence], severity_rules: RuleSetUsed | None = None) -> DeliveryAssessmentResult:
     """The judged assessment: ``results`` (on ``scale``) counted, by movement too, and ranked."""
     from stocktake._version import __version__
 
@@ -246,7 +266,7 @@ def assemble(results: list[PriorityResult], scale: Scale, rules: RuleSetUsed, in
     return DeliveryAssessmentResult(
         kind="DeliveryAssessmentResult", schema_version=1,
         engine=EngineRef(name="stocktake", version=__version__),
-        inputs=inputs, rules=rules, period=period, date=date, title=title,
+        inputs=inputs, rules=rules, severity_rules=severity_rules, period=period, date=date, title=title,
         priorities=results, league=league(results, scale), evidence=evidence,
         summary=AssessmentSummary(counts=counts, movement=movement), failures=failures,
     )
@@ -269,5 +289,6 @@ def league(results: Sequence[PriorityResult], scale: Scale) -> list[LeagueRow]:
         rows.append(LeagueRow(rank=rank, id=r.id, title=r.title, owner=r.owner, rating=r.judgment.rating,
                               computed=r.judgment.computed, agreed=r.judgment.override is not None,
                               previous=r.previous, movement=r.movement,
-                              distance_to_target=r.trajectory.distance_to_target, unit=r.trajectory.unit))
+                              distance_to_target=r.trajectory.distance_to_target, unit=r.trajectory.unit,
+                              severity=r.severity.judgment.rating if r.severity is not None else None))
     return rows

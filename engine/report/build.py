@@ -55,7 +55,8 @@ class Engine(Protocol):
 
     def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
                        previous: str | Path | None = None,
-                       chain_results: Sequence[DeliveryChainResult] = ()) -> DeliveryAssessmentResult: ...
+                       chain_results: Sequence[DeliveryChainResult] = (),
+                       severity_rules: str | None = None) -> DeliveryAssessmentResult: ...
 
     def review_document(self, doc: LoadedDocument, path: str | Path, *,
                         strategy: str | None = None) -> CapacityReviewResult: ...
@@ -79,7 +80,8 @@ class _Part:
 
 
 def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | None = None,
-                 rules: str | None = None, strategy: str | None = None) -> DeliveryReport:
+                 rules: str | None = None, strategy: str | None = None,
+                 severity_rules: str | None = None) -> DeliveryReport:
     """The delivery report of ``paths`` (see the module docstring for how they are joined)."""
     from stocktake._version import __version__
     from stocktake.judgment.envelope import EngineRef
@@ -106,7 +108,7 @@ def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | No
 
     chains = _chains(engine, parts["DeliveryChain"], parts["DeliveryChainResult"])
     assessment = _assessment(engine, parts["DeliveryAssessment"] + parts["DeliveryAssessmentResult"],
-                             chains, rules)
+                             chains, rules, severity_rules)
     reviews = _reviews(engine, parts["CapacityReview"] + parts["CapacityReviewResult"], strategy)
     order = {p.id: i for i, p in enumerate(assessment.priorities)} if assessment else {}
     chains.sort(key=lambda c: (order.get(c.result.chain["priority"], len(order)), c.result.chain["id"]))
@@ -158,20 +160,21 @@ def _latest(parts: list[_Part], what: str, key: Any) -> tuple[_Part | None, _Par
 
 
 def _assessment(engine: Engine, parts: list[_Part], chains: list[ReportChain],
-                rules: str | None) -> DeliveryAssessmentResult | None:
+                rules: str | None, severity_rules: str | None) -> DeliveryAssessmentResult | None:
     current, earlier = _latest(parts, "assessments", "the report")
     if current is None:
         return None
     previous = earlier.path if earlier else None
     if current.doc.kind == "DeliveryAssessmentResult":
-        if rules is not None:
-            raise UsageError(f"--rules applies to assessments; {str(current.path)!r} is already judged")
+        if rules is not None or severity_rules is not None:
+            option = "--rules" if rules is not None else "--severity-rules"
+            raise UsageError(f"{option} applies to assessments; {str(current.path)!r} is already judged")
         return current.doc.model  # type: ignore[no-any-return]
     order = {p.id: i for i, p in enumerate(current.doc.model.priorities)}
     evidence = sorted((c.result for c in chains if c.result.chain["priority"] in order),
                       key=lambda r: (order[r.chain["priority"]], r.chain["id"]))
     return engine.judge_document(current.doc, current.path, rules=rules, previous=previous,
-                                 chain_results=evidence)
+                                 chain_results=evidence, severity_rules=severity_rules)
 
 
 def _reviews(engine: Engine, parts: list[_Part], strategy: str | None) -> list[CapacityReviewResult]:
@@ -213,7 +216,7 @@ def _summary(assessment: Any, reviews: list[Any], chains: list[ReportChain]) -> 
                 id=row.id, title=row.title, owner=row.owner, rating=row.rating, agreed=row.agreed,
                 previous=row.previous, movement=row.movement, distance_to_target=row.distance_to_target,
                 unit=row.unit, latest=latest[row.id], chain=chain.chain["id"] if chain else None,
-                chain_rating=chain.judgment.rating if chain else None))
+                chain_rating=chain.judgment.rating if chain else None, severity=row.severity))
     covered = {p.id for p in assessment.priorities} if assessment is not None else set()
     review_rows = []
     for r in reviews:

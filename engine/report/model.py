@@ -91,6 +91,8 @@ class PrioritySummary(Model):
     chain: str | None
     """Id of the priority's delivery chain, if one was given."""
     chain_rating: str | None
+    severity: str | None = None
+    """The severity classification's level (None: not classified)."""
 
 
 class ReviewSummaryRow(Model):

@@ -2,20 +2,25 @@
 (:func:`report_view`) rendered by ``report.md.j2`` and ``report.html.j2``, which reuse the
 priority, chain and review parts of the other views.
 
-Both put the summary first (the priorities' league table with likelihood, movement, distance to
-target and the chain's judgment; each capacity review's levels and movement), then one section per
-priority (trajectory chart, its delivery chain, the evidence trail), then each capacity review
+Both open with what needs the leader's attention (:mod:`stocktake.report.attention`), each item
+linked to its section, then the summary (the priorities' league table with likelihood, movement,
+distance to target, the chain's judgment and the severity; each capacity review's levels and
+movement), then one section per priority, worst first (the league table from the bottom up:
+trajectory chart, severity, commentary, actions and milestones, its delivery chain, the evidence
+trail), then each capacity review
 (heatmap with movement, judgments with trails), chains of priorities not in the report, and the
 evidence. The HTML is one self-contained file: inline CSS and SVG, no script, no request.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from stocktake.chains.views import chain_view
-from stocktake.core.markup import MOVES, environment, legend, levels, markdown_environment
-from stocktake.likelihood.views import trajectory_charts
+from stocktake.core.markup import MOVES, Markdown, environment, legend, levels, markdown_environment
+from stocktake.likelihood.views import follow_up, trajectory_charts
+from stocktake.report.attention import attention
 from stocktake.report.model import DeliveryReport
 from stocktake.review.views import review_view
 
@@ -44,15 +49,39 @@ def _legend(report: DeliveryReport) -> str:
     return legend(scale, levels(a.summary.counts))
 
 
+def slug(heading: str) -> Markdown:
+    """The anchor Markdown renderers give a heading (GitHub's rule: lower case, punctuation
+    dropped, spaces to hyphens), for links within a Markdown report."""
+    return Markdown(re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower())))
+
+
+def _anchors(report: DeliveryReport) -> dict[str, Any]:
+    """The Markdown anchors of the priority sections (by id) and the review sections (by position)."""
+    a = report.assessment
+    priorities = {p.id: slug(f"{p.title}: {p.judgment.rating or 'not rated'}") for p in a.priorities} if a else {}
+    reviews = {i: slug(f"Capacity to deliver: {r.system}, {r.date}") for i, r in enumerate(report.reviews, 1)}
+    return {"priority": priorities, "review": reviews}
+
+
 def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
-    """The report arranged for reading in ``fmt`` (``md`` or ``html``): contents, legend, each
-    chain's view (``chains`` by priority; ``others`` those of no priority in the report),
-    each review with its view, and (HTML only) each priority's trajectory chart."""
+    """The report arranged for reading in ``fmt`` (``md`` or ``html``): contents, legend, what needs
+    attention (with the Markdown ``anchors`` it links to), the priorities worst first, the league
+    table from the bottom up (``ordered``) with their actions and milestones (``follow``), each
+    chain's view (``chains`` by priority; ``others`` those of no priority in the report), each
+    review with its view, and
+    (HTML only) each priority's trajectory chart."""
     views = [chain_view(c.result, c.drawing, fmt) for c in report.chains]
     charts = {}
-    if fmt == "html" and report.assessment is not None:
-        charts = trajectory_charts(report.assessment.priorities)
+    ordered, follow = [], {}
+    if report.assessment is not None:
+        by_id = {p.id: p for p in report.assessment.priorities}
+        # Worst first: the league table (ranked best first) read from the bottom up.
+        ordered = [by_id[row.id] for row in reversed(report.assessment.league)]
+        follow = follow_up(ordered, report.assessment.date)
+        if fmt == "html":
+            charts = trajectory_charts(report.assessment.priorities)
     return {
+        "attention": attention(report), "anchors": _anchors(report), "ordered": ordered, "follow": follow,
         "report": report, "contents": _contents(report), "legend": _legend(report), "charts": charts,
         "chains": {v["result"].chain["priority"]: v for v in views}, "latest": LATEST, "moves": MOVES,
         "reviews": [(r, review_view(r, anchor=f"review-{i}-")) for i, r in enumerate(report.reviews, 1)],

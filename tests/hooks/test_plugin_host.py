@@ -275,7 +275,7 @@ def test_every_default_is_declared_by_a_builtin_plugin():
 
     engine = make_engine()
     assert {kind: origin.plugin for kind, (_, origin) in engine.registry.defaults.items()} == {
-        "strategy": "builtin-aggregation", "rule-set": "builtin-rules",
+        "strategy": "builtin-aggregation", "rule-set": "builtin-rules", "severity-rule-set": "builtin-rules",
         "chain-scale": "builtin-scales"}
     assert set(engine.registry.defaults) == set(DEFAULTS)
     assert engine.default("strategy") == "lower-median"

@@ -13,7 +13,8 @@ def scales():
 
 
 def test_builtin_scales(scales):
-    assert sorted(scales) == ["challenge", "delivery", "stage"]
+    assert sorted(scales) == ["challenge", "delivery", "severity", "stage"]
+    assert scales["severity"].codes == ["on-track", "scrutiny", "intervention", "crisis"]
     assert scales["delivery"].codes == ["G", "AG", "AR", "R"]
     assert scales["challenge"].codes == ["L", "M", "H", "VH"]
     assert scales["stage"].codes == ["4", "3", "2", "1"]

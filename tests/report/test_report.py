@@ -191,7 +191,7 @@ def test_html_has_the_summary_charts_heatmap_diagrams_and_trails(example, run):
     assert page.count("svg", "trajectory") == 3
     assert page.count("svg", "chain") == 3
     assert page.count("table", "heatmap") == 1
-    assert page.count("details") == 3 + 3 + 20          # priorities, chains, review judgments
+    assert page.count("details") == 3 + 3 + 3 + 20      # priorities, their severity, chains, review judgments
     # Colour is never the only signal: every level badge prints its code.
     badges = re.findall(r'<span class="level lv-(\w+)">([^<]*)</span>', html)
     assert badges and all(cls == text for cls, text in badges)
@@ -322,3 +322,75 @@ def test_a_result_keeps_its_own_baseline_and_the_title_can_be_given(example, run
     assert data["reviews"][0]["baseline"]["date"] == "2024-10-20"     # the result's own, not the file beside it
     html = run("report", "review.json", "--title", "Board pack <June>").stdout
     assert "<title>Board pack &lt;June&gt;</title>" in html
+
+
+# -- the "so what": what needs the leader's attention, severity, actions (issue 14, items 15-16) -------
+
+
+def _slug(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub's rule) gives a heading."""
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
+
+
+def test_priority_sections_follow_the_league_table_worst_first(example, run):
+    md = run("report", *DOCUMENTS, "--format", "md").stdout
+    sections = re.findall(r"^### (.+): \S+$", md.split("## Priorities", 1)[1].split("## Capacity", 1)[0], re.M)
+    assert sections == ["Reduce chronic absence", "On-time graduation", "Grade 3 reading proficiency"]
+    html = run("report", *DOCUMENTS, "--format", "html").stdout
+    ids = [a["id"] for _, a in Page(html).tags if a.get("id", "").startswith("priority-")]
+    assert ids == ["priority-attendance", "priority-graduation", "priority-reading"]
+
+
+def test_markdown_opens_with_what_needs_attention_each_linked_to_its_section(example, run):
+    md = run("report", *DOCUMENTS, "--format", "md").stdout
+    assert md.index("## Needs your attention") < md.index("## Summary")
+    attention = md.split("## Needs your attention", 1)[1].split("## Summary", 1)[0]
+    # The worst, falling and most severe priority, with why.
+    line = next(x for x in attention.splitlines() if "Reduce chronic absence" in x)
+    assert "R" in line and "down" in line and "crisis" in line
+    # Overdue actions: owner, due date, days overdue.
+    overdue = next(x for x in attention.splitlines() if "Name an owner for the district strand" in x)
+    assert "Director of Student Services" in overdue and "2026-09-30" in overdue and "31 days overdue" in overdue
+    assert "Agree the tutoring budget for 2027" in attention and "16 days overdue" in attention
+    assert "Redraw the plan" not in attention                       # not due yet
+    # The weakest capacity components (the review's lowest level present), with their level.
+    assert "Communicate the delivery message: R" in attention
+    # Every link leads to a heading of the report.
+    headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", md, re.M)}
+    links = re.findall(r"\]\(#([^)]+)\)", attention)
+    assert links and set(links) <= headings, set(links) - headings
+
+
+def test_html_opens_with_what_needs_attention_each_linked_to_its_section(example, run):
+    html = run("report", *DOCUMENTS, "--format", "html").stdout
+    page = Page(html)
+    ids = [a.get("id") for _, a in page.tags if a.get("id")]
+    assert ids.index("attention") < ids.index("summary")
+    attention = html.split('<section id="attention">', 1)[1].split("</section>", 1)[0]
+    targets = re.findall(r'href="#([^"]+)"', attention)
+    assert "priority-attendance" in targets
+    assert any(t.startswith("review-1-component-") for t in targets)
+    assert set(targets) <= set(ids), set(targets) - set(ids)
+    assert "31 days overdue" in attention and "Director of Student Services" in attention
+    assert "crisis" in attention
+
+
+def test_the_report_shows_severity_commentary_and_actions(example, run):
+    md = run("report", *DOCUMENTS, "--format", "md").stdout
+    summary = md.split("## Summary", 1)[1].split("## Priorities", 1)[0]
+    assert "| Severity |" in summary and "**crisis**" in summary
+    assert "We recommend crisis routines" in md
+    assert "Severity: **crisis**" in md
+    assert "**overdue** by 31 days" in md and "**missed**" in md
+    html = run("report", *DOCUMENTS, "--format", "html").stdout
+    assert '<th scope="col">Severity</th>' in html
+    assert html.count('class="overdue"') >= 2 and "We recommend crisis routines" in html
+
+
+def test_demo_shows_severity_and_the_attention_section(tmp_path, run):
+    out = tmp_path / "demo"
+    assert run("demo", "--output", str(out)).exit_code == 0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Needs your attention" in md and "Severity: **crisis**" in md
+    result = json.loads((out / "results" / "assessment.json").read_text(encoding="utf-8"))
+    assert {p["id"]: p["severity"]["judgment"]["rating"] for p in result["priorities"]}["attendance"] == "crisis"
