@@ -20,13 +20,14 @@ from stocktake.core.boundary import PASS_THROUGH, describe
 from stocktake.core.errors import UsageError
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import InputFile, PluginFailure
-from stocktake.judgment.evidence import Evidence
+from stocktake.judgment.evidence import Evidence, dating_problems
 from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef
 from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.decision import (
     FEATURES,
     OFF_TRACK_STATES,
+    RESULTS,
     CompiledTable,
     Decision,
     check_compatible,
@@ -34,7 +35,7 @@ from stocktake.likelihood.decision import (
     provided_domain,
     what_would_change,
 )
-from stocktake.likelihood.model import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Priority
+from stocktake.likelihood.model import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Point, Priority
 from stocktake.likelihood.result import (
     DeliveryAssessmentResult,
     PriorityResult,
@@ -48,7 +49,7 @@ from stocktake.likelihood.ruleset import NO_DATA
 from stocktake.likelihood.trajectory import ActualCheck, Analysis, analyse
 from stocktake.rubric.model import Rubric
 
-__all__ = ["FEATURES", "Derived", "JudgingRun", "LevelOnly", "RuleSource", "decide_levels", "derive",
+__all__ = ["FEATURES", "Derived", "JudgingRun", "LevelOnly", "RuleSource", "deadline_state", "decide_levels", "derive",
            "judge_assessment", "judge_priority", "judging_run", "priority_data", "stream_run"]
 
 
@@ -121,7 +122,8 @@ def stream_run(source: Callable[[], RuleSource], rules: str, rubric: tuple[str, 
 def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssessmentResult:
     """Judge every priority of ``doc``."""
     failures: list[PluginFailure] = []
-    results = [judge_priority(p, doc.date, run, failures) for p in doc.priorities]
+    register = {e.id: e for e in doc.evidence}
+    results = [judge_priority(p, doc.date, run, failures, register) for p in doc.priorities]
     cited = sorted({ref for r in results for ref in r.judgment.evidence})
     evidence: dict[str, Evidence] = {e.id: e for e in doc.evidence if e.id in cited}
     return assemble(results, run.scales[run.ruleset.output_scale], run.used, list(run.inputs), failures,
@@ -141,18 +143,26 @@ class Derived(NamedTuple):
     """Each input as :class:`Input` data (when explained; else empty)."""
     flags: list[dict[str, str]]
     """Flags raised on the way, as :class:`Flag` data (when explained; else empty)."""
+    trail: list[str]
+    """Trail lines of the derivation (when explained; else empty)."""
 
 
 def derive(priority: Priority, as_of: dt.date, run: JudgingRun, *, explain: bool = True) -> Derived:
     """The one derivation of a priority's trajectory features and the rule set's inputs.
 
+    The judgment is as at ``as_of``: actuals dated after it are left out (and flagged
+    ``future-actual``), so a judgment derived again later from the same document is the same.
     ``explain=False`` (bulk decisions) skips what only the explanation shows: inputs, flags, notes,
     the checks the rules do not read (see :func:`~stocktake.likelihood.trajectory.analyse`) and
     the categories and indicators the rule set does not read; it also takes the actuals to be in
     date order, as a validated priority's are. The values the rule set reads are the same."""
     tolerance = priority.tolerance
+    actuals: Sequence[Point] = priority.actuals
+    future = [a for a in actuals if a.date > as_of]
+    if future:
+        actuals = [a for a in actuals if a.date <= as_of]
     analysis = analyse(points=[priority.baseline, *priority.trajectory.points, priority.target],
-                       interpolation=priority.trajectory.interpolation, actuals=priority.actuals,
+                       interpolation=priority.trajectory.interpolation, actuals=actuals,
                        direction=priority.metric.direction, target=priority.target, as_of=as_of,
                        absolute=tolerance.absolute if tolerance else None,
                        relative=tolerance.relative if tolerance else None, explain=explain,
@@ -160,6 +170,7 @@ def derive(priority: Priority, as_of: dt.date, run: JudgingRun, *, explain: bool
     values: dict[str, str] = {}
     inputs: dict[str, dict[str, Any]] = {}
     flags: list[dict[str, str]] = []
+    trail: list[str] = []
     for name, item_id in CATEGORY_ITEMS.items() if explain else run.read_categories:
         rating: CategoryRating | None = getattr(priority.ratings, name)
         if explain:
@@ -172,29 +183,74 @@ def derive(priority: Priority, as_of: dt.date, run: JudgingRun, *, explain: bool
     values["performance"] = analysis.level or NO_DATA
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
     values["trajectory"] = analysis.latest
+    values["deadline"] = deadline_state(analysis)
     if explain or run.reads_indicators:
         levels = [i.level for i in priority.leading_indicators if i.level is not None]
         values["indicators"] = max(levels, key=run.scales["delivery"].rank) if levels else NO_DATA
     if explain:
-        _explain_features(priority, analysis, values, inputs, flags)
-    return Derived(analysis, values, inputs, flags)
+        _explain_features(priority, analysis, values, inputs, flags, trail)
+        if future:
+            excluded = ", ".join(f"{a.date} ({_value(a.value)})" for a in future)
+            flags.append(_flag("future-actual", f"Actuals dated after the assessment date ({as_of}) are left "
+                                                f"out of the judgment: {excluded}."))
+            trail.append(f"actuals: excluded, dated after the assessment date {as_of}: {excluded}; the judgment "
+                         f"is as at that date")
+    return Derived(analysis, values, inputs, flags, trail)
+
+
+def deadline_state(analysis: Analysis) -> str:
+    """The ``deadline`` input: ``open`` before the target date; after it, ``met`` or ``missed`` by
+    the latest actual (direction-aware, no tolerance: the target is the target), or ``no-data``."""
+    if not analysis.target_passed:
+        return "open"
+    if analysis.distance_to_target is None or not analysis.checks:
+        return NO_DATA
+    final, gap = analysis.checks[-1].actual, analysis.distance_to_target
+    slack = 1e-9 * max(1.0, abs(final) + abs(gap))  # an actual typed equal to the target counts as met
+    return "met" if analysis.distance_to_target <= slack else "missed"
+
+
+def _value(value: float) -> str:
+    """A metric value as written (up to 15 significant digits)."""
+    return format(value, ".15g")
 
 
 def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[str, str],
-                      inputs: dict[str, dict[str, Any]], flags: list[dict[str, str]]) -> None:
-    """The trajectory and indicator inputs as :class:`Input` data, and the trajectory's flags."""
+                      inputs: dict[str, dict[str, Any]], flags: list[dict[str, str]], trail: list[str]) -> None:
+    """The trajectory, deadline and indicator inputs as :class:`Input` data, and their flags."""
     inputs["performance"] = dict(_INPUT, name="performance", value=analysis.level, role="trajectory",
                                    evidence=[], note=analysis.because)
     inputs["off_track"] = dict(_INPUT, name="off_track", value=values["off_track"], role="trajectory", evidence=[],
                                  note=f"{analysis.off_track} consecutive latest actual(s) below the band")
     inputs["trajectory"] = dict(_INPUT, name="trajectory", value=analysis.latest, role="trajectory", evidence=[],
                                 note="")
+    deadline = values["deadline"]
+    target = priority.target
+    due = f"the target {_value(target.value)} due {target.date}"
+    if deadline == "open":
+        note = f"{due[0].upper()}{due[1:]} is still to come."
+    elif deadline == NO_DATA:
+        note = (f"The target date ({target.date}) has passed with no actual to show whether the target "
+                f"{_value(target.value)} was met.")
+    else:
+        final = analysis.checks[-1]
+        note = (f"The final actual {_value(final.actual)} ({final.date}) "
+                f"{'meets' if deadline == 'met' else 'falls short of'} {due}.")
+    inputs["deadline"] = dict(_INPUT, name="deadline", value=None if deadline == NO_DATA else deadline,
+                              role="trajectory", evidence=[], note=note)
     worst = values["indicators"]
+    given = [i for i in priority.leading_indicators if i.level]
+    at_worst = ", ".join(i.name for i in given if i.level == worst)
+    others = "; ".join(f"{i.name} {i.level}" for i in given if i.level != worst)
     inputs["indicators"] = dict(
         _INPUT, name="indicators", value=None if worst == NO_DATA else worst, role="indicators", evidence=[],
-        note="; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
+        note="no leading indicator has a level" if worst == NO_DATA
+        else f"worst {worst}: {at_worst}" + (f"; others: {others}" if others else ""))
     if analysis.target_passed:
         flags.append(_flag("target-date-passed", f"The target date ({priority.target.date}) has passed."))
+        trail.append(f"deadline: {note} After the target date the judgment is the outcome, and nothing "
+                     "measured can change it.")
+    trail.append(f"projection: {analysis.projection_method}")
 
 
 def _category_level(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric) -> str:
@@ -248,23 +304,25 @@ _PRIORITY, _JUDGMENT, _INPUT, _FLAG = shape(PriorityResult), shape(Judgment), sh
 _RULE, _OVERRIDE, _SUMMARY, _CHECK = shape(RuleRef), shape(Override), shape(TrajectorySummary), shape(TrajectoryCheck)
 
 
-def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
-                   failures: list[PluginFailure]) -> PriorityResult:
+def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun, failures: list[PluginFailure],
+                   evidence: Mapping[str, Evidence] | None = None) -> PriorityResult:
     """Judge one priority (see :func:`priority_data`)."""
-    return PriorityResult.model_validate(priority_data(priority, as_of, run, failures))
+    return PriorityResult.model_validate(priority_data(priority, as_of, run, failures, evidence))
 
 
-def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
-                  failures: list[PluginFailure]) -> dict[str, Any]:
+def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures: list[PluginFailure],
+                  evidence: Mapping[str, Evidence] | None = None) -> dict[str, Any]:
     """One priority's :class:`PriorityResult` as plain data, every dict built from the
     :func:`~stocktake.likelihood.result.shape` of its model (keys in the model's declared order,
     every field given): ``pydantic_core.to_json`` of it is the model's JSON (large batches write
-    it without validating). A rule set that fails is appended to ``failures``."""
-    analysis, values, inputs, flags = derive(priority, as_of, run)
+    it without validating). A rule set that fails is appended to ``failures``. With the
+    assessment's ``evidence`` by id, the evidence its ratings cite that is dated after ``as_of``
+    or undated is flagged."""
+    analysis, values, inputs, flags, derived = derive(priority, as_of, run)
     ruleset = run.ruleset
     decision, problem = _decide(ruleset, values, run)
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs),
-             f"trajectory: {analysis.because}"]
+             f"trajectory: {analysis.because}", *derived]
     if problem is not None:
         failures.append(PluginFailure.of(run.origin, f"rule set {ruleset.id!r} on {priority.id!r}", problem))
         decision = Decision(None, (), (), f"The rule set could not decide: {problem}.")
@@ -276,6 +334,10 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
         for code in decision.flags:
             flags.append(_flag(code, _FLAG_TEXT.get(code, code)))
     judgment = _judgment(priority, run, decision, inputs, flags, trail)
+    if evidence is not None:
+        cited = [ref for name in CATEGORY_ITEMS for ref in inputs[name]["evidence"]]
+        for code, message in dating_problems(cited, evidence, as_of, what="the assessment"):
+            flags.append(_flag(code, message))
     scale = run.scales[ruleset.output_scale]
     previous = priority.previous.level if priority.previous is not None else run.previous.get(priority.id)
     rating = judgment["rating"]
@@ -283,14 +345,15 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
     if previous is not None and rating is not None and previous in scale.codes:
         delta = scale.rank(previous) - scale.rank(rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
+    fixed = RESULTS if analysis.target_passed else ()  # after the deadline nothing measured can change
     if problem is not None:
         change = what_would_change(ruleset, values, None, scale, run.domain)
     elif isinstance(ruleset, CompiledTable):
-        key = (*sorted(values.items()), decision.level)
+        key = (*sorted(values.items()), decision.level)  # the deadline's value says whether fixed
         change = run.changes.get(key) or run.changes.setdefault(
-            key, what_would_change(ruleset, values, decision.level, scale, run.domain))
+            key, what_would_change(ruleset, values, decision.level, scale, run.domain, fixed))
     else:
-        change = what_would_change(ruleset, values, decision.level, scale, run.domain)
+        change = what_would_change(ruleset, values, decision.level, scale, run.domain, fixed)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                      trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
                      movement=movement)
@@ -304,6 +367,10 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     computed = decision.level
     state, rating, override = "rated" if computed else "not-rated", computed, None
     because = decision.because or "No level was formed."
+    if decision.because:  # the measured inputs the deciding rules read say why, in numbers
+        because = " ".join([because, *(f"{name} {inputs[name]['value'] or NO_DATA}: {inputs[name]['note']}"
+                                       for name in ruleset.inputs if name in read and name in _MEASURED
+                                       and inputs[name]["note"] and inputs[name]["value"] != "open")])
     if priority.agreed is not None:
         agreed = priority.agreed
         state = "rated"
@@ -321,6 +388,11 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
         decided_by=list(decision.rules), because=because, inputs=[inputs[name] for name in ruleset.inputs],
         evidence=sorted({ref for name in read for ref in inputs[name]["evidence"]}), flags=flags, trail=trail,
     )
+
+
+_MEASURED = ("performance", "deadline", "indicators")
+"""Inputs whose note gives the measurement behind the level (the trajectory's reason, the outcome,
+the indicators at the worst level); ``because`` quotes them when a deciding rule reads them."""
 
 
 def _flag(code: str, message: str) -> dict[str, str]:

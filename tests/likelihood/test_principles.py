@@ -214,10 +214,11 @@ def test_evidence_dated_after_the_assessment_or_undated_is_flagged(tmp_path):
 
 
 def test_on_the_trajectory_but_projected_short_the_reason_names_the_trend(tmp_path):
-    actuals = [{"date": "2025-07-01", "value": 12.5}, {"date": "2026-01-01", "value": 15},
-               {"date": "2026-07-01", "value": 16.6}]   # on plan within the band; the trend flattens
+    actuals = [{"date": "2025-07-01", "value": 13.5}, {"date": "2026-01-01", "value": 16},
+               {"date": "2026-07-01", "value": 17.6}]   # above plan at the latest; the trend flattens
     result = judged(tmp_path, priority(actuals=actuals))
-    assert result.judgment.rating == "AG" and result.trajectory.shortfall > 0
+    assert result.trajectory.checks[-1].gap > 0 and result.trajectory.shortfall > 0
+    assert result.judgment.rating == "AG"
     because = result.judgment.because
     assert "trend" in because and "short of the target" in because
 
