@@ -22,8 +22,8 @@ from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
 from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
-__all__ = ["DEADLINE_STATES", "FEATURES", "RESULTS", "CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table",
-           "checked_decision", "provided_domain", "what_would_change"]
+__all__ = ["DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "CheckReport", "CompiledTable", "Decision",
+           "RuleSetLike", "check_compatible", "check_table", "checked_decision", "provided_domain", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 DEADLINE_STATES = ["met", "open", "missed"]
@@ -45,7 +45,7 @@ FEATURES: dict[str, tuple[str, Any]] = {
 """The inputs the engine provides to rule sets, and the scale or states each takes (states best
 first, as the monotonicity checks read them)."""
 
-RESULTS = ("performance", "off_track", "trajectory", "deadline", "indicators")
+FIXED_AFTER_DEADLINE = ("performance", "off_track", "trajectory", "deadline", "indicators")
 """The inputs measured over time: after the target date they can no longer change (see
 :func:`what_would_change`)."""
 
@@ -236,9 +236,9 @@ def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None
                       domain: Callable[[str], list[str]], fixed: Collection[str] = ()) -> dict[str, Any]:
     """For one level up and one level down: the change of a single input, smallest first, that
     moves the judgment exactly there (as :class:`WhatWouldChange` data); ``domain(name)`` gives
-    each input's values in order and the inputs in ``fixed`` (those that can no longer change,
-    e.g. :data:`RESULTS` after the deadline) are never changed. Stating missing data counts as a
-    step of one; no level, no change."""
+    each input's values in order, and the inputs in ``fixed`` (those that can no longer change:
+    :data:`FIXED_AFTER_DEADLINE` after the deadline) are never changed. Stating missing data counts
+    as a step of one; no level, no change."""
     if level is None:
         return dict(_CHANGES, up=None, down=None)
     current = scale.rank(level)

@@ -26,8 +26,8 @@ from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.decision import (
     FEATURES,
+    FIXED_AFTER_DEADLINE,
     OFF_TRACK_STATES,
-    RESULTS,
     CompiledTable,
     Decision,
     check_compatible,
@@ -203,11 +203,11 @@ def deadline_state(analysis: Analysis) -> str:
     the latest actual (direction-aware, no tolerance: the target is the target), or ``no-data``."""
     if not analysis.target_passed:
         return "open"
-    if analysis.distance_to_target is None or not analysis.checks:
+    if analysis.distance_to_target is None:  # no actual by the assessment date
         return NO_DATA
     final, gap = analysis.checks[-1].actual, analysis.distance_to_target
     slack = 1e-9 * max(1.0, abs(final) + abs(gap))  # an actual typed equal to the target counts as met
-    return "met" if analysis.distance_to_target <= slack else "missed"
+    return "met" if gap <= slack else "missed"
 
 
 def _value(value: float) -> str:
@@ -226,16 +226,15 @@ def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[st
                                 note="")
     deadline = values["deadline"]
     target = priority.target
-    due = f"the target {_value(target.value)} due {target.date}"
+    value = _value(target.value)
     if deadline == "open":
-        note = f"{due[0].upper()}{due[1:]} is still to come."
+        note = f"The target {value} due {target.date} is still to come."
     elif deadline == NO_DATA:
-        note = (f"The target date ({target.date}) has passed with no actual to show whether the target "
-                f"{_value(target.value)} was met.")
+        note = f"The target date ({target.date}) has passed with no actual to show whether the target {value} was met."
     else:
         final = analysis.checks[-1]
         note = (f"The final actual {_value(final.actual)} ({final.date}) "
-                f"{'meets' if deadline == 'met' else 'falls short of'} {due}.")
+                f"{'meets' if deadline == 'met' else 'falls short of'} the target {value} due {target.date}.")
     inputs["deadline"] = dict(_INPUT, name="deadline", value=None if deadline == NO_DATA else deadline,
                               role="trajectory", evidence=[], note=note)
     worst = values["indicators"]
@@ -345,7 +344,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     if previous is not None and rating is not None and previous in scale.codes:
         delta = scale.rank(previous) - scale.rank(rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
-    fixed = RESULTS if analysis.target_passed else ()  # after the deadline nothing measured can change
+    fixed = FIXED_AFTER_DEADLINE if analysis.target_passed else ()
     if problem is not None:
         change = what_would_change(ruleset, values, None, scale, run.domain)
     elif isinstance(ruleset, CompiledTable):
@@ -369,7 +368,7 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     because = decision.because or "No level was formed."
     if decision.because:  # the measured inputs the deciding rules read say why, in numbers
         because = " ".join([because, *(f"{name} {inputs[name]['value'] or NO_DATA}: {inputs[name]['note']}"
-                                       for name in ruleset.inputs if name in read and name in _MEASURED
+                                       for name in ruleset.inputs if name in read and name in _QUOTED_IN_BECAUSE
                                        and inputs[name]["note"] and inputs[name]["value"] != "open")])
     if priority.agreed is not None:
         agreed = priority.agreed
@@ -390,7 +389,7 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     )
 
 
-_MEASURED = ("performance", "deadline", "indicators")
+_QUOTED_IN_BECAUSE = ("performance", "deadline", "indicators")
 """Inputs whose note gives the measurement behind the level (the trajectory's reason, the outcome,
 the indicators at the worst level); ``because`` quotes them when a deciding rule reads them."""
 

@@ -245,3 +245,18 @@ def test_a_step_plan_says_why_its_projection_is_a_line(tmp_path):
     method = result.trajectory.projection_method
     assert "step" in method and "target" in method
     assert any(line.startswith("projection:") and "step" in line for line in result.judgment.trail)
+
+
+def test_a_rule_set_declaring_the_deadline_s_states_otherwise_is_refused_naming_the_engine_s(tmp_path):
+    rules = tmp_path / "odd.yaml"
+    rules.write_text("kind: RuleSet\nschema_version: 1\nid: odd\nversion: '1'\ntitle: Odd\nhit_policy: first\n"
+                     "inputs: [{name: deadline, states: [open, passed]}]\n"
+                     "rules: [{id: any, then: G, because: Always.}]\n")
+    doc = {"kind": "DeliveryAssessment", "schema_version": 1, "period": "P", "date": AS_OF, "priorities": [priority()]}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(doc))
+    from stocktake.core.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"declares input 'deadline' as \['open', 'passed', 'no-data'\], "
+                                         r"but the engine gives \['met', 'open', 'missed', 'no-data'\]"):
+        ENGINE.judge(path, rules=str(rules))
