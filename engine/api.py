@@ -216,9 +216,9 @@ class Engine(Catalogue):
         evidence_id = f"chain-{result.chain['id']}"
         level = result.judgment.rating
         doc = doc.model_copy(deep=True)
-        doc.evidence.append(Evidence(id=evidence_id, kind="data",
+        doc.evidence.append(Evidence(id=evidence_id, kind="data",  # analysed now, for this assessment: its date
                                      source=f"Delivery chain analysis of {result.inputs[0].path}",
-                                     summary=result.judgment.because))
+                                     date=doc.date, summary=result.judgment.because))
         priority = doc.priorities[ids.index(priority_id)]
         capacity = priority.ratings.capacity or CategoryRating()
         if "delivery-chain" in capacity.criteria:

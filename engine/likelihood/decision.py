@@ -12,7 +12,7 @@ and plugins may register Python ones.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
@@ -22,10 +22,14 @@ from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
 from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
-__all__ = ["FEATURES", "CheckReport", "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table",
-           "checked_decision", "provided_domain", "what_would_change"]
+__all__ = ["DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "CheckReport", "CompiledTable", "Decision",
+           "RuleSetLike", "check_compatible", "check_table", "checked_decision", "provided_domain", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
+DEADLINE_STATES = ["met", "open", "missed"]
+"""Before the target date ``open``; after it, the final actual on or before the assessment date
+``met`` the target or ``missed`` it (``no-data``: no actual by then). Best first: met, then open
+(the outcome still to come), then missed."""
 
 FEATURES: dict[str, tuple[str, Any]] = {
     "challenge": ("scale", "challenge"),
@@ -36,8 +40,14 @@ FEATURES: dict[str, tuple[str, Any]] = {
     "indicators": ("scale", "delivery"),
     "off_track": ("states", OFF_TRACK_STATES),
     "trajectory": ("states", ["above", "within", "below"]),
+    "deadline": ("states", DEADLINE_STATES),
 }
-"""The inputs the engine provides to rule sets, and the scale or states each takes."""
+"""The inputs the engine provides to rule sets, and the scale or states each takes (states best
+first, as the monotonicity checks read them)."""
+
+FIXED_AFTER_DEADLINE = ("performance", "off_track", "trajectory", "deadline", "indicators")
+"""The inputs measured over time: after the target date they can no longer change (see
+:func:`what_would_change`)."""
 
 
 def provided_domain(name: str, scales: Mapping[str, Scale],
@@ -227,15 +237,19 @@ _CHANGES, _CHANGE = shape(WhatWouldChange), shape(Change)
 
 
 def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None, scale: Scale,
-                      domain: Callable[[str], list[str]]) -> dict[str, Any]:
+                      domain: Callable[[str], list[str]], fixed: Collection[str] = ()) -> dict[str, Any]:
     """For one level up and one level down: the change of a single input, smallest first, that
     moves the judgment exactly there (as :class:`WhatWouldChange` data); ``domain(name)`` gives
-    each input's values in order. Stating missing data counts as a step of one; no level, no change."""
+    each input's values in order, and the inputs in ``fixed`` (those that can no longer change:
+    :data:`FIXED_AFTER_DEADLINE` after the deadline) are never changed. Stating missing data counts
+    as a step of one; no level, no change."""
     if level is None:
         return dict(_CHANGES, up=None, down=None)
     current = scale.rank(level)
     best: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
     for order, name in enumerate(ruleset.inputs):
+        if name in fixed:
+            continue
         values_of = domain(name)
         now = values[name]
         for alternative in values_of:

@@ -4,8 +4,9 @@ For each priority: analyse the trajectory, turn ratings and analysis into the ru
 (``no-data`` where there is none), let the rule set decide, apply an agreed judgment as an
 override, say what single change would move the judgment a level up or down, and record the trail.
 A rule set that fails on a priority becomes a failure naming its plugin; the rest stands. One path:
-:func:`derive` alone works out a priority's features and inputs; :func:`priority_data` (explained)
-and :func:`decide_levels` (bulk, unexplained) both call it and decide through :func:`_decide`.
+:func:`~stocktake.likelihood.features.derive` alone works out a priority's features and inputs;
+:func:`priority_data` (explained) and :func:`decide_levels` (bulk, unexplained) both call it and
+decide through :func:`_decide`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from stocktake.core.boundary import PASS_THROUGH, describe
 from stocktake.core.errors import UsageError
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import InputFile, PluginFailure
-from stocktake.judgment.evidence import Evidence
-from stocktake.judgment.model import Flag, Input, Judgment, Override, RuleRef
-from stocktake.judgment.rollup import roll_up
+from stocktake.judgment.evidence import Evidence, dating_problems
+from stocktake.judgment.model import Judgment, Override, RuleRef
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.decision import (
     FEATURES,
-    OFF_TRACK_STATES,
+    FIXED_AFTER_DEADLINE,
     CompiledTable,
     Decision,
     check_compatible,
@@ -34,7 +34,8 @@ from stocktake.likelihood.decision import (
     provided_domain,
     what_would_change,
 )
-from stocktake.likelihood.model import CATEGORY_ITEMS, CategoryRating, DeliveryAssessment, Priority
+from stocktake.likelihood.features import Derived, deadline_state, derive, flag
+from stocktake.likelihood.model import CATEGORY_ITEMS, DeliveryAssessment, Priority
 from stocktake.likelihood.result import (
     DeliveryAssessmentResult,
     PriorityResult,
@@ -46,10 +47,10 @@ from stocktake.likelihood.result import (
 )
 from stocktake.likelihood.ruleset import NO_DATA
 from stocktake.likelihood.severity import SeverityRun, severity_run, so_what
-from stocktake.likelihood.trajectory import ActualCheck, Analysis, analyse
+from stocktake.likelihood.trajectory import ActualCheck, Analysis
 from stocktake.rubric.model import Rubric
 
-__all__ = ["FEATURES", "Derived", "JudgingRun", "LevelOnly", "RuleSource", "decide_levels", "derive",
+__all__ = ["FEATURES", "Derived", "JudgingRun", "LevelOnly", "RuleSource", "deadline_state", "decide_levels", "derive",
            "judge_assessment", "judge_priority", "judging_run", "priority_data", "stream_run"]
 
 
@@ -125,7 +126,8 @@ def stream_run(source: Callable[[], RuleSource], rules: str, rubric: tuple[str, 
 def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssessmentResult:
     """Judge every priority of ``doc``."""
     failures: list[PluginFailure] = []
-    results = [judge_priority(p, doc.date, run, failures) for p in doc.priorities]
+    register = {e.id: e for e in doc.evidence}
+    results = [judge_priority(p, doc.date, run, failures, register) for p in doc.priorities]
     cited = sorted({ref for r in results for ref in r.judgment.evidence})
     evidence: dict[str, Evidence] = {e.id: e for e in doc.evidence if e.id in cited}
     return assemble(results, run.scales[run.ruleset.output_scale], run.used, list(run.inputs), failures,
@@ -133,107 +135,7 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
                     severity_rules=run.severity.used if run.severity is not None else None)
 
 
-# -- one priority: the features, then the explained result or the bare decision ----------------------
-
-
-class Derived(NamedTuple):
-    """A priority's trajectory features and the rule set's inputs (see :func:`derive`)."""
-
-    analysis: Analysis
-    values: dict[str, str]
-    """The rule set's input values by name (a level, a state or ``no-data``)."""
-    inputs: dict[str, dict[str, Any]]
-    """Each input as :class:`Input` data (when explained; else empty)."""
-    flags: list[dict[str, str]]
-    """Flags raised on the way, as :class:`Flag` data (when explained; else empty)."""
-
-
-def derive(priority: Priority, as_of: dt.date, run: JudgingRun, *, explain: bool = True) -> Derived:
-    """The one derivation of a priority's trajectory features and the rule set's inputs.
-
-    ``explain=False`` (bulk decisions) skips what only the explanation shows: inputs, flags, notes,
-    the checks the rules do not read (see :func:`~stocktake.likelihood.trajectory.analyse`) and
-    the categories and indicators the rule set does not read; it also takes the actuals to be in
-    date order, as a validated priority's are. The values the rule set reads are the same."""
-    tolerance = priority.tolerance
-    analysis = analyse(points=[priority.baseline, *priority.trajectory.points, priority.target],
-                       interpolation=priority.trajectory.interpolation, actuals=priority.actuals,
-                       direction=priority.metric.direction, target=priority.target, as_of=as_of,
-                       absolute=tolerance.absolute if tolerance else None,
-                       relative=tolerance.relative if tolerance else None, explain=explain,
-                       in_date_order=not explain)
-    values: dict[str, str] = {}
-    inputs: dict[str, dict[str, Any]] = {}
-    flags: list[dict[str, str]] = []
-    for name, item_id in CATEGORY_ITEMS.items() if explain else run.read_categories:
-        rating: CategoryRating | None = getattr(priority.ratings, name)
-        if explain:
-            level, note, evidence = _category(name, item_id, rating, run.rubric, flags)
-            inputs[name] = dict(_INPUT, name=name, value=None if level == NO_DATA else level, role="rating",
-                                evidence=evidence, note=note)
-        else:
-            level = _category_level(name, item_id, rating, run.rubric)
-        values[name] = level
-    values["performance"] = analysis.level or NO_DATA
-    values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
-    values["trajectory"] = analysis.latest
-    if explain or run.reads_indicators:
-        levels = [i.level for i in priority.leading_indicators if i.level is not None]
-        values["indicators"] = max(levels, key=run.scales["delivery"].rank) if levels else NO_DATA
-    if explain:
-        _explain_features(priority, analysis, values, inputs, flags)
-    return Derived(analysis, values, inputs, flags)
-
-
-def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[str, str],
-                      inputs: dict[str, dict[str, Any]], flags: list[dict[str, str]]) -> None:
-    """The trajectory and indicator inputs as :class:`Input` data, and the trajectory's flags."""
-    inputs["performance"] = dict(_INPUT, name="performance", value=analysis.level, role="trajectory",
-                                   evidence=[], note=analysis.because)
-    inputs["off_track"] = dict(_INPUT, name="off_track", value=values["off_track"], role="trajectory", evidence=[],
-                                 note=f"{analysis.off_track} consecutive latest actual(s) below the band")
-    inputs["trajectory"] = dict(_INPUT, name="trajectory", value=analysis.latest, role="trajectory", evidence=[],
-                                note="")
-    worst = values["indicators"]
-    inputs["indicators"] = dict(
-        _INPUT, name="indicators", value=None if worst == NO_DATA else worst, role="indicators", evidence=[],
-        note="; ".join(f"{i.name} {i.level}" for i in priority.leading_indicators if i.level))
-    if analysis.target_passed:
-        flags.append(_flag("target-date-passed", f"The target date ({priority.target.date}) has passed."))
-
-
-def _category_level(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric) -> str:
-    """The level of one category, or no-data (:func:`_category` without the explanation)."""
-    if rating is not None and rating.level is not None:
-        return rating.level
-    return _category(name, item_id, rating, rubric, [])[0]
-
-
-def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric,
-              flags: list[dict[str, str]]) -> tuple[str, str, list[str]]:
-    """(level or no-data, note, evidence) of one category; flags what is missing."""
-    if rating is None:
-        return NO_DATA, "not rated", []
-    evidence = sorted({*rating.evidence, *(e for c in rating.criteria.values() for e in c.evidence)})
-    if rating.level is not None:
-        return rating.level, rating.rationale, evidence
-    item = rubric.item(item_id)
-    assert item is not None
-    scale = rubric.scale_of(item)
-    method = getattr(item, "roll_up", None) or "worst"
-    given = [c.level for c in rating.criteria.values()]
-    level, how = roll_up(method if method != "none" else "worst", given, scale)
-    expected = [k.id for k in getattr(item, "criteria", [])]
-    missing = [k for k in expected if k not in rating.criteria]
-    note = f"{how} of its sub-criteria"
-    if missing and scale.rank(level) < 1:
-        capped = scale.codes[1]
-        flags.append(_flag("incomplete-category",
-                           f"{name}: no rating for {', '.join(missing)}; the category is capped at {capped}."))
-        level, note = capped, f"{note}, capped at {capped}: {', '.join(missing)} not rated"
-    elif missing:
-        flags.append(_flag("incomplete-category", f"{name}: no rating for {', '.join(missing)}."))
-    return level, note, evidence
+# -- one priority: the decision, then the explained result or the bare level ------------------------
 
 
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
@@ -249,38 +151,44 @@ def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[D
 # -- the explained result ----------------------------------------------------------------------------
 
 # Every dict of the result is built as ``dict(_MODEL, field=value, ...)``: keys in the model's order.
-_PRIORITY, _JUDGMENT, _INPUT, _FLAG = shape(PriorityResult), shape(Judgment), shape(Input), shape(Flag)
+_PRIORITY, _JUDGMENT = shape(PriorityResult), shape(Judgment)
 _RULE, _OVERRIDE, _SUMMARY, _CHECK = shape(RuleRef), shape(Override), shape(TrajectorySummary), shape(TrajectoryCheck)
 
 
-def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun,
-                   failures: list[PluginFailure]) -> PriorityResult:
+def judge_priority(priority: Priority, as_of: dt.date, run: JudgingRun, failures: list[PluginFailure],
+                   evidence: Mapping[str, Evidence] | None = None) -> PriorityResult:
     """Judge one priority (see :func:`priority_data`)."""
-    return PriorityResult.model_validate(priority_data(priority, as_of, run, failures))
+    return PriorityResult.model_validate(priority_data(priority, as_of, run, failures, evidence))
 
 
-def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
-                  failures: list[PluginFailure]) -> dict[str, Any]:
+def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures: list[PluginFailure],
+                  evidence: Mapping[str, Evidence] | None = None) -> dict[str, Any]:
     """One priority's :class:`PriorityResult` as plain data, every dict built from the
     :func:`~stocktake.likelihood.result.shape` of its model (keys in the model's declared order,
     every field given): ``pydantic_core.to_json`` of it is the model's JSON (large batches write
-    it without validating). A rule set that fails is appended to ``failures``."""
-    analysis, values, inputs, flags = derive(priority, as_of, run)
+    it without validating). A rule set that fails is appended to ``failures``. With the
+    assessment's ``evidence`` by id, the evidence its ratings cite that is dated after ``as_of``
+    or undated is flagged."""
+    analysis, values, inputs, flags, derived = derive(priority, as_of, run)
     ruleset = run.ruleset
     decision, problem = _decide(ruleset, values, run)
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs),
-             f"trajectory: {analysis.because}"]
+             f"trajectory: {analysis.because}", *derived]
     if problem is not None:
         failures.append(PluginFailure.of(run.origin, f"rule set {ruleset.id!r} on {priority.id!r}", problem))
         decision = Decision(None, (), (), f"The rule set could not decide: {problem}.")
-        flags.append(_flag("rule-set-failed", f"The rule set {ruleset.id!r} failed: {problem}."))
+        flags.append(flag("rule-set-failed", f"The rule set {ruleset.id!r} failed: {problem}."))
     else:
         matched = ", ".join(decision.matched) or "none"
         trail.append(f"rule set {ruleset.id} {ruleset.version}: matched {matched}; decided by "
                      f"{', '.join(decision.rules)}: {decision.level}. {decision.because}")
         for code in decision.flags:
-            flags.append(_flag(code, _FLAG_TEXT.get(code, code)))
+            flags.append(flag(code, _FLAG_TEXT.get(code, code)))
     judgment = _judgment(priority, run, decision, inputs, flags, trail)
+    if evidence is not None:
+        cited = [ref for name in CATEGORY_ITEMS for ref in inputs[name]["evidence"]]
+        for code, message in dating_problems(cited, evidence, as_of, what="the assessment"):
+            flags.append(flag(code, message))
     scale = run.scales[ruleset.output_scale]
     previous = priority.previous.level if priority.previous is not None else run.previous.get(priority.id)
     rating = judgment["rating"]
@@ -288,14 +196,15 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun,
     if previous is not None and rating is not None and previous in scale.codes:
         delta = scale.rank(previous) - scale.rank(rating)
         movement = "up" if delta > 0 else "down" if delta < 0 else "same"
+    fixed = FIXED_AFTER_DEADLINE if analysis.target_passed else ()
     if problem is not None:
         change = what_would_change(ruleset, values, None, scale, run.domain)
     elif isinstance(ruleset, CompiledTable):
-        key = (*sorted(values.items()), decision.level)
+        key = (*sorted(values.items()), decision.level)  # the deadline's value says whether fixed
         change = run.changes.get(key) or run.changes.setdefault(
-            key, what_would_change(ruleset, values, decision.level, scale, run.domain))
+            key, what_would_change(ruleset, values, decision.level, scale, run.domain, fixed))
     else:
-        change = what_would_change(ruleset, values, decision.level, scale, run.domain)
+        change = what_would_change(ruleset, values, decision.level, scale, run.domain, fixed)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                      trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
                      movement=movement, **so_what(priority, as_of, run.severity, judgment, movement,
@@ -310,12 +219,16 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     computed = decision.level
     state, rating, override = "rated" if computed else "not-rated", computed, None
     because = decision.because or "No level was formed."
+    if decision.because:  # the measured inputs the deciding rules read say why, in numbers
+        because = " ".join([because, *(f"{name} {inputs[name]['value'] or NO_DATA}: {inputs[name]['note']}"
+                                       for name in ruleset.inputs if name in read and name in _QUOTED_IN_BECAUSE
+                                       and inputs[name]["note"] and inputs[name]["value"] != "open")])
     if priority.agreed is not None:
         agreed = priority.agreed
         state = "rated"
         rating = level = agreed.level
         if level != computed:
-            flags.append(_flag("overridden", f"Agreed {level}; the rules gave {computed or 'no level'}."))
+            flags.append(flag("overridden", f"Agreed {level}; the rules gave {computed or 'no level'}."))
         override = dict(_OVERRIDE, level=level, reason=agreed.reason, by=list(agreed.agreed_by))
         because = (f"Agreed {level} by {', '.join(agreed.agreed_by)}: {agreed.reason} "
                    f"(computed: {computed or 'no level'}).")
@@ -329,8 +242,9 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
     )
 
 
-def _flag(code: str, message: str) -> dict[str, str]:
-    return dict(_FLAG, code=code, message=message)
+_QUOTED_IN_BECAUSE = ("performance", "deadline", "indicators")
+"""Inputs whose note gives the measurement behind the level (the trajectory's reason, the outcome,
+the indicators at the worst level); ``because`` quotes them when a deciding rule reads them."""
 
 
 _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: the judgment is capped because data is missing."}

@@ -284,7 +284,8 @@ class DeliveryAssessment(Model):
     period: Text
     """The reporting period, e.g. ``2026-H2``."""
     date: Date
-    """The date the assessment is made at (actuals after it are still read)."""
+    """The date the assessment is made at: the judgment is as at this date, so actuals dated after
+    it are left out (and flagged) and cited evidence dated after it, or undated, is flagged."""
     title: str = ""
     rubric: RubricRef = Field(default_factory=lambda: RubricRef(id=DEFAULT_RUBRIC[0], version=DEFAULT_RUBRIC[1]))
     """The likelihood rubric whose items the ratings follow."""

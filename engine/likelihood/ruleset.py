@@ -33,7 +33,7 @@ NO_DATA = "no-data"
 """The value of an input that has no data. A state of its own, never a level."""
 
 MAX_INPUTS = 64
-"""Most inputs a rule set may declare (the engine provides eight)."""
+"""Most inputs a rule set may declare (the engine provides nine)."""
 MAX_STATES = 100
 """Most named states one input may take (the engine's state inputs take three)."""
 MAX_RULES = 10_000

@@ -24,6 +24,10 @@ TrackState = Literal["above", "within", "below"]
 PROJECTION_POINTS = 4
 """The projection fits a least-squares line through at most this many latest actuals."""
 RULES_READ_OFF_TRACK = 2
+STEP_PROJECTION = ("; a line although the plan steps: the target is one value at one date, the actuals need "
+                   "not step when the plan does, and the trend read at the target date is what the target "
+                   "is judged by (each actual is checked against the step it falls in)")
+"""Why a step plan is projected with a line (said in the projection method)."""
 """The rules tell apart none, one, and two or more consecutive latest actuals below the band."""
 
 
@@ -222,7 +226,8 @@ def analyse(
     else:
         shortfall = sign * (target.value - projection)
         method = (f"least-squares line through the latest {len(recent)} actuals "
-                  f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}") if explain else ""
+                  f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}"
+                  f"{STEP_PROJECTION if not linear else ''}") if explain else ""
     latest = checks[-1]
     level, because = trajectory_level(latest.state, latest.gap, off_track, widening, shortfall)
     return Analysis(tuple(checks), latest.state, off_track, widening, projection, method, shortfall,
@@ -247,6 +252,7 @@ def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: b
     if gap >= 0 and not short:
         return "G", f"{'Above' if latest == 'above' else 'On'} the trajectory at the latest actual" + (
             " and the trend reaches the target." if shortfall is not None else ".")
-    if gap >= 0:
-        return "AG", "On or above the trajectory, but the recent trend falls short of the target."
+    if gap >= 0 and shortfall is not None:  # so the trend falls short
+        return "AG", (f"On or above the trajectory, but the recent trend falls short of the target "
+                      f"(by {round(shortfall, 6):.15g} at the target date).")
     return "AG", "Below the planned value but within tolerance at the latest actual."

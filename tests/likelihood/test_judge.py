@@ -226,15 +226,17 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     context = {**engine._context(), "rubric": rubric, "evidence_ids": set()}
     priorities = [Priority.model_validate(_varied(synthetic(seed, points=seed % 7 + 1 if seed % 3 else 20), seed),
                                           context=context) for seed in range(600)]
-    as_of = dt.date(2026, 1, 1)
-    fast = engine.judge_levels(priorities, as_of=as_of)
     ruleset, origin, _ = engine.rule_set("likelihood-default")
     run = JudgingRun(ruleset, origin, RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t"),
                      rubric, engine.scales())
-    full = [judge_priority(p, as_of, run, []) for p in priorities]
-    assert [(f.level, f.rules, f.performance) for f in fast] == \
-           [(r.judgment.computed, tuple(r.judgment.decided_by), r.trajectory.level) for r in full]
-    assert len({f.level for f in fast}) == 4          # the synthetic data exercises every level
+    # Mid-2024 most targets are still to come and later actuals are left out; by 2026 every target
+    # date has passed and the outcome decides.
+    for as_of, levels in ((dt.date(2024, 6, 1), {"G", "AG", "AR", "R"}), (dt.date(2026, 1, 1), {"G", "R"})):
+        fast = engine.judge_levels(priorities, as_of=as_of)
+        full = [judge_priority(p, as_of, run, []) for p in priorities]
+        assert [(f.level, f.rules, f.performance) for f in fast] == \
+               [(r.judgment.computed, tuple(r.judgment.decided_by), r.trajectory.level) for r in full]
+        assert {f.level for f in fast} == levels      # the synthetic data exercises every level
 
 
 def test_batch_lines_are_the_models_json_to_the_byte():

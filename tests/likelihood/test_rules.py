@@ -14,7 +14,8 @@ from stocktake.testing import make_engine
 
 ENGINE = make_engine()
 TABLE, _, _ = ENGINE.rule_set("likelihood-default")
-BASE = {"challenge": "M", "planning": "G", "capacity": "G", "stage": "3", "performance": "G", "off_track": "none"}
+BASE = {"challenge": "M", "planning": "G", "capacity": "G", "stage": "3", "performance": "G", "off_track": "none",
+        "indicators": NO_DATA, "deadline": "open"}
 
 
 def judge(**changes: str):
@@ -72,8 +73,26 @@ def test_green_needs_no_category_below_amber_green():
 
 def test_very_high_challenge_with_weak_capacity_caps_at_amber_red():
     assert level(challenge="VH", capacity="AR") == "AR"
-    assert level(challenge="VH", capacity="AG") == "G"
     assert level(challenge="H", capacity="AR") == "AG"
+
+
+def test_very_high_challenge_needs_planning_and_capacity_at_green_for_green():
+    assert level(challenge="VH", capacity="AG") == "AG"
+    assert level(challenge="VH", planning="AG") == "AG"
+    assert level(challenge="VH") == "G"
+    assert level(challenge="H", planning="AG", capacity="AG") == "G"   # a high challenge caps nothing by itself
+
+
+def test_leading_indicators_cap_and_none_do_not():
+    assert level(indicators="R") == "AR" and level(indicators="AR") == "AG"
+    assert level(indicators="AG") == level(indicators=NO_DATA) == "G"
+
+
+def test_after_the_deadline_the_outcome_decides():
+    assert level(deadline="met", planning="R", performance="R") == "G"
+    assert level(deadline="missed") == "R"
+    decision = judge(deadline=NO_DATA)
+    assert decision.level == "R" and "insufficient-evidence" in decision.flags
 
 
 def test_late_stage_without_actuals_caps_at_amber_green_and_flags_it():
@@ -83,7 +102,7 @@ def test_late_stage_without_actuals_caps_at_amber_green_and_flags_it():
 
 
 def test_missing_ratings_are_never_good():
-    for name in ("planning", "capacity", "challenge"):
+    for name in ("planning", "capacity", "challenge", "stage"):
         decision = judge(**{name: NO_DATA})
         assert decision.level == "AG" and "insufficient-evidence" in decision.flags, name
 
@@ -102,7 +121,7 @@ def better(name: str, value: str) -> list[str]:
 
 
 def test_every_input_gives_exactly_one_level_and_improvement_never_lowers_it():
-    """Exhaustive over all 12,500 combinations: one level out; a better single input (other than
+    """Exhaustive over all 250,000 combinations: one level out; a better single input (other than
     stage, capped on purpose) never gives a worse judgment."""
     for combo in itertools.product(*DOMAINS.values()):
         values = dict(zip(DOMAINS, combo))
@@ -130,7 +149,7 @@ def test_property_improving_one_input_never_lowers_the_judgment(values, name, da
 
 def test_the_builtin_table_passes_its_check(run):
     report = check_table(TABLE)
-    assert report.ok and report.combinations == 12_500
+    assert report.ok and report.combinations == 250_000
     result = run("rules", "check", "likelihood-default")
     assert result.exit_code == 0 and result.stdout.strip().endswith("ok")
 

@@ -79,7 +79,7 @@ def test_actor_ids_that_differ_only_in_case_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "where", "first"), [
-    ("id: off-track-widening-weak-planning", "id: Planning-And-Capacity-Red", "$.rules[1].id",
+    ("id: off-track-widening-weak-planning", "id: Planning-And-Capacity-Red", "$.rules[4].id",
      "'planning-and-capacity-red'"),
     ("{name: planning,", "{name: Challenge,", "$.inputs[1].name", "'challenge'"),
 ])
