@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from stocktake.chains.model import DeliveryChain
     from stocktake.chains.result import DeliveryChainResult
     from stocktake.judgment.envelope import InputFile, PluginFailure
+    from stocktake.judgment.scale import Scale
     from stocktake.likelihood.judge import JudgingRun, LevelOnly
     from stocktake.likelihood.model import DeliveryAssessment, Priority
     from stocktake.likelihood.result import DeliveryAssessmentResult
@@ -188,9 +189,13 @@ class Engine(Catalogue):
         if previous is not None:
             earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
             inputs.append(InputFile(path=str(previous), sha256=prev_digest))
+        chains: dict[str, tuple[str | None, str]] = {}
         for chain in chain_results:
             assessment = self._with_chain(assessment, chain, inputs)
-        return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier))
+            chains[chain.chain["priority"]] = _worse(chains.get(chain.chain["priority"]),
+                                                     (chain.judgment.rating, chain.chain["id"]),
+                                                     self.scale(chain.judgment.scale))
+        return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier, chains=chains))
 
     def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None,
                      severity_rules: str | None = None) -> JudgingRun:
@@ -307,3 +312,15 @@ class Engine(Catalogue):
         doc = self.load(path, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
         result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(path, rules=rules)
         return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc.sha256
+
+
+def _worse(known: tuple[str | None, str] | None, found: tuple[str | None, str],
+           scale: Scale) -> tuple[str | None, str]:
+    """Of two analysed chains of one priority, (level, chain id), the weaker (no level is weakest:
+    missing data is never good); the first on a tie."""
+    if known is None:
+        return found
+
+    def rank(level: str | None) -> int:
+        return scale.rank(level) if level in scale.codes else len(scale.codes)
+    return found if rank(found[0]) > rank(known[0]) else known

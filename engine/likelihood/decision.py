@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
 
-from stocktake.core.boundary import PASS_THROUGH, shown
+from stocktake.core.boundary import PASS_THROUGH, describe, shown
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
 from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
 __all__ = ["DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "CheckReport", "CompiledTable", "Decision",
-           "RuleSetLike", "check_compatible", "check_table", "checked_decision", "provided_domain", "what_would_change"]
+           "RuleSetLike", "check_compatible", "check_table", "checked_decision", "decide_checked", "provided_domain",
+           "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 DEADLINE_STATES = ["met", "open", "missed"]
@@ -94,6 +95,18 @@ def checked_decision(decision: Any, scale: Scale) -> tuple[Decision, str | None]
     if decision.level not in scale.codes:
         return decision, f"returned level {shown(decision.level)}, not one of {scale.describe_codes()}"
     return decision, None
+
+
+def decide_checked(ruleset: Any, values: Mapping[str, str], scale: Scale) -> tuple[Decision, str | None]:
+    """``ruleset.decide(values)`` checked by :func:`checked_decision` against ``scale``; a rule set
+    that raises (a plugin's bug, even an exit) gives an empty decision and says what it raised, so
+    one priority's failure never aborts the assessment."""
+    try:
+        return checked_decision(ruleset.decide(values), scale)
+    except PASS_THROUGH:
+        raise
+    except BaseException as err:
+        return Decision(None, ()), f"raised {describe(err)}"
 
 
 def _shape_problem(decision: Any) -> str | None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol
 
-from stocktake.core.boundary import PASS_THROUGH, describe
 from stocktake.core.errors import UsageError
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import InputFile, PluginFailure
@@ -30,7 +29,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
-    checked_decision,
+    decide_checked,
     provided_domain,
     what_would_change,
 )
@@ -71,6 +70,9 @@ class JudgingRun:
     the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
     severity: SeverityRun | None = None
     """The severity classifier (None: priorities are not classified)."""
+    chains: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
+    """The analysed delivery chain of each priority that has one, by priority id: (its level, which
+    chain); the severity classifier reads it over the team's rating of the chain."""
 
     def domain(self, name: str) -> list[str]:
         return provided_domain(name, self.scales)
@@ -140,12 +142,7 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
 
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
     """The rule set's decision, and what went wrong if it gave none a judgment can use."""
-    try:
-        return checked_decision(ruleset.decide(values), run.scales[ruleset.output_scale])
-    except PASS_THROUGH:
-        raise
-    except BaseException as err:  # a plugin's bug (or exit) must not abort the assessment
-        return Decision(None, ()), f"raised {describe(err)}"
+    return decide_checked(ruleset, values, run.scales[ruleset.output_scale])
 
 
 # -- the explained result ----------------------------------------------------------------------------
@@ -206,9 +203,9 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     else:
         change = what_would_change(ruleset, values, decision.level, scale, run.domain, fixed)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
-                     trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
-                     movement=movement, **so_what(priority, as_of, run.severity, judgment, movement,
-                                                  values["off_track"], failures))
+                trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
+                movement=movement, **so_what(priority, as_of, run.severity, judgment, movement, values["off_track"],
+                                             run.chains.get(priority.id), failures))
 
 
 def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: Mapping[str, dict[str, Any]],

@@ -26,7 +26,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
-    checked_decision,
+    decide_checked,
     provided_domain,
     what_would_change,
 )
@@ -91,14 +91,18 @@ def severity_run(ruleset: Any, origin: Origin, sha: str | None, scales: Mapping[
     return SeverityRun(ruleset, origin, used, scales[ruleset.output_scale], scales)
 
 
-def _chain_level(priority: Priority) -> str:
+def _chain_level(priority: Priority, analysed: tuple[str | None, str] | None) -> str:
+    """The chain's level: its analysis where one was given (what the chain is found to be), else
+    the team's rating of the capacity sub-criterion ``delivery-chain``, else no-data."""
+    if analysed is not None:
+        return analysed[0] or NO_DATA
     capacity = priority.ratings.capacity
     criterion = capacity.criteria.get("delivery-chain") if capacity is not None else None
     return criterion.level if criterion is not None else NO_DATA
 
 
 def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, movement: str,
-                    off_track: str) -> dict[str, str]:
+                    off_track: str, chain: tuple[str | None, str] | None = None) -> dict[str, str]:
     """The classifier's input values. No milestones recorded is ``no-data`` (the plan's dates are
     unknown); no actions is ``none`` (nothing agreed is overdue)."""
     missed = missed_milestones(priority.milestones, as_of)
@@ -108,14 +112,15 @@ def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, 
         "off_track": off_track,
         "milestones_missed": COUNT_STATES[min(len(missed), 2)] if priority.milestones else NO_DATA,
         "actions_overdue": COUNT_STATES[min(len(overdue_actions(priority.actions, as_of)), 2)],
-        "chain": _chain_level(priority),
+        "chain": _chain_level(priority, chain),
     }
 
 
 _SEVERITY, _JUDGMENT, _INPUT, _FLAG, _RULE = (shape(m) for m in (SeverityResult, Judgment, Input, Flag, RuleRef))
 
 
-def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any]) -> dict[str, str]:
+def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
+           chain: tuple[str | None, str] | None) -> dict[str, str]:
     missed = missed_milestones(priority.milestones, as_of)
     overdue = overdue_actions(priority.actions, as_of)
     return {
@@ -127,17 +132,19 @@ def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any]) ->
                               else "no milestones recorded"),
         "actions_overdue": ("; ".join(f"{a.text} ({a.owner}, due {a.due})" for a in overdue) if overdue
                             else f"none of {len(priority.actions)} overdue"),
-        "chain": "the delivery-chain sub-criterion of capacity",
+        "chain": f"the analysis of chain {chain[1]}" if chain is not None
+                 else "the delivery-chain sub-criterion of capacity",
     }
 
 
 def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelihood: Mapping[str, Any],
-            movement: str, off_track: str, failures: list[PluginFailure]) -> dict[str, Any]:
+            movement: str, off_track: str, chain: tuple[str | None, str] | None,
+            failures: list[PluginFailure]) -> dict[str, Any]:
     """The fields of a priority's result that follow its likelihood: ``severity`` (see
     :func:`severity_data`; None without a classifier), its ``actions``, ``milestones`` and
     ``commentary`` as plain data."""
     return {
-        "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, off_track,
+        "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, off_track, chain,
                                                            failures),
         "actions": [a.model_dump(mode="json") for a in priority.actions],
         "milestones": [m.model_dump(mode="json") for m in priority.milestones],
@@ -146,13 +153,14 @@ def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelih
 
 
 def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likelihood: Mapping[str, Any],
-                  movement: str, off_track: str, failures: list[PluginFailure]) -> dict[str, Any]:
+                  movement: str, off_track: str, chain: tuple[str | None, str] | None,
+                  failures: list[PluginFailure]) -> dict[str, Any]:
     """One priority's :class:`SeverityResult` as plain data (see ``priority_data``), from its
     likelihood :class:`Judgment` data, movement and off-track state. A rule set that fails is
     appended to ``failures``."""
     ruleset = run.ruleset
-    values = severity_values(priority, as_of, likelihood["rating"], movement, off_track)
-    notes = _notes(priority, as_of, likelihood)
+    values = severity_values(priority, as_of, likelihood["rating"], movement, off_track, chain)
+    notes = _notes(priority, as_of, likelihood, chain)
     inputs = [dict(_INPUT, name=name, value=None if values[name] == NO_DATA else values[name], role="severity",
                    evidence=[], note=notes.get(name, "")) for name in ruleset.inputs]
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs)]
@@ -163,7 +171,7 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
                           message="The likelihood has no level, so the severity cannot be classified."))
         because = "Not classified: the likelihood judgment has no level."
     else:
-        decision, problem = _decide(ruleset, values, run.scale)
+        decision, problem = decide_checked(ruleset, values, run.scale)
         if problem is not None:
             failures.append(PluginFailure.of(run.origin, f"severity rule set {ruleset.id!r} on {priority.id!r}",
                                              problem))
@@ -182,17 +190,6 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
         rule=dict(_RULE, plugin=run.used.plugin, id=run.used.id, version=run.used.version),
         decided_by=list(decision.rules), because=because, inputs=inputs, evidence=[], flags=flags, trail=trail)
     return dict(_SEVERITY, judgment=judgment, what_would_change=_changes(run, values, level))
-
-
-def _decide(ruleset: Any, values: Mapping[str, str], scale: Scale) -> tuple[Decision, str | None]:
-    from stocktake.core.boundary import PASS_THROUGH, describe
-
-    try:
-        return checked_decision(ruleset.decide(values), scale)
-    except PASS_THROUGH:
-        raise
-    except BaseException as err:  # a plugin's bug (or exit) must not abort the assessment
-        return Decision(None, ()), f"raised {describe(err)}"
 
 
 def _changes(run: SeverityRun, values: Mapping[str, str], level: str | None) -> dict[str, Any]:

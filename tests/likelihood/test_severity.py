@@ -166,6 +166,25 @@ def test_a_chain_judgment_is_read_from_the_delivery_chain_sub_criterion(tmp_path
     assert p.severity.judgment.rating in ("intervention", "crisis")
 
 
+def test_an_analysed_chain_is_read_over_the_team_s_rating_of_the_chain(tmp_path):
+    """Given the chain's analysis (``judge --chain``, the report), the classifier reads what the
+    analysis found, not the team's rating of the delivery-chain sub-criterion: the report shows the
+    analysed level beside the severity, and the two must not contradict each other."""
+    doc = _doc()
+    reading = _priority(doc, "reading")
+    reading["milestones"] = copy.deepcopy(ON_TIME)
+    assert reading["ratings"]["capacity"]["criteria"]["delivery-chain"]["level"] == "AG"
+    path = tmp_path / "assessment.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    chain = FIXTURE.parent / "chain.yaml"   # reading-chain, analysed at R
+    p = _result(make_engine().judge(path, chains=[chain]), "reading")
+    inputs = {i.name: i for i in p.severity.judgment.inputs}
+    assert inputs["chain"].value == "R" and "reading-chain" in inputs["chain"].note
+    assert p.severity.judgment.rating in ("intervention", "crisis")
+    without = _result(make_engine().judge(path), "reading")
+    assert {i.name: i.value for i in without.severity.judgment.inputs}["chain"] == "AG"
+
+
 def test_without_a_likelihood_level_severity_is_not_rated(tmp_path):
     rules = tmp_path / "broken.yaml"
     rules.write_text(yaml.safe_dump({
