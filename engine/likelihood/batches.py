@@ -266,5 +266,9 @@ def _judge_in_processes(prepare: Prepare, date: dt.date, path: Path, jobs: int, 
                 future, size = pending.popleft()
                 take(future.result(), size)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Wait for the pool's manager thread: shutdown(wait=False) forgets it, and CPython 3.11
+            # then races it at exit (closing its wake-up pipe while the exit hook writes to it),
+            # printing "Exception ignored ... Bad file descriptor" after our one error line.
+            # Chunks not started are cancelled; the ones running are short.
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
