@@ -43,8 +43,8 @@ def joint_team_median(ratings: Sequence[ReviewerRating], scale: Scale) -> tuple[
     cap = lower_median([r.level for r in joint], scale)
     if scale.rank(cap) <= scale.rank(level):
         return level, ""
-    return cap, (f"; capped at {cap}, the joint team's median ({_listing(joint)}): "
-                 f"self-reviews cannot lift it to {level}")
+    return cap, (f"; the lower median of all of them is {level}, capped at {cap}, the joint team's median "
+                 f"({_listing(joint)}): self-reviews cannot lift it")
 
 
 class LowerMedian:
@@ -62,7 +62,7 @@ class LowerMedian:
         if n == 1:
             return Verdict(level, "rated", f"{level} is the only rating ({_listing(ratings)}).")
         if capped:
-            return Verdict(level, "rated", f"{level}: the median of {n} ({_listing(ratings)}){capped}.")
+            return Verdict(level, "rated", f"{level}: {n} ratings ({_listing(ratings)}){capped}.")
         how = "the middle rating" if n % 2 else "the lower of the two middle ratings"
         return Verdict(level, "rated", f"{level} is {how} of {n} ({_listing(ratings)}).")
 

@@ -22,14 +22,14 @@ from stocktake.judgment.scale import Scale
 from stocktake.likelihood.result import Change, WhatWouldChange, shape
 from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
-__all__ = ["DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "CheckReport", "CompiledTable", "Decision",
-           "RuleSetLike", "check_compatible", "check_table", "checked_decision", "decide_checked", "provided_domain",
-           "what_would_change"]
+__all__ = ["ADVANCES_ONLY", "DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "NOT_ACTIONS", "CheckReport",
+           "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table", "checked_decision",
+           "decide_checked", "provided_domain", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 DEADLINE_STATES = ["met", "open", "missed"]
-"""Before the target date ``open``; after it, the final actual on or before the assessment date
-``met`` the target or ``missed`` it (``no-data``: no actual by then). Best first: met, then open
+"""Before the target date ``open``; after it, the actual at the target date (or the first after it)
+``met`` the target or ``missed`` it (``no-data``: no such actual by the assessment date). Best first: met, then open
 (the outcome still to come), then missed."""
 
 FEATURES: dict[str, tuple[str, Any]] = {
@@ -49,6 +49,14 @@ first, as the monotonicity checks read them)."""
 FIXED_AFTER_DEADLINE = ("performance", "off_track", "trajectory", "deadline", "indicators")
 """The inputs measured over time: after the target date they can no longer change (see
 :func:`what_would_change`)."""
+
+NOT_ACTIONS = ("deadline",)
+"""Inputs "what would change it" never offers a change of: whether the target was met is an outcome
+that comes with its date, not something anyone can change before it (or after)."""
+
+ADVANCES_ONLY = ("stage",)
+"""Inputs that only move forward (the stage of delivery: delivery is not moved back to earn a
+level): "what would change it" offers only a later stage, listed first in the scale."""
 
 
 def provided_domain(name: str, scales: Mapping[str, Scale],
@@ -254,19 +262,22 @@ def what_would_change(ruleset: Any, values: Mapping[str, str], level: str | None
     """For one level up and one level down: the change of a single input, smallest first, that
     moves the judgment exactly there (as :class:`WhatWouldChange` data); ``domain(name)`` gives
     each input's values in order, and the inputs in ``fixed`` (those that can no longer change:
-    :data:`FIXED_AFTER_DEADLINE` after the deadline) are never changed. Stating missing data counts
-    as a step of one; no level, no change."""
+    :data:`FIXED_AFTER_DEADLINE` after the deadline) are never changed, nor are :data:`NOT_ACTIONS`;
+    :data:`ADVANCES_ONLY` inputs move forward only. Stating missing data counts as a step of one;
+    no level, no change."""
     if level is None:
         return dict(_CHANGES, up=None, down=None)
     current = scale.rank(level)
     best: dict[str, tuple[tuple[int, int, int], dict[str, str]]] = {}
     for order, name in enumerate(ruleset.inputs):
-        if name in fixed:
+        if name in fixed or name in NOT_ACTIONS:
             continue
         values_of = domain(name)
         now = values[name]
         for alternative in values_of:
             if alternative in (now, NO_DATA):
+                continue
+            if name in ADVANCES_ONLY and now != NO_DATA and values_of.index(alternative) > values_of.index(now):
                 continue
             distance = 1 if now == NO_DATA else abs(values_of.index(alternative) - values_of.index(now))
             try:

@@ -21,7 +21,7 @@ from stocktake.likelihood.ruleset import NO_DATA
 from stocktake.likelihood.trajectory import Analysis, analyse
 from stocktake.rubric.model import Rubric
 
-__all__ = ["Derived", "Reading", "deadline_state", "derive", "flag"]
+__all__ = ["Derived", "Reading", "deadline_state", "derive", "flag", "outcome_actual"]
 
 
 class Reading(Protocol):
@@ -98,12 +98,13 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
     values["performance"] = analysis.level or NO_DATA
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
     values["trajectory"] = analysis.latest
-    values["deadline"] = deadline_state(analysis)
+    outcome = outcome_actual(actuals, priority.target.date) if analysis.target_passed else None
+    values["deadline"] = deadline_state(analysis, outcome, priority.target.value, priority.metric.direction)
     if explain or run.reads_indicators:
         levels = [i.level for i in priority.leading_indicators if i.level is not None]
         values["indicators"] = max(levels, key=run.scales["delivery"].rank) if levels else NO_DATA
     if explain:
-        _explain_features(priority, analysis, values, inputs, flags, trail)
+        _explain_features(priority, analysis, outcome, values, inputs, flags, trail)
         if future:
             excluded = ", ".join(f"{a.date} ({_value(a.value)})" for a in future)
             flags.append(flag("future-actual", f"Actuals dated after the assessment date ({as_of}) are left "
@@ -113,15 +114,23 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
     return Derived(analysis, values, inputs, flags, trail)
 
 
-def deadline_state(analysis: Analysis) -> str:
+def outcome_actual(actuals: Sequence[Point], target_date: dt.date) -> Point | None:
+    """The actual that shows whether a target was met: the first dated on or after the target date
+    (``actuals`` in date order), or None. Not a later one (a dip after a target met on time does not
+    un-deliver it) and not an earlier one (a measurement on the way is not the outcome)."""
+    return next((a for a in actuals if a.date >= target_date), None)
+
+
+def deadline_state(analysis: Analysis, outcome: Point | None, target: float, direction: str) -> str:
     """The ``deadline`` input: ``open`` before the target date; after it, ``met`` or ``missed`` by
-    the latest actual (direction-aware, no tolerance: the target is the target), or ``no-data``."""
+    the ``outcome`` actual (direction-aware, no tolerance: the target is the target), or ``no-data``
+    when there is none."""
     if not analysis.target_passed:
         return "open"
-    if analysis.distance_to_target is None:  # no actual by the assessment date
+    if outcome is None:
         return NO_DATA
-    final, gap = analysis.checks[-1].actual, analysis.distance_to_target
-    slack = 1e-9 * max(1.0, abs(final) + abs(gap))  # an actual typed equal to the target counts as met
+    gap = (target - outcome.value) * (1.0 if direction == "increase" else -1.0)  # positive: still to go
+    slack = 1e-9 * max(1.0, abs(outcome.value) + abs(gap))  # an actual typed equal to the target counts as met
     return "met" if gap <= slack else "missed"
 
 
@@ -130,7 +139,7 @@ def _value(value: float) -> str:
     return format(value, ".15g")
 
 
-def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[str, str],
+def _explain_features(priority: Priority, analysis: Analysis, outcome: Point | None, values: Mapping[str, str],
                       inputs: dict[str, dict[str, Any]], flags: list[dict[str, str]], trail: list[str]) -> None:
     """The trajectory, deadline and indicator inputs as :class:`Input` data, and their flags."""
     inputs["performance"] = dict(_INPUT, name="performance", value=analysis.level, role="trajectory",
@@ -144,11 +153,11 @@ def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[st
     value = _value(target.value)
     if deadline == "open":
         note = f"The target {value} due {target.date} is still to come."
-    elif deadline == NO_DATA:
-        note = f"The target date ({target.date}) has passed with no actual to show whether the target {value} was met."
+    elif outcome is None:
+        note = (f"The target date ({target.date}) has passed with no actual on or after it to show whether the "
+                f"target {value} was met.")
     else:
-        final = analysis.checks[-1]
-        note = (f"The final actual {_value(final.actual)} ({final.date}) "
+        note = (f"The actual at the target date, {_value(outcome.value)} ({outcome.date}), "
                 f"{'meets' if deadline == 'met' else 'falls short of'} the target {value} due {target.date}.")
     inputs["deadline"] = dict(_INPUT, name="deadline", value=None if deadline == NO_DATA else deadline,
                               role="trajectory", evidence=[], note=note)
@@ -162,8 +171,10 @@ def _explain_features(priority: Priority, analysis: Analysis, values: Mapping[st
         else f"worst {worst}: {at_worst}" + (f"; others: {others}" if others else ""))
     if analysis.target_passed:
         flags.append(flag("target-date-passed", f"The target date ({priority.target.date}) has passed."))
-        trail.append(f"deadline: {note} After the target date the judgment is the outcome, and nothing "
-                     "measured can change it.")
+        trail.append(f"deadline: {note} " + (
+            "After the target date the judgment is the outcome, and nothing measured can change it."
+            if outcome is not None else "Reporting the outcome, an actual at or after the target date, decides it: "
+            "met is G, short of the target R."))
     trail.append(f"projection: {analysis.projection_method}")
 
 

@@ -205,7 +205,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                 trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
                 movement=movement, **so_what(priority, as_of, run.severity, judgment, movement, values["off_track"],
-                                             run.chains.get(priority.id), failures))
+                                             run.chains.get(priority.id), failures, settled=analysis.target_passed))
 
 
 def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: Mapping[str, dict[str, Any]],
@@ -244,7 +244,7 @@ _QUOTED_IN_BECAUSE = ("performance", "deadline", "indicators")
 the indicators at the worst level); ``because`` quotes them when a deciding rule reads them."""
 
 
-_FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: the judgment is capped because data is missing."}
+_FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: missing data limits or decides the judgment."}
 
 
 def _reads(ruleset: Any, rule_id: str) -> list[str]:

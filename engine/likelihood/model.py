@@ -139,8 +139,8 @@ class Action(Model):
 
 
 class Milestone(Model):
-    """A dated step of the delivery plan. Missed when due on or before the assessment's date and
-    not done by then."""
+    """A dated step of the delivery plan. Missed when due before the assessment's date and not done
+    by then (one due on the day is not yet missed)."""
 
     name: Text
     due: Date

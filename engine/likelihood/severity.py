@@ -34,8 +34,8 @@ from stocktake.likelihood.model import Action, Milestone, Priority
 from stocktake.likelihood.result import RuleSetUsed, SeverityResult, shape
 from stocktake.likelihood.ruleset import NO_DATA
 
-__all__ = ["COUNT_STATES", "SEVERITY_FEATURES", "SeverityRun", "missed_milestones", "overdue_actions",
-           "severity_data", "severity_run", "severity_values", "so_what"]
+__all__ = ["COUNT_STATES", "SEVERITY_FEATURES", "SeverityRun", "likelihood_read", "missed_milestones",
+           "overdue_actions", "severity_data", "severity_run", "severity_values", "so_what"]
 
 COUNT_STATES = ["none", "one", "two-or-more"]
 """How many of something (missed milestones, overdue actions), as the classifier reads it."""
@@ -52,8 +52,8 @@ SEVERITY_FEATURES: dict[str, tuple[str, Any]] = {
 
 
 def missed_milestones(milestones: Sequence[Milestone], as_of: dt.date) -> list[Milestone]:
-    """The milestones due on or before ``as_of`` and not done by then."""
-    return [m for m in milestones if m.due <= as_of and (m.done is None or m.done > as_of)]
+    """The milestones due before ``as_of`` and not done by then (one due on the day is not yet missed)."""
+    return [m for m in milestones if m.due < as_of and (m.done is None or m.done > as_of)]
 
 
 def overdue_actions(actions: Sequence[Action], as_of: dt.date) -> list[Action]:
@@ -91,6 +91,16 @@ def severity_run(ruleset: Any, origin: Origin, sha: str | None, scales: Mapping[
     return SeverityRun(ruleset, origin, used, scales[ruleset.output_scale], scales)
 
 
+def likelihood_read(likelihood: Mapping[str, Any], delivery: Scale) -> str | None:
+    """The likelihood the classifier reads from the judgment data: the level that stands, or the
+    computed one where an agreed level is better. An agreement is the joint judgment of the
+    likelihood, but the problems the evidence shows still call for their response."""
+    rating, computed = likelihood["rating"], likelihood["computed"]
+    if rating in delivery.codes and computed in delivery.codes and delivery.rank(computed) > delivery.rank(rating):
+        return str(computed)
+    return rating  # type: ignore[no-any-return]
+
+
 def _chain_level(priority: Priority, analysed: tuple[str | None, str] | None) -> str:
     """The chain's level: its analysis where one was given (what the chain is found to be), else
     the team's rating of the capacity sub-criterion ``delivery-chain``, else no-data."""
@@ -120,11 +130,14 @@ _SEVERITY, _JUDGMENT, _INPUT, _FLAG, _RULE = (shape(m) for m in (SeverityResult,
 
 
 def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
-           chain: tuple[str | None, str] | None) -> dict[str, str]:
+           chain: tuple[str | None, str] | None, delivery: Scale) -> dict[str, str]:
     missed = missed_milestones(priority.milestones, as_of)
     overdue = overdue_actions(priority.actions, as_of)
     return {
-        "likelihood": "the agreed level" if likelihood["override"] else "the computed level",
+        "likelihood": ("the computed level" if not likelihood["override"]
+                       else "the agreed level" if likelihood_read(likelihood, delivery) == likelihood["rating"]
+                       else f"the computed level: the agreed {likelihood['rating']} does not hide what the "
+                            "evidence shows"),
         "movement": "since the previous judgment",
         "off_track": "consecutive latest actuals below the band",
         "milestones_missed": ("; ".join(f"{m.name} (due {m.due})" for m in missed) if missed
@@ -139,13 +152,13 @@ def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
 
 def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelihood: Mapping[str, Any],
             movement: str, off_track: str, chain: tuple[str | None, str] | None,
-            failures: list[PluginFailure]) -> dict[str, Any]:
+            failures: list[PluginFailure], *, settled: bool = False) -> dict[str, Any]:
     """The fields of a priority's result that follow its likelihood: ``severity`` (see
     :func:`severity_data`; None without a classifier), its ``actions``, ``milestones`` and
     ``commentary`` as plain data."""
     return {
         "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, off_track, chain,
-                                                           failures),
+                                                           failures, settled=settled),
         "actions": [a.model_dump(mode="json") for a in priority.actions],
         "milestones": [m.model_dump(mode="json") for m in priority.milestones],
         "commentary": priority.commentary,
@@ -154,13 +167,14 @@ def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelih
 
 def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likelihood: Mapping[str, Any],
                   movement: str, off_track: str, chain: tuple[str | None, str] | None,
-                  failures: list[PluginFailure]) -> dict[str, Any]:
+                  failures: list[PluginFailure], *, settled: bool = False) -> dict[str, Any]:
     """One priority's :class:`SeverityResult` as plain data (see ``priority_data``), from its
     likelihood :class:`Judgment` data, movement and off-track state. A rule set that fails is
     appended to ``failures``."""
     ruleset = run.ruleset
-    values = severity_values(priority, as_of, likelihood["rating"], movement, off_track, chain)
-    notes = _notes(priority, as_of, likelihood, chain)
+    values = severity_values(priority, as_of, likelihood_read(likelihood, run.scales["delivery"]), movement,
+                             off_track, chain)
+    notes = _notes(priority, as_of, likelihood, chain, run.scales["delivery"])
     inputs = [dict(_INPUT, name=name, value=None if values[name] == NO_DATA else values[name], role="severity",
                    evidence=[], note=notes.get(name, "")) for name in ruleset.inputs]
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs)]
@@ -189,16 +203,23 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
         state="rated" if level else "not-rated", rating=level, computed=level, override=None,
         rule=dict(_RULE, plugin=run.used.plugin, id=run.used.id, version=run.used.version),
         decided_by=list(decision.rules), because=because, inputs=inputs, evidence=[], flags=flags, trail=trail)
-    return dict(_SEVERITY, judgment=judgment, what_would_change=_changes(run, values, level))
+    return dict(_SEVERITY, judgment=judgment, what_would_change=_changes(run, values, level, settled))
 
 
-def _changes(run: SeverityRun, values: Mapping[str, str], level: str | None) -> dict[str, Any]:
+SEVERITY_HISTORY = ("movement",)
+"""Severity inputs that are history, not something to act on: never offered as a change."""
+SEVERITY_SETTLED = ("likelihood", "off_track")
+"""Severity inputs that can no longer change once the target date has passed (``settled``)."""
+
+
+def _changes(run: SeverityRun, values: Mapping[str, str], level: str | None, settled: bool) -> dict[str, Any]:
     ruleset = run.ruleset
+    fixed = SEVERITY_HISTORY + (SEVERITY_SETTLED if settled else ())
     if level is None or not isinstance(ruleset, CompiledTable):
-        return what_would_change(ruleset, values, level, run.scale, run.domain)
-    key = (*sorted(values.items()), level)
+        return what_would_change(ruleset, values, level, run.scale, run.domain, fixed)
+    key = (*sorted(values.items()), level, settled)
     return run.changes.get(key) or run.changes.setdefault(
-        key, what_would_change(ruleset, values, level, run.scale, run.domain))
+        key, what_would_change(ruleset, values, level, run.scale, run.domain, fixed))
 
 
 _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: data the classifier reads is missing, so the "

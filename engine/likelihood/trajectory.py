@@ -24,11 +24,11 @@ TrackState = Literal["above", "within", "below"]
 PROJECTION_POINTS = 4
 """The projection fits a least-squares line through at most this many latest actuals."""
 RULES_READ_OFF_TRACK = 2
+"""The rules tell apart none, one, and two or more consecutive latest actuals below the band."""
 STEP_PROJECTION = ("; a line although the plan steps: the target is one value at one date, the actuals need "
                    "not step when the plan does, and the trend read at the target date is what the target "
                    "is judged by (each actual is checked against the step it falls in)")
 """Why a step plan is projected with a line (said in the projection method)."""
-"""The rules tell apart none, one, and two or more consecutive latest actuals below the band."""
 
 
 class Dated(Protocol):
@@ -198,7 +198,8 @@ def analyse(
     ``off_track`` stops counting at two and ``projection_method`` is empty. ``in_date_order``:
     the actuals are already sorted by date (a validated priority's are)."""
     ordered = actuals if in_date_order else sorted(actuals, key=_date_of)
-    target_passed = as_of > target.date
+    # The outcome is in once the date is past, or on the day itself when an actual is dated on it.
+    target_passed = as_of > target.date or (bool(ordered) and ordered[-1].date >= target.date)
     if not ordered:
         return Analysis((), "no-data", 0, False, None, "no actuals: no projection", None, None,
                         target_passed, None, "No actuals yet: performance against the trajectory is unknown.")

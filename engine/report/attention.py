@@ -3,9 +3,11 @@ delivery reports "identify actions for relevant departments, with dates and name
 
 Four lists, each item pointing at the section that explains it:
 
-- **priorities** (in league-table order) whose likelihood is at the bottom half of its scale (AR or
-  R on the delivery scale), that fell since the previous judgment, or that the severity classifier
-  puts at intervention or worse, each with every reason that applies;
+- **priorities** (most severe first: crisis, intervention, then the rest worst first, the league
+  table read from the bottom) whose likelihood is at the bottom half of its scale (AR or R on the
+  delivery scale), or was computed there under a better agreed level, that fell since the previous
+  judgment, or that the severity classifier puts at intervention or worse, each with every reason
+  that applies;
 - **overdue actions**: open and due before the assessment's date, most overdue first;
 - **weakest capacity components** of each review: those at the lowest level present (the review
   summary's ``weakest``), when that level is in the bottom half of the scale.
@@ -69,10 +71,15 @@ def attention(report: DeliveryReport) -> Attention:
     if a is not None:
         codes = [c for c in a.summary.counts if c not in _NOT_LEVELS]
         rows = {row.id: row for row in report.summary.priorities}
-        for row in report.summary.priorities:
+        computed = {p.id: p.judgment.computed for p in a.priorities}
+        worst_first = list(reversed(report.summary.priorities))  # the league ranks best first
+        for row in sorted(worst_first, key=lambda r: ESCALATED[::-1].index(r.severity) if r.severity in ESCALATED
+                          else len(ESCALATED)):
             why = []
             if _bottom_half(row.rating, codes):
                 why.append(f"likelihood {row.rating}")
+            elif row.agreed and _bottom_half(computed[row.id], codes):  # an agreed level hides no problem
+                why.append(f"computed {computed[row.id]}, agreed {row.rating}")
             if row.movement == "down":
                 why.append(f"down from {row.previous}")
             if row.severity in ESCALATED:

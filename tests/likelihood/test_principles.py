@@ -160,6 +160,64 @@ def test_after_the_target_date_with_no_actual_it_is_red_for_want_of_evidence(tmp
     assert "insufficient-evidence" in codes(result)
 
 
+def test_the_outcome_is_the_actual_at_the_target_date_not_the_latest(tmp_path):
+    """A target is met or missed at its date: the actual on (or first after) the target date decides,
+    not a later one (a dip after a target met on time does not un-deliver it), and not an earlier
+    one (a measurement months before the deadline is not the outcome)."""
+    met_then_dipped = [*BASE["actuals"], {"date": "2027-01-01", "value": 20.5}, {"date": "2027-02-01", "value": 19.2}]
+    result = judged(tmp_path, priority(actuals=met_then_dipped), as_of=AFTER)
+    assert result.judgment.rating == "G" and result.judgment.decided_by == ["target-met"]
+    deadline = next(i for i in result.judgment.inputs if i.name == "deadline")
+    assert "20.5" in deadline.note and "2027-01-01" in deadline.note
+    short_then_late = [*BASE["actuals"], {"date": "2027-01-20", "value": 19}, {"date": "2027-02-20", "value": 21}]
+    assert judged(tmp_path, priority(actuals=short_then_late), as_of=AFTER).judgment.rating == "R"
+
+
+def test_a_passed_target_with_only_earlier_actuals_has_no_outcome(tmp_path):
+    """Only actuals from before the target date: nobody has shown the outcome. Not 'missed' on a
+    measurement taken on the way, and the trail names the one thing that can change it: reporting it."""
+    result = judged(tmp_path, priority(), as_of=AFTER)   # the latest actual is 2026-07-01, the target 2027-01-01
+    assert result.judgment.decided_by == ["target-outcome-unknown"] and result.judgment.rating == "R"
+    deadline = next(i for i in result.judgment.inputs if i.name == "deadline")
+    assert deadline.value is None and "no actual" in deadline.note
+    assert not any("nothing measured can change it" in line for line in result.judgment.trail)
+    assert any("an actual at or after the target date" in line for line in result.judgment.trail)
+
+
+def test_on_the_target_date_an_actual_dated_that_day_is_the_outcome(tmp_path):
+    p = priority(actuals=[*BASE["actuals"], {"date": "2027-01-01", "value": 19.5}])
+    result = judged(tmp_path, p, as_of="2027-01-01")
+    assert result.judgment.decided_by == ["target-missed"] and result.judgment.rating == "R"
+
+
+@pytest.mark.parametrize("changes", [
+    {},                                                                          # G, on the trajectory
+    {"ratings": ratings(planning="AR")},                                         # AG
+    {"actuals": [{"date": "2025-07-01", "value": 11}, {"date": "2026-01-01", "value": 12},
+                 {"date": "2026-07-01", "value": 13}]},                          # off track: AR or R
+    {"actuals": []},                                                             # stage 3 without actuals
+])
+def test_what_would_change_it_offers_only_changes_that_can_happen(tmp_path, changes):
+    """Before the target date, whether it will be met is not a change anyone can make; the stage of
+    delivery moves forward only; a priority's movement is history. None is ever offered."""
+    result = judged(tmp_path, priority(**changes))
+    for change in (result.what_would_change.up, result.what_would_change.down):
+        if change is None:
+            continue
+        assert change.input != "deadline", change
+        if change.input == "stage" and change.from_value != "no-data":
+            assert int(change.to_value) > int(change.from_value), change
+    severity = result.severity.what_would_change
+    assert all(c.input != "movement" for c in (severity.up, severity.down) if c is not None)
+
+
+def test_after_the_target_date_the_severity_offers_no_change_of_the_likelihood(tmp_path):
+    result = judged(tmp_path, priority(actuals=_final(19)), as_of=AFTER)
+    severity = result.severity.what_would_change
+    assert all(c.input not in ("likelihood", "off_track", "movement") for c in (severity.up, severity.down)
+               if c is not None)
+
+
 def test_a_rule_set_that_reads_neither_deadline_nor_indicators_still_judges(tmp_path):
     rules = tmp_path / "mine.yaml"
     rules.write_text("""kind: RuleSet

@@ -134,7 +134,8 @@ def test_missed_milestones_and_overdue_actions_raise_severity(tmp_path):
     reading = _priority(doc, "reading")
     reading["milestones"] = [
         {"name": "Tutors recruited", "due": "2026-09-01"},                      # missed
-        {"name": "Screening in every school", "due": "2026-10-31"},             # due on the date: missed
+        {"name": "Screening in every school", "due": "2026-10-30"},             # due the day before: missed
+        {"name": "Tutoring data published", "due": "2026-10-31"},               # due on the date: not yet missed
         {"name": "Summer school", "due": "2026-07-01", "done": "2026-06-28"},   # done
         {"name": "Second cohort", "due": "2026-12-01"},                         # not due yet
     ]
@@ -152,6 +153,7 @@ def test_missed_milestones_and_overdue_actions_raise_severity(tmp_path):
     assert p.severity.judgment.rating == "scrutiny"
     notes = {i.name: i.note for i in p.severity.judgment.inputs}
     assert "Tutors recruited" in notes["milestones_missed"] and "Screening in every school" in notes["milestones_missed"]
+    assert "Tutoring data published" not in notes["milestones_missed"]
     assert p.commentary == "Good progress overall; the tutoring strand is behind."
     assert [a.status for a in p.actions] == ["open", "open", "done", "open"]
 
@@ -183,6 +185,26 @@ def test_an_analysed_chain_is_read_over_the_team_s_rating_of_the_chain(tmp_path)
     assert p.severity.judgment.rating in ("intervention", "crisis")
     without = _result(make_engine().judge(path), "reading")
     assert {i.name: i.value for i in without.severity.judgment.inputs}["chain"] == "AG"
+
+
+def test_an_agreed_level_does_not_hide_a_worse_computed_one_from_the_classifier(tmp_path):
+    """An agreement is the joint judgment of the likelihood (it stands in the league table), but the
+    problems the evidence shows still call for their response: severity reads the computed R."""
+    doc = _doc()
+    reading = _priority(doc, "reading")
+    reading["milestones"] = copy.deepcopy(ON_TIME)
+    reading["ratings"]["planning"] = {"level": "R"}
+    reading["ratings"]["capacity"] = {"level": "R"}
+    reading["agreed"] = {"level": "G", "reason": "The minister is confident.", "agreed_by": ["DU"]}
+    p = _result(_judge(tmp_path, doc), "reading")
+    assert (p.judgment.rating, p.judgment.computed) == ("G", "R")
+    read = next(i for i in p.severity.judgment.inputs if i.name == "likelihood")
+    assert read.value == "R" and "agreed G does not hide" in read.note
+    assert p.severity.judgment.rating in ("intervention", "crisis")
+    reading["agreed"]["level"] = "R"   # an agreement worse than the rules stands for the classifier too
+    reading["ratings"]["planning"] = reading["ratings"]["capacity"] = {"level": "G"}
+    p = _result(_judge(tmp_path, doc), "reading")
+    assert next(i for i in p.severity.judgment.inputs if i.name == "likelihood").value == "R"
 
 
 def test_without_a_likelihood_level_severity_is_not_rated(tmp_path):

@@ -361,6 +361,23 @@ def test_markdown_opens_with_what_needs_attention_each_linked_to_its_section(exa
     assert links and set(links) <= headings, set(links) - headings
 
 
+def test_attention_lists_the_most_severe_first_and_a_computed_red_under_an_agreed_level(example, run):
+    """An agreed level does not hide what the evidence shows: a priority computed at R but agreed
+    at G is on the list, saying both; the crisis comes before the intervention."""
+    path = example / "assessment-2026-h2.yaml"
+    doc = yaml.safe_load(path.read_text())
+    reading = next(p for p in doc["priorities"] if p["id"] == "reading")
+    reading["ratings"]["planning"] = {"level": "R"}
+    reading["ratings"]["capacity"] = {"level": "R"}
+    reading["agreed"] = {"level": "G", "reason": "The minister is confident.", "agreed_by": ["Delivery unit"]}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    md = run("report", *DOCUMENTS, "--format", "md").stdout
+    attention = md.split("## Needs your attention", 1)[1].split("Overdue actions", 1)[0]
+    lines = [x for x in attention.splitlines() if x.startswith("- ")]
+    assert "Reduce chronic absence" in lines[0] and "crisis" in lines[0], lines
+    assert any("Grade 3 reading" in x and "computed R, agreed G" in x for x in lines), lines
+
+
 def test_html_opens_with_what_needs_attention_each_linked_to_its_section(example, run):
     html = run("report", *DOCUMENTS, "--format", "html").stdout
     page = Page(html)

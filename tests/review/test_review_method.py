@@ -46,6 +46,13 @@ def test_self_reviews_never_lift_a_component_above_the_joint_team(engine, strate
     assert "self-review" in verdict.because
 
 
+def test_a_capped_median_says_what_the_median_was_and_why_it_is_capped(engine):
+    ratings = [ReviewerRating(f"s{i}", "self-review", "G") for i in (1, 2, 3)] + [ReviewerRating("ind", "independent", "R")]
+    verdict = engine.strategy("lower-median").strategy.aggregate(ratings, engine.scale("delivery"))
+    assert verdict.level == "R"
+    assert "the lower median of all of them is G, capped at R" in verdict.because, verdict.because
+
+
 @pytest.mark.parametrize("given, expected", [
     ([("du", "delivery-unit", "G"), ("s1", "self-review", "R"), ("s2", "self-review", "R")], "R"),
     ([("du", "delivery-unit", "G"), ("ind", "independent", "G"), ("s1", "self-review", "AG")], "G"),
