@@ -189,12 +189,14 @@ class Engine(Catalogue):
         if previous is not None:
             earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
             inputs.append(InputFile(path=str(previous), sha256=prev_digest))
-        chains: dict[str, tuple[str | None, str]] = {}
+        chain_results = list(chain_results)
+        chains: dict[str, tuple[str | None, str]] = {}  # each priority's weakest analysed chain
         for chain in chain_results:
-            assessment = self._with_chain(assessment, chain, inputs)
             chains[chain.chain["priority"]] = _worse(chains.get(chain.chain["priority"]),
                                                      (chain.judgment.rating, chain.chain["id"]),
                                                      self.scale(chain.judgment.scale))
+        for chain in chain_results:
+            assessment = self._with_chain(assessment, chain, inputs, chains)
         return judge_assessment(assessment, replace(run, inputs=tuple(inputs), previous=earlier, chains=chains))
 
     def _judging_run(self, rules: str, rubric: Rubric, previous: Mapping[str, str] | None = None,
@@ -205,11 +207,12 @@ class Engine(Catalogue):
 
         return judging_run(self, rules, rubric, previous, severity_rules or self.default("severity-rule-set"))
 
-    def _with_chain(self, doc: DeliveryAssessment, result: DeliveryChainResult,
-                    inputs: list[InputFile]) -> DeliveryAssessment:
+    def _with_chain(self, doc: DeliveryAssessment, result: DeliveryChainResult, inputs: list[InputFile],
+                    weakest: Mapping[str, tuple[str | None, str]]) -> DeliveryAssessment:
         """The assessment with a chain's judgment as evidence for its priority's delivery-chain
-        sub-criterion: the criterion's level where the team gave none, cited beside theirs where
-        they did."""
+        sub-criterion: the criterion's level where the team gave none (the ``weakest`` chain's, where
+        a priority has several, so the likelihood and the severity read one level), cited beside
+        theirs where they did."""
         from stocktake.judgment.evidence import Evidence
         from stocktake.likelihood.model import CategoryRating, CriterionRating
 
@@ -219,7 +222,7 @@ class Engine(Catalogue):
             raise UsageError(f"the chain {result.chain['id']!r} is for priority {priority_id!r}, which the assessment "
                              f"does not have (priorities: {', '.join(ids)})")
         evidence_id = f"chain-{result.chain['id']}"
-        level = result.judgment.rating
+        level, weakest_id = weakest.get(priority_id, (result.judgment.rating, result.chain["id"]))
         doc = doc.model_copy(deep=True)
         doc.evidence.append(Evidence(id=evidence_id, kind="data",  # analysed now, for this assessment: its date
                                      source=f"Delivery chain analysis of {result.inputs[0].path}",
@@ -227,12 +230,16 @@ class Engine(Catalogue):
         priority = doc.priorities[ids.index(priority_id)]
         capacity = priority.ratings.capacity or CategoryRating()
         if "delivery-chain" in capacity.criteria:
-            capacity.criteria["delivery-chain"].evidence.append(evidence_id)
+            criterion = capacity.criteria["delivery-chain"]
+            criterion.evidence.append(evidence_id)
+            if criterion.rationale.startswith(_FROM_CHAINS):  # set from an earlier chain: the weakest's level
+                criterion.level = level
+                criterion.rationale = f"{_FROM_CHAINS} {weakest_id}: the weakest of the priority's chains"
         elif capacity.level is not None:
             capacity.evidence.append(evidence_id)
         else:
             capacity.criteria["delivery-chain"] = CriterionRating(
-                level=level, rationale=f"From the delivery chain analysis: {result.judgment.because}",
+                level=level, rationale=f"{_FROM_CHAINS}: {result.judgment.because}",
                 evidence=[evidence_id])
         priority.ratings.capacity = capacity
         inputs.extend(i for i in result.inputs if i not in inputs)
@@ -312,6 +319,10 @@ class Engine(Catalogue):
         doc = self.load(path, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
         result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(path, rules=rules)
         return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc.sha256
+
+
+_FROM_CHAINS = "From the delivery chain analysis"
+"""How a delivery-chain rating set from a chain analysis begins (the team's own never does)."""
 
 
 def _worse(known: tuple[str | None, str] | None, found: tuple[str | None, str],

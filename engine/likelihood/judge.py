@@ -186,6 +186,9 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
         cited = [ref for name in CATEGORY_ITEMS for ref in inputs[name]["evidence"]]
         for code, message in dating_problems(cited, evidence, as_of, what="the assessment"):
             flags.append(flag(code, message))
+    analysed = run.chains.get(priority.id)
+    if analysed is not None:
+        flags.extend(_chain_below_rating(priority, analysed, run.scales["delivery"]))
     scale = run.scales[ruleset.output_scale]
     previous = priority.previous.level if priority.previous is not None else run.previous.get(priority.id)
     rating = judgment["rating"]
@@ -237,6 +240,23 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
         decided_by=list(decision.rules), because=because, inputs=[inputs[name] for name in ruleset.inputs],
         evidence=sorted({ref for name in read for ref in inputs[name]["evidence"]}), flags=flags, trail=trail,
     )
+
+
+def _chain_below_rating(priority: Priority, analysed: tuple[str | None, str], delivery: Scale) -> list[dict[str, str]]:
+    """A flag when the analysed chain is weaker than the team's rating it is evidence for (their
+    delivery-chain sub-criterion, else their capacity level): the team's rating stands in the
+    judgment, so the reader must see that the analysis says worse (the severity reads the analysis)."""
+    level, chain_id = analysed
+    capacity = priority.ratings.capacity
+    if capacity is None or level not in delivery.codes:
+        return []
+    criterion = capacity.criteria.get("delivery-chain")
+    rated, what = ((criterion.level, "delivery-chain sub-criterion") if criterion is not None
+                   else (capacity.level, "capacity rating"))
+    if rated not in delivery.codes or delivery.rank(str(level)) <= delivery.rank(rated):
+        return []
+    return [flag("chain-below-rating", f"The analysed chain {chain_id} is at {level}, below the team's {what} "
+                                       f"({rated}), which the judgment reads.")]
 
 
 _QUOTED_IN_BECAUSE = ("performance", "deadline", "indicators")

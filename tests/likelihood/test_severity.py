@@ -185,6 +185,10 @@ def test_an_analysed_chain_is_read_over_the_team_s_rating_of_the_chain(tmp_path)
     assert p.severity.judgment.rating in ("intervention", "crisis")
     without = _result(make_engine().judge(path), "reading")
     assert {i.name: i.value for i in without.severity.judgment.inputs}["chain"] == "AG"
+    # The likelihood reads the team's AG, so it says that the analysis found worse.
+    below = next(f for f in p.judgment.flags if f.code == "chain-below-rating")
+    assert "reading-chain is at R" in below.message and "(AG)" in below.message
+    assert "chain-below-rating" not in [f.code for f in without.judgment.flags]
 
 
 def test_an_agreed_level_does_not_hide_a_worse_computed_one_from_the_classifier(tmp_path):
@@ -205,6 +209,29 @@ def test_an_agreed_level_does_not_hide_a_worse_computed_one_from_the_classifier(
     reading["ratings"]["planning"] = reading["ratings"]["capacity"] = {"level": "G"}
     p = _result(_judge(tmp_path, doc), "reading")
     assert next(i for i in p.severity.judgment.inputs if i.name == "likelihood").value == "R"
+
+
+def test_with_two_chains_the_likelihood_and_the_severity_read_the_weaker(tmp_path):
+    doc = _doc()
+    reading = _priority(doc, "reading")
+    del reading["ratings"]["capacity"]["criteria"]["delivery-chain"]   # the team gave no chain rating
+    path = tmp_path / "assessment.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    weak = FIXTURE.parent / "chain.yaml"                             # reading-chain, analysed at R
+    strong = yaml.safe_load(weak.read_text())
+    strong["id"] = "reading-chain-b"
+    for link in strong["links"]:
+        link["strength"] = "G"
+    other = tmp_path / "strong.yaml"
+    other.write_text(yaml.safe_dump(strong, sort_keys=False))
+    engine = make_engine()
+    assert engine.chain(other).judgment.rating != "R"
+    for chains in ([weak, other], [other, weak]):
+        p = _result(engine.judge(path, chains=chains), "reading")
+        capacity = next(i for i in p.judgment.inputs if i.name == "capacity")
+        severity_chain = next(i for i in p.severity.judgment.inputs if i.name == "chain")
+        assert severity_chain.value == "R" and "reading-chain" in severity_chain.note
+        assert capacity.value == "R", capacity   # worst roll-up of the sub-criteria, the chain's R among them
 
 
 def test_without_a_likelihood_level_severity_is_not_rated(tmp_path):
