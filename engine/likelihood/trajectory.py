@@ -240,7 +240,8 @@ def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: b
     """The project's rule for performance against the trajectory (the field guide gives none).
 
     G: on or above the plan at the latest actual, and the trend reaches the target.
-    AG: within the band but below the plan, or on plan with the trend falling short.
+    AG: within the band but below the plan, or on plan with the trend falling short (or, with one
+    actual, no trend yet).
     AR: below the band at the latest actual (or at the latest two, with the gap not widening).
     R: below the band at the latest two or more actuals, with the gap widening.
     """
@@ -250,9 +251,12 @@ def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: b
         extra = f" ({off_track} in a row, gap not widening)" if off_track >= 2 else ""
         return "AR", f"Below the trajectory beyond tolerance at the latest actual{extra}."
     short = shortfall is not None and shortfall > 0
+    if gap >= 0 and shortfall is None:  # one actual: no trend, and missing data is never good
+        return "AG", (f"{'Above' if latest == 'above' else 'On'} the trajectory at the only actual, but with one "
+                      "actual there is no trend yet to show the target being reached.")
     if gap >= 0 and not short:
-        return "G", f"{'Above' if latest == 'above' else 'On'} the trajectory at the latest actual" + (
-            " and the trend reaches the target." if shortfall is not None else ".")
+        return "G", (f"{'Above' if latest == 'above' else 'On'} the trajectory at the latest actual and the trend "
+                     "reaches the target.")
     if gap >= 0 and shortfall is not None:  # so the trend falls short
         return "AG", (f"On or above the trajectory, but the recent trend falls short of the target "
                       f"(by {round(shortfall, 6):.15g} at the target date).")

@@ -50,7 +50,8 @@ def test_one_actual_gives_no_projection():
     result = run([((2026, 1, 1), 64.5)], absolute=1.0)
     assert result.latest == "within" and result.projection is None
     assert result.projection_method == "one actual: no trend to project"
-    assert result.level == "G"
+    # On the plan, but G needs the trend reaching the target, and one actual has no trend.
+    assert result.level == "AG" and "no trend yet" in result.because
 
 
 def test_increasing_metric_gaps_and_states():
