@@ -232,10 +232,10 @@ class Engine(Catalogue):
         if "delivery-chain" in capacity.criteria:
             criterion = capacity.criteria["delivery-chain"]
             criterion.evidence.append(evidence_id)
-            if criterion.rationale.startswith(_FROM_CHAINS):  # set from an earlier chain: the weakest's level
+            if level is not None and criterion.rationale.startswith(_FROM_CHAINS):  # set from an earlier chain
                 criterion.level = level
                 criterion.rationale = f"{_FROM_CHAINS} {weakest_id}: the weakest of the priority's chains"
-        elif capacity.level is not None:
+        elif capacity.level is not None or level is None:  # a chain with no level only cites
             capacity.evidence.append(evidence_id)
         else:
             capacity.criteria["delivery-chain"] = CriterionRating(

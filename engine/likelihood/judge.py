@@ -207,7 +207,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
         change = what_would_change(ruleset, values, decision.level, scale, run.domain, fixed)
     return dict(_PRIORITY, id=priority.id, title=priority.title, owner=priority.owner, judgment=judgment,
                 trajectory=_summary(priority, analysis), what_would_change=change, previous=previous,
-                movement=movement, **so_what(priority, as_of, run.severity, judgment, movement, values["off_track"],
+                movement=movement, **so_what(priority, as_of, run.severity, judgment, movement, values,
                                              run.chains.get(priority.id), failures, settled=analysis.target_passed))
 
 

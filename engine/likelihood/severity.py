@@ -22,6 +22,7 @@ from stocktake.judgment.envelope import PluginFailure
 from stocktake.judgment.model import Flag, Input, Judgment, RuleRef
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.decision import (
+    DEADLINE_STATES,
     OFF_TRACK_STATES,
     CompiledTable,
     Decision,
@@ -44,6 +45,7 @@ SEVERITY_FEATURES: dict[str, tuple[str, Any]] = {
     "likelihood": ("scale", "delivery"),
     "movement": ("states", ["up", "same", "down"]),
     "off_track": ("states", OFF_TRACK_STATES),
+    "deadline": ("states", DEADLINE_STATES),
     "milestones_missed": ("states", COUNT_STATES),
     "actions_overdue": ("states", COUNT_STATES),
     "chain": ("scale", "delivery"),
@@ -112,14 +114,15 @@ def _chain_level(priority: Priority, analysed: tuple[str | None, str] | None) ->
 
 
 def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, movement: str,
-                    off_track: str, chain: tuple[str | None, str] | None = None) -> dict[str, str]:
+                    measured: Mapping[str, str], chain: tuple[str | None, str] | None = None) -> dict[str, str]:
     """The classifier's input values. No milestones recorded is ``no-data`` (the plan's dates are
     unknown); no actions is ``none`` (nothing agreed is overdue)."""
     missed = missed_milestones(priority.milestones, as_of)
     return {
         "likelihood": likelihood or NO_DATA,
         "movement": NO_DATA if movement == "new" else movement,
-        "off_track": off_track,
+        "off_track": measured["off_track"],
+        "deadline": measured["deadline"],
         "milestones_missed": COUNT_STATES[min(len(missed), 2)] if priority.milestones else NO_DATA,
         "actions_overdue": COUNT_STATES[min(len(overdue_actions(priority.actions, as_of)), 2)],
         "chain": _chain_level(priority, chain),
@@ -140,6 +143,7 @@ def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
                             "evidence shows"),
         "movement": "since the previous judgment",
         "off_track": "consecutive latest actuals below the band",
+        "deadline": "the target's outcome once its date has passed",
         "milestones_missed": ("; ".join(f"{m.name} (due {m.due})" for m in missed) if missed
                               else f"none of {len(priority.milestones)} missed" if priority.milestones
                               else "no milestones recorded"),
@@ -151,13 +155,13 @@ def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
 
 
 def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelihood: Mapping[str, Any],
-            movement: str, off_track: str, chain: tuple[str | None, str] | None,
+            movement: str, measured: Mapping[str, str], chain: tuple[str | None, str] | None,
             failures: list[PluginFailure], *, settled: bool = False) -> dict[str, Any]:
     """The fields of a priority's result that follow its likelihood: ``severity`` (see
     :func:`severity_data`; None without a classifier), its ``actions``, ``milestones`` and
     ``commentary`` as plain data."""
     return {
-        "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, off_track, chain,
+        "severity": None if run is None else severity_data(priority, as_of, run, likelihood, movement, measured, chain,
                                                            failures, settled=settled),
         "actions": [a.model_dump(mode="json") for a in priority.actions],
         "milestones": [m.model_dump(mode="json") for m in priority.milestones],
@@ -166,14 +170,14 @@ def so_what(priority: Priority, as_of: dt.date, run: SeverityRun | None, likelih
 
 
 def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likelihood: Mapping[str, Any],
-                  movement: str, off_track: str, chain: tuple[str | None, str] | None,
+                  movement: str, measured: Mapping[str, str], chain: tuple[str | None, str] | None,
                   failures: list[PluginFailure], *, settled: bool = False) -> dict[str, Any]:
     """One priority's :class:`SeverityResult` as plain data (see ``priority_data``), from its
-    likelihood :class:`Judgment` data, movement and off-track state. A rule set that fails is
+    likelihood :class:`Judgment` data, movement and ``measured`` inputs (off_track, deadline). A rule set that fails is
     appended to ``failures``."""
     ruleset = run.ruleset
     values = severity_values(priority, as_of, likelihood_read(likelihood, run.scales["delivery"]), movement,
-                             off_track, chain)
+                             measured, chain)
     notes = _notes(priority, as_of, likelihood, chain, run.scales["delivery"])
     inputs = [dict(_INPUT, name=name, value=None if values[name] == NO_DATA else values[name], role="severity",
                    evidence=[], note=notes.get(name, "")) for name in ruleset.inputs]
@@ -208,7 +212,7 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
 
 SEVERITY_HISTORY = ("movement",)
 """Severity inputs that are history, not something to act on: never offered as a change."""
-SEVERITY_SETTLED = ("likelihood", "off_track")
+SEVERITY_SETTLED = ("likelihood", "off_track", "deadline")
 """Severity inputs that can no longer change once the target date has passed (``settled``)."""
 
 

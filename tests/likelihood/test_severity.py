@@ -16,7 +16,8 @@ from stocktake.testing import make_engine
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "assessment.yaml"
 ORDERED_STATES = {"movement": ["up", "same", "down"], "off_track": ["none", "one", "two-or-more"],
-                  "milestones_missed": ["none", "one", "two-or-more"], "actions_overdue": ["none", "one", "two-or-more"]}
+                  "milestones_missed": ["none", "one", "two-or-more"], "actions_overdue": ["none", "one", "two-or-more"],
+                  "deadline": ["met", "open", "missed"]}
 
 
 def _doc() -> dict:
@@ -79,10 +80,12 @@ def test_a_worse_input_never_gives_a_better_severity():
 def test_the_classifier_never_says_on_track_without_a_likelihood_or_milestones():
     table, _, _ = make_engine().rule_set("severity-default")
     fine = {"likelihood": "G", "movement": "same", "off_track": "none", "milestones_missed": "none",
-            "actions_overdue": "none", "chain": "G"}
+            "actions_overdue": "none", "chain": "G", "deadline": "open"}
     assert table.decide(fine).level == "on-track"
     assert table.decide({**fine, "likelihood": "no-data"}).level != "on-track"
     assert table.decide({**fine, "milestones_missed": "no-data"}).level != "on-track"
+    # A target met at its date has no slippage left to watch: no milestones do not raise it.
+    assert table.decide({**fine, "milestones_missed": "no-data", "deadline": "met"}).level == "on-track"
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -98,7 +101,7 @@ def test_the_classifier_never_says_on_track_without_a_likelihood_or_milestones()
 def test_the_default_criteria(change, expected):
     table, _, _ = make_engine().rule_set("severity-default")
     fine = {"likelihood": "G", "movement": "same", "off_track": "none", "milestones_missed": "none",
-            "actions_overdue": "none", "chain": "G"}
+            "actions_overdue": "none", "chain": "G", "deadline": "open"}
     assert table.decide({**fine, **change}).level == expected
 
 
@@ -117,7 +120,7 @@ def test_each_priority_has_a_severity_judgment_with_its_trail(tmp_path):
     assert attendance.judgment.rule.id == "severity-default"
     inputs = {i.name: i.value for i in attendance.judgment.inputs}
     assert inputs == {"likelihood": "R", "movement": "down", "off_track": "two-or-more", "milestones_missed": "none",
-                      "actions_overdue": "none", "chain": None}
+                      "actions_overdue": "none", "chain": None, "deadline": "open"}
     assert any("severity-default" in step for step in attendance.judgment.trail)
     assert attendance.judgment.because
     # What would change it: a single input, checked against the table.
