@@ -107,9 +107,7 @@ def judging_run(source: RuleSource, rules: str, rubric: Rubric,
     problem = check_compatible(ruleset, scales)
     if problem is not None:
         raise UsageError(f"rule set {ruleset.id!r} cannot be used: it {problem}")
-    used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id,
-                       version=str(ruleset.version), title=ruleset.title,
-                       hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None), sha256=sha)
+    used = RuleSetUsed.of(ruleset, origin, sha)
     severity = None if severity_rules is None else severity_run(*source.rule_set(severity_rules), scales)
     return JudgingRun(ruleset, origin, used, rubric, scales, (), previous or {}, severity=severity)
 

@@ -37,6 +37,13 @@ class RuleSetUsed(Model):
     sha256: str | None = None
     """Hash of the rule set's file, for data tables."""
 
+    @classmethod
+    def of(cls, ruleset: Any, origin: Any, sha: str | None) -> RuleSetUsed:
+        """The record of ``ruleset`` as registered by ``origin`` (an :class:`~stocktake.hooks.registry.Origin`)."""
+        return cls(plugin=origin.plugin or origin.via or "user", id=ruleset.id, version=str(ruleset.version),
+                   title=ruleset.title, hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None),
+                   sha256=sha)
+
 
 class TrajectoryCheck(Model):
     date: Date

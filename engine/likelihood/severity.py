@@ -19,7 +19,7 @@ from typing import Any
 from stocktake.core.errors import UsageError
 from stocktake.hooks.registry import Origin
 from stocktake.judgment.envelope import PluginFailure
-from stocktake.judgment.model import Flag, Input, Judgment, RuleRef
+from stocktake.judgment.model import Input, Judgment, RuleRef
 from stocktake.judgment.scale import Scale
 from stocktake.likelihood.decision import (
     DEADLINE_STATES,
@@ -31,6 +31,7 @@ from stocktake.likelihood.decision import (
     provided_domain,
     what_would_change,
 )
+from stocktake.likelihood.features import flag
 from stocktake.likelihood.model import Action, Milestone, Priority
 from stocktake.likelihood.result import RuleSetUsed, SeverityResult, shape
 from stocktake.likelihood.ruleset import NO_DATA
@@ -38,7 +39,7 @@ from stocktake.likelihood.ruleset import NO_DATA
 __all__ = ["COUNT_STATES", "SEVERITY_FEATURES", "SeverityRun", "likelihood_read", "missed_milestones",
            "overdue_actions", "severity_data", "severity_run", "severity_values", "so_what"]
 
-COUNT_STATES = ["none", "one", "two-or-more"]
+COUNT_STATES = OFF_TRACK_STATES
 """How many of something (missed milestones, overdue actions), as the classifier reads it."""
 
 SEVERITY_FEATURES: dict[str, tuple[str, Any]] = {
@@ -87,9 +88,7 @@ def severity_run(ruleset: Any, origin: Origin, sha: str | None, scales: Mapping[
         problem = f"outputs scale {ruleset.output_scale!r}, not 'severity'"
     if problem is not None:
         raise UsageError(f"severity rule set {ruleset.id!r} cannot be used: it {problem}")
-    used = RuleSetUsed(plugin=origin.plugin or origin.via or "user", id=ruleset.id, version=str(ruleset.version),
-                       title=ruleset.title, hit_policy=getattr(getattr(ruleset, "ruleset", None), "hit_policy", None),
-                       sha256=sha)
+    used = RuleSetUsed.of(ruleset, origin, sha)
     return SeverityRun(ruleset, origin, used, scales[ruleset.output_scale], scales)
 
 
@@ -129,7 +128,7 @@ def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, 
     }
 
 
-_SEVERITY, _JUDGMENT, _INPUT, _FLAG, _RULE = (shape(m) for m in (SeverityResult, Judgment, Input, Flag, RuleRef))
+_SEVERITY, _JUDGMENT, _INPUT, _RULE = (shape(m) for m in (SeverityResult, Judgment, Input, RuleRef))
 
 
 def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
@@ -185,7 +184,7 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
     flags: list[dict[str, str]] = []
     decision, problem = Decision(None, ()), None
     if likelihood["rating"] is None:
-        flags.append(dict(_FLAG, code="likelihood-not-rated",
+        flags.append(flag("likelihood-not-rated",
                           message="The likelihood has no level, so the severity cannot be classified."))
         because = "Not classified: the likelihood judgment has no level."
     else:
@@ -193,14 +192,14 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
         if problem is not None:
             failures.append(PluginFailure.of(run.origin, f"severity rule set {ruleset.id!r} on {priority.id!r}",
                                              problem))
-            flags.append(dict(_FLAG, code="rule-set-failed",
+            flags.append(flag("rule-set-failed",
                               message=f"The severity rule set {ruleset.id!r} failed: {problem}."))
             decision, because = Decision(None, ()), f"The severity rule set could not decide: {problem}."
         else:
             because = decision.because
             trail.append(f"rule set {ruleset.id} {ruleset.version}: matched {', '.join(decision.matched) or 'none'}; "
                          f"decided by {', '.join(decision.rules)}: {decision.level}. {decision.because}")
-            flags += [dict(_FLAG, code=code, message=_FLAG_TEXT.get(code, code)) for code in decision.flags]
+            flags += [flag(code, _FLAG_TEXT.get(code, code)) for code in decision.flags]
     level = decision.level
     judgment = dict(
         _JUDGMENT, subject=f"priority:{priority.id}", title=priority.title, scale=run.scale.id,

@@ -58,7 +58,15 @@ def slug(heading: str) -> Markdown:
 def _anchors(report: DeliveryReport) -> dict[str, Any]:
     """The Markdown anchors of the priority sections (by id) and the review sections (by position)."""
     a = report.assessment
-    priorities = {p.id: slug(f"{p.title}: {p.judgment.rating or 'not rated'}") for p in a.priorities} if a else {}
+    priorities: dict[str, Markdown] = {}
+    if a is not None:
+        by_id = {p.id: p for p in a.priorities}
+        seen: dict[str, int] = {}
+        for row in reversed(a.league):  # the order the sections are rendered in (worst first)
+            p = by_id[row.id]
+            base = slug(f"{p.title}: {p.judgment.rating or 'not rated'}")
+            n = seen[base] = seen.get(base, -1) + 1  # renderers suffix a repeated heading's anchor -1, -2, ...
+            priorities[p.id] = Markdown(f"{base}-{n}") if n else base
     reviews = {i: slug(f"Capacity to deliver: {r.system}, {r.date}") for i, r in enumerate(report.reviews, 1)}
     return {"priority": priorities, "review": reviews}
 

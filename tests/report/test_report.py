@@ -3,6 +3,7 @@ escaping of every text field, and the demo end to end."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -376,6 +377,21 @@ def test_attention_lists_the_most_severe_first_and_a_computed_red_under_an_agree
     lines = [x for x in attention.splitlines() if x.startswith("- ")]
     assert "Reduce chronic absence" in lines[0] and "crisis" in lines[0], lines
     assert any("Grade 3 reading" in x and "computed R, agreed G" in x for x in lines), lines
+
+
+def test_two_priorities_with_one_title_and_level_link_to_their_own_sections(example, run):
+    """Markdown renderers suffix a repeated heading's anchor (-1, -2, ...) in document order; the
+    attention list links each priority to its own section, not both to the first."""
+    path = example / "assessment-2026-h2.yaml"
+    doc = yaml.safe_load(path.read_text())
+    twin = copy.deepcopy(next(p for p in doc["priorities"] if p["id"] == "attendance"))
+    twin["id"] = "attendance-twin"
+    doc["priorities"].append(twin)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    md = run("report", *DOCUMENTS, "--format", "md").stdout
+    attention = md.split("## Needs your attention", 1)[1].split("Overdue actions", 1)[0]
+    links = re.findall(r"\[Reduce chronic absence\]\(#([^)]+)\)", attention)
+    assert sorted(links) == ["reduce-chronic-absence-r", "reduce-chronic-absence-r-1"], links
 
 
 def test_html_opens_with_what_needs_attention_each_linked_to_its_section(example, run):
