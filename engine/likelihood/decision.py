@@ -24,7 +24,7 @@ from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
 __all__ = ["ADVANCES_ONLY", "DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "NOT_ACTIONS", "CheckReport",
            "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table", "checked_decision",
-           "decide_checked", "provided_domain", "what_would_change"]
+           "decide_checked", "provided_domain", "rule_reads", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 DEADLINE_STATES = ["met", "open", "missed"]
@@ -115,6 +115,15 @@ def decide_checked(ruleset: Any, values: Mapping[str, str], scale: Scale) -> tup
         raise
     except BaseException as err:
         return Decision(None, ()), f"raised {describe(err)}"
+
+
+def rule_reads(ruleset: Any, rule_id: str) -> list[str]:
+    """The inputs rule ``rule_id`` of ``ruleset`` reads: those its ``when`` names, for a decision
+    table; every input, for a Python rule set (it does not say)."""
+    if isinstance(ruleset, CompiledTable):
+        rule = next(r for r in ruleset.ruleset.rules if r.id == rule_id)
+        return list(rule.when)
+    return list(ruleset.inputs)
 
 
 def _shape_problem(decision: Any) -> str | None:

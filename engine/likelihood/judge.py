@@ -31,6 +31,7 @@ from stocktake.likelihood.decision import (
     check_compatible,
     decide_checked,
     provided_domain,
+    rule_reads,
     what_would_change,
 )
 from stocktake.likelihood.features import Derived, deadline_state, derive, flag
@@ -213,7 +214,7 @@ def _judgment(priority: Priority, run: JudgingRun, decision: Decision, inputs: M
               flags: list[dict[str, str]], trail: list[str]) -> dict[str, Any]:
     """The :class:`Judgment` data: the computed level, or the agreed one over it."""
     ruleset = run.ruleset
-    read = {name for rid in decision.rules for name in _reads(ruleset, rid)} or set(ruleset.inputs)
+    read = {name for rid in decision.rules for name in rule_reads(ruleset, rid)} or set(ruleset.inputs)
     computed = decision.level
     state, rating, override = "rated" if computed else "not-rated", computed, None
     because = decision.because or "No level was formed."
@@ -263,13 +264,6 @@ the indicators at the worst level); ``because`` quotes them when a deciding rule
 
 
 _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: missing data limits or decides the judgment."}
-
-
-def _reads(ruleset: Any, rule_id: str) -> list[str]:
-    if isinstance(ruleset, CompiledTable):
-        rule = next(r for r in ruleset.ruleset.rules if r.id == rule_id)
-        return list(rule.when)
-    return list(ruleset.inputs)
 
 
 def _point(point: Any) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from stocktake.likelihood.decision import (
     check_compatible,
     decide_checked,
     provided_domain,
+    rule_reads,
     what_would_change,
 )
 from stocktake.likelihood.features import flag
@@ -196,7 +197,9 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
                               message=f"The severity rule set {ruleset.id!r} failed: {problem}."))
             decision, because = Decision(None, ()), f"The severity rule set could not decide: {problem}."
         else:
-            because = decision.because
+            read = {name for rid in decision.rules for name in rule_reads(ruleset, rid)}
+            because = " ".join([decision.because, *(f"{name}: {notes[name]}." for name in _QUOTED_IN_BECAUSE
+                                                     if name in read and name in notes)])
             trail.append(f"rule set {ruleset.id} {ruleset.version}: matched {', '.join(decision.matched) or 'none'}; "
                          f"decided by {', '.join(decision.rules)}: {decision.level}. {decision.because}")
             flags += [flag(code, _FLAG_TEXT.get(code, code)) for code in decision.flags]
@@ -208,6 +211,9 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
         decided_by=list(decision.rules), because=because, inputs=inputs, evidence=[], flags=flags, trail=trail)
     return dict(_SEVERITY, judgment=judgment, what_would_change=_changes(run, values, level, settled))
 
+
+_QUOTED_IN_BECAUSE = ("milestones_missed", "actions_overdue")
+"""Inputs whose note names what they count; ``because`` quotes them when a deciding rule reads them."""
 
 SEVERITY_HISTORY = ("movement",)
 """Severity inputs that are history, not something to act on: never offered as a change."""

@@ -336,6 +336,14 @@ def test_bad_actions_milestones_and_commentary_are_located_errors(tmp_path, run,
     assert "Traceback" not in result.stderr
 
 
+def test_an_assessment_naming_a_likelihood_rule_set_as_its_severity_rules_is_refused(tmp_path, run):
+    doc = _doc()
+    doc["severity_rules"] = "likelihood-default"
+    result = _judge(tmp_path, doc, run=run)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "severity rule set 'likelihood-default' cannot be used" in result.stderr, result.stderr
+
+
 def test_a_tampered_severity_in_a_result_is_refused(tmp_path, run):
     result = json.loads(run("judge", str(FIXTURE)).stdout)
     result["league"][0]["severity"] = "panic"
