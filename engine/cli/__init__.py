@@ -45,21 +45,44 @@ def _termination_discards_output() -> Iterator[None]:
         yield
         return
     command = os.getpid()
+    received: list[int] = []
 
     def terminate(signum: int, frame: object) -> None:
         if os.getpid() != command:  # a worker process forked by the command: end as by default
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        received.append(signum)
         raise Terminated(signum)
+
+    # A signal handled while Python runs a finaliser or a weakref callback (the process pool has
+    # them) raises Terminated where it cannot propagate: Python reports it as "Exception ignored"
+    # and carries on. Such a Terminated is not reported; the signal is remembered and ends the
+    # command at the next error (a pool whose workers the same signal ended) or when it returns.
+    unraisable = sys.unraisablehook
+
+    def drop_terminated(report: Any) -> None:
+        if not isinstance(report.exc_value, Terminated):
+            unraisable(report)
 
     previous = {}
     for signum in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) is signal.SIG_DFL:
             previous[signum] = signal.signal(signum, terminate)
+    sys.unraisablehook = drop_terminated
     try:
         yield
+    except (Terminated, KeyboardInterrupt):
+        raise
+    except BaseException as err:
+        if received:
+            raise Terminated(received[0]) from err
+        raise
+    else:
+        if received:
+            raise Terminated(received[0])
     finally:
+        sys.unraisablehook = unraisable
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

@@ -242,6 +242,31 @@ def test_sigterm_to_the_whole_group_of_a_stream_in_several_processes_is_one_line
     assert not out.exists() and _temporaries(tmp_path) == []
 
 
+class _SignalledInAFinaliser:
+    """Sends this process SIGTERM from its finaliser, so the handler runs inside ``__del__``, where
+    an exception cannot propagate (as in the process pool's weakref callbacks)."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):  # the handler runs here, inside the finaliser
+            pass
+
+
+@pytest.mark.parametrize("then_fails", [True, False])
+def test_a_signal_handled_inside_a_finaliser_still_ends_the_command_in_one_line(capsys, then_fails):
+    """Python reports an exception raised in a finaliser as "Exception ignored" and carries on: the
+    signal is remembered, not reported, and ends the command at the next error (the pool its
+    workers left broken) or when it returns."""
+    from stocktake.cli import Terminated, _termination_discards_output
+
+    with pytest.raises(Terminated), _termination_discards_output():
+        _SignalledInAFinaliser()          # collected at once
+        if then_fails:
+            raise RuntimeError("A process in the process pool was terminated abruptly")
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
 def test_a_link_to_the_processs_own_standard_output_writes_to_it(tmp_path):
     """Like ``-o /dev/stdout`` on a pipe: the link leads to a pipe that has no path; it is written,
     and the link stays (a link in the test's folder, never the machine's ``/dev/stdout``)."""
