@@ -29,6 +29,7 @@ from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
+    "JOINT_TEAM",
     "Action",
     "AgreedJudgment",
     "CapacityReview",
@@ -44,6 +45,10 @@ MAX_EVIDENCE_AGE_DAYS = 36_500
 
 ReviewerRole = Literal["self-review", "delivery-unit", "system-leader", "independent"]
 """A reviewer's place in the joint team."""
+
+JOINT_TEAM: frozenset[ReviewerRole] = frozenset({"delivery-unit", "system-leader", "independent"})
+"""The roles of the joint review team (seed 000, module 1B); ``self-review`` is not among them:
+it comes before the team's interviews."""
 
 
 class Reviewer(Model):
