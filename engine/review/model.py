@@ -189,13 +189,16 @@ class _References:
         if code != owner.level:
             owner.level = code
 
+    def known_reviewers(self) -> str:
+        """What a reviewer reference must be, listing the ids it may be."""
+        return f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})"
+
     def ratings(self) -> None:
         seen: dict[tuple[str, str], int] = {}
         for i, rating in enumerate(self.review.ratings):
             path = ("ratings", i)
             if rating.reviewer not in self.reviewers:
-                raise invalid(f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})",
-                              repr(rating.reviewer), path=(*path, "reviewer"))
+                raise invalid(self.known_reviewers(), repr(rating.reviewer), path=(*path, "reviewer"))
             for j, ref in enumerate(rating.evidence):
                 if ref not in self.evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref),
@@ -219,8 +222,7 @@ class _References:
             agreed[judgment.component] = i
             for j, who in enumerate(judgment.agreed_by):
                 if who not in self.reviewers:
-                    raise invalid("a reviewer id defined under 'reviewers'", repr(who),
-                                  path=(*path, "agreed_by", j))
+                    raise invalid(self.known_reviewers(), repr(who), path=(*path, "agreed_by", j))
 
 
 def _unique(items: list[Any], field: str) -> dict[str, Any]:
