@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from stocktake import hookimpl
 from stocktake.hooks.registry import Registrar
 from stocktake.judgment.scale import Scale
+from stocktake.review.model import JOINT_TEAM
 from stocktake.review.strategies import ReviewerRating, Verdict
 
 
@@ -27,9 +28,6 @@ def lower_median(levels: Sequence[str], scale: Scale) -> str:
     ordered = sorted(levels, key=scale.rank)
     return ordered[len(ordered) // 2]
 
-
-JOINT_TEAM = frozenset({"delivery-unit", "system-leader", "independent"})
-"""The roles of the joint review team; ``self-review`` is not among them."""
 
 
 def joint_team_median(ratings: Sequence[ReviewerRating], scale: Scale) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
 __all__ = [
+    "JOINT_TEAM",
     "Action",
     "AgreedJudgment",
     "CapacityReview",
@@ -44,6 +45,10 @@ MAX_EVIDENCE_AGE_DAYS = 36_500
 
 ReviewerRole = Literal["self-review", "delivery-unit", "system-leader", "independent"]
 """A reviewer's place in the joint team."""
+
+JOINT_TEAM: frozenset[ReviewerRole] = frozenset({"delivery-unit", "system-leader", "independent"})
+"""The roles of the joint review team (seed 000, module 1B); ``self-review`` is not among them:
+it comes before the team's interviews."""
 
 
 class Reviewer(Model):
@@ -184,13 +189,16 @@ class _References:
         if code != owner.level:
             owner.level = code
 
+    def known_reviewers(self) -> str:
+        """What a reviewer reference must be, listing the ids it may be."""
+        return f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})"
+
     def ratings(self) -> None:
         seen: dict[tuple[str, str], int] = {}
         for i, rating in enumerate(self.review.ratings):
             path = ("ratings", i)
             if rating.reviewer not in self.reviewers:
-                raise invalid(f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})",
-                              repr(rating.reviewer), path=(*path, "reviewer"))
+                raise invalid(self.known_reviewers(), repr(rating.reviewer), path=(*path, "reviewer"))
             for j, ref in enumerate(rating.evidence):
                 if ref not in self.evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref),
@@ -214,8 +222,7 @@ class _References:
             agreed[judgment.component] = i
             for j, who in enumerate(judgment.agreed_by):
                 if who not in self.reviewers:
-                    raise invalid("a reviewer id defined under 'reviewers'", repr(who),
-                                  path=(*path, "agreed_by", j))
+                    raise invalid(self.known_reviewers(), repr(who), path=(*path, "agreed_by", j))
 
 
 def _unique(items: list[Any], field: str) -> dict[str, Any]:

@@ -60,7 +60,8 @@ class ReviewSummary(Model):
     counts: dict[str, int]
     """Components per standing level, plus ``not-rated`` and ``no-consensus``."""
     weakest: list[str]
-    """Components at the lowest standing level present."""
+    """Components at the lowest standing level present, when that level is in the bottom half of
+    the scale (AR, R on the four-point scale); none when every level present is in the top half."""
     most_disputed: list[Disputed]
     """The components with real disagreement (ratings two or more levels apart, the
     ``disagreement`` flag's rule), widest spread first, then in rubric order; at most five."""
@@ -68,6 +69,9 @@ class ReviewSummary(Model):
     """How many components have real disagreement (``most_disputed`` lists the first five)."""
     self_review_only: list[str] = Field(default_factory=list)
     """Components rated by self-reviewers only, without the joint team, in rubric order."""
+    agreed_without_joint_team: list[str] = Field(default_factory=list)
+    """Components with an agreed judgment signed by no member of the joint team (flag
+    ``agreed-without-joint-team``), in rubric order."""
     movement: dict[str, int] | None = None
     """Components per kind of movement, when a baseline was given."""
 

@@ -24,7 +24,7 @@ from stocktake.judgment.evidence import dating_problems
 from stocktake.judgment.model import Flag, Input, Judgment, JudgmentState, Override, RuleRef, Subject
 from stocktake.judgment.rollup import roll_up
 from stocktake.judgment.scale import Scale
-from stocktake.review.model import CapacityReview, Rating
+from stocktake.review.model import JOINT_TEAM, CapacityReview, Rating
 from stocktake.review.result import (
     CapacityReviewResult,
     Disputed,
@@ -43,7 +43,7 @@ from stocktake.rubric.model import (
     SectionOutline,
 )
 
-__all__ = ["ScoringRun", "outline", "score_review"]
+__all__ = ["ScoringRun", "in_bottom_half", "outline", "score_review"]
 
 CORE = "stocktake"
 
@@ -227,28 +227,52 @@ class _Scorer:
         return flags
 
     def _override(self, judgment: Judgment) -> Judgment:
+        """Apply the team's agreed level. One signed by no joint-team member is flagged
+        ``agreed-without-joint-team`` and applied only if it does not lift the computed level: the
+        self-review comes before the joint team's interviews, so it can pull a level down, never up."""
         item_id = judgment.subject.id
         agreed = self.agreed.get(item_id)
         if agreed is None:
             return judgment
         level = agreed.level
-        override = Override(level=level, reason=agreed.reason, by=list(agreed.agreed_by))
+        who = ", ".join(f"{r} ({self.roles[r]})" for r in agreed.agreed_by)
         flags = list(judgment.flags)
         computed = judgment.computed or "no level"
+        without_team = not any(self.roles[r] in JOINT_TEAM for r in agreed.agreed_by)
+        if without_team and not self._at_or_below(level, judgment):
+            flags.append(Flag(code="agreed-without-joint-team", message=(
+                f"Agreed {level} by {who}, no member of the joint team (delivery unit, system leaders, "
+                f"independent reviewer): not applied, as it would lift the level above the computed {computed}."
+            )))
+            return judgment.model_copy(update={
+                "flags": flags,
+                "trail": [*judgment.trail, f"agreed judgment {level} by {who} not applied: no joint-team "
+                                           f"member agreed it and it is above the computed {computed}"],
+            })
         if level != judgment.computed:
-            flags.append(Flag(code="overridden", message=(
-                f"The team agreed {level}; the rules gave {computed}."
+            flags.append(Flag(code="overridden", message=f"Agreed {level} by {who}; the rules gave {computed}."))
+        if without_team:
+            flags.append(Flag(code="agreed-without-joint-team", message=(
+                f"Agreed {level} by {who}, no member of the joint team (delivery unit, system leaders, "
+                f"independent reviewer): applied, as it does not lift the computed {computed}."
             )))
         return judgment.model_copy(update={
             "rating": level,
             "state": "rated",
-            "override": override,
+            "override": Override(level=level, reason=agreed.reason, by=list(agreed.agreed_by)),
             "flags": flags,
-            "because": f"Agreed {level} by {', '.join(agreed.agreed_by)}: {agreed.reason} "
-                       f"(computed: {computed}).",
-            "trail": [*judgment.trail, f"agreed judgment {level} by {', '.join(agreed.agreed_by)} "
-                                       f"replaces computed {computed}: {agreed.reason}"],
+            "because": f"Agreed {level} by {who}: {agreed.reason} (computed: {computed}).",
+            "trail": [*judgment.trail, f"agreed judgment {level} by {who} replaces computed {computed}: "
+                                       f"{agreed.reason}"],
         })
+
+    def _at_or_below(self, level: str, judgment: Judgment) -> bool:
+        """Whether ``level`` is no higher than the judgment's computed level (False without one:
+        missing data is never lifted to a level)."""
+        if judgment.computed is None:
+            return False
+        scale = self.rubric.scale_of(self.rubric.item(judgment.subject.id))  # type: ignore[arg-type]
+        return scale.rank(level) >= scale.rank(judgment.computed)
 
     # -- roll-ups --------------------------------------------------------------------------------
 
@@ -317,6 +341,12 @@ def _check_verdict(verdict: Any, scale: Scale) -> str | None:
 _STATES = frozenset(get_args(JudgmentState))
 
 
+def in_bottom_half(rank: int, scale: Scale) -> bool:
+    """Whether the level at ``rank`` is in the lower half of ``scale`` (AR and R of four levels;
+    of an odd count, the middle level is not)."""
+    return rank >= math.ceil(len(scale.codes) / 2)
+
+
 def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tuple[int, list[str]]]) -> ReviewSummary:
     scale = rubric.default_scale
     counts = dict.fromkeys(scale.codes, 0)
@@ -326,8 +356,8 @@ def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tupl
         counts[key] = counts.get(key, 0) + 1
     rated = [j for j in components if j.rating is not None and j.scale == scale.id]
     weakest: list[str] = []
-    if rated:
-        lowest = max(scale.rank(str(j.rating)) for j in rated)
+    lowest = max((scale.rank(str(j.rating)) for j in rated), default=-1)
+    if rated and in_bottom_half(lowest, scale):
         weakest = [j.subject.id for j in rated if scale.rank(str(j.rating)) == lowest]
     order = {j.subject.id: i for i, j in enumerate(components)}
     disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= DISAGREEMENT and cid in order),
@@ -340,6 +370,8 @@ def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tupl
         disputed=len(disputed),
         self_review_only=[j.subject.id for j in components
                           if any(f.code == "self-review-only" for f in j.flags)],
+        agreed_without_joint_team=[j.subject.id for j in components
+                                   if any(f.code == "agreed-without-joint-team" for f in j.flags)],
     )
 
 
@@ -352,7 +384,7 @@ def _toward_green(components: list[Judgment], rubric: Rubric, review: CapacityRe
         item = rubric.item(item_id)
         assert item is not None
         scale = rubric.scale_of(item)
-        if scale.rank(j.rating) < math.ceil(len(scale.levels) / 2):
+        if not in_bottom_half(scale.rank(j.rating), scale):
             continue
         out.append(TowardGreen(
             component=item_id, title=item.title, level=j.rating,

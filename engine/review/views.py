@@ -3,6 +3,7 @@ rendered by ``review.md.j2`` and ``review.html.j2`` (bodies shared with the deli
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from stocktake.core.markup import ARROWS, environment, legend, levels, markdown_environment, word
@@ -17,9 +18,12 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     judgments (``pad`` empty cells fill each heatmap row to ``width``), movement and titles by
     component id, the weakest components' titles, the legend of the result's level codes, and the
     top level's word (``top``: what "moving toward" heads for), the words for each partial
-    roll-up by subject (``partial``), the components rated by self-review only and how many
-    disputed components the summary does not list. ``anchor`` prefixes HTML element ids, so
-    several reviews can share a page."""
+    roll-up by subject (``partial``), the judgments rated by self-review only (``self_review``,
+    marked ``self_mark`` where their level is shown) and the summary's list of them, each
+    reviewer's role by id (``roles``), the weakest components' words (titles, or "none below AG"
+    when no level present is in the bottom half), the baseline's caveats for the movement line
+    and how many disputed components the summary does not list. ``anchor`` prefixes HTML element
+    ids, so several reviews can share a page."""
     judgments: dict[str, Judgment] = {j.subject: j for j in result.judgments}
     sections: list[dict[str, Any]] = []
     for outline in result.rubric.sections:
@@ -39,14 +43,34 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
             "movement": {m.component: m for m in result.movement or []}, "arrows": ARROWS, "mark": PARTIAL_MARK,
             "width": width, "anchor": anchor, "legend": legend(scale, codes),
             "top": word(scale, codes[0]) if codes else "the top level",
-            "titles": titles, "weakest": ", ".join(titles.get(c, c) for c in summary.weakest),
+            "titles": titles, "weakest": _weakest(summary.weakest, summary.counts, codes, titles),
             "partial": {j.subject: partial_words(j) for j in result.judgments if j.state == "partial"},
             "self_review_only": _self_review_only(summary.self_review_only, components, titles),
+            "self_review": {j.subject for j in result.judgments if any(f.code == "self-review-only" for f in j.flags)},
+            "self_mark": SELF_REVIEW_MARK, "roles": {r.id: r.role for r in result.reviewers},
+            "agreed_without_joint_team": ", ".join(titles.get(c, c) for c in summary.agreed_without_joint_team),
+            "movement_caveats": list(result.baseline.flags) if result.baseline else [],
             "more_disputed": summary.disputed - len(summary.most_disputed)}
 
 
 PARTIAL_MARK = "◐"
 """Printed beside a level formed from only some of its parts (with words: never the mark alone)."""
+
+
+SELF_REVIEW_MARK = "○"
+"""Printed, with the words "self-review only", beside the level of an item rated by self-reviewers
+alone: the joint team's circle is empty."""
+
+
+def _weakest(weakest: list[str], counts: dict[str, int], codes: list[str], titles: dict[str, str]) -> str:
+    """The summary's "Weakest:" words: the weakest components' titles; "none below AG" (the
+    lowest level of the scale's top half) when components have levels but none in the bottom
+    half; empty when no component has a level."""
+    if weakest:
+        return ", ".join(titles.get(c, c) for c in weakest)
+    if not any(counts.get(code, 0) for code in codes):
+        return ""
+    return f"none below {codes[math.ceil(len(codes) / 2) - 1]}"
 
 
 def partial_words(judgment: Judgment) -> str:

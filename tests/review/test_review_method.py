@@ -196,3 +196,96 @@ def test_evidence_dated_after_the_review_or_undated_is_flagged(engine, tmp_path)
     stale = component(result, "build-delivery-unit").flags
     assert [(f.code, f.message) for f in stale] == [
         ("stale-evidence", "Evidence older than 730 days at the review (2026-06-30): E2 (2023-01-01).")]
+
+
+# -- follow-up: an agreed judgment needs the joint team --------------------------------------------
+
+SELF_AND_TEAM = [{"id": "s1", "name": "Self review 1", "role": "self-review"}, *JOINT_TEAM]
+
+
+def test_an_agreed_judgment_signed_only_by_self_reviewers_does_not_lift_the_level(engine, tmp_path):
+    """The self-review comes before the joint team's interviews (1B): self-reviewers alone cannot
+    agree a component above what the joint team's ratings gave, and the words say who agreed."""
+    result = score(engine, tmp_path, [rating("4A", "du", "R"), rating("4A", "ind", "R")], reviewers=SELF_AND_TEAM,
+                   judgments=[{"component": "4A", "level": "G", "reason": "We think so.", "agreed_by": ["s1"]}])
+    judgment = component(result, "routines")
+    assert (judgment.rating, judgment.computed, judgment.override) == ("R", "R", None)
+    assert flags(judgment) == ["agreed-without-joint-team"]
+    message = judgment.flags[0].message
+    assert "G by s1 (self-review)" in message and "R" in message, message
+    assert result.summary.agreed_without_joint_team == ["routines"]
+    for text in (render_review(result, "md"), render_review(result, "html")):
+        assert "The team agreed" not in text
+        assert "Agreed without the joint team: Establish routines to drive and monitor performance." in text
+
+
+def test_an_agreed_judgment_by_self_reviewers_may_pull_down_and_says_who_agreed(engine, tmp_path):
+    result = score(engine, tmp_path, [rating("4A", "du", "G"), rating("4A", "ind", "G")], reviewers=SELF_AND_TEAM,
+                   judgments=[{"component": "4A", "level": "AR", "reason": "Routines lapse.", "agreed_by": ["s1"]}])
+    judgment = component(result, "routines")
+    assert (judgment.rating, judgment.computed) == ("AR", "G")
+    assert flags(judgment) == ["overridden", "agreed-without-joint-team"]
+    assert judgment.because.startswith("Agreed AR by s1 (self-review): Routines lapse.")
+    assert judgment.flags[0].message == "Agreed AR by s1 (self-review); the rules gave G."
+    assert "Agreed AR by s1 (self-review) (computed G)" in render_review(result, "md")
+
+
+def test_an_agreed_judgment_with_a_joint_team_member_names_who_agreed_with_their_roles(engine, tmp_path):
+    result = score(engine, tmp_path, [rating("4A", "du", "R"), rating("4A", "ind", "R")], reviewers=SELF_AND_TEAM,
+                   judgments=[{"component": "4A", "level": "AR", "reason": "Plan adopted.",
+                               "agreed_by": ["s1", "ind"]}])
+    judgment = component(result, "routines")
+    assert (judgment.rating, flags(judgment)) == ("AR", ["overridden"])
+    assert judgment.flags[0].message == "Agreed AR by s1 (self-review), ind (independent); the rules gave R."
+    assert result.summary.agreed_without_joint_team == []
+    assert "Agreed without the joint team" not in render_review(result, "md")
+
+
+# -- follow-up: a self-review-only level is marked wherever it is shown ------------------------------
+
+
+def test_a_self_review_only_component_carries_a_mark_and_words_wherever_its_level_is_shown(engine, tmp_path):
+    result = score(engine, tmp_path, [rating("1A", "self", "AG"), rating("1B", "du", "G")])
+    text = render_review(result, "md")
+    assert "1A Define the aspiration: **AG** ○ (self-review only)" in text
+    assert "1B Review the current state of delivery: **G** |" in text
+    assert "### Define the aspiration: AG ○ (self-review only)" in text
+    assert "○ self-review only: rated by self-reviewers alone" in text   # the legend
+    html = render_review(result, "html")
+    assert html.count('<span class="partial">○ self-review only</span>') == 2   # heatmap and heading
+    assert "○ marks a component rated by self-reviewers alone" in html
+
+
+# -- follow-up: the movement summary carries the baseline's caveat -----------------------------------
+
+
+def test_a_baseline_of_another_system_is_caveated_on_the_movement_summary_line(engine, tmp_path):
+    from stocktake.render import render_report
+
+    base = write(tmp_path / "base.json", review([rating("1A", "du", "R")], date="2024-06-30", system="Eastvale"))
+    now = write(tmp_path / "now.json", review([rating("1A", "du", "G")]))
+    result = engine.review(now, baseline=base)
+    caveat = "(baseline-other-system: The baseline is a review of Eastvale; this review is of Northshire.)"
+    line = next(ln for ln in render_review(result, "md").splitlines() if ln.startswith("Movement:"))
+    assert line == f"Movement: improved 1, not-rated 14 {caveat.replace('baseline-other-system', '`baseline-other-system`')}."
+    assert f"Movement: improved 1, not-rated 14 {caveat}." in render_review(result, "html")
+    saved = tmp_path / "result.json"
+    saved.write_text(render_review(result, "json"))
+    report = engine.report([saved])
+    assert caveat.replace("baseline-other-system", "`baseline-other-system`") in render_report(report, "md")
+    assert caveat in render_report(report, "html")
+
+
+# -- follow-up: "weakest" is the bottom half of the scale ----------------------------------------------
+
+
+def test_weakest_lists_only_components_in_the_bottom_half_of_the_scale(engine, tmp_path):
+    strong = score(engine, tmp_path, [rating("1A", "du", "AG"), rating("1B", "du", "AG"), rating("1C", "du", "G")])
+    assert strong.summary.weakest == []
+    assert "Weakest: none below AG." in render_review(strong, "md")
+    assert "Weakest: none below AG." in render_review(strong, "html")
+    weak = score(engine, tmp_path, [rating("1A", "du", "AR"), rating("1B", "du", "AG"), rating("1C", "du", "AR")])
+    assert weak.summary.weakest == ["define-aspiration", "build-delivery-unit"]
+    assert "Weakest: Define the aspiration, Build the delivery unit." in render_review(weak, "md")
+    unrated = score(engine, tmp_path, [])
+    assert unrated.summary.weakest == [] and "Weakest" not in render_review(unrated, "md")
