@@ -30,12 +30,13 @@ def _ends(chain: ChainGraph) -> str:
 
 class WeakestLink:
     id = "weakest-link"
-    version = "2.0"
+    version = "2.1"
     title = "Weakest link"
     description = ("For every front-line actor, the strongest route from the centre and the weakest link on "
                    "it: a weak link (AR or R) or a moderate one (AG) caps the chain at its level. Every other "
                    "weak link is reported without capping: a stronger route reaches where it leads, a weaker "
-                   "link decides, or it leads back up the chain.")
+                   "link decides, or it leads back up the chain. Links to beneficiaries who are only drawn are "
+                   "noted in one line, not judged.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         best, weakest = chain.widest
@@ -65,7 +66,7 @@ class WeakestLink:
                 why = f"noted, not capping: it starts at {u}, which no route from the centre reaches"
             elif v in chain.centres or chain.actors[v].level < chain.actors[u].level or _dominates(idom, v, u):
                 why = ("noted, not capping: it leads back up the chain, toward the centre (the no-feedback "
-                       "detector judges whether information gets back)")
+                       "detector judges whether information gets back, and through how strong a route)")
             elif any(t <= s and best[u] >= t and v in nodes for t, nodes in reach.items()):
                 caps = True
                 why = "it is on the strongest route to the front line, whose weakest link is weaker or as weak"
@@ -76,7 +77,31 @@ class WeakestLink:
             out.append(ChainFinding(
                 "weak-link", link.strength, f"The link {key} is at {link.strength} (weak): {why}.",
                 actors=(v,), links=(key,), evidence=tuple(sorted(link.evidence)), caps=caps))
-        return out
+        drawn = _not_judged(chain)
+        return [*out, drawn] if drawn else out
+
+
+def _not_judged(chain: ChainGraph) -> ChainFinding | None:
+    """One noted line for the links outside the judgment (to or from beneficiaries who are only
+    drawn): the findings say in words what the diagram labels "not judged". Its level is the
+    weakest of them (absent as the lowest level), how serious it would be if they were judged."""
+    if not chain.outside:
+        return None
+    from stocktake.chains.model import ABSENT
+
+    links = [link for link in chain.chain.links if not chain.judged(link)]
+    if not links:
+        return None
+    lowest = chain.scale.codes[-1]
+    level = max((lowest if link.strength == ABSENT else link.strength for link in links), key=chain.scale.rank)
+    shown = [f"{link.key} at {link.strength}" for link in links]
+    who = [a.id for a in chain.chain.actors if a.id in chain.outside]
+    return ChainFinding(
+        "not-judged", level,
+        f"Links to or from beneficiaries are drawn, not judged: {_names(shown)}. The chain's judgment ends at the "
+        "front line (settings.beneficiaries: drawn); write beneficiaries: judged to judge them as its end.",
+        actors=tuple(who), links=tuple(link.key for link in links),
+        evidence=tuple(sorted({e for link in links for e in link.evidence})), count=len(links), caps=False)
 
 
 def _reaching(chain: ChainGraph, t: int) -> frozenset[str]:
@@ -162,21 +187,46 @@ class SinglePointsOfFailure:
 
 class NoFeedback:
     id = "no-feedback"
-    version = "1.1"
+    version = "2.0"
     title = "No feedback"
-    description = ("Actors (intermediaries, the front line, and beneficiaries when they are judged) from which "
-                   "no information link leads back to the centre: the centre cannot see what happens there. "
-                   "Caps at AR.")
+    description = ("Actors (intermediaries, the front line, and beneficiaries when they are judged) whose "
+                   "information does not get back to the centre through links that are not weak: none at all "
+                   "(no-feedback) or only through weak links, AR or R (weak-feedback), caps at AR; at best "
+                   "through moderate ones, AG (moderate-feedback), caps at AG.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        back = chain.feeds_back
-        silent = [a.id for a in chain.chain.actors if a.id not in back and a.id not in chain.outside
-                  and a.role in ("intermediary", "front-line", "beneficiary")]
-        if not silent:
-            return []
-        return [ChainFinding("no-feedback", "AR",
-                             f"No information flows back to the centre from {_names(silent)}.",
-                             actors=tuple(silent), count=len(silent))]
+        back = chain.feedback
+        weak = _weak(chain)
+        top = len(chain.scale.codes)
+        silent: list[str] = []
+        by_level: dict[str, list[str]] = {}
+        for a in chain.chain.actors:
+            if a.id in chain.outside or a.role not in ("intermediary", "front-line", "beneficiary"):
+                continue
+            s = back.get(a.id)
+            if s is None:
+                silent.append(a.id)
+            elif s < top:
+                by_level.setdefault(chain.level_of(s), []).append(a.id)
+        out = []
+        if silent:
+            out.append(ChainFinding("no-feedback", "AR",
+                                    f"No information flows back to the centre from {_names(silent)}.",
+                                    actors=tuple(silent), count=len(silent)))
+        for level in sorted(by_level, key=chain.scale.rank, reverse=True):  # R before AR before AG
+            ids = by_level[level]
+            if level in weak:
+                out.append(ChainFinding(
+                    "weak-feedback", "AR",
+                    f"Information gets back to the centre from {_names(ids)} only through weak links (the "
+                    f"strongest route back is at {level}): as good as no feedback for knowing whether delivery "
+                    "is on track.", actors=tuple(ids), count=len(ids)))
+            else:
+                out.append(ChainFinding(
+                    "moderate-feedback", level,
+                    f"Information gets back to the centre from {_names(ids)} at best through moderate links "
+                    f"(the strongest route back is at {level}).", actors=tuple(ids), count=len(ids)))
+        return out
 
 
 class UnreachableFrontLine:

@@ -3,8 +3,8 @@
 Routes run along links that are not ``absent``, from a virtual source joined to every centre.
 Nothing here enumerates paths: the strongest route to each actor is a widest-path (bottleneck)
 search with one bucket per strength (strengths are four small integers, so it is O(V + E)); single
-points of failure come from the dominator tree; feedback is reverse reachability over links that
-carry information.
+points of failure come from the dominator tree; feedback is the same widest-path search backwards
+over links that carry information.
 """
 
 from __future__ import annotations
@@ -288,23 +288,43 @@ class ChainGraph:
         return MappingProxyType(dist)
 
     @cached_property
-    def feeds_back(self) -> frozenset[str]:
-        """Actors from which links carrying information lead (in any number of steps) to a centre."""
+    def feedback(self) -> Mapping[str, int]:
+        """For each actor from which information gets back to a centre: the strength of the strongest
+        such route (its weakest link; centres are at the top). Routes back run along links in the
+        judgment (see ``judged``) that carry information and are not absent."""
         from stocktake.chains.model import ABSENT
 
-        back: dict[str, list[str]] = {}
+        back: dict[str, list[tuple[str, int]]] = {}
+        strength, outside = self.strength, self.outside
         for link in self.chain.links:
-            if link.strength != ABSENT and "information" in link.levers:
-                back.setdefault(link.to, []).append(link.from_)
-        seen = set(self.centres)
-        queue = deque(self.centres)
-        while queue:
-            v = queue.popleft()
-            for u in back.get(v, ()):
-                if u not in seen:
-                    seen.add(u)
-                    queue.append(u)
-        return frozenset(seen)
+            if (link.strength != ABSENT and "information" in link.levers
+                    and not (outside and (link.from_ in outside or link.to in outside))):
+                back.setdefault(link.to, []).append((link.from_, strength[link.strength]))
+        top = len(self.scale.codes)
+        best = dict.fromkeys(self.centres, top)
+        buckets: list[list[str]] = [[] for _ in range(top + 1)]
+        buckets[top] = list(self.centres)
+        for b in range(top, 0, -1):  # widest path, one bucket per strength, as ``widest``
+            stack = buckets[b]
+            while stack:
+                v = stack.pop()
+                if best[v] != b:
+                    continue
+                for u, s in back.get(v, ()):
+                    w = b if b < s else s
+                    if w > best.get(u, 0):
+                        best[u] = w
+                        buckets[w].append(u)
+        return MappingProxyType(best)
+
+    @cached_property
+    def feeds_back(self) -> frozenset[str]:
+        """Actors whose feedback counts: their strongest route back (``feedback``) is not weak (on
+        the delivery scale, at AG or better). Information that gets back only through a weak link
+        cannot tell the centre, at any moment, whether delivery is on track."""
+        codes = len(self.scale.codes)
+        weak = codes - codes // 2  # strengths at or below this are the scale's lower half (AR and R)
+        return frozenset(a for a, s in self.feedback.items() if s > weak)
 
     def evidence_of(self, actors: list[str] = (), links: list[str] = ()) -> tuple[str, ...]:  # type: ignore[assignment]
         found = {e for a in actors if a in self.actors for e in self.actors[a].evidence}

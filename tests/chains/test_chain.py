@@ -59,7 +59,7 @@ def test_the_chain_is_as_strong_as_its_weakest_necessary_link(result):
     judgment = result.judgment
     assert judgment.rating == "R" and "No route from the centre reaches S4" in judgment.because
     assert judgment.rule.id == "weakest-necessary-link"
-    assert any(step.startswith("detector weakest-link 2.0: ") for step in judgment.trail)
+    assert any(step.startswith("detector weakest-link 2.1: ") for step in judgment.trail)
 
 
 def layered(levels: int, width: int) -> dict:

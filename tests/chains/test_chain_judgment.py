@@ -195,6 +195,58 @@ def test_the_example_chain_reports_its_weak_feedback_link(run):
     assert weak["s-west->d-west"].caps is False and "back" in weak["s-west->d-west"].message
 
 
+# -- feedback that counts: strong enough to know, at any moment, whether delivery is on track -------------
+# Seed 004: "How, at any given moment, will you know whether you are on track? ... Good, steady, close to
+# real-time data"; domain.md 3.2: "is there a feedback loop from the front line back to the centre?"
+
+def weak_feedback(strength: str = "R") -> dict:
+    """dept -G-> office -G-> schools; the only way back is schools -> office -> dept at ``strength``."""
+    doc = one_office()
+    doc["links"][2]["strength"] = doc["links"][3]["strength"] = strength
+    return doc
+
+
+def test_feedback_only_through_weak_links_does_not_count_as_feedback(tmp_path):
+    result = analyse(tmp_path, weak_feedback("R"))
+    (weak,) = coded(result, "weak-feedback")
+    assert weak.detector == "no-feedback" and weak.caps is True and weak.level == "AR"
+    assert weak.actors == ["office", "schools"] and "only through weak links" in weak.message
+    assert not coded(result, "no-feedback")  # information does get back: it is weak, not missing
+    assert result.judgment.rating == "AR", result.judgment.because
+    # the weak-link finding hands the weak links back up over to the no-feedback detector, which judges them
+    back = {k: f for f in coded(result, "weak-link") for k in f.links}
+    assert back["schools->office"].caps is False and "no-feedback detector" in back["schools->office"].message
+    assert any("schools" in f.actors for f in result.findings if f.detector == "no-feedback")
+
+
+def test_feedback_at_best_moderate_caps_the_chain_at_AG(tmp_path):
+    doc = weak_feedback("G")
+    doc["links"][2]["strength"] = "AG"  # schools -> office
+    result = analyse(tmp_path, doc)
+    (moderate,) = coded(result, "moderate-feedback")
+    assert moderate.actors == ["schools"] and moderate.level == "AG" and moderate.caps is True
+    assert "weak" not in moderate.message and "AG" in moderate.message
+    assert not coded(result, "weak-feedback") and not coded(result, "no-feedback")
+    assert result.judgment.rating == "AG", result.judgment.because
+
+
+def test_feedback_is_judged_by_its_strongest_way_back(tmp_path):
+    doc = weak_feedback("G")
+    doc["links"].append(feedback("schools", "dept", "R"))  # a weak direct line beside a strong route
+    result = analyse(tmp_path, doc)
+    assert not [f for f in result.findings if f.detector == "no-feedback"]
+    assert result.judgment.rating == "G", result.judgment.because
+
+
+def test_feedback_through_a_beneficiary_that_is_only_drawn_does_not_count(tmp_path):
+    doc = one_office()
+    doc["links"] = [*doc["links"][:2], feedback("office", "dept")]  # the schools have no way back ...
+    doc["actors"].append(actor("families", 3, "beneficiary"))
+    doc["links"] += [feedback("schools", "families"), feedback("families", "dept")]  # ... but through families
+    (silent,) = coded(analyse(tmp_path, doc), "no-feedback")
+    assert silent.actors == ["schools"]
+
+
 # -- 14. beneficiaries ---------------------------------------------------------------------------------
 
 def with_families(**settings) -> dict:
@@ -209,9 +261,32 @@ def with_families(**settings) -> dict:
 def test_links_to_beneficiaries_are_drawn_but_not_judged_by_default(run, tmp_path):
     result = analyse(tmp_path, with_families())
     assert result.judgment.rating == "G", result.judgment.because
-    assert not any("families" in f.actors or any("families" in k for k in f.links) for f in result.findings)
+    about_families = [f for f in result.findings
+                      if "families" in f.actors or any("families" in k for k in f.links)]
+    assert [f.code for f in about_families] == ["not-judged"]  # said once, in words, and never capping
     mermaid = draw(run, tmp_path, with_families())
     assert '"AR support not judged"' in mermaid
+
+
+def test_drawn_links_to_beneficiaries_are_one_noted_finding_line_saying_not_judged(run, tmp_path):
+    """What the diagram labels "not judged" the findings table says in words (item 14, follow-up)."""
+    doc = with_families()
+    doc["actors"].append(actor("carers", 3, "beneficiary", count=300))
+    doc["links"].append({"from": "schools", "to": "carers", "levers": ["support"], "strength": "R"})
+    result = analyse(tmp_path, doc)
+    (line,) = coded(result, "not-judged")
+    assert line.caps is False and line.detector == "weakest-link"
+    assert line.links == ["schools->families", "schools->carers"] and line.count == 2
+    assert line.level == "R"  # how serious: the weakest of them
+    assert "not judged" in line.message and "schools->carers at R" in line.message
+    assert "beneficiaries: judged" in line.message  # what to write to judge them
+    assert result.judgment.rating == "G", result.judgment.because
+    md = draw(run, tmp_path, doc, "md")
+    assert re.search(r"\| R \| weakest-link \| .*not judged.* \| 2 \| no \|", md)
+
+
+def test_judged_beneficiaries_get_no_not_judged_line(tmp_path):
+    assert not coded(analyse(tmp_path, with_families(beneficiaries="judged")), "not-judged")
 
 
 def test_beneficiaries_are_judged_as_the_chains_end_when_the_setting_says_so(tmp_path):
