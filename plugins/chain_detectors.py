@@ -19,8 +19,7 @@ def _names(ids: list[str]) -> str:
 
 def _weak(chain: ChainGraph) -> tuple[str, ...]:
     """The lower half of the chain's scale (AR and R on the delivery scale): the levels called weak."""
-    codes = chain.scale.codes
-    return tuple(codes[len(codes) // 2:])
+    return tuple(code for code in chain.scale.codes if chain.scale.low(code))
 
 
 def _ends(chain: ChainGraph) -> str:

@@ -322,9 +322,8 @@ class ChainGraph:
         """Actors whose feedback counts: their strongest route back (``feedback``) is not weak (on
         the delivery scale, at AG or better). Information that gets back only through a weak link
         cannot tell the centre, at any moment, whether delivery is on track."""
-        codes = len(self.scale.codes)
-        weak = codes - codes // 2  # strengths at or below this are the scale's lower half (AR and R)
-        return frozenset(a for a, s in self.feedback.items() if s > weak)
+        return frozenset(a for a, s in self.feedback.items() if 0 < s <= len(self.scale.codes)
+                         and not self.scale.low(self.level_of(s)))
 
     def evidence_of(self, actors: list[str] = (), links: list[str] = ()) -> tuple[str, ...]:  # type: ignore[assignment]
         found = {e for a in actors if a in self.actors for e in self.actors[a].evidence}

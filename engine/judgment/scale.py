@@ -122,6 +122,13 @@ class Scale(Model):
         """Position of ``code`` from the top: 0 is the best level."""
         return self.level_index[1][code]
 
+    def low(self, code: str | None) -> bool:
+        """Whether ``code`` is a level in the lower half of the scale (AR and R of four levels; of an
+        odd count the middle level is not): where a level is "weak", needs attention or moves toward
+        green. Anything not a level of the scale (None, a state) is not low."""
+        index = self.level_index[1].get(code) if code is not None else None
+        return index is not None and index >= -(-len(self.levels) // 2)
+
     def describe_codes(self) -> str:
         """The codes as a reader-friendly list, e.g. ``G, AG, AR or R``."""
         codes = self.codes

@@ -57,7 +57,9 @@ class Attention:
 
 
 def _bottom_half(level: str | None, codes: list[str]) -> bool:
-    return level is not None and level in codes and codes.index(level) >= len(codes) // 2
+    """:meth:`stocktake.judgment.scale.Scale.low` for a scale known only by its ``codes`` (best
+    first), as a report read back from its JSON knows it."""
+    return level is not None and level in codes and codes.index(level) >= -(-len(codes) // 2)
 
 
 _NOT_LEVELS = ("not-rated", "no-consensus")

@@ -43,7 +43,7 @@ from stocktake.rubric.model import (
     SectionOutline,
 )
 
-__all__ = ["ScoringRun", "in_bottom_half", "outline", "score_review"]
+__all__ = ["ScoringRun", "outline", "score_review"]
 
 CORE = "stocktake"
 
@@ -341,12 +341,6 @@ def _check_verdict(verdict: Any, scale: Scale) -> str | None:
 _STATES = frozenset(get_args(JudgmentState))
 
 
-def in_bottom_half(rank: int, scale: Scale) -> bool:
-    """Whether the level at ``rank`` is in the lower half of ``scale`` (AR and R of four levels;
-    of an odd count, the middle level is not)."""
-    return rank >= math.ceil(len(scale.codes) / 2)
-
-
 def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tuple[int, list[str]]]) -> ReviewSummary:
     scale = rubric.default_scale
     counts = dict.fromkeys(scale.codes, 0)
@@ -357,7 +351,7 @@ def _summary(components: list[Judgment], rubric: Rubric, spreads: dict[str, tupl
     rated = [j for j in components if j.rating is not None and j.scale == scale.id]
     weakest: list[str] = []
     lowest = max((scale.rank(str(j.rating)) for j in rated), default=-1)
-    if rated and in_bottom_half(lowest, scale):
+    if rated and scale.low(scale.codes[lowest]):
         weakest = [j.subject.id for j in rated if scale.rank(str(j.rating)) == lowest]
     order = {j.subject.id: i for i, j in enumerate(components)}
     disputed = sorted(((cid, s) for cid, s in spreads.items() if s[0] >= DISAGREEMENT and cid in order),
@@ -384,7 +378,7 @@ def _toward_green(components: list[Judgment], rubric: Rubric, review: CapacityRe
         item = rubric.item(item_id)
         assert item is not None
         scale = rubric.scale_of(item)
-        if not in_bottom_half(scale.rank(j.rating), scale):
+        if not scale.low(j.rating):
             continue
         out.append(TowardGreen(
             component=item_id, title=item.title, level=j.rating,

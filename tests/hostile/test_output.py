@@ -259,10 +259,14 @@ def test_a_signal_handled_inside_a_finaliser_still_ends_the_command_in_one_line(
     workers left broken) or when it returns."""
     from stocktake.cli import Terminated, _termination_discards_output
 
-    with pytest.raises(Terminated), _termination_discards_output():
-        _SignalledInAFinaliser()          # collected at once
-        if then_fails:
-            raise RuntimeError("A process in the process pool was terminated abruptly")
+    def command() -> None:
+        with _termination_discards_output():
+            _SignalledInAFinaliser()          # collected at once
+            if then_fails:
+                raise RuntimeError("A process in the process pool was terminated abruptly")
+
+    with pytest.raises(Terminated):
+        command()
     assert "Exception ignored" not in capsys.readouterr().err
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 

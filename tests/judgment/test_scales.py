@@ -64,3 +64,16 @@ def test_unknown_fields_are_rejected():
     with pytest.raises(ValidationError):
         Scale.model_validate({"id": "x", "title": "X", "colour": "red", "levels": [
             {"code": "A", "label": "A", "score": 2}, {"code": "B", "label": "B", "score": 1}]})
+
+
+def test_the_lower_half_of_a_scale_leaves_an_odd_scale_s_middle_out():
+    """One rule for "weak", "needs attention" and "moving toward green": AR and R of four levels;
+    of five, the middle level is not low; a state or None is not a level at all."""
+    from stocktake.judgment.scale import Scale
+
+    four = make_engine().scale("delivery")
+    assert [code for code in four.codes if four.low(code)] == ["AR", "R"]
+    assert not four.low(None) and not four.low("no-data")
+    five = Scale.model_validate({"id": "five", "title": "Five", "levels": [
+        {"code": c, "label": c, "score": 5 - i} for i, c in enumerate(["A", "B", "C", "D", "E"])]})
+    assert [code for code in five.codes if five.low(code)] == ["D", "E"]
