@@ -13,7 +13,17 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, LevelText, Model, SchemaVersion, StrictInt, Text, as_written, invalid, repeated
+from stocktake.core.models import (
+    Id,
+    LevelText,
+    Model,
+    SchemaVersion,
+    StrictInt,
+    Text,
+    as_written,
+    invalid,
+    unique_ids,
+)
 from stocktake.judgment.evidence import Evidence
 
 __all__ = ["ABSENT", "Actor", "Beneficiaries", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
@@ -105,7 +115,7 @@ class DeliveryChain(Model):
         self = handler(data)
         context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
         scale = context.get("scales", {}).get(context.get("chain_scale", "delivery"))
-        evidence = _evidence_ids(self.evidence)
+        evidence = set(unique_ids(self.evidence, "evidence", "evidence ids unique"))
 
         def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
             for j, ref in enumerate(ids):
@@ -127,7 +137,7 @@ class DeliveryChain(Model):
                               repr(as_written(data, path, value)), path=path)
             return known.setdefault((value, allow_absent), code)
 
-        actors = _actor_ids(self.actors)
+        actors = set(unique_ids(self.actors, "actors", "actor ids unique"))
         roles = set()
         for i, actor in enumerate(self.actors):
             roles.add(actor.role)
@@ -152,25 +162,3 @@ class DeliveryChain(Model):
             if link.evidence:
                 cite(link.evidence, ("links", i))
         return self
-
-
-def _actor_ids(actors: list[Actor]) -> set[str]:
-    """The ids of ``actors``, unique after case-folding ('A' and 'a' are one actor): an error at the second."""
-    folded: dict[str, int] = {}  # casefolded id -> where it first is
-    for i, actor in enumerate(actors):
-        first = folded.setdefault(actor.id.casefold(), i)
-        if first != i:
-            raise invalid("actor ids unique", repeated(actors[first].id, actor.id), path=("actors", i, "id"))
-    return {actor.id for actor in actors}
-
-
-def _evidence_ids(items: list[Evidence]) -> set[str]:
-    """The ids of ``items``, each once (a second is an error at its place)."""
-    ids: set[str] = set()
-    folded: dict[str, int] = {}
-    for i, item in enumerate(items):
-        first = folded.setdefault(item.id.casefold(), i)
-        if first != i:
-            raise invalid("evidence ids unique", repeated(items[first].id, item.id), path=("evidence", i, "id"))
-        ids.add(item.id)
-    return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
 __all__ = ["Date", "Finite", "Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version",
-           "as_written", "invalid", "repeated"]
+           "as_written", "invalid", "repeated", "unique_ids"]
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -87,6 +88,21 @@ def repeated(first: str, again: str) -> str:
     if again == first:
         return f"{again!r} again"
     return f"{again!r}, the same as {first!r} apart from case"
+
+
+def unique_ids(items: Sequence[Any], field: str, what: str, key: str = "id") -> dict[str, Any]:
+    """``items`` (the list at ``field``) by their ``key`` attribute, which must be unique after
+    case-folding: the second of two is an error at ``(field, i, key)`` expecting ``what`` (e.g.
+    "actor ids unique") and saying which one it repeats (see :func:`repeated`)."""
+    out: dict[str, Any] = {}
+    first_of: dict[str, str] = {}  # case-folded id -> the id as first written
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        first = first_of.setdefault(value.casefold(), value)
+        if first != value or value in out:
+            raise invalid(what, repeated(first, value), path=(field, i, key))
+        out[value] = item
+    return out
 
 
 ERROR_TYPE = "stocktake"

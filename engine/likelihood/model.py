@@ -14,7 +14,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from stocktake.core.models import Date, Id, LevelText, Model, SchemaVersion, Text, as_written, invalid, repeated
+from stocktake.core.models import (
+    Date,
+    Id,
+    LevelText,
+    Model,
+    SchemaVersion,
+    Text,
+    as_written,
+    invalid,
+    unique_ids,
+)
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -313,15 +323,6 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        _unique_ids(self.priorities, "priorities", "priority")
-        _unique_ids(self.evidence, "evidence", "evidence")
+        unique_ids(self.priorities, "priorities", "priority ids unique")
+        unique_ids(self.evidence, "evidence", "evidence ids unique")
         return self
-
-
-def _unique_ids(items: list[Any], field: str, what: str) -> None:
-    """Ids of ``items`` (at ``field``) unique after case-folding: an error at the second."""
-    seen: dict[str, int] = {}  # casefolded id -> where it first is
-    for i, item in enumerate(items):
-        first = seen.setdefault(item.id.casefold(), i)
-        if first != i:
-            raise invalid(f"{what} ids unique", repeated(items[first].id, item.id), path=(field, i, "id"))

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid, repeated
+from stocktake.core.models import Id, Model, SchemaVersion, StrictInt, Text, Version, invalid, unique_ids
 from stocktake.judgment.scale import Scale
 
 __all__ = ["MAX_INPUTS", "MAX_RULES", "MAX_STATES", "NO_DATA", "Comparison", "Condition", "RuleSet", "TableInput",
@@ -126,13 +126,9 @@ class RuleSet(Model):
                           repr(self.output.scale), path=("output", "scale"))
         out_scale = scales[self.output.scale]
         domains: dict[str, tuple[Scale | None, list[str]]] = {}
-        names: dict[str, int] = {}
+        unique_ids(self.inputs, "inputs", "input names unique", key="name")
         for i, table_input in enumerate(self.inputs):
             path = ("inputs", i)
-            first = names.setdefault(table_input.name.casefold(), i)
-            if first != i:
-                raise invalid("input names unique", repeated(self.inputs[first].name, table_input.name),
-                              path=(*path, "name"))
             if (table_input.scale is None) == (table_input.states is None):
                 raise invalid("exactly one of 'scale' or 'states'",
                               "both" if table_input.scale else "neither", path=path)
@@ -148,12 +144,9 @@ class RuleSet(Model):
                     raise invalid(f"distinct states, not including {NO_DATA!r} (always allowed)",
                                   f"[{listed([repr(s) for s in states])}]", path=(*path, "states"))
                 domains[table_input.name] = (None, [*states, NO_DATA])
-        seen: dict[str, int] = {}
+        unique_ids(self.rules, "rules", "rule ids unique")
         for r, rule in enumerate(self.rules):
             path = ("rules", r)
-            first = seen.setdefault(rule.id.casefold(), r)
-            if first != r:
-                raise invalid("rule ids unique", repeated(self.rules[first].id, rule.id), path=(*path, "id"))
             code = out_scale.resolve(rule.then)
             if code is None:
                 raise invalid(f"a level of scale {out_scale.id!r} ({out_scale.describe_codes()})",

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, model_validator
 
 from stocktake.chains.result import DeliveryChainResult
-from stocktake.core.models import Date, Model, SchemaVersion, invalid, repeated
+from stocktake.core.models import Date, Model, SchemaVersion, invalid, unique_ids
 from stocktake.judgment.checked import check_level, context_scales
 from stocktake.judgment.envelope import EngineRef, InputFile
 from stocktake.likelihood.result import DeliveryAssessmentResult
@@ -52,12 +52,7 @@ class ChainDrawing(Model):
     @model_validator(mode="after")
     def _check(self) -> ChainDrawing:
         """Actor ids unique; every link between two of them (a report edited by hand may not be)."""
-        known: dict[str, int] = {}
-        for i, actor in enumerate(self.actors):
-            first = known.setdefault(actor.id.casefold(), i)
-            if first != i:
-                raise invalid("actor ids unique", repeated(self.actors[first].id, actor.id), path=("actors", i, "id"))
-        ids = {actor.id for actor in self.actors}
+        ids = set(unique_ids(self.actors, "actors", "actor ids unique"))
         for i, link in enumerate(self.links):
             for end, value in (("from", link.from_), ("to", link.to)):
                 if value not in ids:

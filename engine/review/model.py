@@ -23,7 +23,7 @@ from stocktake.core.models import (
     Text,
     as_written,
     invalid,
-    repeated,
+    unique_ids,
 )
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
@@ -147,8 +147,8 @@ class _References:
 
     def __init__(self, review: CapacityReview, data: Any, context: Any) -> None:
         self.review, self.data = review, data
-        self.reviewers = _unique(review.reviewers, "reviewers")
-        self.evidence = _unique(review.evidence, "evidence")
+        self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique")
+        self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique")
         self.rubric = context_rubric(context)
         self.items = _item_index(self.rubric) if self.rubric is not None else None
 
@@ -223,18 +223,6 @@ class _References:
             for j, who in enumerate(judgment.agreed_by):
                 if who not in self.reviewers:
                     raise invalid(self.known_reviewers(), repr(who), path=(*path, "agreed_by", j))
-
-
-def _unique(items: list[Any], field: str) -> dict[str, Any]:
-    """``items`` by id; two ids equal apart from case are an error at the second."""
-    out: dict[str, Any] = {}
-    folded: dict[str, str] = {}
-    for i, item in enumerate(items):
-        first = folded.setdefault(item.id.casefold(), item.id)
-        if first != item.id or item.id in out:
-            raise invalid(f"{field} ids unique", repeated(first, item.id), path=(field, i, "id"))
-        out[item.id] = item
-    return out
 
 
 def _item_index(rubric: Rubric) -> dict[str, str]:
