@@ -124,11 +124,11 @@ def open_output(output: str | Path | None, *, binary: bool = False, inputs: Iter
         yield handle
 
 
-def write_output(text: str, output: str | Path | None) -> None:
-    """Write ``text`` to ``output`` as :func:`open_output` does, or to standard output if it is None
-    or ``-``."""
-    with open_output(output) as handle:
-        handle.write(text)
+def write_output(content: str | bytes, output: str | Path | None) -> None:
+    """Write ``content`` (text, or bytes such as a workbook or a PDF) to ``output`` as
+    :func:`open_output` does, or to standard output if it is None or ``-``."""
+    with open_output(output, binary=isinstance(content, bytes)) as handle:
+        handle.write(content)
 
 
 def _is_input(path: Path, info: os.stat_result | None, inputs: list[Path]) -> bool:
