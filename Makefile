@@ -40,7 +40,7 @@ test-lowest: wheel
 	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 
-# `make bench`: the benchmark suite (numbers, not pass/fail; about 10 minutes on 2 cores) against an
+# `make bench`: the benchmark suite (numbers, not pass/fail; about 6 minutes on 2 cores) against an
 # installed copy, with the peer rule engines; the table is printed and written to .ci-work/bench.json.
 bench:
 	rm -rf $(WORK)/bench-venv

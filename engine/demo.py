@@ -6,11 +6,16 @@ two years earlier, a likelihood assessment of three priorities (each classified 
 its milestones, actions and commentary, so the report opens with what needs attention), and a
 delivery chain for each.
 Every output is rendered before the first file is written, and each file is written whole or not
-at all.
+at all. The demo replaces only what it wrote itself: it keeps a manifest (``DIR/.stocktake-demo.json``,
+the sha256 of each file it wrote), and a file at one of its paths that is neither what it wrote last
+time nor what it would write now (an example document the user edited, a report.html of someone
+else's) stops the run before anything is written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["EXAMPLE", "DemoRun", "run_demo"]
 
 EXAMPLE = "northshire"
+MANIFEST = ".stocktake-demo.json"
+"""The demo's record, in its directory, of the files it wrote (relative path -> sha256)."""
 
 
 @dataclass(frozen=True)
@@ -48,26 +55,35 @@ def example_files() -> dict[str, bytes]:
 
 def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     """Copy the example into ``directory``/example, report on it and write the report (HTML,
-    Markdown, JSON) and each result's JSON into ``directory``. Existing files of the same names
-    are replaced (written as :func:`stocktake.core.output.open_output` writes: through symbolic
-    links, keeping permissions); the copies are the demo's own, so files read before are forgotten."""
+    Markdown, JSON) and each result's JSON into ``directory``.
+
+    A file is replaced only if the demo wrote it (its manifest says so) or it already holds what
+    would be written; otherwise :class:`UsageError` names the files and nothing is written. Files
+    are written as :func:`stocktake.core.output.open_output` writes (through symbolic links,
+    keeping permissions); the copies are the demo's own, so files read before are forgotten."""
     from stocktake.core.files import forget_inputs
-    from stocktake.core.output import open_output, write_output
+    from stocktake.core.output import write_output
     from stocktake.render import dump_model, render_report
 
     forget_inputs()
     out = Path(directory)
     if out.exists() and not out.is_dir():
         raise UsageError(f"cannot write the demo into {str(out)!r}: it is not a directory")
+    ours = _manifest(out)
     sources = example_files()
+    # Before anything is written: the copies, and every output already there (only the manifest
+    # can vouch for those, as what they would hold is known only once the report is built).
+    _refuse_edited(out, {f"example/{name}": data for name, data in sources.items()}, ours)
+    _refuse_edited(out, dict.fromkeys(_outputs_there(out), b""), ours, equal_to_new=False)
     example = out / "example"
-    copies = [example / name for name in sources]
-    for path, data in zip(copies, sources.values()):
+    for name, data in sources.items():
+        path = example / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != data:
-            with open_output(path, binary=True) as handle:
-                handle.write(data)
-    documents = [p for p in copies if p.suffix == ".yaml"]
+            write_output(data, path)
+    ours.update({f"example/{name}": _digest(data) for name, data in sources.items()})
+    _write_manifest(out, ours)  # the copies are the demo's from here, whatever happens next
+    documents = [example / name for name in sources if name.endswith(".yaml")]
     report = engine.report(documents)
     texts: dict[str, str] = {
         "report.html": render_report(report, "html"),
@@ -81,11 +97,68 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         texts[f"results/{name}"] = dump_model(review)
     for chain in report.chains:
         texts[f"results/chain-{chain.result.chain['id']}.json"] = dump_model(chain.result)
+    contents = {name: text.encode("utf-8") for name, text in texts.items()}
+    _refuse_edited(out, contents, ours)
     written = []
-    for name, text in texts.items():
+    for name, data in contents.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_output(text, target)
+        write_output(data, target)
+        ours[name] = _digest(data)
         written.append(target)
+    _write_manifest(out, ours)
     return DemoRun(report=report, example=example, written=written)
 
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest(out: Path) -> dict[str, str]:
+    """The files the demo wrote into ``out`` before, by relative path (none if it never ran there,
+    or if the manifest is not one the demo could have written)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return {}
+    return data
+
+
+def _write_manifest(out: Path, ours: dict[str, str]) -> None:
+    from stocktake.core.output import write_output
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_output(json.dumps(dict(sorted(ours.items())), indent=2) + "\n", out / MANIFEST)
+
+
+def _outputs_there(out: Path) -> list[str]:
+    """The files in ``out`` at names the demo writes its outputs to."""
+    names = [n for n in ("report.html", "report.md", "report.json") if (out / n).exists()]
+    if (out / "results").is_dir():
+        names += sorted(f"results/{p.name}" for p in (out / "results").iterdir()
+                        if p.name == "assessment.json" or p.name.startswith(("capacity-review", "chain-")))
+    return names
+
+
+def _refuse_edited(out: Path, contents: dict[str, bytes], ours: dict[str, str], *, equal_to_new: bool = True) -> None:
+    """Refuse if a file at one of ``contents``' paths holds neither what the demo wrote there last
+    (``ours``) nor (with ``equal_to_new``) what it would write now."""
+    edited = []
+    for name, data in contents.items():
+        path = out / name
+        if not path.is_file() and not path.is_symlink():
+            continue
+        try:
+            found = _digest(path.read_bytes())
+        except OSError:
+            found = ""
+        if found != ours.get(name) and not (equal_to_new and found == _digest(data)):
+            edited.append(name)
+    if edited:
+        shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
+        raise UsageError(
+            f"the demo would replace files in {str(out)!r} that it did not write or that were edited since: "
+            f"{shown}; nothing was written. Give another directory (--output DIR), or move those files away "
+            "(to report on edited example documents, run stocktake report on them)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import re
 from pathlib import Path
 
 import stocktake
@@ -194,3 +195,19 @@ def test_template_names_are_unique_across_the_capabilities():
             assert template.name not in seen, f"{template} and {seen[template.name]}"
             seen[template.name] = template
     assert "review.html.j2" in seen and "report.md.j2" in seen
+
+
+def test_the_readme_links_only_inside_the_repository():
+    """The README travels with the package (PyPI shows it): a link to a file beside the clone, or
+    one that does not exist, is dead for every reader."""
+    readme = (REPO / "README.md").read_text()
+    for target in re.findall(r"\]\(([^)#\s]+)", readme):
+        if target.startswith(("https://", "http://")):
+            continue
+        assert not target.startswith("..") and (REPO / target).exists(), target
+    assert "../shared" not in readme
+
+
+def test_what_the_demo_writes_by_default_is_ignored_by_git():
+    lines = (REPO / ".gitignore").read_text().splitlines()
+    assert "/stocktake-demo/" in lines or "stocktake-demo/" in lines

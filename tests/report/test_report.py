@@ -259,7 +259,8 @@ def test_demo_writes_the_report_and_results(tmp_path, run):
     assert f"wrote {out / 'report.html'}" in result.stdout
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == sorted([
-        "report.html", "report.md", "report.json", "results/assessment.json", "results/capacity-review.json",
+        ".stocktake-demo.json", "report.html", "report.md", "report.json", "results/assessment.json",
+        "results/capacity-review.json",
         "results/chain-attendance-chain.json", "results/chain-graduation-chain.json", "results/chain-reading-chain.json",
         "example/README.md", "example/ratings-2024.csv", "example/ratings-2026.csv",
         *(f"example/{d}" for d in DOCUMENTS)])
@@ -272,6 +273,29 @@ def test_demo_writes_the_report_and_results(tmp_path, run):
     first = {n: (out / n).read_bytes() for n in names}
     assert run("demo", "--output", str(out)).exit_code == 0
     assert {n: (out / n).read_bytes() for n in names} == first     # byte-identical on a rerun
+
+
+@pytest.mark.parametrize("edited", ["example/chains/reading.yaml", "report.md"])
+def test_demo_never_replaces_a_file_the_user_edited(tmp_path, run, edited):
+    out = tmp_path / "demo"
+    assert run("demo", "--output", str(out)).exit_code == 0
+    (out / edited).write_text("mine")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = run("demo", "--output", str(out))
+    assert result.exit_code == 2
+    assert edited in result.stderr and "nothing was written" in result.stderr and "--output" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_demo_never_replaces_files_it_did_not_write(tmp_path, run):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.html").write_text("<p>my own report</p>")
+    (out / "notes.txt").write_text("kept")
+    result = run("demo", "--output", str(out))
+    assert result.exit_code == 2 and "report.html" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.html"]
+    assert (out / "report.html").read_text() == "<p>my own report</p>"
 
 
 def test_demo_refuses_a_file_as_its_directory(tmp_path, run):
