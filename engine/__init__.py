@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         UsageError,
     )
     from stocktake.core.loading import LoadedDocument
+    from stocktake.core.sources import DocumentSource
     from stocktake.hooks.host import PluginInfo
     from stocktake.hooks.registry import Registrar
     from stocktake.hooks.specs import hookimpl
@@ -51,6 +52,7 @@ _EXPORTS = {
     "hookimpl": "stocktake.hooks.specs",
     "PluginInfo": "stocktake.hooks.host",
     "LoadedDocument": "stocktake.core.loading",
+    "DocumentSource": "stocktake.core.sources",
     "Component": "stocktake.rubric.model",
     "Criterion": "stocktake.rubric.model",
     "Rubric": "stocktake.rubric.model",
@@ -65,6 +67,7 @@ __all__ = [
     "Criterion",
     "DetectorEntry",
     "DocumentError",
+    "DocumentSource",
     "Engine",
     "ExitCode",
     "Level",

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from os import PathLike
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from stocktake.catalogue import Catalogue, DetectorEntry, RubricEntry, RuleSetEntry, StrategyEntry
 from stocktake.core.errors import DocumentError, StocktakeError, UsageError
 from stocktake.core.loading import LoadedDocument, load_document
+from stocktake.core.sources import DocumentSource
 from stocktake.kinds import KINDS
 from stocktake.rubric.model import Rubric
 
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
     from stocktake.report.model import DeliveryReport
     from stocktake.review.result import CapacityReviewResult
 
-__all__ = ["DetectorEntry", "Engine", "RubricEntry", "RuleSetEntry", "StrategyEntry", "ValidationOutcome"]
+__all__ = ["DetectorEntry", "DocumentSource", "Engine", "RubricEntry", "RuleSetEntry", "StrategyEntry",
+           "ValidationOutcome"]
 
 
 @dataclass(frozen=True)
@@ -61,38 +64,48 @@ class Engine(Catalogue):
         rubric_id, _, version = ref.partition("@")
         return self.rubric(rubric_id, version or None).rubric
 
-    def load(self, path: str | Path, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument:
-        """Load and validate one document of any kind (or of ``kinds``).
+    def load(self, source: DocumentSource | LoadedDocument, *,
+             kinds: tuple[str, ...] | None = None) -> LoadedDocument:
+        """Load and validate one document of any kind (or of ``kinds``): a path, or a document
+        given in memory as a mapping, bytes or an open file (see :data:`DocumentSource`); an
+        already loaded document is returned as it is if its kind is accepted.
 
         The rubric a review or assessment names is looked up first and handed to validation
         (see :meth:`_context`).
 
-        :raises DocumentError: located: file, line:column, JSON path, expected and found.
+        :raises DocumentError: located: file (or ``<data>``, ``<text>``), line:column, JSON path,
+            expected and found.
         """
-        return load_document(path, context=self._context(), kinds=kinds, limits=self.limits, table=KINDS,
+        if isinstance(source, LoadedDocument):
+            if kinds is not None and source.kind not in kinds:
+                wanted = kinds[0] if len(kinds) == 1 else f"one of {', '.join(kinds)}"
+                raise DocumentError(f"kind {wanted}", repr(source.kind), path=("kind",), file=source.path)
+            return source
+        return load_document(source, context=self._context(), kinds=kinds, limits=self.limits, table=KINDS,
                              rubrics=self._resolve_rubric)
 
-    def validate(self, paths: Iterable[str | Path]) -> list[ValidationOutcome]:
-        """Validate each file, collecting errors instead of stopping at the first."""
+    def validate(self, sources: Iterable[DocumentSource]) -> list[ValidationOutcome]:
+        """Validate each document, collecting errors instead of stopping at the first."""
         outcomes = []
-        for raw in paths:
-            path = Path(raw)
+        for source in sources:
             try:
-                outcomes.append(ValidationOutcome(path, document=self.load(path)))
+                doc = self.load(source)
+                outcomes.append(ValidationOutcome(doc.path, document=doc))
             except DocumentError as err:
-                outcomes.append(ValidationOutcome(path, error=err))
+                outcomes.append(ValidationOutcome(Path(str(err.file)) if err.file is not None else Path("<data>"),
+                                                  error=err))
         return outcomes
 
     # -- capacity reviews ----------------------------------------------------------------------
 
     def review(
         self,
-        path: str | Path,
+        source: DocumentSource | LoadedDocument,
         *,
         strategy: str | None = None,
-        baseline: str | Path | None = None,
+        baseline: DocumentSource | LoadedDocument | None = None,
     ) -> CapacityReviewResult:
-        """Score the ``CapacityReview`` at ``path``.
+        """Score a ``CapacityReview``: a path, or the document given in memory (see :meth:`load`).
 
         The strategy is ``strategy``, else the review's ``settings.strategy``, else the rubric's
         ``aggregation``, else the default a plugin declares (built in: ``lower-median``).
@@ -100,21 +113,22 @@ class Engine(Catalogue):
         JSON; movement per component is added. A strategy failure is recorded in
         ``result.failures`` (the rest of the result stands).
         """
-        result = self.review_document(self.load(path, kinds=("CapacityReview",)), path, strategy=strategy)
+        doc = self.load(source, kinds=("CapacityReview",))
+        result = self.review_document(doc, doc.path, strategy=strategy)
         if baseline is not None:
             result = self.with_baseline(result, baseline)
         return result
 
-    def with_baseline(self, result: CapacityReviewResult, baseline: str | Path) -> CapacityReviewResult:
+    def with_baseline(self, result: CapacityReviewResult,
+                      baseline: DocumentSource | LoadedDocument) -> CapacityReviewResult:
         """``result`` with movement per component since ``baseline``, an earlier review (scored
         here with the same strategy) or its result JSON."""
         from stocktake.judgment.envelope import InputFile
         from stocktake.review.baseline import compare_with_baseline
 
         doc = self.load(baseline, kinds=("CapacityReview", "CapacityReviewResult"))
-        base = doc.model if doc.kind == "CapacityReviewResult" else self.review(
-            baseline, strategy=result.strategy.id)
-        return compare_with_baseline(result, base, InputFile(path=str(baseline), sha256=doc.sha256), self.scale)
+        base = doc.model if doc.kind == "CapacityReviewResult" else self.review(doc, strategy=result.strategy.id)
+        return compare_with_baseline(result, base, InputFile(path=str(doc.path), sha256=doc.sha256), self.scale)
 
     def review_document(self, doc: LoadedDocument, path: str | Path, *,
                         strategy: str | None = None) -> CapacityReviewResult:
@@ -133,17 +147,18 @@ class Engine(Catalogue):
 
     def judge(
         self,
-        path: str | Path,
+        source: DocumentSource | LoadedDocument,
         *,
         rules: str | None = None,
-        previous: str | Path | None = None,
+        previous: DocumentSource | LoadedDocument | None = None,
         period: str | None = None,
         as_of: str | None = None,
-        chains: Iterable[str | Path] = (),
+        chains: Iterable[DocumentSource | LoadedDocument] = (),
         severity_rules: str | None = None,
     ) -> DeliveryAssessmentResult:
-        """Judge every priority of the ``DeliveryAssessment`` at ``path`` (or a JSON Lines batch
-        of priorities, which needs ``period`` and ``as_of``).
+        """Judge every priority of a ``DeliveryAssessment`` (a path, or the document given in
+        memory: see :meth:`load`), or of a JSON Lines batch file (``.jsonl``, which needs
+        ``period`` and ``as_of``).
 
         The rule set is ``rules`` (an id or a RuleSet file), else the assessment's ``rules``, else
         the default a plugin declares (built in: ``likelihood-default``). A batch names no rubric:
@@ -153,26 +168,25 @@ class Engine(Catalogue):
         Each priority's severity is classified by ``severity_rules``, else the assessment's
         ``severity_rules``, else the declared default (built in: ``severity-default``).
         """
-        path = Path(path)
-        if path.suffix == ".jsonl":
-            from stocktake.core.loading import LoadedDocument
+        if isinstance(source, (str, PathLike)) and Path(source).suffix == ".jsonl":
             from stocktake.likelihood.batches import read_assessment_jsonl
             from stocktake.likelihood.model import DEFAULT_RUBRIC
 
             rubric = self.rubric(*DEFAULT_RUBRIC).rubric  # a batch names no rubric: the format's default
             context = {**self._context(), "rubric": rubric, "evidence_ids": set()}
+            path = Path(source)
             model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of,
                                                   limits=self.limits)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:
             if period or as_of:
                 raise UsageError("--period and --as-of are for JSON Lines batches; an assessment states its own")
-            doc = self.load(path, kinds=("DeliveryAssessment",))
-        return self.judge_document(doc, path, rules=rules, previous=previous,
+            doc = self.load(source, kinds=("DeliveryAssessment",))
+        return self.judge_document(doc, doc.path, rules=rules, previous=previous,
                                    chain_results=[self.chain(c) for c in chains], severity_rules=severity_rules)
 
     def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
-                       previous: str | Path | None = None,
+                       previous: DocumentSource | LoadedDocument | None = None,
                        chain_results: Iterable[DeliveryChainResult] = (),
                        severity_rules: str | None = None) -> DeliveryAssessmentResult:
         """Judge an already loaded ``DeliveryAssessment`` (see :meth:`judge`); each of
@@ -187,8 +201,8 @@ class Engine(Catalogue):
         inputs: list[InputFile] = [InputFile(path=str(path), sha256=doc.sha256)]
         earlier: dict[str, str] = {}
         if previous is not None:
-            earlier, prev_digest = self._previous_levels(Path(previous), rules=rules)
-            inputs.append(InputFile(path=str(previous), sha256=prev_digest))
+            earlier, prev_doc = self._previous_levels(previous, rules=rules)
+            inputs.append(InputFile(path=str(prev_doc.path), sha256=prev_doc.sha256))
         chain_results = list(chain_results)
         chains: dict[str, tuple[str | None, str]] = {}  # each priority's weakest analysed chain
         for chain in chain_results:
@@ -245,14 +259,15 @@ class Engine(Catalogue):
         inputs.extend(i for i in result.inputs if i not in inputs)
         return doc
 
-    def chain(self, path: str | Path) -> DeliveryChainResult:
-        """Analyse the ``DeliveryChain`` at ``path`` with every registered detector."""
-        return self.chain_with_document(path)[1]
+    def chain(self, source: DocumentSource | LoadedDocument) -> DeliveryChainResult:
+        """Analyse a ``DeliveryChain`` (a path, or the document given in memory: see :meth:`load`)
+        with every registered detector."""
+        return self.chain_with_document(source)[1]
 
-    def chain_with_document(self, path: str | Path) -> tuple[DeliveryChain, DeliveryChainResult]:
-        """The ``DeliveryChain`` at ``path`` and its analysis (for views that draw the chain)."""
-        doc = self.load(path, kinds=("DeliveryChain",))
-        return doc.model, self.chain_document(doc, path)
+    def chain_with_document(self, source: DocumentSource | LoadedDocument) -> tuple[DeliveryChain, DeliveryChainResult]:
+        """A ``DeliveryChain`` and its analysis (for views that draw the chain)."""
+        doc = self.load(source, kinds=("DeliveryChain",))
+        return doc.model, self.chain_document(doc, doc.path)
 
     def chain_document(self, doc: LoadedDocument, path: str | Path) -> DeliveryChainResult:
         """Analyse an already loaded ``DeliveryChain`` with every registered detector."""
@@ -264,17 +279,19 @@ class Engine(Catalogue):
         with gc_held():  # bulk graph building
             return analyse_chain(doc.model, self.scale(self.default("chain-scale")), self.detectors(), inputs)
 
-    def report(self, paths: Iterable[str | Path], *, title: str | None = None, rules: str | None = None,
-               strategy: str | None = None, severity_rules: str | None = None) -> DeliveryReport:
+    def report(self, sources: Iterable[DocumentSource | LoadedDocument], *, title: str | None = None,
+               rules: str | None = None, strategy: str | None = None,
+               severity_rules: str | None = None) -> DeliveryReport:
         """One delivery report joining capacity reviews, assessments and chains (documents or
-        their results); see :mod:`stocktake.report.build` for how the parts are matched. ``rules`` and
-        ``strategy`` apply to the documents that are judged here."""
+        their results, as paths or given in memory: see :meth:`load`); see
+        :mod:`stocktake.report.build` for how the parts are matched. ``rules`` and ``strategy``
+        apply to the documents that are judged here."""
         from stocktake.report.build import build_report
 
-        return build_report(self, paths, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules)
+        return build_report(self, sources, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules)
 
     def judge_stream(self, path: str | Path, out: IO[str], *, rules: str | None = None,
-                     previous: str | Path | None = None, as_of: str | None = None,
+                     previous: DocumentSource | LoadedDocument | None = None, as_of: str | None = None,
                      period: str | None = None, jobs: int = 1,
                      progress: Callable[[int, int, int], None] | None = None,
                      severity_rules: str | None = None,
@@ -290,7 +307,7 @@ class Engine(Catalogue):
         from stocktake.likelihood.model import DEFAULT_RUBRIC
 
         date = batch_date(period, as_of)
-        earlier = self._previous_levels(Path(previous), rules=rules)[0] if previous is not None else {}
+        earlier = self._previous_levels(previous, rules=rules)[0] if previous is not None else {}
         how = (rules or self.default("rule-set"), DEFAULT_RUBRIC, earlier,
                severity_rules or self.default("severity-rule-set"))
         # Prepared here, in this process, so a bad rule set is one error before any worker starts.
@@ -315,10 +332,11 @@ class Engine(Catalogue):
         run = self._judging_run(rules or self.default("rule-set"), rubric)
         return decide_levels(list(priorities), as_of, run)
 
-    def _previous_levels(self, path: Path, *, rules: str | None) -> tuple[dict[str, str], str]:
-        doc = self.load(path, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
-        result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(path, rules=rules)
-        return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc.sha256
+    def _previous_levels(self, previous: DocumentSource | LoadedDocument, *,
+                         rules: str | None) -> tuple[dict[str, str], LoadedDocument]:
+        doc = self.load(previous, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))
+        result = doc.model if doc.kind == "DeliveryAssessmentResult" else self.judge(doc, rules=rules)
+        return {p.id: p.judgment.rating for p in result.priorities if p.judgment.rating}, doc
 
 
 _FROM_CHAINS = "From the delivery chain analysis"

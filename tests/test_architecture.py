@@ -36,12 +36,28 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(path: Path, module: str) -> set[str]:
-    """Every stocktake module ``path`` imports: at the top, inside functions and for type checking."""
+DISPLAY = "_repr_html_"
+"""The one method a result may import its own view in: the notebook's display protocol asks the
+object itself for its HTML, so the method must be on the result's class; it imports the view when
+a notebook shows the result, never while the result is built. Those imports are checked apart
+(:func:`test_a_result_shows_itself_only_through_its_own_view`), not counted as the module's."""
+
+
+def _display_nodes(tree: ast.AST) -> set[int]:
+    return {id(inner) for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.name == DISPLAY for inner in ast.walk(node)}
+
+
+def _imports(path: Path, module: str, *, display: bool = False) -> set[str]:
+    """Every stocktake module ``path`` imports: at the top, inside functions and for type checking
+    (with ``display``, only those inside a :data:`DISPLAY` method, which are otherwise left out)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     names: set[str] = set()
+    shown = _display_nodes(tree)
     for node in ast.walk(tree):
+        if (id(node) in shown) != display:
+            continue
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -54,6 +70,7 @@ def _imports(path: Path, module: str) -> set[str]:
 
 
 GRAPH = {name: _imports(path, name) for name, path in MODULES.items()}
+DISPLAY_IMPORTS = {name: found for name, path in MODULES.items() if (found := _imports(path, name, display=True))}
 
 
 def _layer(module: str) -> tuple[int, str]:
@@ -107,6 +124,15 @@ def test_no_builder_imports_a_view():
             if name.rpartition(".")[2] in VIEW_MODULES or name in ("stocktake.render", "stocktake.core.markup"):
                 problems.append(f"{module} imports the view {name}")
     assert not problems, "\n".join(sorted(problems))
+
+
+def test_a_result_shows_itself_only_through_its_own_view():
+    """A result's ``_repr_html_`` imports its own capability's view and the notebook frame, nothing else."""
+    assert sorted(DISPLAY_IMPORTS) == ["stocktake.chains.result", "stocktake.likelihood.result",
+                                       "stocktake.report.model", "stocktake.review.result"]
+    for module, imported in DISPLAY_IMPORTS.items():
+        part = module.split(".")[1]
+        assert imported == {f"stocktake.{part}.views", "stocktake.core.notebook"}, module
 
 
 def test_there_is_no_import_cycle():

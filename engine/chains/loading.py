@@ -20,7 +20,7 @@ LINK_OPTIONAL = ("evidence", "note")
 _INT = re.compile(r"-?[0-9]+")
 
 
-def prepare_chain(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
+def prepare_chain(data: dict[str, Any], path: Path | None, limits: Any) -> Prepared:
     """Append the rows of ``actors_file`` and ``links_file`` (CSV beside the document)."""
     from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared

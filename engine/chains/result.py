@@ -70,6 +70,13 @@ class DeliveryChainResult(Model):
     summary: ChainSummary
     failures: list[PluginFailure] = Field(default_factory=list)
 
+    def _repr_html_(self) -> str:
+        """The analysis as a notebook shows it (no diagram: the result does not hold the chain's actors)."""
+        from stocktake.chains.views import chain_html
+        from stocktake.core.notebook import notebook_frame
+
+        return notebook_frame(chain_html(None, self))
+
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> DeliveryChainResult:
         """What a result edited by hand may break: the chain's names, the judgment's subject and

@@ -242,6 +242,7 @@ def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:
     return text[:-1] if text.endswith("\n\n") else text
 
 
-def chain_html(chain: DeliveryChain, result: DeliveryChainResult) -> str:
-    """The chain's analysis as one self-contained HTML page (``chain.html.j2``)."""
+def chain_html(chain: DeliveryChain | None, result: DeliveryChainResult) -> str:
+    """The chain's analysis as one self-contained HTML page (``chain.html.j2``); its diagram when
+    ``chain`` (the document) is given."""
     return str(environment().get_template("chain.html.j2").render(chain=chain_view(result, chain, "html")))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text, read_text
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text
 from stocktake.core.schemas import DocumentKind
 
 __all__ = ["LoadedDocument", "Lookup", "Prepared", "document_error", "load_document", "validate_data", "with_rubric"]
@@ -34,10 +34,11 @@ class LoadedDocument:
     """A validated document and where it came from."""
 
     path: Path
+    """The file; for a document given in memory, its name (``<data>``, ``<text>``, a stream's name)."""
     kind: str
     model: Any
     sha256: str
-    """sha256 of the file's bytes."""
+    """sha256 of the file's bytes (see :class:`stocktake.core.sources.Source`)."""
     extra_inputs: tuple[Any, ...] = ()
     """Other files the document pulled in (a ratings table), as ``InputFile`` records."""
 
@@ -47,7 +48,7 @@ Lookup = Callable[[str, str], Any]
 
 
 def load_document(
-    path: str | Path,
+    source: Any,
     *,
     context: Mapping[str, Any] | None = None,
     kinds: tuple[str, ...] | None = None,
@@ -55,7 +56,8 @@ def load_document(
     table: Mapping[str, DocumentKind],
     rubrics: Lookup | None = None,
 ) -> LoadedDocument:
-    """Load and validate the document at ``path``.
+    """Load and validate one document: ``source`` is a path or a document given in memory (see
+    :data:`stocktake.core.sources.DocumentSource`).
 
     :param context: passed to pydantic validation (``{"scales": {...}}``), a fresh copy per document.
     :param kinds: if given, the kinds accepted here; any other kind is an error.
@@ -63,30 +65,37 @@ def load_document(
     :param rubrics: looks up the rubric a document of a kind that names one names; the loader
         passes the rubric as ``context["rubric"]``, or the ``LookupError`` it raised, which the
         model reports where the document names the rubric, in its turn among the other errors.
-    :raises DocumentError: for anything wrong with the file, located as precisely as possible.
+    :raises DocumentError: for anything wrong with the document, located as precisely as possible
+        (for data, by JSON path only).
     """
-    path = Path(path)
-    text, digest = read_text(path, limits)
-    fmt = "json" if path.suffix.lower() in JSON_SUFFIXES else "yaml"
+    from stocktake.core.sources import read_source
+
+    read = read_source(source, limits)
+    name: str | Path = read.path if read.path is not None else read.name
     prepared = Prepared()
     parsed: Parsed | None = None
     try:
         with gc_held():
-            parsed = parse_text(text, fmt=fmt, limits=limits)
+            parsed = parse_text(read.text, fmt=read.fmt, limits=limits)
+            if read.from_data:
+                parsed = Parsed(parsed.data)  # no positions: the caller's data has no lines
             named = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
             spec = table.get(named) if isinstance(named, str) else None  # (a list is no key)
             if spec is not None and (kinds is None or spec.name in kinds):
-                _check_size(spec, text, limits)
+                _check_size(spec, read.text, limits)
                 if spec.prepare is not None:
-                    prepared = spec.prepare(parsed.data, path, limits)
+                    prepared = spec.prepare(parsed.data, read.path, limits)
                 context = with_rubric(spec, parsed.data, context, rubrics)
             kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate,
                                         table=table)
     except DocumentError as err:
         if err.file is not None:
             raise
-        raise _locate(err, path, parsed if err.line is None else None) from err.__cause__
-    return LoadedDocument(path, kind, model, digest, tuple(prepared.inputs))
+        if read.from_data:
+            raise DocumentError(err.expected, err.found, path=err.path, file=name, on_key=err.on_key) \
+                from err.__cause__
+        raise _locate(err, Path(name), parsed if err.line is None else None) from err.__cause__
+    return LoadedDocument(Path(name), kind, model, read.sha256, tuple(prepared.inputs))
 
 
 def _check_size(spec: DocumentKind, text: str, limits: Limits) -> None:

@@ -17,7 +17,7 @@ from stocktake.core.json_reader import parse_json
 from stocktake.core.parsed import DEFAULT_LIMITS, Limits, Parsed, PathKey
 from stocktake.core.yaml_reader import parse_yaml
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "Parsed", "PathKey", "parse_text", "read_text", "sha256_of"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "Parsed", "PathKey", "decode_text", "parse_text", "read_text", "sha256_of"]
 
 
 def sha256_of(path: Path) -> str:
@@ -38,11 +38,15 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
     than the limit, an empty file, binary data or bytes that are not UTF-8 (with line and column).
     """
     raw = read_bytes(path, max_bytes=limits.max_bytes)
-    digest = hashlib.sha256(raw).hexdigest()
+    return decode_text(raw, path), hashlib.sha256(raw).hexdigest()
+
+
+def decode_text(raw: bytes, file: str | Path) -> str:
+    """``raw`` as UTF-8 text (a byte-order mark dropped); errors as :func:`read_text`'s, naming ``file``."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DocumentError("UTF-8 text", "UTF-16 text (save the file as UTF-8)", file=path)
+        raise DocumentError("UTF-8 text", "UTF-16 text (save the file as UTF-8)", file=file)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -50,15 +54,15 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
         raise DocumentError(
             "UTF-8 text", f"byte 0x{raw[err.start]:02x} that is not UTF-8",
-            file=path, line=line, column=column,
+            file=file, line=line, column=column,
         ) from None
     if "\x00" in text:
         index = text.index("\x00")
         line = text.count("\n", 0, index) + 1
-        raise DocumentError("text", "a NUL byte (a binary file?)", file=path, line=line)
+        raise DocumentError("text", "a NUL byte (a binary file?)", file=file, line=line)
     if not text.strip():
-        raise DocumentError("a document", "an empty file", file=path)
-    return text, digest
+        raise DocumentError("a document", "an empty file", file=file)
+    return text
 
 
 def parse_text(text: str, *, fmt: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:

@@ -45,7 +45,7 @@ class DocumentKind:
     """File name in ``schemas/``."""
     summary: str
     """One line saying what the document holds."""
-    prepare: Callable[[dict[str, Any], Path, Limits], Any] | None = None
+    prepare: Callable[[dict[str, Any], Path | None, Limits], Any] | None = None
     """``(data, path, limits) -> Prepared``: pulls referenced files into the parsed data before
     validation (see :func:`stocktake.core.loading.load_document`)."""
     rubric: Callable[[Any], tuple[str, str] | None] | None = None

@@ -200,8 +200,9 @@ def _first_cell(text: str, bad: re.Pattern[str]) -> tuple[int | None, int | None
     return (text.count("\n", 0, found.start()) + 1 if found else None), None
 
 
-def file_beside(document: Path, ref: str, field: str, suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path:
-    """The file ``ref`` names, relative to ``document``'s directory, as the user would write it.
+def file_beside(document: Path | None, ref: str, field: str, suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path:
+    """The file ``ref`` names, relative to ``document``'s directory, as the user would write it
+    (``document`` None: a document given in memory, which has no directory and names no file).
 
     A document may only pull in files inside its own directory: an empty name, one with control
     characters (a NUL byte, a newline), another suffix than ``suffixes``, an absolute path, one
@@ -213,6 +214,10 @@ def file_beside(document: Path, ref: str, field: str, suffixes: tuple[str, ...] 
                             path=(field,))
     if _CONTROL.search(ref):
         raise DocumentError("a file name without control characters", short(ref), path=(field,))
+    if document is None:
+        raise DocumentError(f"no {field} in a document given as data or text (it has no directory to find "
+                            f"{short(ref)} in): load the document from its file, or give the rows inline",
+                            short(ref), path=(field,))
     base = document.parent.resolve()
     target = Path(os.path.normpath(base / ref))
     try:

@@ -207,6 +207,13 @@ class DeliveryAssessmentResult(Model):
     summary: AssessmentSummary
     failures: list[PluginFailure] = Field(default_factory=list)
 
+    def _repr_html_(self) -> str:
+        """The judgments as a notebook shows them: the HTML view, in a frame."""
+        from stocktake.core.notebook import notebook_frame
+        from stocktake.likelihood.views import assessment_html
+
+        return notebook_frame(assessment_html(self))
+
     @model_validator(mode="after")
     def _check_judgments(self, info: ValidationInfo) -> DeliveryAssessmentResult:
         """Subjects and levels well formed (see :mod:`stocktake.judgment.checked`); the league

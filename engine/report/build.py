@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,19 +50,19 @@ if TYPE_CHECKING:
 class Engine(Protocol):
     """What building a report needs from the engine (:class:`stocktake.Engine` provides it)."""
 
-    def load(self, path: str | Path, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument: ...
+    def load(self, source: Any, *, kinds: tuple[str, ...] | None = None) -> LoadedDocument: ...
 
     def chain_document(self, doc: LoadedDocument, path: str | Path) -> DeliveryChainResult: ...
 
     def judge_document(self, doc: LoadedDocument, path: str | Path, *, rules: str | None = None,
-                       previous: str | Path | None = None,
+                       previous: LoadedDocument | None = None,
                        chain_results: Sequence[DeliveryChainResult] = (),
                        severity_rules: str | None = None) -> DeliveryAssessmentResult: ...
 
     def review_document(self, doc: LoadedDocument, path: str | Path, *,
                         strategy: str | None = None) -> CapacityReviewResult: ...
 
-    def with_baseline(self, result: CapacityReviewResult, baseline: str | Path) -> CapacityReviewResult: ...
+    def with_baseline(self, result: CapacityReviewResult, baseline: LoadedDocument) -> CapacityReviewResult: ...
 
 __all__ = ["REPORT_KINDS", "build_report"]
 
@@ -79,24 +80,30 @@ class _Part:
         return self.doc.model.date  # type: ignore[no-any-return]
 
 
-def build_report(engine: Engine, paths: Iterable[str | Path], *, title: str | None = None,
+def build_report(engine: Engine, sources: Iterable[Any], *, title: str | None = None,
                  rules: str | None = None, strategy: str | None = None,
                  severity_rules: str | None = None) -> DeliveryReport:
-    """The delivery report of ``paths`` (see the module docstring for how they are joined)."""
+    """The delivery report of ``sources``, paths or documents given in memory (see the module
+    docstring for how they are joined)."""
     from stocktake._version import __version__
     from stocktake.judgment.envelope import EngineRef
 
     parts: dict[str, list[_Part]] = {kind: [] for kind in (*REPORT_KINDS, "DeliveryReport")}
     inputs: list[InputFile] = []
-    seen: dict[Path, str] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.resolve() in seen:
-            raise UsageError(f"{str(path)!r} is given twice (also as {seen[path.resolve()]!r})")
-        seen[path.resolve()] = str(path)
-        doc = engine.load(path, kinds=(*REPORT_KINDS, "DeliveryReport"))
-        parts[doc.kind].append(_Part(path, doc))
-        inputs += [InputFile(path=str(path), sha256=doc.sha256), *doc.extra_inputs]
+    seen: dict[Path | str, str] = {}
+    for source in sources:
+        if isinstance(source, (str, os.PathLike)):  # a file given twice, however it is named
+            key: Path | str = Path(source).resolve()
+            if key in seen:
+                raise UsageError(f"{str(source)!r} is given twice (also as {seen[key]!r})")
+        doc = engine.load(source, kinds=(*REPORT_KINDS, "DeliveryReport"))
+        if not isinstance(source, (str, os.PathLike)):  # in memory: the same content twice
+            key = f"{doc.path}:{doc.sha256}"
+            if key in seen:
+                raise UsageError(f"a document given in memory ({doc.kind}) is given twice")
+        seen[key] = str(doc.path)
+        parts[doc.kind].append(_Part(doc.path, doc))
+        inputs += [InputFile(path=str(doc.path), sha256=doc.sha256), *doc.extra_inputs]
     if not seen:
         raise UsageError("give at least one review, assessment or chain (document or result)")
     if parts["DeliveryReport"]:
@@ -164,7 +171,7 @@ def _assessment(engine: Engine, parts: list[_Part], chains: list[ReportChain],
     current, earlier = _latest(parts, "assessments", "the report")
     if current is None:
         return None
-    previous = earlier.path if earlier else None
+    previous = earlier.doc if earlier else None
     if current.doc.kind == "DeliveryAssessmentResult":
         if rules is not None or severity_rules is not None:
             option = "--rules" if rules is not None else "--severity-rules"
@@ -190,7 +197,7 @@ def _reviews(engine: Engine, parts: list[_Part], strategy: str | None) -> list[C
         else:
             result = current.doc.model
         if earlier is not None and result.baseline is None:
-            result = engine.with_baseline(result, earlier.path)
+            result = engine.with_baseline(result, earlier.doc)
         out.append(result)
     return out
 

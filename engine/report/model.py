@@ -132,6 +132,13 @@ class DeliveryReport(Model):
     chains: list[ReportChain] = Field(default_factory=list)
     """In the order of the assessment's priorities, then by id."""
 
+    def _repr_html_(self) -> str:
+        """The report as a notebook shows it: the HTML page, in a frame."""
+        from stocktake.core.notebook import notebook_frame
+        from stocktake.report.views import report_html
+
+        return notebook_frame(report_html(self))
+
     @model_validator(mode="after")
     def _check_summary(self, info: ValidationInfo) -> DeliveryReport:
         """Each summary row is a priority of the report's assessment, rated on its judgment's scale."""

@@ -18,7 +18,7 @@ RATING_COLUMNS = ("component", "reviewer", "level")
 OPTIONAL_RATING_COLUMNS = ("rationale", "evidence")
 
 
-def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
+def prepare_review(data: dict[str, Any], path: Path | None, limits: Any) -> Prepared:
     """Append the rows of ``ratings_file`` (CSV or XLSX beside the document) to ``ratings``.
 
     Errors about those ratings point at the table's row and column.

@@ -111,6 +111,13 @@ class CapacityReviewResult(Model):
     summary: ReviewSummary
     failures: list[PluginFailure] = Field(default_factory=list)
 
+    def _repr_html_(self) -> str:
+        """The review as a notebook shows it: the HTML view, in a frame."""
+        from stocktake.core.notebook import notebook_frame
+        from stocktake.review.views import review_html
+
+        return notebook_frame(review_html(self))
+
     @model_validator(mode="after")
     def _check_judgments(self, info: ValidationInfo) -> CapacityReviewResult:
         """Each judgment's subject and levels well formed (see :mod:`stocktake.judgment.checked`)."""
