@@ -26,8 +26,8 @@ def chain_rows(result: DeliveryChainResult) -> list[Row]:
         detector = detectors.get(finding.detector)
         rows.append(row(
             subject=subject, aspect="finding", code=f"{finding.detector}/{finding.code}", title=judgment.title,
-            parent=parent, level=finding.level, computed=finding.level,
-            flags="" if finding.caps else NOT_CAPPING, because=finding.message, evidence=joined(sorted(finding.evidence)),
+            parent=parent, level=finding.level, computed=finding.level, flags="" if finding.caps else NOT_CAPPING,
+            because=finding.message, evidence=joined(sorted(finding.evidence)),
             inputs=joined([*(f"actor={a}" for a in finding.actors), *(f"link={link}" for link in finding.links)]),
             scale=judgment.scale, rule=finding.detector, rule_version=detector.version if detector else "",
             rule_plugin=detector.plugin if detector else ""))

@@ -10,6 +10,7 @@ output keep the default or the ``--format`` given.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -64,7 +65,7 @@ class Formats:
             raise UsageError(f"cannot write {implied} (--output {output!r}, suffix {suffix}): this command writes "
                              f"{', '.join(self.names)}; name the file with one of their suffixes ({known})")
         chosen = fmt or implied or self.default
-        if chosen in BINARY and not to_file and click.get_binary_stream("stdout").isatty():
+        if chosen in BINARY and not to_file and sys.stdout is not None and sys.stdout.isatty():
             raise UsageError(f"{chosen} is a binary file, not for a terminal: write it with --output FILE.{chosen} "
                              "or redirect standard output")
         return chosen

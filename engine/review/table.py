@@ -16,9 +16,9 @@ def review_rows(result: CapacityReviewResult) -> list[Row]:
     stage_of: dict[str, str] = {}
     for section in result.rubric.sections:
         codes[f"section:{section.id}"] = section.code
-        for component in section.components:
-            codes[f"component:{component.id}"] = component.code
-            stage_of[f"component:{component.id}"] = f"section:{section.id}"
+        for item in section.components:
+            codes[f"component:{item.id}"] = item.code
+            stage_of[f"component:{item.id}"] = f"section:{section.id}"
     rows: list[Row] = []
     component = ""
     for judgment in result.judgments:

@@ -19,15 +19,14 @@ def test_the_columns_and_their_order_are_the_published_contract():
 
 
 def _judgment(**extra) -> Judgment:
-    fields = dict(
-        subject=Subject.of("component", "plans"), title="Produce delivery plans", scale="delivery", state="rated",
-        rating="AR", computed="AG", override=Override(level="AR", reason="Plans are not costed.", by=["du", "ind"]),
-        rule=RuleRef(plugin="builtin-aggregation", id="lower-median", version="2.0"), decided_by=["r2", "r1"],
-        because="AG is the lower median.", evidence=["E1", "E2"],
-        inputs=[Input(name="du", value="AG"), Input(name="self", value=None)],
-        flags=[Flag(code="overridden", message="."), Flag(code="disagreement", message=".")])
-    fields.update(extra)
-    return Judgment(**fields)
+    return Judgment(**{
+        "subject": Subject.of("component", "plans"), "title": "Produce delivery plans", "scale": "delivery",
+        "state": "rated", "rating": "AR", "computed": "AG",
+        "override": Override(level="AR", reason="Plans are not costed.", by=["du", "ind"]),
+        "rule": RuleRef(plugin="builtin-aggregation", id="lower-median", version="2.0"), "decided_by": ["r2", "r1"],
+        "because": "AG is the lower median.", "evidence": ["E1", "E2"],
+        "inputs": [Input(name="du", value="AG"), Input(name="self", value=None)],
+        "flags": [Flag(code="overridden", message="."), Flag(code="disagreement", message=".")], **extra})
 
 
 def test_a_judgment_is_one_row_with_every_list_joined_in_the_judgments_order():
