@@ -53,3 +53,14 @@ def test_a_row_not_from_a_judgment_names_its_cells_by_column():
     assert cells["subject"] == "chain:c" and cells["level"] == "AR" and cells["because"] == ""
     with pytest.raises(KeyError, match="levle"):
         row(levle="AR")
+
+
+def test_the_readme_documents_every_column_in_order():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Judgments as a table"):]
+    section = section[:section.index("\n#")]
+    named = [name for line in section.splitlines() if line.startswith("| `")
+             for name in line.split("|")[1].replace("`", "").replace(",", " ").split()]
+    assert named == list(COLUMNS)
