@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.formats import Formats
 from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
+
+FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json")
 
 
 @click.command()
@@ -23,8 +26,8 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
                    "(repeatable).")
 @click.option("--period", metavar="TEXT", help="For a JSON Lines batch: the reporting period, e.g. 2026-H2.")
 @click.option("--as-of", "as_of", metavar="DATE", help="For a JSON Lines batch: the assessment date (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md", "html"]), default="json", show_default=True,
-              help="jsonl: one priority's result per line.")
+@FORMATS.option("jsonl: one priority's result per line; csv, xlsx: a likelihood and a severity row per priority "
+                "(the flat table).")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True, metavar="N",
               help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
@@ -32,7 +35,7 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 @pass_settings
 def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: str | None,
           chains: tuple[str, ...],
-          period: str | None, as_of: str | None, fmt: str, output: str | None, jobs: int) -> None:
+          period: str | None, as_of: str | None, fmt: str | None, output: str | None, jobs: int) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
 
     PATH is a DeliveryAssessment (YAML or JSON) or a JSON Lines file of priorities (one per line,
@@ -43,6 +46,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
     Examples:
       stocktake judge assessment-2026-h2.yaml --format md
       stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
+      stocktake judge assessment.yaml -o judgments.xlsx
       stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl -j 0 -o out.jsonl
@@ -56,6 +60,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
         from stocktake.core.errors import UsageError
 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
+    fmt = FORMATS.resolve(fmt, output)
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
     if jobs != 1 and not streaming:
         from stocktake.core.errors import UsageError

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.formats import Formats
 from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
 
-FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+FORMATS = Formats(("html", "md", "json"), default="html")
 
 
 @click.command()
@@ -20,8 +19,7 @@ FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
               help="Severity rule set for assessments judged here (id or RuleSet file; default: the assessment's, "
                    "else severity-default).")
 @click.option("--strategy", metavar="NAME", help="Aggregation strategy for reviews scored here.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]),
-              help="Default: from the --output suffix (.html, .md, .json), else html.")
+@FORMATS.option()
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
 def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules: str | None, severity_rules: str | None,
@@ -44,7 +42,7 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
     from stocktake.core.output import write_output
     from stocktake.render import render_report
 
-    chosen = fmt or (FORMATS.get(Path(output).suffix.lower(), "html") if output and output != "-" else "html")
+    chosen = FORMATS.resolve(fmt, output)
     result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
                                        severity_rules=severity_rules)
     write_output(render_report(result, chosen), output)

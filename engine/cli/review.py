@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.formats import Formats
 from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
+
+FORMATS = Formats(("json", "md", "html", "csv", "xlsx"), default="json")
 
 
 @click.command()
@@ -14,10 +17,10 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 @click.option("--strategy", metavar="NAME",
               help="Aggregation strategy (default: the review's, the rubric's, else the plugins' declared "
                    "default, built in: lower-median).")
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
+@FORMATS.option("csv, xlsx: one row per judgment (the flat table).")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
-def review(settings: Settings, path: str, baseline: str | None, strategy: str | None, fmt: str,
+def review(settings: Settings, path: str, baseline: str | None, strategy: str | None, fmt: str | None,
            output: str | None) -> None:
     """Score a capacity review: each component's judgment with its evidence trail.
 
@@ -30,11 +33,13 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
     Examples:
       stocktake review review-2026.yaml
       stocktake review review-2026.yaml --baseline review-2024.yaml --format md
-      stocktake review review-2026.yaml --strategy independent-led --format html -o review.html
+      stocktake review review-2026.yaml --strategy independent-led -o review.html
+      stocktake review review-2026.yaml -o judgments.xlsx
     """
     from stocktake.core.output import write_output
     from stocktake.render import render_review
 
+    chosen = FORMATS.resolve(fmt, output)
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
-    write_output(render_review(result, fmt), output)
+    write_output(render_review(result, chosen), output)
     fail_on_plugin_failures(result.failures)

@@ -1,0 +1,20 @@
+"""A likelihood-of-delivery result as rows of the flat table (:mod:`stocktake.judgment.table`)."""
+
+from __future__ import annotations
+
+from stocktake.judgment.table import Row, judgment_row
+from stocktake.likelihood.result import DeliveryAssessmentResult
+
+__all__ = ["assessment_rows"]
+
+
+def assessment_rows(result: DeliveryAssessmentResult) -> list[Row]:
+    """Per priority, in the result's (the assessment's) order: its likelihood judgment, then its
+    severity judgment if it was classified: two rows of one subject, told apart by ``aspect``
+    (``likelihood``, ``severity``), so every row is one judgment and both share every column."""
+    rows: list[Row] = []
+    for priority in result.priorities:
+        rows.append(judgment_row(priority.judgment, aspect="likelihood"))
+        if priority.severity is not None:
+            rows.append(judgment_row(priority.severity.judgment, aspect="severity"))
+    return rows
