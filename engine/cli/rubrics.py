@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
+from stocktake.cli.formats import Formats
 from stocktake.cli.settings import Settings, pass_settings
 
 
@@ -30,14 +31,16 @@ def rubrics(ctx: click.Context, fmt: str) -> None:
     click.echo(rubric_listing_json(entries) if fmt == "json" else rubric_table(entries), nl=False)
 
 
+SHOW_FORMATS = Formats(("md", "json"), default="md")
+
+
 @rubrics.command("show")
 @click.argument("rubric_id", metavar="ID")
 @click.option("--version", "version", metavar="VERSION", help="A specific version (default: the latest installed).")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True,
-              help="md: readable Markdown; json: the rubric as a JSON document.")
+@SHOW_FORMATS.option("md: readable Markdown; json: the rubric as a JSON document.")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
-def show(settings: Settings, rubric_id: str, version: str | None, fmt: str, output: str | None) -> None:
+def show(settings: Settings, rubric_id: str, version: str | None, fmt: str | None, output: str | None) -> None:
     """Show one rubric: every section, component and criterion with its descriptors.
 
     \b
@@ -49,8 +52,9 @@ def show(settings: Settings, rubric_id: str, version: str | None, fmt: str, outp
     from stocktake.cli.listings import rubric_json, rubric_markdown
     from stocktake.core.output import write_output
 
+    chosen = SHOW_FORMATS.resolve(fmt, output)
     entry = settings.engine().rubric(rubric_id, version)
-    write_output(rubric_json(entry.rubric) if fmt == "json" else rubric_markdown(entry), output)
+    write_output(rubric_json(entry.rubric) if chosen == "json" else rubric_markdown(entry), output)
 
 
 @rubrics.command("diff")

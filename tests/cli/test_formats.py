@@ -121,3 +121,11 @@ def test_a_binary_format_is_never_written_to_a_terminal(monkeypatch):
 def test_the_help_says_where_the_default_comes_from(run):
     result = run("review", "--help")
     assert "Default: from the --output suffix" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(("name", "starts"), [("rubric.json", "{"), ("rubric.md", "#")])
+def test_rubrics_show_writes_the_format_its_output_file_is_named_for(run, tmp_path, name, starts):
+    out = tmp_path / name
+    result = run("rubrics", "show", "delivery-capacity-review", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().startswith(starts)
