@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from stocktake.review.result import CapacityReviewResult
 
 __all__ = ["dump_json", "dump_line", "dump_model", "json_text", "render_assessment", "render_chain",
-           "render_report", "render_review"]
+           "render_report", "render_report_pdf", "render_review"]
 
 
 def dump_json(data: Any) -> str:
@@ -84,10 +84,18 @@ def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) ->
     return _text(views[fmt](chain, result))
 
 
-def render_report(report: DeliveryReport, fmt: str) -> str:
-    """The delivery report as ``json``, ``md`` or ``html`` text."""
+def render_report(report: DeliveryReport, fmt: str, paper: str = "a4") -> str:
+    """The delivery report as ``json``, ``md`` or ``html`` text, the HTML printing on ``paper``
+    (``a4`` or ``letter``)."""
     if fmt == "json":
         return dump_model(report)
     from stocktake.report.views import report_html, report_markdown
 
-    return _text(report_markdown(report) if fmt == "md" else report_html(report))
+    return _text(report_markdown(report) if fmt == "md" else report_html(report, paper))
+
+
+def render_report_pdf(report: DeliveryReport, paper: str = "a4") -> bytes:
+    """The delivery report as PDF bytes on ``paper`` (needs the ``pdf`` extra)."""
+    from stocktake.report.views import report_pdf
+
+    return report_pdf(report, paper)
