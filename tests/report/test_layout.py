@@ -5,13 +5,13 @@ other, a legend cut off, axis bounds such as 55.48 to 77.52)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
 import browser
 import pytest
 import yaml
-from example_system import DOCUMENTS, EXAMPLE
 
 REASON = browser.available()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -36,6 +36,7 @@ def chromium(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     from click.testing import CliRunner
+
     from stocktake.cli import cli
 
     out = tmp_path_factory.mktemp("demo")
@@ -139,7 +140,7 @@ def test_trajectory_charts_have_round_ticks_dated_axes_and_labels_that_fit(chrom
         assert charts
         for chart in charts:
             values = chart["values"]
-            steps = {round(b - a, 9) for a, b in zip(values, values[1:])}
+            steps = {round(b - a, 9) for a, b in itertools.pairwise(values)}
             assert len(values) >= 3 and len(steps) == 1, values          # evenly spaced, descending from the top
             step = abs(steps.pop())
             mantissa = step / 10 ** math.floor(math.log10(step))

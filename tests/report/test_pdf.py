@@ -24,6 +24,7 @@ MARGIN_MM = 12  # the print stylesheet's left and right page margins
 def demo_pdf(tmp_path_factory) -> bytes:
     """The example system's report as PDF, made as a user makes it (``-o report.pdf``)."""
     from click.testing import CliRunner
+
     from stocktake.cli import cli
 
     root = tmp_path_factory.mktemp("pdf") / "northshire"
