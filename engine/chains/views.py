@@ -207,35 +207,45 @@ def _label_place(label: str, line: tuple[float, float, float, float], taken: lis
     return first[0], first[1], first[2]
 
 
+class _Layout:
+    """Where a chain's actors are drawn: one row per level, centre at the top. Boxes are as wide as
+    the chain's longest name line needs (names wrap, they are not cut) and a row's boxes stand a
+    fixed gap apart, so no two boxes meet however many actors share a level."""
+
+    def __init__(self, chain: Any, spof: set[str]) -> None:
+        levels: dict[int, list[Any]] = {}
+        for a in chain.actors:
+            levels.setdefault(a.level, []).append(a)
+        chars = min(max([NAME_CHARS, *(len(w) for a in chain.actors for w in a.name.split())]), 40)
+        self.names = {a.id: _name_lines(a.name, chars) for a in chain.actors}
+        self.detail = {a.id: " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []),
+                                          *(["SPOF"] if a.id in spof else [])]) for a in chain.actors}
+        self.box_w = max(150.0, CHAR_W * max([chars, *(len(d) * 0.85 for d in self.detail.values())]) + 20)
+        self.lines = max(len(v) for v in self.names.values())
+        self.box_h = 22 + 13 * self.lines
+        pitch, row = self.box_w + 30, self.box_h + 70
+        self.width = max(len(v) for v in levels.values()) * pitch + 20
+        self.height = len(levels) * row - 70 + 40
+        self.pos: dict[str, tuple[float, float]] = {}
+        for r, level in enumerate(sorted(levels)):
+            members = levels[level]
+            left = (self.width - len(members) * pitch) / 2
+            for i, a in enumerate(members):
+                self.pos[a.id] = (left + pitch * (i + 0.5), 20 + self.box_h / 2 + r * row)
+
+
 def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
-    """The chain drawn in layers, one row per level, centre at the top. Boxes are as wide as the
-    chain's longest name line needs (names wrap, they are not cut) and a row's boxes stand a fixed
-    gap apart, so no two boxes meet however many actors share a level."""
+    """The chain drawn as :class:`_Layout` places it, links as lines with their labels placed
+    clear of boxes and each other (:func:`_label_place`)."""
     if len(chain.actors) > MAX_DRAWN:
         return ""
     marks = _Marks(chain, result)
     spof = marks.spof
     title, marker = result.chain["title"], "arrow-" + _mid(result.chain["id"])
-    levels: dict[int, list[Any]] = {}
-    for a in chain.actors:
-        levels.setdefault(a.level, []).append(a)
-    chars = min(max([NAME_CHARS, *(len(w) for a in chain.actors for w in a.name.split())]), 40)
-    names = {a.id: _name_lines(a.name, chars) for a in chain.actors}
-    detail = {a.id: " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []),
-                                 *(["SPOF"] if a.id in spof else [])]) for a in chain.actors}
-    box_w = max(150.0, CHAR_W * max([chars, *(len(d) * 0.85 for d in detail.values())]) + 20)
-    lines = max(len(v) for v in names.values())
-    box_h = 22 + 13 * lines
-    pitch, row = box_w + 30, box_h + 70
-    width = max(len(v) for v in levels.values()) * pitch + 20
-    rows = sorted(levels)
-    height = len(rows) * row - 70 + 40
-    pos = {}
-    for r, level in enumerate(rows):
-        members = levels[level]
-        left = (width - len(members) * pitch) / 2
-        for i, a in enumerate(members):
-            pos[a.id] = (left + pitch * (i + 0.5), 20 + box_h / 2 + r * row)
+    layout = _Layout(chain, spof)
+    names, detail, box_w, box_h, lines, pos = (layout.names, layout.detail, layout.box_w, layout.box_h,
+                                                layout.lines, layout.pos)
+    width, height = layout.width, layout.height
     half = box_h / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="Delivery chain {escape(title)}">',
