@@ -2,7 +2,8 @@
 # into a fresh virtual environment with the test tools and the example plugin, and run the tests
 # against the installed package, not the source tree. `make lint` then runs ruff and mypy (mypy on
 # the installed package: the repository's folders are not import names); `make test-lowest` runs
-# the suite again with every runtime dependency at the lowest version pyproject.toml allows.
+# the suite again with every runtime dependency at the lowest version pyproject.toml allows. Both
+# install the `pdf` extra (WeasyPrint), so the PDF tests run rather than skip.
 
 PYTHON ?= python3
 WORK   := .ci-work
@@ -23,7 +24,7 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet $(WORK)/dist/stocktake-*.whl $(TEST_TOOLS)
+	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf]" $(TEST_TOOLS)
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
@@ -36,7 +37,7 @@ lint:
 test-lowest: wheel
 	rm -rf $(WORK)/lowest-venv
 	$(PYTHON) -m venv $(WORK)/lowest-venv
-	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py) $(TEST_TOOLS)
+	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py) $(TEST_TOOLS) "weasyprint>=62"
 	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 

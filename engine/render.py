@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from stocktake.review.result import CapacityReviewResult
 
 __all__ = ["TABLE_FORMATS", "dump_json", "dump_line", "dump_model", "json_text", "render_assessment",
-           "render_chain", "render_report", "render_review", "render_table", "table_csv", "table_xlsx"]
+           "render_chain", "render_report", "render_report_pdf", "render_review", "render_table", "table_csv",
+           "table_xlsx"]
 
 TABLE_FORMATS = ("csv", "xlsx")
 """The formats of the flat table of judgments (:mod:`stocktake.judgment.table`)."""
@@ -107,13 +108,21 @@ def render_chain(chain: DeliveryChain, result: DeliveryChainResult, fmt: str) ->
     return _text(views[fmt](chain, result))
 
 
-def render_report(report: DeliveryReport, fmt: str) -> str:
-    """The delivery report as ``json``, ``md`` or ``html`` text."""
+def render_report(report: DeliveryReport, fmt: str, paper: str = "a4") -> str:
+    """The delivery report as ``json``, ``md`` or ``html`` text, the HTML printing on ``paper``
+    (``a4`` or ``letter``)."""
     if fmt == "json":
         return dump_model(report)
     from stocktake.report.views import report_html, report_markdown
 
-    return _text(report_markdown(report) if fmt == "md" else report_html(report))
+    return _text(report_markdown(report) if fmt == "md" else report_html(report, paper))
+
+
+def render_report_pdf(report: DeliveryReport, paper: str = "a4") -> bytes:
+    """The delivery report as PDF bytes on ``paper`` (needs the ``pdf`` extra)."""
+    from stocktake.report.views import report_pdf
+
+    return report_pdf(report, paper)
 
 
 # -- the flat table of judgments ------------------------------------------------------------------

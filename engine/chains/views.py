@@ -153,33 +153,110 @@ def chain_dot(chain: Any, result: DeliveryChainResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+CHAR_W, NAME_CHARS, MAX_NAME_LINES = 6.4, 24, 3
+"""Layout of an actor's box: a name line holds NAME_CHARS characters or more (the box widens to the
+longest word, up to 40), at most CHAR_W px each at 10.5 px (DejaVu Sans, the widest common default,
+averages about 6); longer names wrap onto up to MAX_NAME_LINES lines, and only a name longer still
+ends in "…" (its full text is the box's tooltip)."""
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a longer word is cut)."""
+    lines: list[str] = []
+    for word in text.split():
+        while len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _name_lines(name: str, width: int) -> list[str]:
+    lines = _wrap(name, width)
+    if len(lines) > MAX_NAME_LINES:
+        lines = lines[:MAX_NAME_LINES]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines
+
+
+Box = tuple[float, float, float, float]
+
+
+def _label_place(label: str, line: tuple[float, float, float, float], taken: list[Box]) -> tuple[float, float, str]:
+    """Where a link's label goes: beside the line (4 px off, right of it first), at the first of
+    a third, a half, two thirds, a quarter or three quarters of its length where the label's box
+    (estimated: CHAR_W - 0.3 px a character at 10 px) meets no box or label already placed, else
+    at a third. The chosen box is added to ``taken``."""
+    x1, y1, x2, y2 = line
+    w, h = (CHAR_W - 0.3) * len(label) + 2, 12.0
+    first: tuple[float, float, str, Box] | None = None
+    for t in (1 / 3, 1 / 2, 2 / 3, 1 / 4, 3 / 4):
+        px, py = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
+        for anchor in ("start", "end"):
+            lx = px + 4 if anchor == "start" else px - 4
+            box = (lx, py - h / 2, lx + w, py + h / 2) if anchor == "start" else (lx - w, py - h / 2, lx, py + h / 2)
+            first = first or (lx, py, anchor, box)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+                taken.append(box)
+                return lx, py, anchor
+    assert first is not None
+    taken.append(first[3])
+    return first[0], first[1], first[2]
+
+
+class _Layout:
+    """Where a chain's actors are drawn: one row per level, centre at the top. Boxes are as wide as
+    the chain's longest name line needs (names wrap, they are not cut) and a row's boxes stand a
+    fixed gap apart, so no two boxes meet however many actors share a level."""
+
+    def __init__(self, chain: Any, spof: set[str]) -> None:
+        levels: dict[int, list[Any]] = {}
+        for a in chain.actors:
+            levels.setdefault(a.level, []).append(a)
+        chars = min(max([NAME_CHARS, *(len(w) for a in chain.actors for w in a.name.split())]), 40)
+        self.names = {a.id: _name_lines(a.name, chars) for a in chain.actors}
+        self.detail = {a.id: " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []),
+                                          *(["SPOF"] if a.id in spof else [])]) for a in chain.actors}
+        self.box_w = max(150.0, CHAR_W * max([chars, *(len(d) * 0.85 for d in self.detail.values())]) + 20)
+        self.lines = max(len(v) for v in self.names.values())
+        self.box_h = 22 + 13 * self.lines
+        pitch, row = self.box_w + 30, self.box_h + 70
+        self.width = max(len(v) for v in levels.values()) * pitch + 20
+        self.height = len(levels) * row - 70 + 40
+        self.pos: dict[str, tuple[float, float]] = {}
+        for r, level in enumerate(sorted(levels)):
+            members = levels[level]
+            left = (self.width - len(members) * pitch) / 2
+            for i, a in enumerate(members):
+                self.pos[a.id] = (left + pitch * (i + 0.5), 20 + self.box_h / 2 + r * row)
+
+
 def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
+    """The chain drawn as :class:`_Layout` places it, links as lines with their labels placed
+    clear of boxes and each other (:func:`_label_place`)."""
     if len(chain.actors) > MAX_DRAWN:
         return ""
     marks = _Marks(chain, result)
     spof = marks.spof
     title, marker = result.chain["title"], "arrow-" + _mid(result.chain["id"])
-    levels: dict[int, list[Any]] = {}
-    for a in chain.actors:
-        levels.setdefault(a.level, []).append(a)
-    width = max(len(v) for v in levels.values()) * 170 + 40
-    rows = sorted(levels)
-    height = len(rows) * 110 + 30
-    pos = {}
-    for r, level in enumerate(rows):
-        members = levels[level]
-        gap = width / (len(members) + 1)
-        for i, a in enumerate(members):
-            pos[a.id] = (gap * (i + 1), 40 + r * 110)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain" viewBox="0 0 {width:.0f} {height}" '
-             f'width="{width:.0f}" height="{height}" role="img" aria-label="Delivery chain {escape(title)}">',
+    layout = _Layout(chain, spof)
+    names, detail, box_w, box_h, lines, pos = (layout.names, layout.detail, layout.box_w, layout.box_h,
+                                                layout.lines, layout.pos)
+    width, height = layout.width, layout.height
+    half = box_h / 2
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="Delivery chain {escape(title)}">',
              f"<title>Delivery chain: {escape(title)}</title>",
              f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>']
     pairs = {(link.from_, link.to) for link in chain.links}
+    taken = [(x - box_w / 2, y - half, x + box_w / 2, y + half) for x, y in pos.values()]
     for link in chain.links:
         (x1, y1), (x2, y2) = pos[link.from_], pos[link.to]
-        y1, y2 = (y1 + 18, y2 - 18) if y2 > y1 else (y1 - 18, y2 + 18) if y2 < y1 else (y1, y2)
+        y1, y2 = (y1 + half, y2 - half) if y2 > y1 else (y1 - half, y2 + half) if y2 < y1 else (y1, y2)
         if (link.to, link.from_) in pairs:
             # A link each way: draw them side by side, each shifted to its own right.
             length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1.0)
@@ -192,34 +269,60 @@ def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#333" '
                      f'stroke-width="{2.5 if weak else 1.2}"{dash} marker-end="url(#{marker})"/>')
         label = "absent" if absent else f"{link.strength}{' ' + word if word else ''}"
-        # Label beside the line's first third, on the side it was shifted to (or to the right).
-        lx, ly = x1 + (x2 - x1) / 3, y1 + (y2 - y1) / 3
-        anchor = "end" if x2 < x1 or (x2 == x1 and y2 < y1) else "start"
-        lx += -4 if anchor == "end" else 4
-        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="10" text-anchor="{anchor}" '
+        lx, ly, anchor = _label_place(label, (x1, y1, x2, y2), taken)
+        parts.append(f'<text class="link-label" x="{lx:.1f}" y="{ly:.1f}" font-size="10" text-anchor="{anchor}" '
                      f'dominant-baseline="central">{escape(label)}</text>')
     for a in chain.actors:
         x, y = pos[a.id]
         border = 3 if a.id in spof else 1
-        parts.append(f'<rect x="{x - 75:.1f}" y="{y - 18:.1f}" width="150" height="36" rx="4" fill="#fff" '
-                     f'stroke="#111" stroke-width="{border}"/>')
+        parts.append(f'<g class="actor"><title>{escape(a.name)}</title>'
+                     f'<rect class="box" x="{x - box_w / 2:.1f}" y="{y - half:.1f}" width="{box_w:.0f}" '
+                     f'height="{box_h:.0f}" rx="4" fill="#fff" stroke="#111" stroke-width="{border}"/>')
         if a.id in spof:
-            parts.append(f'<rect x="{x - 71:.1f}" y="{y - 14:.1f}" width="142" height="28" rx="3" fill="none" '
-                         'stroke="#111"/>')
-        name = a.name if len(a.name) <= 24 else a.name[:23] + "…"
-        detail = " · ".join([a.role, *([f"x{a.count:,}"] if a.count > 1 else []), *(["SPOF"] if a.id in spof else [])])
-        parts.append(f'<text x="{x:.1f}" y="{y - 2:.1f}" font-size="10.5" text-anchor="middle">'
-                     f'<title>{escape(a.name)}</title>{escape(name)}</text>')
-        parts.append(f'<text x="{x:.1f}" y="{y + 11:.1f}" font-size="9" text-anchor="middle">{escape(detail)}</text>')
+            parts.append(f'<rect x="{x - box_w / 2 + 4:.1f}" y="{y - half + 4:.1f}" width="{box_w - 8:.0f}" '
+                         f'height="{box_h - 8:.0f}" rx="3" fill="none" stroke="#111"/>')
+        top = y - half + 15 + 13 * (lines - len(names[a.id])) / 2
+        parts.append('<text class="name" font-size="10.5" text-anchor="middle">'
+                     + "".join(f'<tspan x="{x:.1f}" y="{top + 13 * i:.1f}">{escape(line)}</tspan>'
+                               for i, line in enumerate(names[a.id])) + "</text>")
+        parts.append(f'<text class="detail" x="{x:.1f}" y="{y + half - 8:.1f}" font-size="9" '
+                     f'text-anchor="middle">{escape(detail[a.id])}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _namer(drawing: Any, result: DeliveryChainResult) -> Any:
+    """A function giving a finding's message (or the judgment's because) with the actors and links
+    it names by id written with the actors' names (``d-west->s-west`` as ``Westmoor district →
+    Westmoor elementary schools``), for reading; an id already beside its name (``Westmoor
+    district (d-west)``) stays, and so does everything without the chain document to name it
+    (a report given only the result). Only ids that some finding names are replaced, as whole
+    words: an actor called ``to`` leaves the word "to" alone elsewhere."""
+    if drawing is None:
+        return lambda text: text
+    names = {a.id: a.name for a in drawing.actors}
+    named = {a for f in result.findings for a in [*f.actors, *(end for key in f.links for end in key.split("->"))]}
+    keys = {f"{x.from_}->{x.to}": f"{names.get(x.from_, x.from_)} → {names.get(x.to, x.to)}" for x in drawing.links
+            if x.from_ in named or x.to in named}
+    words = {i: names[i] for i in named if i in names}
+    kept = {f"{names[i]} ({i})" for i in words}
+    choices = sorted([*kept, *keys, *words], key=lambda t: (-len(t), t))
+    if not choices:
+        return lambda text: text
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, choices)) + r")(?![\w]|-(?!>))")
+
+    def say(text: str) -> str:
+        return pattern.sub(lambda m: keys.get(m[0]) or words.get(m[0]) or m[0], text)
+
+    return say
 
 
 def chain_view(result: DeliveryChainResult, drawing: Any, fmt: str) -> dict[str, Any]:
     """The analysed chain arranged for reading in ``fmt`` (``md`` or ``html``): the result, its
     weak levels, findings worst first, and its picture when ``drawing`` (the chain document or a
     report's drawing) is given and small enough: SVG markup for HTML, a Mermaid block's text for
-    Markdown, else empty."""
+    Markdown, else empty; ``say`` and ``because``: findings' messages and the judgment's because
+    with actors' names for their ids (:func:`_namer`)."""
     rank = {code: i for i, code in enumerate(levels(result.summary.route_strength))}
     findings = sorted(result.findings, key=lambda f: (not f.caps, -rank.get(f.level, len(rank)), f.detector))
     picture: Any = ""
@@ -230,8 +333,9 @@ def chain_view(result: DeliveryChainResult, drawing: Any, fmt: str) -> dict[str,
             picture = Markup(chain_svg(drawing, result))
         else:
             picture = Markdown(chain_mermaid(drawing, result).rstrip())
+    say = _namer(drawing, result)
     return {"result": result, "weak": weak_levels(result), "findings": findings, "picture": picture,
-            "max_drawn": MAX_DRAWN}
+            "max_drawn": MAX_DRAWN, "say": say, "because": say(result.judgment.because)}
 
 
 def chain_markdown(chain: DeliveryChain, result: DeliveryChainResult) -> str:

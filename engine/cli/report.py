@@ -8,7 +8,7 @@ from stocktake.cli.documents import OUTPUT_HELP
 from stocktake.cli.formats import Formats
 from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_settings
 
-FORMATS = Formats(("html", "md", "json"), default="html")
+FORMATS = Formats(("html", "md", "json", "pdf"), default="html")
 
 
 @click.command()
@@ -19,18 +19,21 @@ FORMATS = Formats(("html", "md", "json"), default="html")
               help="Severity rule set for assessments judged here (id or RuleSet file; default: the assessment's, "
                    "else severity-default).")
 @click.option("--strategy", metavar="NAME", help="Aggregation strategy for reviews scored here.")
-@FORMATS.option()
+@FORMATS.option("pdf needs the optional extra: pip install 'stocktake[pdf]'.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Paper the HTML prints on and the PDF is laid out for.")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
 def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules: str | None, severity_rules: str | None,
-           strategy: str | None, fmt: str | None, output: str | None) -> None:
+           strategy: str | None, fmt: str | None, paper: str, output: str | None) -> None:
     """Join reviews, assessments and chains into one delivery report for a system leader.
 
     Each PATH is a CapacityReview, DeliveryAssessment or DeliveryChain, or the result JSON of one
     (or a finished report's JSON, given alone, to render it again). The latest review of each
     system is shown with movement since the review before it; the latest assessment with the
     earlier one's judgments as previous; each chain beside its priority, its judgment cited as
-    evidence. The HTML is one self-contained page: no script, nothing fetched, prints cleanly.
+    evidence. The HTML is one self-contained page: no script, nothing fetched, prints cleanly on
+    A4 (or --paper letter); --format pdf (or -o report.pdf) lays it out as PDF through WeasyPrint.
     Exits 3 (after writing) if a plugin failed.
 
     \b
@@ -38,14 +41,16 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
       stocktake report assessment.yaml review-2026.yaml review-2024.yaml chains/*.yaml -o report.html
       stocktake report assessment-result.json review-result.json --format md
       stocktake report report.json -o report.html
+      stocktake report report.json -o report.pdf --paper letter
     """
     from stocktake.core.output import write_output
-    from stocktake.render import render_report
+    from stocktake.render import render_report, render_report_pdf
 
     chosen = FORMATS.resolve(fmt, output)
     result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
                                        severity_rules=severity_rules)
-    write_output(render_report(result, chosen), output)
+    content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)
+    write_output(content, output)
     failures = [*(result.assessment.failures if result.assessment else []),
                 *(f for r in result.reviews for f in r.failures),
                 *(f for c in result.chains for f in c.result.failures)]

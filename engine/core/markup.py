@@ -22,6 +22,8 @@ __all__ = [
     "Markdown",
     "code",
     "counts",
+    "difference",
+    "distance",
     "environment",
     "legend",
     "level_badge",
@@ -31,6 +33,7 @@ __all__ = [
     "md_lines",
     "number",
     "printable",
+    "shortfall",
     "token",
     "tokens",
     "word",
@@ -72,20 +75,24 @@ def printable(text: str, keep: str = "") -> str:
 
 _BACKSLASHED = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})  # ~: fences (~~~) and strikethrough
 _ORDINAL = re.compile(r"^(\d+)([.)])(?= |$)")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+"""An ``&`` that would start a character reference (``&lt;``, ``&#60;``): only such a one is
+written ``&amp;``; another ``&`` shows as itself."""
 
 
 def md(text: Any) -> str:
-    """Text shown as itself in Markdown, also inside a table cell: no raw HTML (``&<>`` as
-    entities), no code spans, emphasis or links (their characters backslash-escaped), no cell
+    """Text shown as itself in Markdown, also inside a table cell: no raw HTML (``<`` as ``&lt;``,
+    an ``&`` starting a character reference as ``&amp;``; ``>`` only quotes at a line's start, so
+    ``a->b`` stays as written), no code spans, emphasis or links (their characters backslash-escaped), no cell
     breaks, one line (whitespace, line breaks included, runs to one space), no control character
     (shown as ``\\x1b`` by :func:`printable`), and nothing at its start that would make a heading,
     a list, a quote or a fence."""
     value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _ENTITY.sub("&amp;", value).replace("<", "&lt;")
     value = printable(" ".join(value.split())).translate(_BACKSLASHED)
     if value[:1].isdigit():  # every \d is a digit to isdigit()
         value = _ORDINAL.sub(r"\1\\\2", value)
-    return "\\" + value if value[:1] in ("#", "-", "+", "=") else value
+    return "\\" + value if value[:1] in ("#", "-", "+", "=", ">") else value
 
 
 def md_lines(text: Any) -> str:
@@ -103,6 +110,32 @@ def number(value: float | None, unit: str = "") -> str:
     if text == "-0":
         text = "0"
     return f"{text} {unit}".strip() if unit else text
+
+
+def difference(value: float | None, unit: str = "") -> str:
+    """A difference between two measures (a distance, a shortfall) as :func:`number` gives it,
+    except that a difference of percentages is in percentage points (``9.4 pp``), not per cent."""
+    return number(value, "pp" if unit.strip() == "%" else unit)
+
+
+def distance(value: float | None, unit: str = "") -> str:
+    """A distance to target (positive: still to go): ``9.4 pp``, or ``1.2 pp beyond`` once the
+    latest actual is past the target; ``-`` for none."""
+    if value is not None and value < 0:
+        return f"{difference(-value, unit)} beyond"
+    return difference(value, unit)
+
+
+def shortfall(value: float | None, unit: str = "") -> str:
+    """A projection against its target (``value`` positive: short of it), as words: "projected to
+    fall short of the target by 2 pp", "projected to go beyond the target by 1.97 pp", "projected
+    to meet the target"; ``no projection`` for none."""
+    if value is None:
+        return "no projection"
+    if number(value) == "0":
+        return "projected to meet the target"
+    side = "fall short of" if value > 0 else "go beyond"
+    return f"projected to {side} the target by {difference(abs(value), unit)}"
 
 
 def _ordered(values: dict[str, int]) -> list[str]:
@@ -210,15 +243,34 @@ def _options() -> dict[str, Any]:
             "lstrip_blocks": True, "keep_trailing_newline": True, "auto_reload": False}
 
 
+_URL = re.compile(r"\b(?:https?|ftp|file)://[^\s<>\"']+", re.IGNORECASE)
+
+
+def _html_finalize(value: Any) -> Any:
+    """Every printed value of an HTML template: text with a URL in it escaped, each URL in a
+    ``<span class="url">`` (the stylesheet lets it break anywhere, so a long one wraps instead of
+    running off the page); anything else as it is, for autoescaping."""
+    if type(value) is str and "://" in value:
+        from markupsafe import Markup, escape
+
+        out, last = [], 0
+        for m in _URL.finditer(value):
+            out += [str(escape(value[last:m.start()])), f'<span class="url">{escape(m[0])}</span>']
+            last = m.end()
+        return Markup("".join(out) + str(escape(value[last:])))
+    return value
+
+
 @cache
 def environment() -> Any:
-    """The jinja2 environment for every HTML view (``*.html.j2``), autoescaping on."""
+    """The jinja2 environment for every HTML view (``*.html.j2``), autoescaping on; URLs marked
+    breakable (:func:`_html_finalize`)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, **_options())
+    env = jinja2.Environment(autoescape=True, finalize=_html_finalize, **_options())
     # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
     # and reports call these tens of thousands of times.
-    env.filters.update(counts=counts, level=level_badge, num=number)
+    env.filters.update(counts=counts, level=level_badge, num=number, distance=distance, shortfall=shortfall)
     return env
 
 
@@ -231,7 +283,9 @@ def markdown_environment() -> Any:
 
     env = jinja2.Environment(autoescape=False, finalize=_finalize, **_options())
     env.filters.update(md=lambda v: Markdown(md(v)), token=token, tokens=tokens, code=code,
-                       figure=_figure, dash=_dash, counts=_counts_md, heading=_heading, num=number)
+                       figure=_figure, dash=_dash, counts=_counts_md, heading=_heading, num=number,
+                       distance=lambda v, unit="": Markdown(md(distance(v, unit))),
+                       shortfall=lambda v, unit="": Markdown(md(shortfall(v, unit))))
     return env
 
 

@@ -24,7 +24,7 @@ from stocktake.report.attention import attention
 from stocktake.report.model import DeliveryReport
 from stocktake.review.views import review_view
 
-__all__ = ["report_html", "report_markdown", "report_view"]
+__all__ = ["PAPERS", "report_html", "report_markdown", "report_pdf", "report_view"]
 
 LATEST = {"above": "above plan", "within": "within tolerance", "below": "below plan", "no-data": "no data"}
 
@@ -80,18 +80,23 @@ def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
     (HTML only) each priority's trajectory chart."""
     views = [chain_view(c.result, c.drawing, fmt) for c in report.chains]
     charts = {}
-    ordered, follow = [], {}
+    ordered, follow, replaced = [], {}, {}
+    pp = any(row.unit.strip() == "%" for row in report.summary.priorities)
     if report.assessment is not None:
         by_id = {p.id: p for p in report.assessment.priorities}
         # Worst first: the league table (ranked best first) read from the bottom up.
         ordered = [by_id[row.id] for row in reversed(report.assessment.league)]
         follow = follow_up(ordered, report.assessment.date)
+        # An agreed level is marked as replacing the computed one only where the two differ.
+        replaced = {p.id: p.judgment.computed for p in ordered
+                    if p.judgment.override is not None and p.judgment.rating != p.judgment.computed}
         if fmt == "html":
             charts = trajectory_charts(report.assessment.priorities)
     return {
         "attention": attention(report), "anchors": _anchors(report), "ordered": ordered, "follow": follow,
         "report": report, "contents": _contents(report), "legend": _legend(report), "charts": charts,
         "chains": {v["result"].chain["priority"]: v for v in views}, "latest": LATEST, "moves": MOVES,
+        "replaced": replaced, "pp": pp,
         "reviews": [(r, review_view(r, anchor=f"review-{i}-")) for i, r in enumerate(report.reviews, 1)],
         "others": [v for v in views if v["result"].chain["id"] in report.summary.chains_without_priority],
     }
@@ -102,6 +107,19 @@ def report_markdown(report: DeliveryReport) -> str:
     return str(markdown_environment().get_template("report.md.j2").render(**report_view(report, "md")))
 
 
-def report_html(report: DeliveryReport) -> str:
-    """The report as one self-contained HTML page."""
-    return str(environment().get_template("report.html.j2").render(**report_view(report, "html")))
+PAPERS = ("a4", "letter")
+"""Paper sizes the printed report is laid out for; A4 by default."""
+
+
+def report_html(report: DeliveryReport, paper: str = "a4") -> str:
+    """The report as one self-contained HTML page, printed on ``paper`` (:data:`PAPERS`)."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper {paper!r}: expected one of {', '.join(PAPERS)}")
+    return str(environment().get_template("report.html.j2").render(**report_view(report, "html"), paper=paper))
+
+
+def report_pdf(report: DeliveryReport, paper: str = "a4") -> bytes:
+    """The report as PDF on ``paper`` (needs the ``pdf`` extra: :mod:`stocktake.report.pdf`)."""
+    from stocktake.report.pdf import html_pdf
+
+    return html_pdf(report_html(report, paper))

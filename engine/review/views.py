@@ -22,7 +22,8 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
     marked ``self_mark`` where their level is shown) and the summary's list of them, each
     reviewer's role by id (``roles``), the weakest components' words (titles, or "none below AG"
     when no level present is in the bottom half), the baseline's caveats for the movement line
-    and how many disputed components the summary does not list. ``anchor`` prefixes HTML element
+    and how many disputed components the summary does not list; the components with actions
+    toward the top (``toward_green``: one with none would print an empty heading). ``anchor`` prefixes HTML element
     ids, so several reviews can share a page."""
     judgments: dict[str, Judgment] = {j.subject: j for j in result.judgments}
     sections: list[dict[str, Any]] = []
@@ -50,7 +51,8 @@ def review_view(result: CapacityReviewResult, anchor: str = "") -> dict[str, Any
             "self_mark": SELF_REVIEW_MARK, "roles": {r.id: r.role for r in result.reviewers},
             "agreed_without_joint_team": ", ".join(titles.get(c, c) for c in summary.agreed_without_joint_team),
             "movement_caveats": list(result.baseline.flags) if result.baseline else [],
-            "more_disputed": summary.disputed - len(summary.most_disputed)}
+            "more_disputed": summary.disputed - len(summary.most_disputed),
+            "toward_green": [t for t in result.toward_green if t.rubric_near_term or t.rubric_longer_term or t.team]}
 
 
 PARTIAL_MARK = "◐"

@@ -97,12 +97,14 @@ def test_defaults_and_formats_of_each_command():
     assert {"dot", "mermaid"} <= set(CHAIN.names)
 
 
-def test_a_new_format_is_one_entry_in_the_commands_list():
-    # What adding PDF to the report takes: the suffix is already known to every command.
-    with_pdf = Formats((*REPORT.names, "pdf"), default=REPORT.default)
-    assert with_pdf.resolve(None, "out/Report.PDF") == "pdf"
+def test_a_format_is_one_entry_in_the_commands_list():
+    # PDF was added to the report as one entry: the suffix is known to every command.
+    assert REPORT.resolve(None, "out/Report.PDF") == "pdf"
+    without_pdf = Formats(tuple(n for n in REPORT.names if n != "pdf"), default=REPORT.default)
     with pytest.raises(UsageError, match="cannot write pdf"):
-        REPORT.resolve(None, "report.pdf")
+        without_pdf.resolve(None, "report.pdf")
+    with pytest.raises(UsageError, match="cannot write pdf"):
+        REVIEW.resolve(None, "review.pdf")
 
 
 def test_a_binary_format_is_never_written_to_a_terminal(monkeypatch):
