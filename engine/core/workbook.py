@@ -5,8 +5,8 @@ and a look at each one's first row; by default the first.
 Each part is inflated through a reader that stops at the limit of bytes actually inflated (a zip's
 headers may lie about sizes) and parsed incrementally, each element dropped once read, so memory
 holds one row at a time. Rows are sparse (``{column index: text}``, empty cells left out): a cell
-at column XFD costs one entry, not 16,384. Every error is a :class:`DocumentError` naming the file (a :class:`TableError` naming the
-sheet and cell where there is one).
+at column XFD costs one entry, not 16,384. Every error is a :class:`DocumentError` naming the
+file (a :class:`TableError` naming the sheet and cell where there is one).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from stocktake.core.errors import DocumentError
 from stocktake.core.files import open_input
 from stocktake.core.parsed import Limits
 
-__all__ = ["MAX_COLUMN", "MAX_MEMBERS", "MAX_ROW", "TABLE_LIMITS", "SheetPick", "TableLimits", "cell_name", "sheet_rows",
-           "short"]
+__all__ = ["MAX_COLUMN", "MAX_MEMBERS", "MAX_ROW", "TABLE_LIMITS", "SheetPick", "TableLimits", "cell_name",
+           "first_sheet", "sheet_rows", "short"]
 
 MAX_COLUMN = 16_384
 """Columns a worksheet may have (A to XFD), as in every spreadsheet program."""
@@ -98,12 +98,9 @@ def sheet_rows(path: Path, limits: Limits, table_limits: TableLimits,
             def first_row(name: str) -> SparseRow | None:
                 target = sheets[name]
                 if target not in names:
-                    return None
-                rows = part.rows(target, shared, name)
-                try:
-                    return next((row for _, row in rows if any(v.strip() for v in row.values())), None)
-                finally:
-                    rows.close()
+                    raise DocumentError(f"the worksheet {short(name)}", f"a missing part {short(target)}", file=path)
+                rows = part.rows(target, shared, name)  # read only as far as the first non-empty row
+                return next((row for _, row in rows if any(v.strip() for v in row.values())), None)
 
             chosen = pick(list(sheets), first_row)
             target = sheets[chosen]

@@ -53,8 +53,8 @@ def prepare_review(data: dict[str, Any], path: Path, limits: Any) -> Prepared:
     if sheet is not None and table_path.suffix.lower() == ".csv":
         raise DocumentError("no 'ratings_sheet' for a CSV file (it has one table)", repr(sheet),
                             path=("ratings_sheet",))
-    notes = _notes(data)
     reviewers = _reviewer_ids(data)
+    notes = _notes(data, reviewers)
     table = read_table(table_path, required=RATING_COLUMNS, notes=TEMPLATE_COLUMNS + notes,
                        header=lambda header: _check_header(header, notes, reviewers),
                        sheet=sheet, sheet_field="ratings_sheet", prefer_sheet=DEFAULT_SHEET,
@@ -108,7 +108,8 @@ def _matrix_columns(reviewer: str, header: list[str]) -> dict[str, str]:
     return names
 
 
-def _check_header(header: list[str], notes: tuple[str, ...], reviewers: list[str]) -> tuple[int | None, str, str] | None:
+def _check_header(header: list[str], notes: tuple[str, ...],
+                  reviewers: list[str]) -> tuple[int | None, str, str] | None:
     """The problem with a ratings header, if any (see the module's docstring for the two layouts)."""
     from stocktake.core.workbook import short
 
@@ -133,6 +134,11 @@ def _check_header(header: list[str], notes: tuple[str, ...], reviewers: list[str
                        f"{_listed(ignored)} (or a 'reviewer' column: one rating per row)"), found
         return i, f"columns from {', '.join((*RATING_COLUMNS, *OPTIONAL_RATING_COLUMNS))}, {_listed(ignored)} " \
                   "(or list it under 'ratings_notes')", found
+    if matrix:
+        for i, name in enumerate(header):
+            owner = name.rsplit(" ", 1)[0]
+            if name not in ignored and " " in name and owner not in header:
+                return i, f"a column {owner!r} of that reviewer's levels beside it", f"column {short(name)} alone"
     wanted = ("component",) if matrix else RATING_COLUMNS
     for name in wanted:
         if name not in header:
@@ -147,12 +153,24 @@ def _listed(names: tuple[str, ...]) -> str:
     return "notes " + ", ".join(names)
 
 
-def _notes(data: dict[str, Any]) -> tuple[str, ...]:
-    """The review's ``ratings_notes`` as header names (its own errors are validation's)."""
+def _notes(data: dict[str, Any], reviewers: list[str]) -> tuple[str, ...]:
+    """The review's ``ratings_notes`` as header names (its other errors are validation's); a column
+    the ratings are read from cannot be one."""
+    from stocktake.core.errors import DocumentError
+
     notes = data.get("ratings_notes")
     if not isinstance(notes, list):
         return ()
-    return tuple(n.strip().lower() for n in notes if isinstance(n, str))
+    read = {*RATING_COLUMNS, *OPTIONAL_RATING_COLUMNS,
+            *(f"{r.lower()}{f}" for r in reviewers for f in ("", *(f" {m}" for m in MATRIX_FIELDS)))}
+    names = []
+    for i, note in enumerate(notes):
+        if isinstance(note, str):
+            if note.strip().lower() in read:
+                raise DocumentError("the heading of a column of notes, not of one the ratings are read from",
+                                    repr(note), path=("ratings_notes", i))
+            names.append(note.strip().lower())
+    return tuple(names)
 
 
 def _reviewer_ids(data: dict[str, Any]) -> list[str]:

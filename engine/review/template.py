@@ -12,8 +12,8 @@ and the component is rolled up from them). The same input gives the same bytes.
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +187,8 @@ def _instructions(rubric: Rubric, team: Team, items: list[TemplateItem],
             continue
         seen.add(item.scale.id)
         lines.append((f"Scale '{item.scale.id}', from the top:", ""))
-        lines += [(f"  {lv.code}  {lv.label}" + (f": {lv.meaning}" if lv.meaning else ""), "") for lv in item.scale.levels]
+        lines += [(f"  {lv.code}  {lv.label}" + (f": {lv.meaning}" if lv.meaning else ""), "")
+                  for lv in item.scale.levels]
     lines += [("", ""), ("Reviewers", "bold")]
     lines += [(f"  {ref}  {name}" if name else f"  {ref}", "") for ref, name in team.reviewers]
     lines += [("", ""), ("When you are done", "bold"),
@@ -283,7 +284,8 @@ def write_template(engine: Any, request: TemplateRequest) -> bytes | str:
     if not team.reviewers:
         raise UsageError("expected --reviewers ID,... or --review REVIEW.yaml naming the reviewers, found neither")
     rubric = engine.rubric_from(request.rubric)
-    return ratings_template(rubric, team, layout=request.layout, fmt=fmt)  # type: ignore[arg-type]
+    layout: Layout = "matrix" if request.layout == "matrix" else "rows"
+    return ratings_template(rubric, team, layout=layout, fmt=fmt)
 
 
 def template_format(output: str | None) -> str:
