@@ -299,7 +299,7 @@ class _Parts:
                             if characters > self.limits.max_bytes:  # shared strings repeat text
                                 raise TableError(
                                     f"a worksheet of at most {self.limits.max_bytes:,} characters of text",
-                                    f"more, by cell {cell_name(cell.column, number)}",
+                                    "more",
                                     file=self.path, sheet=sheet, row=number, column=cell.column + 1)
                     cell = None
             elif cell is not None and not start:

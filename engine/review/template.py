@@ -167,8 +167,10 @@ def _instructions(rubric: Rubric, team: Team, items: list[TemplateItem],
                 "column 'reviewer' by your id) and fill the yellow cells: 'level' (pick from the drop-down), "
                 "'rationale' (why, in a sentence or two) and 'evidence'.")
     else:
-        fill = ("On the sheet 'ratings' each row is one item, with a column for each reviewer. Fill the yellow cells "
-                "under your id: your level (pick from the drop-down), 'ID rationale' (why) and 'ID evidence'.")
+        first = team.reviewers[0][0] if team.reviewers else "du"
+        fill = ("On the sheet 'ratings' each row is one item, with columns for each reviewer. Fill the yellow cells "
+                f"under your id (for example {first}): your level in the column '{first}' (pick from the drop-down), "
+                f"why in '{first} rationale' (a sentence or two) and the evidence in '{first} evidence'.")
     lines += [("What to fill in", "bold"), (fill, ""),
               ("Leave a level empty if you did not rate that item: it is then 'not rated', never taken as good.", ""),
               ("Read the 'descriptors' column: it says what each level looks like for that item.", ""),
@@ -176,7 +178,7 @@ def _instructions(rubric: Rubric, team: Team, items: list[TemplateItem],
                "To keep notes in a new column, ask your review lead to list its heading under 'ratings_notes' "
                "in the review; any other new column is reported as a mistake.", ""), ("", "")]
     lines += [("Evidence", "bold"),
-              ("In 'evidence' write the ids of the evidence items behind the rating, separated by ';' "
+              ("In the evidence cells write the ids of the evidence items behind the rating, separated by ';' "
                "(for example: E1; E4). Only ids listed in the review count.", "")]
     if team.evidence:
         lines.append(("The evidence items of this review are listed on the sheet 'evidence'.", ""))
