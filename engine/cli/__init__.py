@@ -184,7 +184,7 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from stocktake.cli import chain, documents, judge, plugins, report, review, rubrics
+    from stocktake.cli import chain, documents, judge, plugins, report, review, rubrics, template
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)
@@ -196,6 +196,7 @@ def _register_commands() -> None:
     cli.add_command(documents.schema)
     cli.add_command(rubrics.rubrics)
     cli.add_command(plugins.plugins)
+    cli.add_command(template.template)
 
 
 _register_commands()

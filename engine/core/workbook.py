@@ -1,10 +1,12 @@
-"""Reading the first worksheet of an XLSX workbook (zipped XML) with the standard library, streamed
-and bounded.
+"""Reading a worksheet of an XLSX workbook (zipped XML) with the standard library, streamed and
+bounded. Which worksheet is the caller's choice (:data:`SheetPick`), from the workbook's sheet names
+and a look at each one's first row; by default the first.
 
 Each part is inflated through a reader that stops at the limit of bytes actually inflated (a zip's
 headers may lie about sizes) and parsed incrementally, each element dropped once read, so memory
 holds one row at a time. Rows are sparse (``{column index: text}``, empty cells left out): a cell
-at column XFD costs one entry, not 16,384. Every error is a :class:`DocumentError` naming the file.
+at column XFD costs one entry, not 16,384. Every error is a :class:`DocumentError` naming the
+file (a :class:`TableError` naming the sheet and cell where there is one).
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
 
+from stocktake.core.cells import TableError, cell_name
 from stocktake.core.errors import DocumentError
 from stocktake.core.files import open_input
 from stocktake.core.parsed import Limits
 
-__all__ = ["MAX_COLUMN", "MAX_MEMBERS", "MAX_ROW", "TABLE_LIMITS", "TableLimits", "cell_name", "sheet_rows", "short"]
+__all__ = ["MAX_COLUMN", "MAX_MEMBERS", "MAX_ROW", "TABLE_LIMITS", "SheetPick", "TableLimits", "cell_name",
+           "first_sheet", "sheet_rows", "short"]
 
 MAX_COLUMN = 16_384
 """Columns a worksheet may have (A to XFD), as in every spreadsheet program."""
@@ -42,6 +46,11 @@ _RESAVE = "save the workbook again from your spreadsheet program"
 _CHUNK = 1 << 16
 
 SparseRow = dict[int, str]
+
+SheetPick = Callable[[list[str], Callable[[str], SparseRow | None]], str]
+"""Chooses the worksheet to read: given the sheet names in the workbook's order and a function
+giving a sheet's first non-empty row (None if it has none), returns one of the names (or raises a
+:class:`DocumentError`)."""
 
 
 @dataclass(frozen=True)
@@ -67,18 +76,15 @@ def short(text: str, width: int = 40) -> str:
     return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text):,} characters)"
 
 
-def cell_name(column: int, row: int) -> str:
-    """The spreadsheet name of 0-based ``column`` in ``row``: ``cell_name(2, 7) == "C7"``."""
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+def first_sheet(names: list[str], first_row: Callable[[str], SparseRow | None]) -> str:
+    """The default :data:`SheetPick`: the first worksheet."""
+    return names[0]
 
 
-def sheet_rows(path: Path, limits: Limits, table_limits: TableLimits) -> Iterator[tuple[int, SparseRow]]:
-    """The first worksheet's rows of the workbook at ``path``: ``(row number, {column: text})``."""
+def sheet_rows(path: Path, limits: Limits, table_limits: TableLimits,
+               pick: SheetPick = first_sheet) -> Iterator[tuple[int, SparseRow]]:
+    """The rows of the worksheet ``pick`` chooses in the workbook at ``path``: ``(row number,
+    {column: text})``. ``pick`` is called once, when the first row is asked for."""
     with open_input(path, what="an existing CSV or XLSX file") as handle:
         archive = _open_zip(path, handle, limits)
         with archive:
@@ -86,11 +92,21 @@ def sheet_rows(path: Path, limits: Limits, table_limits: TableLimits) -> Iterato
             if "xl/workbook.xml" not in names:
                 raise DocumentError("an XLSX workbook", "a zip archive without xl/workbook.xml", file=path)
             part = _Parts(path, archive, limits, table_limits)
-            target = part.first_sheet(names)
-            if target not in names:
-                raise DocumentError("the first worksheet", f"a missing part {short(target)}", file=path)
+            sheets = part.sheets(names)
             shared = part.shared_strings() if "xl/sharedStrings.xml" in names else []
-            yield from part.rows(target, shared)
+
+            def first_row(name: str) -> SparseRow | None:
+                target = sheets[name]
+                if target not in names:
+                    raise DocumentError(f"the worksheet {short(name)}", f"a missing part {short(target)}", file=path)
+                rows = part.rows(target, shared, name)  # read only as far as the first non-empty row
+                return next((row for _, row in rows if any(v.strip() for v in row.values())), None)
+
+            chosen = pick(list(sheets), first_row)
+            target = sheets[chosen]
+            if target not in names:
+                raise DocumentError(f"the worksheet {short(chosen)}", f"a missing part {short(target)}", file=path)
+            yield from part.rows(target, shared, chosen)
 
 
 def _open_zip(path: Path, handle: BinaryIO, limits: Limits) -> zipfile.ZipFile:
@@ -205,22 +221,26 @@ class _Parts:
             yield from events
             events.clear()
 
-    def first_sheet(self, names: set[str]) -> str:
-        """The part name of the workbook's first worksheet."""
-        sheet_id: str | None = None
-        found = False
+    def sheets(self, names: set[str]) -> dict[str, str]:
+        """The part name of each worksheet by its name, in the workbook's order. A sheet whose
+        relationship is missing is taken to be ``sheetN.xml`` (N its place), as writers lay them out."""
+        ids: dict[str, str | None] = {}
         for start, element, depth in self.elements("xl/workbook.xml"):
-            if start and depth == 3 and not found and element.tag == _M + "sheet":
-                found, sheet_id = True, element.get(_REL)
-        if not found:
+            if start and depth == 3 and element.tag == _M + "sheet":
+                name = element.get("name") or f"Sheet{len(ids) + 1}"
+                ids.setdefault(name, element.get(_REL))
+                if len(ids) > MAX_MEMBERS:
+                    raise DocumentError(f"a workbook of at most {MAX_MEMBERS:,} sheets", "more", file=self.path)
+        if not ids:
             raise DocumentError("a workbook with a worksheet", "no worksheet", file=self.path)
-        target = "xl/worksheets/sheet1.xml"
+        targets: dict[str, str] = {}
         if "xl/_rels/workbook.xml.rels" in names:
             for start, element, depth in self.elements("xl/_rels/workbook.xml.rels"):
-                if start and depth == 2 and element.get("Id") == sheet_id:
+                if start and depth == 2 and element.get("Id") is not None:
                     ref = element.attrs.get("Target", "")
-                    target = ref.lstrip("/") if ref.startswith("/") else "xl/" + ref
-        return target
+                    targets[element.attrs["Id"]] = ref.lstrip("/") if ref.startswith("/") else "xl/" + ref
+        return {name: targets.get(rid or "", f"xl/worksheets/sheet{i}.xml")
+                for i, (name, rid) in enumerate(ids.items(), 1)}
 
     def shared_strings(self) -> list[str]:
         """The workbook's shared strings, each the text of every ``t`` inside its ``si``."""
@@ -239,8 +259,9 @@ class _Parts:
                 texts.append(element.text or "")
         return shared
 
-    def rows(self, name: str, shared: list[str]) -> Iterator[tuple[int, SparseRow]]:
-        """Rows of sheet part ``name``, each with its row number, as soon as each is read."""
+    def rows(self, name: str, shared: list[str], sheet: str) -> Iterator[tuple[int, SparseRow]]:
+        """Rows of sheet part ``name`` (the worksheet ``sheet``), each with its row number, as soon
+        as each is read."""
         limits = self.table_limits
         rows = cells_seen = characters = 0
         number, next_column = 0, 0
@@ -254,32 +275,32 @@ class _Parts:
             elif depth == 3 and in_data and tag == _M + "row":
                 if start:
                     rows += 1
-                    number, row, next_column = self.row_number(element.get("r"), rows, number), {}, 0
+                    number, row, next_column = self.row_number(element.get("r"), rows, number, sheet), {}, 0
                     if rows > limits.max_rows:
-                        raise DocumentError(f"a table of at most {limits.max_rows:,} rows", "more rows",
-                                            file=self.path, line=number)
+                        raise TableError(f"a table of at most {limits.max_rows:,} rows", "more rows",
+                                         file=self.path, sheet=sheet, row=number)
                 else:
                     yield number, row
             elif depth == 4 and in_data and tag == _M + "c":
                 if start:
                     cells_seen += 1
                     if cells_seen > limits.max_cells:
-                        raise DocumentError(f"a worksheet of at most {limits.max_cells:,} cells", "more cells",
-                                            file=self.path, line=number)
-                    column = self.column(element.get("r"), number, next_column)
+                        raise TableError(f"a worksheet of at most {limits.max_cells:,} cells", "more cells",
+                                         file=self.path, sheet=sheet, row=number)
+                    column = self.column(element.get("r"), number, next_column, sheet)
                     next_column = column + 1
                     cell = _Cell(column, element.attrs.get("t", "n"))
                 elif cell is not None:
                     if cell.value or cell.texts or cell.kind == "b":  # (an empty boolean reads FALSE)
-                        text = cell.text(shared, self.path, number)
+                        text = cell.text(shared, self.path, number, sheet)
                         if text:
                             row[cell.column] = text
                             characters += len(text)
                             if characters > self.limits.max_bytes:  # shared strings repeat text
-                                raise DocumentError(
+                                raise TableError(
                                     f"a worksheet of at most {self.limits.max_bytes:,} characters of text",
-                                    f"more, by cell {cell_name(cell.column, number)}",
-                                    file=self.path, line=number, column=cell.column + 1)
+                                    "more",
+                                    file=self.path, sheet=sheet, row=number, column=cell.column + 1)
                     cell = None
             elif cell is not None and not start:
                 if tag == _M + "t":
@@ -287,15 +308,15 @@ class _Parts:
                 elif tag == _M + "v" and depth == 5 and cell.value is None:
                     cell.value = element.text or ""
 
-    def row_number(self, r: str | None, ordinal: int, previous: int) -> int:
+    def row_number(self, r: str | None, ordinal: int, previous: int, sheet: str) -> int:
         if r is None:
             return ordinal
         if not _ROW_NUMBER.fullmatch(r) or not 1 <= int(r) <= MAX_ROW:
-            raise DocumentError(f"a row number from 1 to {MAX_ROW:,}", f"row number {short(r)} (after row {previous})",
-                                file=self.path)
+            raise TableError(f"a row number from 1 to {MAX_ROW:,}", f"row number {short(r)} (after row {previous})",
+                             file=self.path, sheet=sheet)
         return int(r)
 
-    def column(self, ref: str | None, number: int, next_column: int) -> int:
+    def column(self, ref: str | None, number: int, next_column: int, sheet: str) -> int:
         """0-based column of a cell: its reference's, else the one after the previous cell."""
         if not ref:
             return next_column
@@ -304,8 +325,8 @@ class _Parts:
         for ch in match.group(1).upper() if match else "":
             index = index * 26 + (ord(ch) - 64)
         if not match or index > MAX_COLUMN:
-            raise DocumentError(f"a cell reference from A1 to XFD{MAX_ROW}", f"cell reference {short(ref)}",
-                                file=self.path, line=number)
+            raise TableError(f"a cell reference from A1 to XFD{MAX_ROW}", f"cell reference {short(ref)}",
+                             file=self.path, sheet=sheet, row=number)
         return max(index - 1, next_column)
 
 
@@ -339,16 +360,15 @@ class _Cell:
         self.texts: list[str] = []
         """Texts of its ``t`` elements (an inline string)."""
 
-    def text(self, shared: list[str], path: Path, row: int) -> str:
+    def text(self, shared: list[str], path: Path, row: int, sheet: str) -> str:
         if self.kind == "inlineStr":
             return "".join(self.texts)
         text = self.value or ""
         if self.kind == "s" and text:
             if _ROW_NUMBER.fullmatch(text) and int(text) < len(shared):
                 return shared[int(text)]
-            raise DocumentError(f"a shared string index below {len(shared):,}",
-                                f"index {short(text)} in cell {cell_name(self.column, row)}",
-                                file=path, line=row, column=self.column + 1)
+            raise TableError(f"a shared string index below {len(shared):,}", f"index {short(text)}",
+                             file=path, sheet=sheet, row=row, column=self.column + 1)
         if self.kind == "b":
             return "TRUE" if text == "1" else "FALSE"
         if self.kind == "n" and _WHOLE.fullmatch(text):

@@ -123,8 +123,15 @@ class CapacityReview(Model):
     evidence: list[Evidence] = Field(default_factory=list)
     ratings: list[Rating] = Field(default_factory=list)
     ratings_file: str | None = None
-    """A CSV or XLSX file of further ratings (one row per rating: component, reviewer, level,
-    rationale, evidence), relative to this document."""
+    """A CSV or XLSX file of further ratings, relative to this document: one row per rating
+    (component, reviewer, level, rationale, evidence), or a matrix (one row per component, a level
+    column per reviewer id), as ``stocktake template`` writes them."""
+    ratings_sheet: Text | None = None
+    """The worksheet of ``ratings_file`` holding the ratings; default: the sheet named ``ratings``,
+    else the first whose first row has a ``component`` column."""
+    ratings_notes: list[Text] = Field(default_factory=list)
+    """Further columns of ``ratings_file`` that hold notes for people, read past (a column not
+    declared here, nor one the template writes, is an error: it may be a misspelt one)."""
     judgments: list[AgreedJudgment] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)

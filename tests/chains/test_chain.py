@@ -152,7 +152,7 @@ def test_actors_and_links_from_csv(tmp_path, run):
     assert len(result.inputs) == 3
     (tmp_path / "links.csv").write_text("from,to,levers,strength\nc,d,accountability,G\nd,x,support,G\n")
     bad = run("chain", str(doc))
-    assert bad.exit_code == 2 and f"{tmp_path / 'links.csv'}:3:2: $.to: expected an actor id defined under 'actors'" in bad.stderr
+    assert bad.exit_code == 2 and f"{tmp_path / 'links.csv'}, cell B3 (to): expected an actor id defined under 'actors'" in bad.stderr
 
 
 def test_a_failing_detector_becomes_a_failure_and_exit_3(fake_dist, run, tmp_path):

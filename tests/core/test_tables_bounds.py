@@ -74,7 +74,7 @@ def test_a_shared_string_index_out_of_range_names_the_cell(tmp_path, index):
     shared = f'<sst xmlns="{"http://schemas.openxmlformats.org/spreadsheetml/2006/main"}"><si><t>du</t></si></sst>'
     rows = rows_xml(GOOD[:1]) + f'<row r="2">{inline("A2", "3A")}<c r="B2" t="s"><v>{index}</v></c></row>'
     err = refusal(book(tmp_path, rows, shared=shared))
-    assert (err.line, err.column) == (2, 2) and "in cell B2" in str(err), str(err)
+    assert (err.line, err.column) == (2, 2) and ", cell B2: " in str(err), str(err)
 
 
 def test_shared_strings_are_read(tmp_path):
@@ -135,7 +135,7 @@ def test_xml_nested_deeper_than_the_limit_is_refused(tmp_path):
 def test_a_cell_longer_than_the_text_limit_is_located_with_its_cell(tmp_path):
     path = book(tmp_path, rows_xml([[*GOOD[0], "rationale"], ["3A", "du", "R", "x" * 1001]]))
     err = refusal(path, limits=Limits(max_text=1000))
-    assert (err.line, err.column) == (2, 4) and "1,001 characters in cell D2" in str(err), str(err)
+    assert (err.line, err.column) == (2, 4) and "cell D2: expected text of at most 1,000 characters, found 1,001 characters" in str(err), str(err)
     csv = tmp_path / "t.csv"
     csv.write_text("component,reviewer,level,rationale\n3A,du,R," + "x" * 1001 + "\n")
     err = refusal(csv, limits=Limits(max_text=1000))

@@ -43,7 +43,7 @@ def test_a_long_shared_string_in_many_cells_is_refused_at_the_cell_past_the_text
     review = (EXAMPLE / "capacity-review-2026.yaml").read_text().replace("ratings-2026.csv", "ratings.xlsx")
     (tmp_path / "review.yaml").write_text(review)
     result = stocktake_bounded("review", "review.yaml", "--format", "md", cwd=tmp_path)
-    assert refused(result, "ratings.xlsx:", "characters of text", "by cell D"), result.stderr
+    assert refused(result, "ratings.xlsx, sheet S, cell D", "characters of text, found more"), result.stderr
 
 
 def test_a_generous_size_limit_is_not_allocated_up_front(tmp_path):
