@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
 __all__ = ["Date", "Finite", "Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version",
-           "as_written", "invalid", "repeated", "unique_ids"]
+           "Problems", "as_written", "invalid", "repeated", "unique_ids"]
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -122,6 +122,41 @@ def invalid(
         "expected {expected}, found {found}",
         {"expected": expected, "found": found, "path": list(path), "on_key": on_key},
     )
+
+
+class Problems:
+    """The errors of a model validator that checks many things (each reference of a review), so
+    that it reports all of them at once instead of stopping at the first::
+
+        problems = Problems()
+        for i, ref in enumerate(refs):
+            with problems:
+                check(ref)  # raises invalid(...)
+        problems.check()    # raises them all, if any
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[PydanticCustomError] = []
+
+    def add(self, error: PydanticCustomError) -> None:
+        self.errors.append(error)
+
+    def __enter__(self) -> Problems:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> bool:
+        if isinstance(error, PydanticCustomError):
+            self.errors.append(error)
+            return True
+        return False
+
+    def check(self, title: str = "document") -> None:
+        """Raise every error added (pydantic merges them into the document's, each at its path)."""
+        if self.errors:
+            from pydantic_core import InitErrorDetails, ValidationError
+
+            raise ValidationError.from_exception_data(title, [
+                InitErrorDetails(type=error, loc=(), input=None) for error in self.errors])
 
 
 class Model(BaseModel):

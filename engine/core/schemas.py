@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from stocktake.core.parsing import Limits
 
 __all__ = [
-    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error",
+    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
     "validate_against_schema",
 ]
 
@@ -119,6 +119,48 @@ def validate_against_schema(kind: DocumentKind, data: Any) -> None:
         raise schema_error(error)
 
 
+def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
+    """Every schema violation of ``data`` against the published schema of ``kind``, one per place
+    (the most relevant there, as :func:`validate_against_schema` picks), a missing or unknown
+    property each on its own."""
+    from jsonschema.exceptions import best_match
+
+    by_place: dict[tuple[Any, ...], list[Any]] = {}
+    for error in _validator(kind.schema_file).iter_errors(data):
+        by_place.setdefault(tuple(error.absolute_path), []).append(error)
+    out: list[DocumentError] = []
+    for errors in by_place.values():
+        chosen = best_match(errors)
+        out += _each_property(chosen) or [schema_error(chosen)]
+    return out
+
+
+def _each_property(error: Any) -> list[DocumentError]:
+    """One error per missing or unknown property of a ``required`` or ``additionalProperties``
+    violation that names several (empty for any other)."""
+    instance, value = error.instance, error.validator_value
+    if not isinstance(instance, dict) or not isinstance(error.schema, dict):
+        return []
+    path = tuple(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in value if name not in instance]
+        return [DocumentError(f"property {name!r}", "a mapping without it", path=path)
+                for name in missing] if len(missing) > 1 else []
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in instance if k not in allowed]
+        if len(extras) > 1:
+            return [_unknown_property(allowed, name, path) for name in extras]
+    return []
+
+
+def _unknown_property(allowed: list[str], name: str, path: tuple[Any, ...]) -> DocumentError:
+    from stocktake.core.suggest import did_you_mean
+
+    return DocumentError("one of the properties " + ", ".join(allowed) if allowed else "no properties",
+                         f"unknown property {name!r}{did_you_mean(name, allowed)}", path=(*path, name), on_key=True)
+
+
 def schema_error(error: Any) -> DocumentError:
     """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path."""
     path = tuple(error.absolute_path)
@@ -136,13 +178,7 @@ def schema_error(error: Any) -> DocumentError:
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extras = sorted(k for k in instance if k not in allowed)
-        name = extras[0] if extras else "?"
-        return DocumentError(
-            "one of the properties " + ", ".join(allowed) if allowed else "no properties",
-            f"unknown property {name!r}",
-            path=(*path, name),
-            on_key=True,
-        )
+        return _unknown_property(allowed, extras[0] if extras else "?", path)
     if (special := _date_or_nullable(error, path)) is not None:
         return special
     if keyword == "type":
