@@ -173,6 +173,8 @@ def validate_data(
     try:
         return _validate(parsed.data, context=context, kinds=kinds, table=table)
     except DocumentError as err:
+        from stocktake.core.hints import with_hint
+
         problems = err.errors if isinstance(err, DocumentErrors) else [err]
         ours, theirs = [], []
         for problem in sorted(problems, key=lambda e: _data_order(parsed.data, e.path)):
@@ -180,7 +182,7 @@ def validate_data(
             if moved is not None:
                 theirs.append(moved)
             else:
-                ours.append(_locate(problem, None, parsed) if len(ours) < MAX_LOCATED else problem)
+                ours.append(with_hint(_locate(problem, None, parsed) if len(ours) < MAX_LOCATED else problem, parsed))
         theirs.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0))
         found = ours + theirs
         raise (found[0] if len(found) == 1 else DocumentErrors(found)) from err.__cause__

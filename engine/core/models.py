@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError, core_schema
 
+from stocktake.core.schemas import DATE_WRITTEN
+
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
@@ -58,7 +60,7 @@ class _WrittenDate:
             core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True), core_schema.date_schema()])
         return core_schema.union_schema(
             [core_schema.date_schema(strict=True), written],
-            custom_error_type="date_written", custom_error_message="a date written YYYY-MM-DD")
+            custom_error_type="date_written", custom_error_message=DATE_WRITTEN)
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
         return {"type": "string", "format": "date"}
@@ -176,7 +178,8 @@ Id = Annotated[
     Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
         max_length=100,
-        description="A stable identifier: letters, digits, '.', '_' or '-', starting with a letter or digit.",
+        description="A stable identifier: ASCII letters (A-Z, a-z), digits, '.', '_' or '-', starting with a "
+                    "letter or digit.",
     ),
 ]
 """A stable identifier that other documents refer to."""

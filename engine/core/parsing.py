@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.files import open_input, read_bytes
+from stocktake.core.files import binary_kind, open_input, read_bytes
 from stocktake.core.json_reader import parse_json
 from stocktake.core.parsed import DEFAULT_LIMITS, Limits, Parsed, PathKey
 from stocktake.core.yaml_reader import parse_yaml
@@ -41,6 +41,10 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str]:
     digest = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if (binary := binary_kind(raw, path.name)) is not None:
+        raise DocumentError(
+            "a YAML or JSON document (validate, review, judge and chain read documents; a ratings "
+            "table, CSV or XLSX, is named by the review's ratings_file)", binary, file=path)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise DocumentError("UTF-8 text", "UTF-16 text (save the file as UTF-8)", file=path)
     try:

@@ -24,11 +24,14 @@ if TYPE_CHECKING:
     from stocktake.core.parsing import Limits
 
 __all__ = [
-    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
+    "DATE_WRITTEN", "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
     "validate_against_schema",
 ]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+DATE_WRITTEN = "a date written YYYY-MM-DD, e.g. 2026-09-30"
+"""What a date must look like, as every message says it."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def validate_against_schema(kind: DocumentKind, data: Any) -> None:
 
     error = best_match(_validator(kind.schema_file).iter_errors(data))
     if error is not None:
-        raise schema_error(error)
+        raise schema_error(error, _schema_file(kind.schema_file))
 
 
 def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
@@ -131,7 +134,7 @@ def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
     out: list[DocumentError] = []
     for errors in by_place.values():
         chosen = best_match(errors)
-        out += _each_property(chosen) or [schema_error(chosen)]
+        out += _each_property(chosen) or [schema_error(chosen, _schema_file(kind.schema_file))]
     return out
 
 
@@ -161,8 +164,9 @@ def _unknown_property(allowed: list[str], name: str, path: tuple[Any, ...]) -> D
                          f"unknown property {name!r}{did_you_mean(name, allowed)}", path=(*path, name), on_key=True)
 
 
-def schema_error(error: Any) -> DocumentError:
-    """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path."""
+def schema_error(error: Any, root: dict[str, Any] | None = None) -> DocumentError:
+    """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path
+    (``root``: the whole schema, where the shapes a choice accepts are looked up)."""
     path = tuple(error.absolute_path)
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -179,7 +183,7 @@ def schema_error(error: Any) -> DocumentError:
         allowed = sorted(schema.get("properties", {}))
         extras = sorted(k for k in instance if k not in allowed)
         return _unknown_property(allowed, extras[0] if extras else "?", path)
-    if (special := _date_or_nullable(error, path)) is not None:
+    if (special := _date_or_nullable(error, path, root)) is not None:
         return special
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
@@ -187,9 +191,10 @@ def schema_error(error: Any) -> DocumentError:
     if keyword == "const":
         return DocumentError(repr(value), describe_value(instance), path=path)
     if keyword == "enum":
-        return DocumentError(
-            "one of " + ", ".join(repr(v) for v in value), describe_value(instance), path=path
-        )
+        from stocktake.core.suggest import did_you_mean
+
+        near = did_you_mean(instance, [v for v in value if isinstance(v, str)]) if isinstance(instance, str) else ""
+        return DocumentError("one of " + ", ".join(repr(v) for v in value), describe_value(instance) + near, path=path)
     if keyword == "pattern":
         # Our named text types describe themselves; other patterns are shown as they are.
         named = schema.get("title") in ("Id", "Version") and schema.get("description")
@@ -214,20 +219,46 @@ def schema_error(error: Any) -> DocumentError:
         return DocumentError(f"a number {words[keyword]} {value}", describe_value(instance), path=path)
     if keyword == "format":
         return DocumentError(f"a valid {value}", describe_value(instance), path=path)
+    if keyword in ("anyOf", "oneOf") and isinstance(value, list):
+        shapes = list(dict.fromkeys(_shape(option, root or {}) for option in value if option != {"type": "null"}))
+        wanted = shapes[0] if len(shapes) == 1 else "one of: " + "; ".join(shapes)
+        return DocumentError(wanted, describe_value(instance), path=path)
     return DocumentError(_lower_first(error.message), "a value that does not fit", path=path)
 
 
-def _date_or_nullable(error: Any, path: tuple[Any, ...]) -> DocumentError | None:
+def _shape(option: Any, root: dict[str, Any]) -> str:
+    """What a value of the subschema ``option`` looks like, in words (``a mapping with level,
+    rationale, evidence or criteria``; ``text``); ``$ref`` looked up in ``root``'s ``$defs``."""
+    if not isinstance(option, dict):
+        return "a value"
+    ref = option.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        option = root.get("$defs", {}).get(ref[len("#/$defs/"):], {})
+    if "const" in option:
+        return repr(option["const"])
+    if "enum" in option:
+        return "one of " + ", ".join(repr(v) for v in option["enum"])
+    kind = option.get("type")
+    if kind == "object" and option.get("properties"):
+        return "a mapping with keys " + ", ".join(option["properties"])
+    if isinstance(kind, str):
+        return _a(kind)
+    if "anyOf" in option:
+        return "; ".join(_shape(inner, root) for inner in option["anyOf"])
+    return "a value"
+
+
+def _date_or_nullable(error: Any, path: tuple[Any, ...], root: dict[str, Any] | None) -> DocumentError | None:
     """A date that is not text (a number is no date), or a nullable value worded from its other branch."""
     keyword, value = error.validator, error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     dates = [schema] if keyword == "type" else value if keyword == "anyOf" and isinstance(value, list) else []
     if any(isinstance(s, dict) and s.get("format") == "date" for s in dates):
-        return DocumentError("a date written YYYY-MM-DD", describe_value(error.instance), path=path)
-    if keyword == "anyOf" and error.context and {"type": "null"} in value:
+        return DocumentError(DATE_WRITTEN, describe_value(error.instance), path=path)
+    if keyword == "anyOf" and error.context and {"type": "null"} in value and len(value) == 2:
         inner = [e for e in error.context if e.schema != {"type": "null"}]
         if inner:
-            return schema_error(inner[0])
+            return schema_error(inner[0], root)
     return None
 
 

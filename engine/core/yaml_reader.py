@@ -47,7 +47,7 @@ def parse_yaml(text: str, limits: Limits) -> Parsed:
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
     data = _Walker(limits).build(node, (), 0)
-    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path))
+    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path), source=text)
 
 
 def syntax_error(err: Any, text: str) -> DocumentError:
