@@ -130,7 +130,7 @@ def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
 
     by_place: dict[tuple[Any, ...], list[Any]] = {}
     for error in _validator(kind.schema_file).iter_errors(data):
-        by_place.setdefault(tuple(error.absolute_path), []).append(error)
+        by_place.setdefault((*error.absolute_path, error.validator), []).append(error)
     out: list[DocumentError] = []
     for errors in by_place.values():
         chosen = best_match(errors)
@@ -153,15 +153,17 @@ def _each_property(error: Any) -> list[DocumentError]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
         if len(extras) > 1:
-            return [_unknown_property(allowed, name, path) for name in extras]
+            return [_unknown_property(allowed, name, path, instance) for name in extras]
     return []
 
 
-def _unknown_property(allowed: list[str], name: str, path: tuple[Any, ...]) -> DocumentError:
+def _unknown_property(allowed: list[str], name: str, path: tuple[Any, ...], present: Any = ()) -> DocumentError:
+    """An unknown property ``name``, suggesting the allowed one meant (of those not yet ``present``)."""
     from stocktake.core.suggest import did_you_mean
 
+    near = did_you_mean(name, [a for a in allowed if a not in present])
     return DocumentError("one of the properties " + ", ".join(allowed) if allowed else "no properties",
-                         f"unknown property {name!r}{did_you_mean(name, allowed)}", path=(*path, name), on_key=True)
+                         f"unknown property {name!r}{near}", path=(*path, name), on_key=True)
 
 
 def schema_error(error: Any, root: dict[str, Any] | None = None) -> DocumentError:
@@ -182,7 +184,7 @@ def schema_error(error: Any, root: dict[str, Any] | None = None) -> DocumentErro
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extras = sorted(k for k in instance if k not in allowed)
-        return _unknown_property(allowed, extras[0] if extras else "?", path)
+        return _unknown_property(allowed, extras[0] if extras else "?", path, instance)
     if (special := _date_or_nullable(error, path, root)) is not None:
         return special
     if keyword == "type":
