@@ -120,19 +120,19 @@ class StocktakeGroup(click.Group):
         except StocktakeError as err:
             self._fail(ctx, err)
         except click.NoSuchOption as err:
-            self._global_option_after_command(ctx, err)
-            raise
+            raise self._global_option_after_command(err) from None
 
-    def _global_option_after_command(self, ctx: click.Context, err: click.NoSuchOption) -> None:
-        """Say so when an option the command lacks is one of ``stocktake``'s own, given after the
-        command name (``stocktake review x.yaml --rubric-path r/``)."""
+    def _global_option_after_command(self, err: click.NoSuchOption) -> click.UsageError:
+        """``err``, or one saying so when the option the command lacks is one of ``stocktake``'s
+        own given after the command name (``stocktake review x.yaml --rubric-path r/``)."""
         name = err.option_name.split("=", 1)[0]
         ours = next((p for p in self.params if isinstance(p, click.Option) and name in p.opts), None)
-        if ours is not None:
-            command = err.ctx.info_name if err.ctx is not None else "COMMAND"
-            value = f" {ours.metavar}" if ours.metavar and not ours.is_flag else ""
-            err.message = (f"{name} is an option of stocktake itself, not of {command}: give it before "
-                           f"the command, as in: stocktake {name}{value} {command} ...")
+        if ours is None:
+            return err
+        command = err.ctx.info_name if err.ctx is not None else "COMMAND"
+        value = f" {ours.metavar}" if ours.metavar and not ours.is_flag else ""
+        return click.UsageError(f"{name} is an option of stocktake itself, not of {command}: give it before "
+                                f"the command, as in: stocktake {name}{value} {command} ...", ctx=err.ctx)
 
     @staticmethod
     def _fail(ctx: click.Context, err: StocktakeError) -> None:

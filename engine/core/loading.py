@@ -176,7 +176,8 @@ def validate_data(
         from stocktake.core.hints import with_hint
 
         problems = err.errors if isinstance(err, DocumentErrors) else [err]
-        ours, theirs = [], []
+        ours: list[DocumentError] = []
+        theirs: list[DocumentError] = []
         for problem in sorted(problems, key=lambda e: _data_order(parsed.data, e.path)):
             moved = relocate(problem) if relocate is not None else None
             if moved is not None:
@@ -290,9 +291,9 @@ def _in_data(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     node = data
     for depth, part in enumerate(loc):
         last = depth == len(loc) - 1
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+        member = (isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node)) or (
+            isinstance(part, str) and isinstance(node, dict) and part in node)
+        if member:
             node = node[part]
         elif isinstance(part, str) and (not isinstance(node, dict) or not last):
             continue  # a branch's name

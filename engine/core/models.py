@@ -14,8 +14,8 @@ from stocktake.core.schemas import DATE_WRITTEN
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
-__all__ = ["Date", "Finite", "Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version",
-           "Problems", "as_written", "invalid", "repeated", "unique_ids"]
+__all__ = ["Date", "Finite", "Id", "LevelText", "Model", "Problems", "SchemaVersion", "StrictInt", "Text", "Version",
+           "as_written", "invalid", "repeated", "unique_ids"]
 
 
 def _not_a_bool(value: Any) -> Any:

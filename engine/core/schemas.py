@@ -223,8 +223,8 @@ def schema_error(error: Any, root: dict[str, Any] | None = None) -> DocumentErro
         return DocumentError(f"a valid {value}", describe_value(instance), path=path)
     if keyword in ("anyOf", "oneOf") and isinstance(value, list):
         shapes = list(dict.fromkeys(_shape(option, root or {}) for option in value if option != {"type": "null"}))
-        wanted = shapes[0] if len(shapes) == 1 else "one of: " + "; ".join(shapes)
-        return DocumentError(wanted, describe_value(instance), path=path)
+        accepted = shapes[0] if len(shapes) == 1 else "one of: " + "; ".join(shapes)
+        return DocumentError(accepted, describe_value(instance), path=path)
     return DocumentError(_lower_first(error.message), "a value that does not fit", path=path)
 
 
