@@ -92,18 +92,25 @@ def repeated(first: str, again: str) -> str:
     return f"{again!r}, the same as {first!r} apart from case"
 
 
-def unique_ids(items: Sequence[Any], field: str, what: str, key: str = "id") -> dict[str, Any]:
+def unique_ids(items: Sequence[Any], field: str, what: str, key: str = "id",
+               problems: Problems | None = None) -> dict[str, Any]:
     """``items`` (the list at ``field``) by their ``key`` attribute, which must be unique after
-    case-folding: the second of two is an error at ``(field, i, key)`` expecting ``what`` (e.g.
-    "actor ids unique") and saying which one it repeats (see :func:`repeated`)."""
+    case-folding: each repetition is an error at ``(field, i, key)`` expecting ``what`` (e.g.
+    "actor ids unique") and saying which one it repeats (see :func:`repeated`); all are raised
+    together, or added to ``problems`` if given (the first of each id is then returned)."""
     out: dict[str, Any] = {}
     first_of: dict[str, str] = {}  # case-folded id -> the id as first written
+    own = problems is None
+    problems = Problems() if problems is None else problems
     for i, item in enumerate(items):
         value = getattr(item, key)
         first = first_of.setdefault(value.casefold(), value)
         if first != value or value in out:
-            raise invalid(what, repeated(first, value), path=(field, i, key))
-        out[value] = item
+            problems.add(invalid(what, repeated(first, value), path=(field, i, key)))
+        else:
+            out[value] = item
+    if own:
+        problems.check()
     return out
 
 

@@ -356,6 +356,8 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        unique_ids(self.priorities, "priorities", "priority ids unique")
-        unique_ids(self.evidence, "evidence", "evidence ids unique")
+        problems = Problems()
+        unique_ids(self.priorities, "priorities", "priority ids unique", problems=problems)
+        unique_ids(self.evidence, "evidence", "evidence ids unique", problems=problems)
+        problems.check()
         return self

@@ -150,8 +150,8 @@ class _References:
     def __init__(self, review: CapacityReview, data: Any, context: Any) -> None:
         self.review, self.data = review, data
         self.problems = Problems()
-        self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique")
-        self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique")
+        self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique", problems=self.problems)
+        self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique", problems=self.problems)
         self.rubric = context_rubric(context)
         self.items = _item_index(self.rubric) if self.rubric is not None else None
 

@@ -188,3 +188,16 @@ def test_a_misspelt_property_suggests_the_one_meant_and_its_absence_is_reported_
     assert len(lines) == 2, lines
     assert "rubric.yaml:1:1: $: expected property 'title', found a mapping without it" in lines[0]
     assert "rubric.yaml:5:1: $.titel:" in lines[1] and "found unknown property 'titel' (did you mean 'title'?)" in lines[1]
+
+
+def test_every_repeated_id_is_reported(tmp_path):
+    doc = tmp_path / "review.yaml"
+    doc.write_text(REVIEW.split("ratings:")[0].replace(
+        "  - {id: peer, name: Peer, role: independent}\n",
+        "  - {id: peer, name: Peer, role: independent}\n  - {id: DU, name: Again, role: independent}\n"
+        "  - {id: peer, name: Again, role: independent}\n") + "  - {id: survey, kind: data, source: Again}\n",
+        encoding="utf-8")
+    with pytest.raises(DocumentErrors) as caught:
+        make_engine().load(doc)
+    assert [(e.line, e.found) for e in caught.value.errors] == [
+        (9, "'DU', the same as 'du' apart from case"), (10, "'peer' again"), (14, "'survey' again")]
