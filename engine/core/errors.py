@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DATE_WRITTEN",
     "MAX_QUOTED",
     "DocumentError",
     "DocumentErrors",
@@ -42,6 +43,9 @@ class ExitCode(IntEnum):
     PLUGIN_FAILED = 3
     """A plugin failed: it could not be loaded, or it failed during the run."""
 
+
+DATE_WRITTEN = "a date written YYYY-MM-DD, e.g. 2026-09-30"
+"""What a date must look like, as every message about one says it."""
 
 MAX_QUOTED = 200
 """Longest part of a message (a file name, a key, a value found) shown whole; longer ones are cut

@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stocktake.core.errors import DocumentError
+from stocktake.core.errors import DATE_WRITTEN, DocumentError
 from stocktake.core.models import as_written
 from stocktake.core.parsed import Parsed
-from stocktake.core.schemas import DATE_WRITTEN
 
 __all__ = ["with_hint"]
 

@@ -17,21 +17,19 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stocktake.core.errors import DocumentError, UsageError
+from stocktake.core.errors import DATE_WRITTEN, DocumentError, UsageError
 
 if TYPE_CHECKING:
     from stocktake.core.models import Model
     from stocktake.core.parsing import Limits
 
 __all__ = [
-    "DATE_WRITTEN", "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
+    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
     "validate_against_schema",
 ]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-DATE_WRITTEN = "a date written YYYY-MM-DD, e.g. 2026-09-30"
-"""What a date must look like, as every message says it."""
 
 
 @dataclass(frozen=True)
@@ -130,12 +128,17 @@ def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
 
     by_place: dict[tuple[Any, ...], list[Any]] = {}
     for error in _validator(kind.schema_file).iter_errors(data):
-        by_place.setdefault((*error.absolute_path, error.validator), []).append(error)
+        # One error per value; a mapping's missing and unknown properties are each their own.
+        about = error.validator if error.validator in _PROPERTY_KEYWORDS else ""
+        by_place.setdefault((*error.absolute_path, about), []).append(error)
     out: list[DocumentError] = []
     for errors in by_place.values():
         chosen = best_match(errors)
         out += _each_property(chosen) or [schema_error(chosen, _schema_file(kind.schema_file))]
     return out
+
+
+_PROPERTY_KEYWORDS = ("required", "additionalProperties", "unevaluatedProperties")
 
 
 def _each_property(error: Any) -> list[DocumentError]:

@@ -152,7 +152,9 @@ class _References:
         self.problems = Problems()
         self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique", problems=self.problems)
         self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique", problems=self.problems)
-        self.rubric = context_rubric(context)
+        self.rubric: Rubric | None = None
+        with self.problems:
+            self.rubric = context_rubric(context)
         self.items = _item_index(self.rubric) if self.rubric is not None else None
 
     def check(self) -> None:

@@ -72,7 +72,8 @@ def test_a_rubric_that_is_not_installed_is_reported_where_the_document_names_it(
         ENGINE.load(path)
     assert str(err.value) == (
         f"{path}:5:12: $.rubric.version: expected an installed version of rubric "
-        "'delivery-capacity-review' (1.0.0), found '9.0.0'")
+        "'delivery-capacity-review' (1.0.0); for another version, give the directory holding it with "
+        "--rubric-path DIR, before the command, found '9.0.0'")
 
 
 def test_the_missing_rubric_is_reported_in_its_turn(tmp_path):
