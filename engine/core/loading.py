@@ -305,9 +305,13 @@ def _in_data(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     return tuple(path)
 
 
-def document_error(err: Any) -> DocumentError:
-    """The first error of a ``pydantic.ValidationError`` as a :class:`DocumentError`."""
-    return _detail_error(err.errors(include_url=False)[0])
+def document_error(err: Any, data: Any = None) -> DocumentError:
+    """The first error of a ``pydantic.ValidationError`` as a :class:`DocumentError`; given the
+    ``data`` validated, at its place in the data and saying every shape a union tried there."""
+    details = err.errors(include_url=False)
+    if data is None:
+        return _detail_error(details[0])
+    return _once_per_place([_detail_error(detail, data) for detail in details])[0]
 
 
 def _detail_error(first: Any, data: Any = None) -> DocumentError:

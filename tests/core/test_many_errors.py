@@ -150,6 +150,10 @@ def test_a_json_lines_batch_reports_its_first_bad_line_and_accepts_short_forms(r
     assert out.exit_code == 2
     (line,) = _lines(out)
     assert line.startswith(f"error: {batch}:2:") and "found 9" in line
+    batch.write_text(json.dumps(_priority("p4", ratings={"stage": [3]})) + "\n", encoding="utf-8")
+    out = run("judge", str(batch), "--period", "2026-H2", "--as-of", "2026-10-31", "--format", "jsonl")
+    (line,) = _lines(out)
+    assert f"{batch}:1:" in line and "$.ratings.stage: expected a mapping or text or an integer, found a list" in line, line
 
 
 def test_a_workbook_given_as_a_document_says_what_validate_reads(run, tmp_path):
