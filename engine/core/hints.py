@@ -24,7 +24,7 @@ def with_hint(err: DocumentError, parsed: Parsed) -> DocumentError:
     common slip (see the module). ``err`` is located (its line and column are used)."""
     value = as_written(parsed.data, err.path, _MISSING)
     expected, found = err.expected, err.found
-    if err.on_key and isinstance(err.path[-1:][0] if err.path else None, str):
+    if err.on_key and err.path and isinstance(err.path[-1], str):
         found = _split_decimal(parsed.data, err.path) or found
     elif _is_number(value) and "integer" not in expected and (
             expected.startswith("text") or "identifier" in expected or "version" in expected):

@@ -8,7 +8,8 @@ validation context and never call back into the engine.
 Validation runs in two passes. The published JSON Schema first (so users get the contract's own
 wording), then the pydantic model, which adds typed and cross-reference checks (duplicate ids,
 descriptors for unknown levels, ...). Every failure is a :class:`DocumentError` naming the file,
-line:column, JSON path, what was expected and what was found.
+line:column, JSON path, what was expected and what was found; a document with several problems
+raises :class:`DocumentErrors`, all of them in file order.
 """
 
 from __future__ import annotations
