@@ -119,13 +119,28 @@ class StocktakeGroup(click.Group):
             self._fail(ctx, write_failure(None, err))
         except StocktakeError as err:
             self._fail(ctx, err)
+        except click.NoSuchOption as err:
+            raise self._global_option_after_command(err) from None
+
+    def _global_option_after_command(self, err: click.NoSuchOption) -> click.UsageError:
+        """``err``, or one saying so when the option the command lacks is one of ``stocktake``'s
+        own given after the command name (``stocktake review x.yaml --rubric-path r/``)."""
+        name = err.option_name.split("=", 1)[0]
+        ours = next((p for p in self.params if isinstance(p, click.Option) and name in p.opts), None)
+        if ours is None:
+            return err
+        command = err.ctx.info_name if err.ctx is not None else "COMMAND"
+        value = f" {ours.metavar}" if ours.metavar and not ours.is_flag else ""
+        return click.UsageError(f"{name} is an option of stocktake itself, not of {command}: give it before "
+                                f"the command, as in: stocktake {name}{value} {command} ...", ctx=err.ctx)
 
     @staticmethod
     def _fail(ctx: click.Context, err: StocktakeError) -> None:
         settings = ctx.find_object(Settings)
         if settings is not None and settings.debug:
             traceback.print_exc(file=sys.stderr)
-        for line in err.lines():
+        limit = settings.max_errors if settings is not None else Settings.max_errors
+        for line in err.lines(limit):
             click.echo(f"error: {visible(line)}", err=True)  # escaped again, whatever lines() did; cut once
         ctx.exit(int(err.exit_code))
 
@@ -160,9 +175,14 @@ def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     "--max-file-mb", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
     envvar="STOCKTAKE_MAX_FILE_MB", help="Refuse input files larger than N MiB (env STOCKTAKE_MAX_FILE_MB).",
 )
+@click.option(
+    "--max-errors", type=click.IntRange(1, 1_000_000), default=20, show_default=True, metavar="N",
+    envvar="STOCKTAKE_MAX_ERRORS",
+    help="Show at most N errors of one document, then how many more (env STOCKTAKE_MAX_ERRORS).",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubric_paths: tuple[str, ...],
-        max_file_mb: int) -> None:
+        max_file_mb: int, max_errors: int) -> None:
     """Stocktake: judgments a system leader can trust, each with its evidence trail.
 
     Rates delivery capacity against a rubric, judges the likelihood of delivery of priorities,
@@ -180,7 +200,7 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
     half-written), 141 standard output closed by its reader.
     """
     ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths,
-                       max_file_mb=max_file_mb)
+                       max_file_mb=max_file_mb, max_errors=max_errors)
 
 
 def _register_commands() -> None:

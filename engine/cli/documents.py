@@ -15,8 +15,9 @@ OUTPUT_HELP = "Write here instead of standard output ('-' is standard output). W
 def validate(settings: Settings, paths: tuple[str, ...]) -> None:
     """Check documents of any kind against their schema and rules.
 
-    Prints one line per valid file. Each invalid file gives one line on stderr naming the file,
-    line:column, the JSON path, what was expected and what was found; the exit code is then 2.
+    Prints one line per valid file. Each invalid file gives one line on stderr per problem (at
+    most --max-errors, a global option, then how many more), naming the file, line:column, the
+    JSON path, what was expected and what was found; the exit code is then 2.
 
     \b
     Examples:

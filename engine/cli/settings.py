@@ -22,6 +22,8 @@ class Settings:
     disabled_plugins: tuple[str, ...] = ()
     rubric_paths: tuple[str, ...] = ()
     max_file_mb: int = 50
+    max_errors: int = 20
+    """Most errors of one document shown; the rest are counted."""
     _engine: Engine | None = field(default=None, repr=False)
 
     def engine(self) -> Engine:

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DATE_WRITTEN",
     "MAX_QUOTED",
     "DocumentError",
+    "DocumentErrors",
     "ExitCode",
     "ManyErrors",
     "PluginError",
@@ -41,6 +43,9 @@ class ExitCode(IntEnum):
     PLUGIN_FAILED = 3
     """A plugin failed: it could not be loaded, or it failed during the run."""
 
+
+DATE_WRITTEN = "a date written YYYY-MM-DD, e.g. 2026-09-30"
+"""What a date must look like, as every message about one says it."""
 
 MAX_QUOTED = 200
 """Longest part of a message (a file name, a key, a value found) shown whole; longer ones are cut
@@ -86,9 +91,10 @@ class StocktakeError(Exception):
 
     exit_code: ExitCode = ExitCode.USER_ERROR
 
-    def lines(self) -> list[str]:
+    def lines(self, limit: int | None = None) -> list[str]:
         """The message as printed: one line per problem, each made safe by :func:`one_line` (no
-        character in it can start another line or reach the terminal raw)."""
+        character in it can start another line or reach the terminal raw). ``limit``: the most
+        problems of one document shown (see :class:`DocumentErrors`); None, all."""
         return [one_line(str(self))]
 
 
@@ -100,8 +106,8 @@ class ManyErrors(StocktakeError):
         self.exit_code = max((e.exit_code for e in self.errors), default=ExitCode.USER_ERROR)
         super().__init__("; ".join(str(e) for e in self.errors))
 
-    def lines(self) -> list[str]:
-        return [line for err in self.errors for line in err.lines()]
+    def lines(self, limit: int | None = None) -> list[str]:
+        return [line for err in self.errors for line in err.lines(limit)]
 
 
 class UsageError(StocktakeError):
@@ -193,6 +199,47 @@ class DocumentError(StocktakeError):
         # Keyword-only fields: rebuild from all of them (errors cross process boundaries in --jobs).
         return (_document_error, (self.expected, self.found, self.path, self.file, self.line, self.column,
                                   self.on_key))
+
+
+class DocumentErrors(DocumentError):
+    """Every problem found in one document, in file order (the document's own by line and
+    column, then those of tables it pulled in). It reads as its first problem (``expected``,
+    ``found``, ``path``, ``line`` ...), so code that handles one :class:`DocumentError` handles it;
+    :attr:`errors` holds them all."""
+
+    def __init__(self, errors: Sequence[DocumentError]) -> None:
+        if not errors:
+            raise ValueError("DocumentErrors needs at least one error")
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.expected, first.found, path=first.path, file=first.file, line=first.line,
+                         column=first.column, on_key=first.on_key)
+
+    def located(
+        self, file: str | Path | None, line: int | None = None, column: int | None = None
+    ) -> DocumentError:
+        """A copy in which each error that names no file names ``file`` (``line`` and ``column``
+        apply only to one error)."""
+        return DocumentErrors([err if err.file is not None else err.located(file) for err in self.errors])
+
+    def at(self, *prefix: PathPart) -> DocumentError:
+        return DocumentErrors([err.at(*prefix) for err in self.errors])
+
+    def __str__(self) -> str:
+        return "; ".join(str(err) for err in self.errors)
+
+    def lines(self, limit: int | None = None) -> list[str]:
+        """One line per error; past ``limit`` of them, one line saying how many more there are."""
+        shown = self.errors if limit is None else self.errors[:max(limit, 1)]
+        out = [line for err in shown for line in err.lines()]
+        if len(shown) < len(self.errors):
+            more = len(self.errors) - len(shown)
+            where = one_line(self.errors[0].file, MAX_QUOTED) if self.errors[0].file is not None else "<document>"
+            out.append(f"{where}: and {more:,} more error{'s' if more > 1 else ''} (--max-errors to see more)")
+        return out
+
+    def __reduce__(self) -> Any:
+        return (DocumentErrors, (self.errors,))
 
 
 def _document_error(expected: str, found: str, path: Sequence[PathPart], file: str | None, line: int | None,

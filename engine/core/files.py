@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from stocktake.core.errors import DocumentError
 
-__all__ = ["forget_inputs", "open_input", "read_bytes", "was_read"]
+__all__ = ["binary_kind", "forget_inputs", "open_input", "read_bytes", "was_read"]
 
 _read: set[tuple[int, int]] = set()
 
@@ -76,6 +76,30 @@ def read_bytes(path: Path, *, max_bytes: int, what: str = "an existing file") ->
     if len(data) > max_bytes:
         raise DocumentError(f"a file of at most {max_bytes:,} bytes", f"more than {max_bytes:,} bytes", file=path)
     return data
+
+
+_SIGNATURES = (
+    (b"PK\x03\x04", "a zip file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (XLS or DOC)"),
+    (b"%PDF-", "a PDF"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+
+
+def binary_kind(raw: bytes, name: str = "") -> str | None:
+    """What kind of binary file ``raw`` (the start of it will do) is, in words, if it is one we
+    can name: a spreadsheet, an old Office file, a PDF, an image, an archive; None otherwise.
+    ``name`` tells zips apart (an ``.xlsx`` is a zip)."""
+    for signature, kind in _SIGNATURES:
+        if raw.startswith(signature):
+            if kind == "a zip file" and (name.lower().endswith((".xlsx", ".xlsm")) or b"xl/" in raw[:4096]):
+                return "a spreadsheet (XLSX)"
+            if kind == "a zip file" and (name.lower().endswith(".docx") or b"word/" in raw[:4096]):
+                return "a Word document (DOCX)"
+            return kind
+    return None
 
 
 def was_read(path: Path) -> bool:

@@ -53,7 +53,7 @@ def parse_json(text: str, limits: Limits) -> Parsed:
         if problem is not None:
             raise problem from None
         raise DocumentError("valid JSON", "a duplicate key, a non-finite number or a value over the limits") from None
-    return Parsed(data, positions_of=lambda path: positions(text, path))
+    return Parsed(data, positions_of=lambda path: positions(text, path), source=text)
 
 
 def _may_hold_long_text(text: str, longest: int) -> bool:

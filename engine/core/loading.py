@@ -8,7 +8,8 @@ validation context and never call back into the engine.
 Validation runs in two passes. The published JSON Schema first (so users get the contract's own
 wording), then the pydantic model, which adds typed and cross-reference checks (duplicate ids,
 descriptors for unknown levels, ...). Every failure is a :class:`DocumentError` naming the file,
-line:column, JSON path, what was expected and what was found.
+line:column, JSON path, what was expected and what was found; a document with several problems
+raises :class:`DocumentErrors`, all of them in file order.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stocktake.core.errors import DocumentError
+from stocktake.core.errors import DocumentError, DocumentErrors
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits, Parsed, parse_text
 from stocktake.core.schemas import DocumentKind
 
-__all__ = ["LoadedDocument", "Lookup", "Prepared", "document_error", "load_document", "validate_data", "with_rubric"]
+__all__ = ["MAX_LOCATED", "LoadedDocument", "Lookup", "Prepared", "all_errors", "document_error", "load_document",
+           "validate_data", "with_rubric"]
 
 JSON_SUFFIXES = (".json",)
 
@@ -88,6 +90,8 @@ def load_document(
                 context = with_rubric(spec, parsed.data, context, rubrics)
             kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate,
                                         table=table)
+    except DocumentErrors as errs:
+        raise errs.located(name) from errs.__cause__
     except DocumentError as err:
         if err.file is not None:
             raise
@@ -170,22 +174,61 @@ def validate_data(
     relocate: Callable[[DocumentError], DocumentError | None] | None = None,
     table: Mapping[str, DocumentKind],
 ) -> tuple[str, Any]:
-    """Validate parsed data against its kind in ``table``: returns ``(kind, model)``; errors are
-    located with ``parsed``."""
+    """Validate parsed data against its kind in ``table``: returns ``(kind, model)``.
+
+    Every problem is reported: one :class:`DocumentError`, or :class:`DocumentErrors` in file
+    order, each located with ``parsed`` or, if it is about data from another file, by
+    ``relocate``. The first :data:`MAX_LOCATED` are given a line and column; the others keep
+    their JSON path only (locating one reads the text again)."""
     try:
         return _validate(parsed.data, context=context, kinds=kinds, table=table)
     except DocumentError as err:
-        moved = relocate(err) if relocate is not None else None
-        if moved is not None:
-            raise moved from err.__cause__
-        raise _locate(err, None, parsed) from err.__cause__
+        from stocktake.core.hints import with_hint
+
+        problems = err.errors if isinstance(err, DocumentErrors) else [err]
+        ours: list[DocumentError] = []
+        theirs: list[DocumentError] = []
+        for problem in sorted(problems, key=lambda e: _data_order(parsed.data, e.path)):
+            moved = relocate(problem) if relocate is not None else None
+            if moved is not None:
+                theirs.append(moved)
+            else:
+                ours.append(with_hint(_locate(problem, None, parsed) if len(ours) < MAX_LOCATED else problem, parsed))
+        theirs.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0))
+        found = ours + theirs
+        raise (found[0] if len(found) == 1 else DocumentErrors(found)) from err.__cause__
+
+
+MAX_LOCATED = 100
+"""Most errors of one document given a line and column (each one reads the text again)."""
+
+
+def _data_order(data: Any, path: tuple[str | int, ...]) -> tuple[int, ...]:
+    """Sort key of ``path`` in the order its values were read (the order of the file: mappings
+    keep their keys in the order written); a key not in the data sorts after those that are."""
+    key: list[int] = []
+    node = data
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            try:
+                key.append(list(node).index(part))  # documents have few keys per mapping
+            except ValueError:
+                key.append(len(node))
+                break
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            key.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(key)
 
 
 def _validate(
     data: Any, *, context: Mapping[str, Any] | None, kinds: tuple[str, ...] | None,
     table: Mapping[str, DocumentKind],
 ) -> tuple[str, Any]:
-    from stocktake.core.schemas import describe_value, validate_against_schema
+    from stocktake.core.schemas import describe_value
 
     if not isinstance(data, dict):
         raise DocumentError("a mapping with 'kind' and 'schema_version'", describe_value(data))
@@ -206,23 +249,91 @@ def _validate(
     except Exception as err:
         from pydantic import ValidationError
 
-        from stocktake.core.models import ERROR_TYPE
-
         if not isinstance(err, ValidationError):
             raise
-        if any(e["type"] != ERROR_TYPE for e in err.errors()):
-            validate_against_schema(spec, data)  # raises the schema's own wording if it objects
-        raise document_error(err) from None
+        problems = all_errors(spec, data, err)
+        raise (problems[0] if len(problems) == 1 else DocumentErrors(problems)) from None
     return kind, model
 
 
-def document_error(err: Any) -> DocumentError:
-    """The first error of a ``pydantic.ValidationError`` as a :class:`DocumentError`."""
+def all_errors(spec: DocumentKind, data: Any, err: Any) -> list[DocumentError]:
+    """Every problem of ``data`` that the ``pydantic.ValidationError`` ``err`` found, as
+    :class:`DocumentError` s (not yet located, in no particular order).
+
+    What the schema objects to is worded in its terms, one error per place; the model's own
+    checks (references, unique ids) are added; pydantic's wording is used only for what the
+    schema accepts."""
+    from stocktake.core.models import ERROR_TYPE
+    from stocktake.core.schemas import schema_errors
+
+    details = err.errors(include_url=False)
+    ours = [detail for detail in details if detail["type"] == ERROR_TYPE]
+    worded = schema_errors(spec, data) if len(ours) < len(details) else []
+    if not worded:  # the schema accepts it: pydantic's wording, once per place
+        worded = _once_per_place([_detail_error(d, data) for d in details if d["type"] != ERROR_TYPE])
+    seen = {(e.path, e.expected, e.found) for e in worded}
+    for detail in ours:
+        problem = _detail_error(detail, data)
+        if (problem.path, problem.expected, problem.found) not in seen:
+            seen.add((problem.path, problem.expected, problem.found))
+            worded.append(problem)
+    return worded
+
+
+def _once_per_place(errors: list[DocumentError]) -> list[DocumentError]:
+    """One error per place: a union reports one error per branch it tried, joined here
+    (``expected text or an integer``)."""
+    by_place: dict[tuple[Any, ...], DocumentError] = {}
+    for problem in errors:
+        first = by_place.get(problem.path)
+        if first is None:
+            by_place[problem.path] = problem
+        elif problem.expected not in first.expected.split(" or "):
+            by_place[problem.path] = DocumentError(f"{first.expected} or {problem.expected}", first.found,
+                                                   path=first.path, on_key=first.on_key)
+    return list(by_place.values())
+
+
+def _in_data(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """pydantic's ``loc`` as a path into ``data``: without the names of union branches it tried
+    (``str``, ``function-after[...]``), which are no keys of the document."""
+    path: list[str | int] = []
+    node = data
+    for depth, part in enumerate(loc):
+        last = depth == len(loc) - 1
+        member = (isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node)) or (
+            isinstance(part, str) and isinstance(node, dict) and part in node)
+        if member:
+            node = node[part]
+        elif isinstance(part, str) and (not isinstance(node, dict) or not last):
+            continue  # a branch's name
+        elif not isinstance(part, (str, int)):
+            continue
+        else:
+            node = None
+        path.append(part)
+    return tuple(path)
+
+
+def document_error(err: Any, data: Any = None) -> DocumentError:
+    """The first error of a ``pydantic.ValidationError`` as a :class:`DocumentError`; given the
+    ``data`` validated, at its place in the data and saying every shape a union tried there."""
+    details = err.errors(include_url=False)
+    if data is None:
+        return _detail_error(details[0])
+    return _once_per_place([_detail_error(detail, data) for detail in details])[0]
+
+
+def _detail_error(first: Any, data: Any = None) -> DocumentError:
+    """One of pydantic's error details as a :class:`DocumentError` (its path cleaned of union
+    branches if the ``data`` validated is given)."""
     from stocktake.core.models import ERROR_TYPE
     from stocktake.core.schemas import describe_value
 
-    first = err.errors(include_url=False)[0]
-    path = tuple(p for p in first["loc"] if isinstance(p, (str, int)))
+    if data is None:
+        path = tuple(p for p in first["loc"] if isinstance(p, (str, int)))
+    else:
+        path = _in_data(tuple(first["loc"]), data)
     ctx = first.get("ctx") or {}
     if first["type"] == ERROR_TYPE:
         return DocumentError(

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError, core_schema
 
+from stocktake.core.errors import DATE_WRITTEN
+
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
-__all__ = ["Date", "Finite", "Id", "LevelText", "Model", "SchemaVersion", "StrictInt", "Text", "Version",
+__all__ = ["Date", "Finite", "Id", "LevelText", "Model", "Problems", "SchemaVersion", "StrictInt", "Text", "Version",
            "as_written", "invalid", "repeated", "unique_ids"]
 
 
@@ -58,7 +60,7 @@ class _WrittenDate:
             core_schema.str_schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", strict=True), core_schema.date_schema()])
         return core_schema.union_schema(
             [core_schema.date_schema(strict=True), written],
-            custom_error_type="date_written", custom_error_message="a date written YYYY-MM-DD")
+            custom_error_type="date_written", custom_error_message=DATE_WRITTEN)
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
         return {"type": "string", "format": "date"}
@@ -90,18 +92,25 @@ def repeated(first: str, again: str) -> str:
     return f"{again!r}, the same as {first!r} apart from case"
 
 
-def unique_ids(items: Sequence[Any], field: str, what: str, key: str = "id") -> dict[str, Any]:
+def unique_ids(items: Sequence[Any], field: str, what: str, key: str = "id",
+               problems: Problems | None = None) -> dict[str, Any]:
     """``items`` (the list at ``field``) by their ``key`` attribute, which must be unique after
-    case-folding: the second of two is an error at ``(field, i, key)`` expecting ``what`` (e.g.
-    "actor ids unique") and saying which one it repeats (see :func:`repeated`)."""
+    case-folding: each repetition is an error at ``(field, i, key)`` expecting ``what`` (e.g.
+    "actor ids unique") and saying which one it repeats (see :func:`repeated`); all are raised
+    together, or added to ``problems`` if given (the first of each id is then returned)."""
     out: dict[str, Any] = {}
     first_of: dict[str, str] = {}  # case-folded id -> the id as first written
+    own = problems is None
+    problems = Problems() if problems is None else problems
     for i, item in enumerate(items):
         value = getattr(item, key)
         first = first_of.setdefault(value.casefold(), value)
         if first != value or value in out:
-            raise invalid(what, repeated(first, value), path=(field, i, key))
-        out[value] = item
+            problems.add(invalid(what, repeated(first, value), path=(field, i, key)))
+        else:
+            out[value] = item
+    if own:
+        problems.check()
     return out
 
 
@@ -124,6 +133,41 @@ def invalid(
     )
 
 
+class Problems:
+    """The errors of a model validator that checks many things (each reference of a review), so
+    that it reports all of them at once instead of stopping at the first::
+
+        problems = Problems()
+        for i, ref in enumerate(refs):
+            with problems:
+                check(ref)  # raises invalid(...)
+        problems.check()    # raises them all, if any
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[PydanticCustomError] = []
+
+    def add(self, error: PydanticCustomError) -> None:
+        self.errors.append(error)
+
+    def __enter__(self) -> Problems:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> bool:
+        if isinstance(error, PydanticCustomError):
+            self.errors.append(error)
+            return True
+        return False
+
+    def check(self, title: str = "document") -> None:
+        """Raise every error added (pydantic merges them into the document's, each at its path)."""
+        if self.errors:
+            from pydantic_core import InitErrorDetails, ValidationError
+
+            raise ValidationError.from_exception_data(title, [
+                InitErrorDetails(type=error, loc=(), input=None) for error in self.errors])
+
+
 class Model(BaseModel):
     """Base model: unknown fields are errors; built on first use to keep start-up cheap."""
 
@@ -141,7 +185,8 @@ Id = Annotated[
     Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
         max_length=100,
-        description="A stable identifier: letters, digits, '.', '_' or '-', starting with a letter or digit.",
+        description="A stable identifier: ASCII letters (A-Z, a-z), digits, '.', '_' or '-', starting with a "
+                    "letter or digit.",
     ),
 ]
 """A stable identifier that other documents refer to."""

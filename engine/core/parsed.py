@@ -69,6 +69,18 @@ class Parsed:
     positions_of: Callable[[PathKey], tuple[Places, Places]] | None = None
     """For JSON: finds the positions along a path when asked (only errors need them), as
     ``(values, keys)`` for each prefix of the path that exists."""
+    source: str = ""
+    """The text read (error messages quote a value as it was written: ``1.10``, not 1.1)."""
+
+    def written(self, line: int, column: int) -> str:
+        """The plain value written at 1-based ``line`` and ``column`` of :attr:`source`, up to
+        the next space, comma, bracket or comment ('' if unknown)."""
+        lines = self.source.splitlines()
+        if not 0 < line <= len(lines):
+            return ""
+        rest = lines[line - 1][column - 1:]
+        end = next((i for i, char in enumerate(rest) if char in " \t,]}#"), len(rest))
+        return rest[:end]
 
     def _ensure_positions(self, path: PathKey) -> None:
         if self.positions_of is not None and path not in self.values:

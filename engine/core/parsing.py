@@ -9,10 +9,10 @@ Positions are 1-based ``(line, column)`` keyed by the path of keys and indices t
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from stocktake.core.errors import DocumentError
-from stocktake.core.files import open_input, read_bytes
+from stocktake.core.files import binary_kind, open_input, read_bytes
 from stocktake.core.json_reader import parse_json
 from stocktake.core.parsed import DEFAULT_LIMITS, Limits, Parsed, PathKey
 from stocktake.core.yaml_reader import parse_yaml
@@ -45,6 +45,10 @@ def decode_text(raw: bytes, file: str | Path) -> str:
     """``raw`` as UTF-8 text (a byte-order mark dropped); errors as :func:`read_text`'s, naming ``file``."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if (binary := binary_kind(raw, PurePath(str(file)).name)) is not None:
+        raise DocumentError(
+            "a YAML or JSON document (validate, review, judge and chain read documents; a ratings "
+            "table, CSV or XLSX, is named by the review's ratings_file)", binary, file=file)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise DocumentError("UTF-8 text", "UTF-16 text (save the file as UTF-8)", file=file)
     try:

@@ -17,18 +17,19 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stocktake.core.errors import DocumentError, UsageError
+from stocktake.core.errors import DATE_WRITTEN, DocumentError, UsageError
 
 if TYPE_CHECKING:
     from stocktake.core.models import Model
     from stocktake.core.parsing import Limits
 
 __all__ = [
-    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error",
+    "DocumentKind", "generate_schema", "kind_named", "load_schema", "schema_error", "schema_errors",
     "validate_against_schema",
 ]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,61 @@ def validate_against_schema(kind: DocumentKind, data: Any) -> None:
 
     error = best_match(_validator(kind.schema_file).iter_errors(data))
     if error is not None:
-        raise schema_error(error)
+        raise schema_error(error, _schema_file(kind.schema_file))
 
 
-def schema_error(error: Any) -> DocumentError:
-    """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path."""
+def schema_errors(kind: DocumentKind, data: Any) -> list[DocumentError]:
+    """Every schema violation of ``data`` against the published schema of ``kind``, one per place
+    (the most relevant there, as :func:`validate_against_schema` picks), a missing or unknown
+    property each on its own."""
+    from jsonschema.exceptions import best_match
+
+    by_place: dict[tuple[Any, ...], list[Any]] = {}
+    for error in _validator(kind.schema_file).iter_errors(data):
+        # One error per value; a mapping's missing and unknown properties are each their own.
+        about = error.validator if error.validator in _PROPERTY_KEYWORDS else ""
+        by_place.setdefault((*error.absolute_path, about), []).append(error)
+    out: list[DocumentError] = []
+    for errors in by_place.values():
+        chosen = best_match(errors)
+        out += _each_property(chosen) or [schema_error(chosen, _schema_file(kind.schema_file))]
+    return out
+
+
+_PROPERTY_KEYWORDS = ("required", "additionalProperties", "unevaluatedProperties")
+
+
+def _each_property(error: Any) -> list[DocumentError]:
+    """One error per missing or unknown property of a ``required`` or ``additionalProperties``
+    violation that names several (empty for any other)."""
+    instance, value = error.instance, error.validator_value
+    if not isinstance(instance, dict) or not isinstance(error.schema, dict):
+        return []
+    path = tuple(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in value if name not in instance]
+        return [DocumentError(f"property {name!r}", "a mapping without it", path=path)
+                for name in missing] if len(missing) > 1 else []
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in instance if k not in allowed]
+        if len(extras) > 1:
+            return [_unknown_property(allowed, name, path, instance) for name in extras]
+    return []
+
+
+def _unknown_property(allowed: list[str], name: str, path: tuple[Any, ...], present: Any = ()) -> DocumentError:
+    """An unknown property ``name``, suggesting the allowed one meant (of those not yet ``present``)."""
+    from stocktake.core.suggest import did_you_mean
+
+    near = did_you_mean(name, [a for a in allowed if a not in present])
+    return DocumentError("one of the properties " + ", ".join(allowed) if allowed else "no properties",
+                         f"unknown property {name!r}{near}", path=(*path, name), on_key=True)
+
+
+def schema_error(error: Any, root: dict[str, Any] | None = None) -> DocumentError:
+    """Translate a ``jsonschema.ValidationError`` into expected/found wording and a path
+    (``root``: the whole schema, where the shapes a choice accepts are looked up)."""
     path = tuple(error.absolute_path)
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -136,14 +187,8 @@ def schema_error(error: Any) -> DocumentError:
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extras = sorted(k for k in instance if k not in allowed)
-        name = extras[0] if extras else "?"
-        return DocumentError(
-            "one of the properties " + ", ".join(allowed) if allowed else "no properties",
-            f"unknown property {name!r}",
-            path=(*path, name),
-            on_key=True,
-        )
-    if (special := _date_or_nullable(error, path)) is not None:
+        return _unknown_property(allowed, extras[0] if extras else "?", path, instance)
+    if (special := _date_or_nullable(error, path, root)) is not None:
         return special
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
@@ -151,9 +196,10 @@ def schema_error(error: Any) -> DocumentError:
     if keyword == "const":
         return DocumentError(repr(value), describe_value(instance), path=path)
     if keyword == "enum":
-        return DocumentError(
-            "one of " + ", ".join(repr(v) for v in value), describe_value(instance), path=path
-        )
+        from stocktake.core.suggest import did_you_mean
+
+        near = did_you_mean(instance, [v for v in value if isinstance(v, str)]) if isinstance(instance, str) else ""
+        return DocumentError("one of " + ", ".join(repr(v) for v in value), describe_value(instance) + near, path=path)
     if keyword == "pattern":
         # Our named text types describe themselves; other patterns are shown as they are.
         named = schema.get("title") in ("Id", "Version") and schema.get("description")
@@ -178,20 +224,46 @@ def schema_error(error: Any) -> DocumentError:
         return DocumentError(f"a number {words[keyword]} {value}", describe_value(instance), path=path)
     if keyword == "format":
         return DocumentError(f"a valid {value}", describe_value(instance), path=path)
+    if keyword in ("anyOf", "oneOf") and isinstance(value, list):
+        shapes = list(dict.fromkeys(_shape(option, root or {}) for option in value if option != {"type": "null"}))
+        accepted = shapes[0] if len(shapes) == 1 else "one of: " + "; ".join(shapes)
+        return DocumentError(accepted, describe_value(instance), path=path)
     return DocumentError(_lower_first(error.message), "a value that does not fit", path=path)
 
 
-def _date_or_nullable(error: Any, path: tuple[Any, ...]) -> DocumentError | None:
+def _shape(option: Any, root: dict[str, Any]) -> str:
+    """What a value of the subschema ``option`` looks like, in words (``a mapping with level,
+    rationale, evidence or criteria``; ``text``); ``$ref`` looked up in ``root``'s ``$defs``."""
+    if not isinstance(option, dict):
+        return "a value"
+    ref = option.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        option = root.get("$defs", {}).get(ref[len("#/$defs/"):], {})
+    if "const" in option:
+        return repr(option["const"])
+    if "enum" in option:
+        return "one of " + ", ".join(repr(v) for v in option["enum"])
+    kind = option.get("type")
+    if kind == "object" and option.get("properties"):
+        return "a mapping with keys " + ", ".join(option["properties"])
+    if isinstance(kind, str):
+        return _a(kind)
+    if "anyOf" in option:
+        return "; ".join(_shape(inner, root) for inner in option["anyOf"])
+    return "a value"
+
+
+def _date_or_nullable(error: Any, path: tuple[Any, ...], root: dict[str, Any] | None) -> DocumentError | None:
     """A date that is not text (a number is no date), or a nullable value worded from its other branch."""
     keyword, value = error.validator, error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     dates = [schema] if keyword == "type" else value if keyword == "anyOf" and isinstance(value, list) else []
     if any(isinstance(s, dict) and s.get("format") == "date" for s in dates):
-        return DocumentError("a date written YYYY-MM-DD", describe_value(error.instance), path=path)
-    if keyword == "anyOf" and error.context and {"type": "null"} in value:
+        return DocumentError(DATE_WRITTEN, describe_value(error.instance), path=path)
+    if keyword == "anyOf" and error.context and {"type": "null"} in value and len(value) == 2:
         inner = [e for e in error.context if e.schema != {"type": "null"}]
         if inner:
-            return schema_error(inner[0])
+            return schema_error(inner[0], root)
     return None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from stocktake.core.errors import DocumentError
 from stocktake.core.parsed import Limits, Parsed, PathKey, Places
 
-__all__ = ["parse_yaml"]
+__all__ = ["parse_yaml", "syntax_error"]
 
 
 _PLAIN = "plain YAML data (text, numbers, lists, mappings)"
@@ -39,14 +39,7 @@ def parse_yaml(text: str, limits: Limits) -> Parsed:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = (err.problem or err.context or "a syntax error").strip()
-        raise DocumentError(
-            "valid YAML",
-            problem,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+        raise syntax_error(err, text) from None
     except yaml.YAMLError as err:
         raise DocumentError("valid YAML", str(err).splitlines()[0]) from None
     finally:
@@ -54,7 +47,67 @@ def parse_yaml(text: str, limits: Limits) -> Parsed:
     if node is None:
         raise DocumentError("a document", "only comments or an empty document", line=1, column=1)
     data = _Walker(limits).build(node, (), 0)
-    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path))
+    return Parsed(data, positions_of=lambda path: positions(text, loader_class, path), source=text)
+
+
+def syntax_error(err: Any, text: str) -> DocumentError:
+    """PyYAML's syntax error in words a person who does not know YAML can act on: what to write
+    instead, at the place to change (the pure-Python and the C parser word their errors
+    differently; both are recognised)."""
+    mark = err.problem_mark or err.context_mark
+    problem = (err.problem or err.context or "a syntax error").strip()
+    context = (err.context or "").strip()
+    line, column = (mark.line, mark.column) if mark else (None, None)
+    lines = text.splitlines()
+    here = lines[line] if line is not None and line < len(lines) else ""
+    char = here[column] if column is not None and column < len(here) else ""
+    opened = err.context_mark.line + 1 if err.context_mark is not None else None
+    expected, found = "valid YAML", problem
+    if char == "\t" or "tab" in problem:
+        expected, found = "spaces to indent (YAML cannot be indented with tabs)", "a tab"
+    elif "cannot start any token" in problem:
+        expected = f"text starting with {char!r} in quotes (YAML reserves {char!r} at the start)"
+        found = f"{char!r}"
+    elif "mapping values are not allowed" in problem:
+        if ": " in here[:column] or here[:column].rstrip().endswith(":"):
+            expected = "text holding ': ' in quotes (e.g. title: \"Plans: the next step\")"
+            found = "a second ': ' on the line"
+        else:
+            expected = "each key of a mapping indented as far as the others"
+            found = "a key indented further, under a value"
+    elif "quoted scalar" in context and "end of stream" in problem:
+        expected = f"a closing quote for the text opened on line {opened}"
+        found = "the end of the file"
+        line, column = (err.context_mark.line, err.context_mark.column) if err.context_mark else (line, column)
+    elif "flow sequence" in context or "flow mapping" in context:
+        close = "]" if "sequence" in context else "}"
+        expected = (f"',' between items and {close!r} closing the {'list' if close == ']' else 'mapping'} "
+                    f"opened on line {opened} (text holding ',' ':' '[' or '{{' goes in quotes)")
+        found = (f"{char!r} on line {line + 1}, before it was closed" if char and line is not None
+                 else "the end of the file")
+    elif "expected node content" in problem:
+        expected = "a value (a list or mapping opened with '[' or '{' must be closed, with ']' or '}')"
+        found = f"{char!r}" if char else "the end of the file"
+    elif "block mapping" in context:
+        before = here[:column].rstrip()
+        if before.endswith(("'", '"')):
+            expected, found = "nothing after a closing quote (put all of the text inside the quotes)", "more text"
+        elif char == "-":
+            expected = "a list item indented under its key (key:, then   - item)"
+            found = "'-' level with the keys"
+        else:
+            expected = "'key: value' lines indented as far as the keys above them"
+            found = "a line indented less"
+    elif "block collection" in context:
+        expected, found = "'- ' starting each item of the list", "a line without it"
+    elif "alias" in problem or "anchor" in context or "directive" in context:
+        start = "*"
+        if err.context_mark is not None and ("anchor" in context or "directive" in context):
+            start = text[err.context_mark.index] if err.context_mark.index < len(text) else "&"
+        expected = f"text starting with {start!r} in quotes (YAML gives {start!r} a meaning there)"
+        found = f"{start!r}"
+    return DocumentError(expected, found, line=line + 1 if line is not None else None,
+                         column=column + 1 if column is not None else None)
 
 
 def positions(text: str, loader_class: Any, path: PathKey) -> tuple[Places, Places]:

@@ -75,7 +75,7 @@ def parse_line(path: Path, number: int, line: bytes, model: Any, context: dict[s
     except DocumentError as err:
         raise err.located(path, number, err.column) from None
     except ValidationError as err:
-        problem = document_error(err)
+        problem = document_error(err, parsed.data)
         pos = parsed.locate_key(problem.path) if problem.on_key else parsed.locate(problem.path)
         raise problem.located(path, number, pos[1] if pos else None) from None
 

@@ -12,19 +12,22 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
+from pydantic import Field, GetCoreSchemaHandler, ModelWrapValidatorHandler, ValidationInfo, model_validator
+from pydantic_core import core_schema
 
 from stocktake.core.models import (
     Date,
     Id,
     LevelText,
     Model,
+    Problems,
     SchemaVersion,
     Text,
     as_written,
     invalid,
     unique_ids,
 )
+from stocktake.core.suggest import did_you_mean, listing
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -98,6 +101,18 @@ class Indicator(Model):
     note: str = ""
 
 
+class _OrLevel:
+    """A rating, or its short form: the level alone (``planning: AG``, ``stage: 3``), which is
+    ``{level: AG}``. The schema is the union of the two (the rating, or text or an integer)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        def rating(level: str) -> Any:
+            return source(level=level)
+
+        short = core_schema.no_info_after_validator_function(rating, handler.generate_schema(Level))
+        return core_schema.union_schema([handler(source), short])
+
+
 class CriterionRating(Model):
     level: Level
     rationale: str = ""
@@ -110,14 +125,19 @@ class CategoryRating(Model):
     level: Level | None = None
     rationale: str = ""
     evidence: list[Id] = Field(default_factory=list)
-    criteria: dict[str, CriterionRating] = Field(default_factory=dict)
+    criteria: dict[str, Annotated[CriterionRating, _OrLevel()]] = Field(default_factory=dict)
+    """Sub-criteria by id: each a rating, or its level alone (``criteria: {planning-targets: AG}``)."""
+
+
+Rated = Annotated[CategoryRating, _OrLevel()]
+"""A category's rating, or its level alone."""
 
 
 class Ratings(Model):
-    challenge: CategoryRating | None = None
-    planning: CategoryRating | None = None
-    capacity: CategoryRating | None = None
-    stage: CategoryRating | None = None
+    challenge: Rated | None = None
+    planning: Rated | None = None
+    capacity: Rated | None = None
+    stage: Rated | None = None
 
 
 class Previous(Model):
@@ -190,8 +210,11 @@ class Priority(Model):
         scales (the likelihood rubric's items, the delivery scale) and evidence cited from the
         assessment's. ``data`` is read only to quote a bad level as the document wrote it."""
         priority = handler(data)
-        _check_dates(priority)
-        _Levels(priority, data, info.context).check()
+        problems = Problems()
+        with problems:
+            _check_dates(priority)
+        _Levels(priority, data, info.context, problems).check()
+        problems.check()
         return priority
 
 
@@ -224,7 +247,8 @@ class _Levels:
     reported. Reads from the context: ``rubric`` (the likelihood rubric), ``evidence_ids`` and
     ``scales``; without them nothing is checked."""
 
-    def __init__(self, priority: Priority, data: Any, context: Any) -> None:
+    def __init__(self, priority: Priority, data: Any, context: Any, problems: Problems) -> None:
+        self.problems = problems
         context = context if isinstance(context, Mapping) else {}
         found = context.get("rubric")
         self.rubric: Rubric | None = found if isinstance(found, Rubric) else None
@@ -233,6 +257,7 @@ class _Levels:
         self.priority, self.data = priority, data
 
     def check(self) -> None:
+        """Each problem is added to the problems, not raised."""
         for name, item_id in CATEGORY_ITEMS.items():
             rating: CategoryRating | None = getattr(self.priority.ratings, name)
             if rating is not None:
@@ -251,19 +276,25 @@ class _Levels:
         item = rubric.item(item_id) if rubric is not None else None
         scale = rubric.scale_of(item) if rubric is not None and item is not None else None
         if rating.level is not None:
-            self.resolve(rating, scale, (*path, "level"))
+            self.resolve(rating, scale, self.level_at(path))
         self.cite(rating.evidence, path)
         known = {k.id: k for k in getattr(item, "criteria", [])} if item is not None else None
         for key, criterion in rating.criteria.items():
             cpath = (*path, "criteria", key)
             if known is not None and key not in known:
-                raise invalid(f"a sub-criterion of {name} ({', '.join(known) or 'none'})", repr(key),
-                              path=cpath, on_key=True)
+                self.problems.add(invalid(f"a sub-criterion of {name} ({listing(known)})",
+                                          repr(key) + did_you_mean(key, known), path=cpath, on_key=True))
+                continue
             cscale = rubric.scale_of(known[key]) if rubric is not None and known else scale
-            self.resolve(criterion, cscale, (*cpath, "level"))
+            self.resolve(criterion, cscale, self.level_at(cpath))
             self.cite(criterion.evidence, cpath)
         if rating.level is None and not rating.criteria:
-            raise invalid("a 'level' or 'criteria'", "neither", path=path)
+            self.problems.add(invalid("a 'level' or 'criteria'", "neither", path=path))
+
+    def level_at(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """Where the level of the rating at ``path`` is written: its ``level``, or the rating
+        itself in the short form (``stage: 3``)."""
+        return (*path, "level") if isinstance(as_written(self.data, path, {}), dict) else path
 
     def resolve(self, owner: Any, scale: Any, path: tuple[str | int, ...]) -> None:
         """Replace ``owner.level`` (at ``path``) by its code on ``scale`` (None: kept as written)."""
@@ -272,8 +303,9 @@ class _Levels:
             return
         code: str | None = scale.resolve(value)
         if code is None:
-            raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})",
-                          repr(as_written(self.data, path, value)), path=path)
+            self.problems.add(invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()})",
+                                      repr(as_written(self.data, path, value)), path=path))
+            return
         if code != value:
             owner.level = code  # pydantic's __setattr__ is slow: only when it changes
 
@@ -282,8 +314,9 @@ class _Levels:
             return
         for j, ref in enumerate(ids):
             if ref not in self.evidence:
-                raise invalid("an evidence id defined under the assessment's 'evidence'", repr(ref),
-                              path=(*path, "evidence", j))
+                self.problems.add(invalid(
+                    f"an evidence id defined under the assessment's 'evidence' ({listing(sorted(self.evidence))})",
+                    repr(ref) + did_you_mean(ref, self.evidence), path=(*path, "evidence", j)))
 
 
 class DeliveryAssessment(Model):
@@ -323,6 +356,8 @@ class DeliveryAssessment(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> DeliveryAssessment:
-        unique_ids(self.priorities, "priorities", "priority ids unique")
-        unique_ids(self.evidence, "evidence", "evidence ids unique")
+        problems = Problems()
+        unique_ids(self.priorities, "priorities", "priority ids unique", problems=problems)
+        unique_ids(self.evidence, "evidence", "evidence ids unique", problems=problems)
+        problems.check()
         return self

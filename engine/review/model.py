@@ -18,6 +18,7 @@ from stocktake.core.models import (
     Id,
     LevelText,
     Model,
+    Problems,
     SchemaVersion,
     StrictInt,
     Text,
@@ -25,6 +26,7 @@ from stocktake.core.models import (
     invalid,
     unique_ids,
 )
+from stocktake.core.suggest import did_you_mean, listing
 from stocktake.judgment.evidence import Evidence
 from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 
@@ -150,24 +152,33 @@ class CapacityReview(Model):
 
 
 class _References:
-    """The cross-reference checks of one review, in the order their errors are reported."""
+    """The cross-reference checks of one review; each problem is reported, not only the first."""
 
     def __init__(self, review: CapacityReview, data: Any, context: Any) -> None:
         self.review, self.data = review, data
-        self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique")
-        self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique")
-        self.rubric = context_rubric(context)
+        self.problems = Problems()
+        self.reviewers = unique_ids(review.reviewers, "reviewers", "reviewers ids unique", problems=self.problems)
+        self.evidence = unique_ids(review.evidence, "evidence", "evidence ids unique", problems=self.problems)
+        self.rubric: Rubric | None = None
+        with self.problems:
+            self.rubric = context_rubric(context)
         self.items = _item_index(self.rubric) if self.rubric is not None else None
 
     def check(self) -> None:
         self.ratings()
         self.judgments()
+        problems = self.problems
         for i, finding in enumerate(self.review.findings):
-            finding.components = [self.item_id(ref, ("findings", i, "components", j))
-                                  for j, ref in enumerate(finding.components)]
+            components = []
+            for j, ref in enumerate(finding.components):
+                with problems:
+                    components.append(self.item_id(ref, ("findings", i, "components", j)))
+            finding.components = components
         for i, action in enumerate(self.review.actions):
             if action.component is not None:
-                action.component = self.item_id(action.component, ("actions", i, "component"))
+                with problems:
+                    action.component = self.item_id(action.component, ("actions", i, "component"))
+        problems.check()
 
     def item_id(self, ref: str, path: tuple[str | int, ...]) -> str:
         """The id of the rubric item ``ref`` names (by id or code)."""
@@ -176,8 +187,10 @@ class _References:
         found = self.items.get(ref)
         if found is None:
             rubric = self.review.rubric
+            known = sorted({*(i.code or i.id for i in self.rubric.components())} if self.rubric else set())
             raise invalid(f"a component or criterion of rubric {rubric.id} {rubric.version} "
-                          "(its id or code)", repr(ref), path=path)
+                          f"(its id or code: {listing(known)})", repr(ref) + did_you_mean(ref, self.items),
+                          path=path)
         return found
 
     def resolve(self, owner: Rating | AgreedJudgment, path: tuple[str | int, ...]) -> None:
@@ -196,40 +209,49 @@ class _References:
         if code != owner.level:
             owner.level = code
 
-    def known_reviewers(self) -> str:
-        """What a reviewer reference must be, listing the ids it may be."""
-        return f"a reviewer id defined under 'reviewers' ({', '.join(self.reviewers)})"
+    def reviewer(self, who: str, path: tuple[str | int, ...]) -> None:
+        """An error unless ``who`` is a reviewer id defined under 'reviewers'."""
+        if who not in self.reviewers:
+            raise invalid(f"a reviewer id defined under 'reviewers' ({listing(self.reviewers)})",
+                          repr(who) + did_you_mean(who, self.reviewers), path=path)
 
     def ratings(self) -> None:
         seen: dict[tuple[str, str], int] = {}
+        problems = self.problems
         for i, rating in enumerate(self.review.ratings):
             path = ("ratings", i)
-            if rating.reviewer not in self.reviewers:
-                raise invalid(self.known_reviewers(), repr(rating.reviewer), path=(*path, "reviewer"))
+            known = True
+            with problems:
+                self.reviewer(rating.reviewer, (*path, "reviewer"))
             for j, ref in enumerate(rating.evidence):
                 if ref not in self.evidence:
-                    raise invalid("an evidence id defined under 'evidence'", repr(ref),
-                                  path=(*path, "evidence", j))
-            self.resolve(rating, path)
+                    problems.add(invalid(f"an evidence id defined under 'evidence' ({listing(self.evidence)})",
+                                         repr(ref) + did_you_mean(ref, self.evidence), path=(*path, "evidence", j)))
+            with problems:
+                known = False
+                self.resolve(rating, path)
+                known = True
             key = (rating.component, rating.reviewer)
-            if key in seen:
-                raise invalid("one rating per reviewer per component",
-                              f"a second rating by {rating.reviewer!r} of {rating.component!r} "
-                              f"(first at $.ratings[{seen[key]}])", path=path)
-            seen[key] = i
+            if known and key in seen:
+                problems.add(invalid("one rating per reviewer per component",
+                                     f"a second rating by {rating.reviewer!r} of {rating.component!r} "
+                                     f"(first at $.ratings[{seen[key]}])", path=path))
+            seen.setdefault(key, i)
 
     def judgments(self) -> None:
         agreed: dict[str, int] = {}
+        problems = self.problems
         for i, judgment in enumerate(self.review.judgments):
             path = ("judgments", i)
-            self.resolve(judgment, path)
-            if judgment.component in agreed:
-                raise invalid("one agreed judgment per component",
-                              f"a second one for {judgment.component!r}", path=(*path, "component"))
-            agreed[judgment.component] = i
+            with problems:
+                self.resolve(judgment, path)
+                if judgment.component in agreed:
+                    raise invalid("one agreed judgment per component",
+                                  f"a second one for {judgment.component!r}", path=(*path, "component"))
+                agreed[judgment.component] = i
             for j, who in enumerate(judgment.agreed_by):
-                if who not in self.reviewers:
-                    raise invalid(self.known_reviewers(), repr(who), path=(*path, "agreed_by", j))
+                with problems:
+                    self.reviewer(who, (*path, "agreed_by", j))
 
 
 def _item_index(rubric: Rubric) -> dict[str, str]:

@@ -305,7 +305,9 @@ def context_rubric(context: Any) -> Rubric | None:
     """
     found = context.get("rubric") if isinstance(context, Mapping) else None
     if isinstance(found, RubricNotInstalled):
-        raise invalid(found.expected, found.found, path=("rubric", found.field))
+        which = "a rubric of your own" if found.field == "id" else "another version"
+        raise invalid(f"{found.expected}; for {which}, give the directory holding it with --rubric-path DIR, "
+                      "before the command", found.found, path=("rubric", found.field))
     return found if isinstance(found, Rubric) else None
 
 

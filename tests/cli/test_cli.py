@@ -119,7 +119,7 @@ def test_validate_accepts_every_shipped_rubric(run):
 
 
 BAD_INPUTS = {
-    "yaml syntax error": ("kind: Rubric\nid: [x\n", "expected valid YAML"),
+    "yaml syntax error": ("kind: Rubric\nid: [x\n", "closing the list opened on line 2"),
     "unknown kind": ("kind: Rubrik\nschema_version: 1\n", "$.kind: expected one of the kinds Rubric, CapacityReview, RuleSet"),
     "missing required field": (None, "expected property 'title', found a mapping without it"),
     "unknown level code": (None, "expected a level of scale 'delivery' (G, AG, AR or R), found 'Amber'"),

@@ -78,7 +78,8 @@ def test_hostile_yaml(text, message):
     (b"\xef\xbb\xbfkind: Rubric\n", None),                      # a UTF-8 BOM is fine
     (b"\xff\xfek\x00i\x00", "UTF-16 text"),
     (b"kind: Rubric\nx: \x00\n", "a NUL byte"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "found byte 0x89 that is not UTF-8"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "found a PNG image"),
+    (b"\x80\x81 not text", "found byte 0x80 that is not UTF-8"),
 ])
 def test_encodings_and_binary_files(tmp_path, raw, message):
     path = tmp_path / "f.yaml"

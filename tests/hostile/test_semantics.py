@@ -23,25 +23,25 @@ def _validate(tmp_path: Path, text: str, name: str = "doc.yaml"):
 def test_a_number_is_not_a_date(tmp_path, written):
     # pydantic's lax date read 1699920000 (a Unix time at midnight) as 2023-11-14.
     result = _validate(tmp_path, REVIEW.replace("date: 2026-06-30", f"date: {written}", 1))
-    assert refused(result, "doc.yaml:9:7", "$.date", f"expected a date written YYYY-MM-DD, found {written}")
+    assert refused(result, "doc.yaml:9:7", "$.date", f"expected a date written YYYY-MM-DD, e.g. 2026-09-30, found {written}")
 
 
 @pytest.mark.parametrize("written", ["'1699920000'", "'2026-06-30T00:00:00'", "2026-06-30 00:00:00", "'0'"])
 def test_text_that_is_not_yyyy_mm_dd_is_not_a_date(tmp_path, written):
     result = _validate(tmp_path, REVIEW.replace("date: 2026-06-30", f"date: {written}", 1))
-    assert refused(result, "doc.yaml:9:7", "$.date", "expected a valid date")
+    assert refused(result, "doc.yaml:9:7", "$.date", "expected a date written YYYY-MM-DD, e.g. 2026-09-30")
 
 
 def test_a_number_is_not_an_optional_date_either(tmp_path):
     text = REVIEW.replace("date: 2026-06-20}", "date: 1700000000}", 1)
     result = _validate(tmp_path, text)
-    assert refused(result, "$.evidence[0].date", "expected a date written YYYY-MM-DD, found 1700000000")
+    assert refused(result, "$.evidence[0].date", "expected a date written YYYY-MM-DD, e.g. 2026-09-30, found 1700000000")
 
 
 def test_a_number_is_not_a_date_in_an_assessment(tmp_path):
     text = ASSESSMENT.replace("baseline: {date: 2025-01-01", "baseline: {date: 1735689600", 1)
     result = _validate(tmp_path, text)
-    assert refused(result, "$.priorities[0].baseline.date", "expected a date written YYYY-MM-DD, found 1735689600")
+    assert refused(result, "$.priorities[0].baseline.date", "expected a date written YYYY-MM-DD, e.g. 2026-09-30, found 1735689600")
 
 
 def test_unquoted_and_quoted_dates_are_both_read(tmp_path):

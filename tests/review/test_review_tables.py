@@ -88,7 +88,7 @@ BAD_TABLES = {
     "unknown component": ([HEADER, ROWS[0], ROWS[1], ["7Q", "du", "R", "", ""]],
                           "cell A4 (component): expected a component or criterion of rubric"),
     "undefined evidence": ([HEADER, ["3B", "du", "R", "x", "E1;E7"]],
-                           "cell E2 (evidence[1]): expected an evidence id defined under 'evidence', found 'E7'"),
+                           "cell E2 (evidence[1]): expected an evidence id defined under 'evidence' (E1, E2), found 'E7'"),
     "a value beyond the header": ([["component", "reviewer", "level"], ["3B", "du", "R", "extra"]],
                                   "cell D2: expected at most 3 cells, found a value beyond the last column ('extra')"),
 }
