@@ -47,6 +47,7 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
     from stocktake.render import render_report, render_report_pdf
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
                                        severity_rules=severity_rules)
     content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)

@@ -44,6 +44,14 @@ class Settings:
         return self._engine
 
 
+    def check_ledger(self) -> None:
+        """Before a recording command works: the ledger it will record in opens (created on first use),
+        so a ledger that cannot be used is refused before any output is written."""
+        if self.ledger is not None and not self.no_record:
+            from stocktake.ledger import open_ledger
+
+            open_ledger(self.ledger).close()
+
     def record(self, command: str, options: dict[str, str | None], result: Any) -> None:
         """Record ``result`` in the ledger, if one is named and --no-record is not given; one line on
         stderr says what was recorded (or that the run was already there)."""
