@@ -57,13 +57,14 @@ class Settings:
         stderr says what was recorded (or that the run was already there)."""
         if self.ledger is None or self.no_record:
             return
+        from stocktake.core.errors import one_line
         from stocktake.ledger import describe
         from stocktake.ledger.recording import default_actor, record_result
 
         for run, new in record_result(self.ledger, self.engine(), command, options, result,
                                       self.actor or default_actor()):
             what = f"run {run.short_id} ({run.command}, seq {run.seq}, {run.entries} judgments)"
-            click.echo(f"{'recorded' if new else 'already recorded as'} {what} in {describe(self.ledger)}",
+            click.echo(one_line(f"{'recorded' if new else 'already recorded as'} {what} in {describe(self.ledger)}"),
                        err=True)
 
 

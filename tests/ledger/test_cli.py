@@ -160,3 +160,48 @@ def test_a_damaged_ledger_is_refused_in_one_line(run, recorded, tmp_path):
 def test_a_ledger_command_without_a_ledger_says_how_to_name_one(run):
     result = run("ledger", "runs")
     assert result.exit_code == 2 and "--ledger PATH" in result.stderr
+
+
+def test_a_finished_report_rendered_again_records_nothing(run, recorded):
+    before = runs_of(run, recorded)
+    assert run("report", "northshire/assessment-2026-h2.yaml", "--format", "json", "-o", "report.json").exit_code == 0
+    again = run("--ledger", recorded, "report", "report.json", "-o", "again.html")
+    assert again.exit_code == 0 and again.stderr == ""
+    assert runs_of(run, recorded) == before
+
+
+def test_a_batch_judged_as_json_lines_is_recorded_and_replays(run, northshire, ledger_url, tmp_path):
+    from stocktake.core.parsing import parse_text
+
+    lines = []
+    for item in parse_text((northshire / "assessment-2026-h2.yaml").read_text(), fmt="yaml").data["priorities"]:
+        for rating in item.get("ratings", {}).values():  # a batch has no evidence register
+            rating.pop("evidence", None)
+            for criterion in rating.get("criteria", {}).values():
+                criterion.pop("evidence", None)
+        lines.append(json.dumps(item))
+    (tmp_path / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("--ledger", ledger_url, "judge", "batch.jsonl", "--period", "2026-H2", "--as-of", "2026-10-31",
+                 "-o", "out.jsonl")
+    assert result.exit_code == 0, result.stderr
+    (found,) = runs_of(run, ledger_url)
+    assert (found["command"], found["period"], found["entries"]) == ("judge", "2026-H2", 2 * len(lines))
+    assert run("--ledger", ledger_url, "ledger", "replay", found["run_id"]).exit_code == 0
+
+
+def test_a_rule_set_file_and_absolute_paths_replay(run, northshire, ledger_url, tmp_path):
+    import shutil
+
+    from tests.ledger.conftest import REPO
+
+    # the built-in table, copied as a user's own rule set file
+    shutil.copy(REPO / "plugins" / "rulesets" / "likelihood-default.yaml", tmp_path / "our-rules.yaml")
+    assessment = tmp_path / northshire / "assessment-2026-h2.yaml"
+    result = run("--ledger", ledger_url, "judge", str(assessment), "--rules", str(tmp_path / "our-rules.yaml"),
+                 "-o", "out.json")
+    assert result.exit_code == 0, result.stderr
+    (found,) = runs_of(run, ledger_url)
+    assert [i["relative"] for i in found["inputs"]] == ["assessment-2026-h2.yaml", "../our-rules.yaml"]
+    (tmp_path / "our-rules.yaml").unlink()  # replay needs only the ledger
+    replayed = run("--ledger", ledger_url, "ledger", "replay", found["run_id"])
+    assert replayed.exit_code == 0, replayed.stderr

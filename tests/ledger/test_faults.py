@@ -34,7 +34,7 @@ WORKER = textwrap.dedent("""
 
 
 def test_parallel_writers_lose_nothing_and_keep_one_chain(northshire, ledger_url):
-    open_ledger(ledger_url).close()  # created once; creating it at once is tested by every worker racing below
+    # no ledger yet: the workers race to create it too
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, ledger_url, f"w{i}", str(RUNS_EACH)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(WORKERS)]
     for worker in workers:
