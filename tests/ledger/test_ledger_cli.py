@@ -8,6 +8,7 @@ import io
 import json
 import sqlite3
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -192,10 +193,9 @@ def test_a_batch_judged_as_json_lines_is_recorded_and_replays(run, northshire, l
 def test_a_rule_set_file_and_absolute_paths_replay(run, northshire, ledger_url, tmp_path):
     import shutil
 
-    from tests.ledger.conftest import REPO
-
+    repo = Path(__file__).resolve().parents[2]
     # the built-in table, copied as a user's own rule set file
-    shutil.copy(REPO / "plugins" / "rulesets" / "likelihood-default.yaml", tmp_path / "our-rules.yaml")
+    shutil.copy(repo / "plugins" / "rulesets" / "likelihood-default.yaml", tmp_path / "our-rules.yaml")
     assessment = tmp_path / northshire / "assessment-2026-h2.yaml"
     result = run("--ledger", ledger_url, "judge", str(assessment), "--rules", str(tmp_path / "our-rules.yaml"),
                  "-o", "out.json")
