@@ -205,3 +205,18 @@ def test_a_rule_set_file_and_absolute_paths_replay(run, northshire, ledger_url, 
     (tmp_path / "our-rules.yaml").unlink()  # replay needs only the ledger
     replayed = run("--ledger", ledger_url, "ledger", "replay", found["run_id"])
     assert replayed.exit_code == 0, replayed.stderr
+
+
+def test_a_ledger_of_a_newer_schema_is_refused_before_anything_is_written(run, recorded, execute_sql):
+    execute_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    result = run("--ledger", recorded, "review", "northshire/capacity-review-2024.yaml", "-o", "new.json")
+    assert result.exit_code == 2 and not Path("new.json").exists()
+    assert result.stderr == (f"error: {recorded}: written by a newer Stocktake (schema 99; this one reads up to 2): "
+                             "upgrade Stocktake to use this ledger\n")
+
+
+def test_an_empty_database_is_no_ledger_to_read(run, tmp_path):
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    result = run("--ledger", str(empty), "ledger", "runs")
+    assert result.exit_code == 2 and "no ledger there" in result.stderr
