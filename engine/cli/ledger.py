@@ -72,10 +72,13 @@ def replay(settings: Settings, run: str) -> None:
       stocktake --ledger history.sqlite ledger replay 31d6de77
       stocktake --ledger history.sqlite ledger replay 31d6de770cfcddea
     """
+    from stocktake._version import __version__
+    from stocktake.ledger.recording import engine_plugins
     from stocktake.ledger.replay import replay as replay_run
 
+    engine = settings.engine()
     with _open(settings) as opened:
-        replayed = replay_run(opened, run, settings.engine().derive)
+        replayed = replay_run(opened, run, engine.derive, engine_version=__version__, plugins=engine_plugins(engine))
     click.echo(replayed.message())
 
 

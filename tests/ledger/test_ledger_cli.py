@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stocktake._version import __version__
 from stocktake.judgment.table import COLUMNS
 
 
@@ -220,3 +221,14 @@ def test_an_empty_database_is_no_ledger_to_read(run, tmp_path):
     empty.write_bytes(b"")
     result = run("--ledger", str(empty), "ledger", "runs")
     assert result.exit_code == 2 and "no ledger there" in result.stderr
+
+
+def test_replay_with_other_plugins_names_the_first_difference_and_why(run, northshire, ledger_url):
+    assert run("--ledger", ledger_url, "chain", f"{northshire}/chains/reading.yaml", "-o", "c.json").exit_code == 0
+    (found,) = runs_of(run, ledger_url)
+    result = run("--ledger", ledger_url, "--disable-plugin", "builtin-chain-detectors", "ledger", "replay",
+                 found["run_id"][:8])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: run {found['run_id'][:16]}: the re-derived result differs from the "
+                                    "recorded one at line ")
+    assert result.stderr.endswith(f"(recorded with builtin-chain-detectors {__version__})\n")
