@@ -54,10 +54,7 @@ class Ledger:
     def _open(self, create: bool) -> int:
         """The schema version after creating (``create``) or migrating the ledger as needed."""
         with self._guard():
-            version = self._version()
-            if version is not None and version > SCHEMA_VERSION:
-                raise LedgerError(f"{self.name}: written by a newer Stocktake (schema {version}; this one reads up "
-                                  f"to {SCHEMA_VERSION}): upgrade Stocktake to use this ledger")
+            version = self._known(self._version())
             if version is None and not create:
                 raise LedgerError(f"{self.name}: no ledger there (one is created by the first review, judge, "
                                   "chain or report run with --ledger)")
@@ -66,7 +63,7 @@ class Ledger:
             cur = self._conn.cursor()
             self._dialect.begin_write(cur)
             try:
-                version = self._version() or 0  # again, under the lock: another process may have migrated
+                version = self._known(self._version()) or 0  # again, under the lock: another may have migrated
                 for step in range(version, SCHEMA_VERSION):
                     for statement in MIGRATIONS[step](self._dialect):
                         cur.execute(statement)
@@ -78,6 +75,13 @@ class Ledger:
                 self._rollback(cur)
                 raise
             return SCHEMA_VERSION
+
+    def _known(self, version: int | None) -> int | None:
+        """``version``, unless it is newer than this engine reads."""
+        if version is not None and version > SCHEMA_VERSION:
+            raise LedgerError(f"{self.name}: written by a newer Stocktake (schema {version}; this one reads up "
+                              f"to {SCHEMA_VERSION}): upgrade Stocktake to use this ledger")
+        return version
 
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a database that is not a ledger."""
