@@ -1,0 +1,149 @@
+"""Trends: each priority's likelihood across past periods and each capacity component's level
+across past reviews, from a history the caller gives (the ledger's entries, read by the facade or
+the CLI: the report itself knows no ledger).
+
+A history maps a subject (``priority:reading``, ``component:define-aspiration``) to its earlier
+judgments, oldest first, each an object with the attributes ``date``, ``period``, ``level`` and
+``rule`` (text, a date or None; empty text is none) and optionally ``aspect`` and ``system`` (a
+:class:`stocktake.ledger.Entry` has them all). A trend is the earlier points of its subject, one
+per period (a priority) or review date (a component), the later of two for one period, then the
+report's own judgment as the last point: a point of the report's period or date, or later, is left
+out, so a trend never runs past what the report says. Points of another aspect (a priority's
+severity) or another system than the review's are not the subject's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from stocktake.report.model import Trend, TrendPoint
+
+if TYPE_CHECKING:
+    from stocktake.judgment.scale import Scale
+    from stocktake.likelihood.result import DeliveryAssessmentResult
+    from stocktake.review.result import CapacityReviewResult
+
+__all__ = ["History", "build_trends", "trend_line", "trend_svg"]
+
+History = Mapping[str, Sequence[Any]]
+"""Subject -> earlier judgments of it, oldest first (see the module docstring)."""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return text or None
+
+
+def _point(found: Any) -> TrendPoint:
+    date = _text(getattr(found, "date", None))
+    return TrendPoint(period=_text(getattr(found, "period", None)),
+                      date=dt.date.fromisoformat(date[:10]) if date else None,
+                      level=_text(getattr(found, "level", None)), rule=_text(getattr(found, "rule", None)))
+
+
+def _same_system(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _earlier(history: History, subject: str, aspect: str, *, before: dt.date, period: str | None = None,
+             system: str | None = None) -> list[TrendPoint]:
+    """The subject's points before ``before`` (and not of ``period``), one per period or date."""
+    kept: dict[str | dt.date | None, TrendPoint] = {}
+    for found in history.get(subject, ()):
+        if (getattr(found, "aspect", None) or aspect) != aspect:
+            continue
+        other = _text(getattr(found, "system", None))
+        if system is not None and other is not None and not _same_system(other, system):
+            continue
+        point = _point(found)
+        if (point.date is not None and point.date >= before) or (period is not None and point.period == period):
+            continue
+        kept.pop(key := point.period or point.date, None)  # the later of two for one period moves to its place
+        kept[key] = point
+    return sorted(kept.values(), key=lambda p: (p.date or dt.date.min, p.period or ""))
+
+
+def build_trends(history: History, assessment: DeliveryAssessmentResult | None,
+                 reviews: Sequence[CapacityReviewResult], scales: Mapping[str, Scale]) -> list[Trend]:
+    """The report's trends (:attr:`stocktake.report.model.DeliveryReport.trends`): each priority
+    in league order, then each review's components in rubric order."""
+    trends = []
+    if assessment is not None:
+        by_id = {p.id: p for p in assessment.priorities}
+        for row in assessment.league:
+            p = by_id[row.id]
+            subject = f"priority:{p.id}"
+            points = _earlier(history, subject, "likelihood", before=assessment.date, period=assessment.period)
+            points.append(TrendPoint(period=assessment.period, date=assessment.date, level=p.judgment.rating,
+                                     rule=p.judgment.rule.id))
+            trends.append(Trend(subject=subject, title=p.title, levels=_codes(scales, p.judgment.scale),
+                                points=points))
+    for review in reviews:
+        for j in review.judgments:
+            if j.subject.kind != "component":
+                continue
+            subject = str(j.subject)
+            points = _earlier(history, subject, "capacity", before=review.date, system=review.system)
+            points.append(TrendPoint(date=review.date, level=j.rating, rule=j.rule.id))
+            trends.append(Trend(subject=subject, title=j.title or j.subject.id, system=review.system,
+                                levels=_codes(scales, j.scale), points=points))
+    return trends
+
+
+def _codes(scales: Mapping[str, Scale], scale_id: str) -> list[str]:
+    return [level.code for level in scales[scale_id].levels]
+
+
+def _when(point: TrendPoint) -> str:
+    return point.period or (point.date.isoformat() if point.date else "undated")
+
+
+def trend_line(trend: Trend) -> str:
+    """``2025-H2 AR -> 2026-H1 AG -> 2026-H2 AG``: each point's period (or date) and level."""
+    return " -> ".join(f"{_when(p)} {p.level or 'not rated'}" for p in trend.points)
+
+
+STEP, ROW, LEFT, TOP, LABEL_W = 76, 16, 30, 16, 26
+"""Pixels: between two points, between two levels, the level axis's width, the top margin, room
+for a point's code to its right."""
+
+
+def trend_svg(trend: Trend) -> str:
+    """A step chart of the trend: one row per level (top of the scale at the top, "none", not rated, at
+    the bottom), one column per point, each point's code printed beside it and its period or date
+    below, so nothing is told by colour alone. Its title and description are :func:`trend_line`."""
+    rows = [*trend.levels, None]
+    width = LEFT + STEP * (len(trend.points) - 1) + LABEL_W + 40
+    height = TOP + ROW * (len(rows) - 1) + 30
+
+    def y(level: str | None) -> float:
+        return TOP + ROW * rows.index(level)
+
+    def x(i: int) -> float:
+        return LEFT + 6 + STEP * i
+
+    text = trend_line(trend)
+    out = [f'<svg class="trend" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           f'aria-label="{escape(trend.title)}: {escape(text)}">',
+           f"<title>{escape(trend.title)}</title><desc>{escape(text)}</desc>"]
+    for level in rows:
+        out.append(f'<text class="level-tick" x="{LEFT - 4}" y="{y(level) + 3:.1f}" text-anchor="end">'
+                   f'{escape(level or "none")}</text>')
+        out.append(f'<line class="grid" x1="{LEFT}" x2="{width - 4}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
+    first = trend.points[0]
+    path = f"M{x(0):.1f} {y(first.level):.1f}" + "".join(
+        f" H{x(i):.1f} V{y(p.level):.1f}" for i, p in enumerate(trend.points) if i)  # level held until the next point
+    out.append(f'<path class="step" d="{path}"/>')
+    for i, p in enumerate(trend.points):
+        out.append(f'<g class="point"><circle cx="{x(i):.1f}" cy="{y(p.level):.1f}" r="3.5"/>'
+                   f'<text class="point-label" x="{x(i) + 6:.1f}" y="{y(p.level) - 3:.1f}">'
+                   f'{escape(p.level or "not rated")}</text>'
+                   f'<text class="period" x="{x(i):.1f}" y="{height - 6}" text-anchor="middle">'
+                   f"{escape(_when(p))}</text></g>")
+    out.append("</svg>")
+    return "".join(out)
