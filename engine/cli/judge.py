@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
@@ -19,8 +21,9 @@ FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json"
 @click.option("--severity-rules", "severity_rules", metavar="NAME",
               help="Severity rule set id or RuleSet file (default: the assessment's, else the plugins' declared "
                    "default, built in: severity-default).")
-@click.option("--previous", metavar="PATH",
-              help="An earlier result (or assessment) giving each priority's previous level.")
+@click.option("--previous", metavar="PATH|latest",
+              help="An earlier result (or assessment) giving each priority's previous level; latest: the latest "
+                   "earlier assessment in the ledger (--ledger).")
 @click.option("--chain", "chains", multiple=True, metavar="PATH",
               help="A DeliveryChain whose judgment is evidence for its priority's delivery-chain sub-criterion "
                    "(repeatable).")
@@ -46,6 +49,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
     Examples:
       stocktake judge assessment-2026-h2.yaml --format md
       stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
+      stocktake --ledger history.sqlite judge assessment.yaml --previous latest
       stocktake judge assessment.yaml -o judgments.xlsx
       stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
@@ -64,6 +68,10 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
     fmt = FORMATS.resolve(fmt, output)
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
+    earlier: Any = previous
+    if previous == "latest":  # stocktake.ledger.history.LATEST; named ledger:RUN from here on, result and ledger
+        earlier = _latest_assessment(settings, path, as_of)
+        previous = str(earlier.path)
     if jobs != 1 and not streaming:
         from stocktake.core.errors import UsageError
 
@@ -75,23 +83,45 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
 
         # One line in, one line out: the batch is never held in memory.
         with open_output(output, inputs=[path]) as out, Progress.on_stderr("judged", "priorities") as progress:
-            _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
+            _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=earlier,
                                                          period=period, as_of=as_of,
                                                          jobs=jobs or os.cpu_count() or 1, progress=progress,
                                                          severity_rules=severity_rules)
     else:
-        result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
+        result = settings.engine().judge(path, rules=rules, previous=earlier, period=period, as_of=as_of,
                                          chains=chains, severity_rules=severity_rules)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
     if settings.ledger is not None and not settings.no_record:
         if streaming:  # the lines were never held: the batch is judged again, whole, for the ledger
-            result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
+            result = settings.engine().judge(path, rules=rules, previous=earlier, period=period, as_of=as_of,
                                              severity_rules=severity_rules)
         settings.record("judge", {"path": path, "rules": rules, "severity_rules": severity_rules,
                                   "previous": previous, "chain": json.dumps(list(chains)) if chains else None,
                                   "period": period, "as_of": as_of}, result)
     fail_on_plugin_failures(failures)
+
+
+def _latest_assessment(settings: Settings, path: str, as_of: str | None) -> Any:
+    """The ledger's latest assessment result dated before the assessment at ``path`` (a JSON Lines
+    batch: before ``--as-of``)."""
+    import datetime as dt
+
+    from stocktake.core.errors import UsageError
+    from stocktake.ledger.history import latest_document
+
+    engine = settings.engine()
+    if path.endswith(".jsonl"):
+        if as_of is None:
+            raise UsageError("--previous latest with a JSON Lines batch needs --as-of (the batch's date)")
+        try:
+            before = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r}: expected a date, YYYY-MM-DD") from None
+    else:
+        before = engine.load(path, kinds=("DeliveryAssessment",)).model.date
+    return latest_document(engine, settings.ledger, "DeliveryAssessmentResult", before=before,
+                           what="assessment result", option="--previous")
 
 
 @click.group(invoke_without_command=True)

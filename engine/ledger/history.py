@@ -12,17 +12,22 @@ import datetime as dt
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from stocktake.core.errors import UsageError
 from stocktake.ledger.model import Entry, RunInfo
 
 if TYPE_CHECKING:
+    from stocktake.core.loading import LoadedDocument
     from stocktake.judgment.scale import Scale
     from stocktake.ledger.store import Ledger
 
-__all__ = ["HistoryPoint", "LedgerHistory", "SubjectHistory", "latest_result", "resolve_subject",
-           "subject_history"]
+__all__ = ["LATEST", "HistoryPoint", "LedgerHistory", "SubjectHistory", "history_json", "history_text",
+           "latest_document", "latest_result", "resolve_subject", "subject_history"]
+
+LATEST = "latest"
+"""What ``--baseline`` and ``--previous`` take to mean the ledger's latest earlier result (a file
+named ``latest`` is given as ``./latest``)."""
 
 Movement = Literal["first", "improved", "declined", "unchanged", "not-rated"]
 """Against the point before: ``first`` (none before), ``not-rated`` (either has no level)."""
@@ -137,6 +142,27 @@ def latest_result(ledger: Ledger, kind: str, *, before: dt.date, system: str | N
     return run, ledger.blob(run.result_sha256)
 
 
+def latest_document(engine: Any, target: str | None, kind: str, *, before: dt.date, system: str | None = None,
+                    what: str, option: str) -> LoadedDocument:
+    """``option latest``: the latest result of ``kind`` dated before ``before`` (of ``system``) in the
+    ledger ``target``, loaded from its stored bytes and named ``ledger:RUN`` (so the result that
+    uses it says where it came from).
+
+    :raises UsageError: no ledger is named, it does not exist, or it holds no such result."""
+    import io
+
+    from stocktake.ledger import open_ledger
+
+    if target is None:
+        raise UsageError(f"{option} latest takes the {what} from the history ledger: name one with --ledger PATH "
+                         "(or STOCKTAKE_LEDGER), or give the file")
+    with open_ledger(target, create=False) as ledger:
+        run, data = latest_result(ledger, kind, before=before, system=system, what=what)
+    stream = io.BytesIO(data)
+    stream.name = f"ledger:{run.short_id}"
+    return engine.load(stream, kinds=(kind,))  # type: ignore[no-any-return]
+
+
 class LedgerHistory(Mapping[str, list[Entry]]):
     """The ledger's judgments as the report's ``history`` (subject -> its entries, oldest first),
     read subject by subject as the report asks for them."""
@@ -161,7 +187,10 @@ def history_text(histories: list[SubjectHistory]) -> str:
     """``stocktake history`` as text: per aspect, a line naming it, then one row per point (date,
     period, level, movement, rule, run) with the reason beside it (the agreed level's reason where
     one replaced the computed level, else the rule's ``because``)."""
-    from stocktake.core.markup import printable
+    from stocktake.core.errors import CONTROLS, visible
+
+    def printable(text: str) -> str:  # no control character reaches the terminal (as core.markup.printable)
+        return visible(text, CONTROLS, "")
 
     blocks = []
     for h in histories:

@@ -21,8 +21,8 @@ from stocktake.chains.views import chain_view
 from stocktake.core.markup import MOVES, Markdown, environment, legend, levels, markdown_environment
 from stocktake.likelihood.views import follow_up, trajectory_charts
 from stocktake.report.attention import attention
+from stocktake.report.charts import trend_line, trend_svg
 from stocktake.report.model import DeliveryReport
-from stocktake.report.trends import trend_line, trend_svg
 from stocktake.review.views import review_view
 
 __all__ = ["PAPERS", "report_html", "report_markdown", "report_pdf", "report_view"]
