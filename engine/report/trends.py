@@ -62,8 +62,7 @@ def _earlier(history: History, subject: str, aspect: str, *, before: dt.date, pe
         point = _point(found)
         if (point.date is not None and point.date >= before) or (period is not None and point.period == period):
             continue
-        kept.pop(key := point.period or point.date, None)  # the later of two for one period moves to its place
-        kept[key] = point
+        kept[point.period or point.date] = point  # of two for one period (or date), the later stands
     return sorted(kept.values(), key=lambda p: (p.date or dt.date.min, p.period or ""))
 
 
