@@ -141,7 +141,7 @@ def _report_recorded(engine: Engine, documents: list[Path], ledger: Path) -> Del
     dated = sorted(((doc.model.date, str(path), path, doc) for path, doc in loaded if doc.kind != "DeliveryChain"),
                    key=lambda item: item[:2])
     latest = {}
-    for date, _, path, doc in dated:  # the last of each key stays: each system's latest review, the latest assessment
+    for _, _, path, doc in dated:  # the last of each key stays: each system's latest review, the latest assessment
         latest[doc.model.system if doc.kind == "CapacityReview" else doc.kind] = path
     for _, _, path, doc in dated:
         if path in latest.values():
