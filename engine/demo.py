@@ -152,7 +152,7 @@ def _report_recorded(engine: Engine, documents: list[Path], ledger: Path) -> Del
             record_result(str(ledger), engine, "judge", {"path": str(path)}, engine.judge(doc), actor)
     with open_ledger(str(ledger)) as opened:
         report = engine.report(documents, history=LedgerHistory(opened))
-    record_result(str(ledger), engine, "report", {}, report, actor)
+    record_result(str(ledger), engine, "report", {"paths": json.dumps([str(p) for p in documents])}, report, actor)
     return report
 
 

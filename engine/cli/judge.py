@@ -67,6 +67,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
     fmt = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
     earlier: Any = previous
     if previous == "latest":  # stocktake.ledger.history.LATEST; named ledger:RUN from here on, result and ledger

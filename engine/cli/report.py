@@ -51,16 +51,20 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
     With a ledger (--ledger), the report shows each priority's and component's trend across the
     periods and reviews the ledger holds, and records the parts it judged.
     """
+    import json
+
     from stocktake.core.output import write_output
     from stocktake.render import render_report, render_report_pdf
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     with _ledger_history(settings) as history:
         result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
                                            severity_rules=severity_rules, history=history)
     content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)
     write_output(content, output)
-    settings.record("report", {"rules": rules, "strategy": strategy, "severity_rules": severity_rules}, result)
+    settings.record("report", {"paths": json.dumps(paths), "rules": rules, "strategy": strategy,
+                               "severity_rules": severity_rules}, result)
     failures = [*(result.assessment.failures if result.assessment else []),
                 *(f for r in result.reviews for f in r.failures),
                 *(f for c in result.chains for f in c.result.failures)]

@@ -45,6 +45,7 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
     from stocktake.render import render_review
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     earlier: Any = baseline
     if baseline == "latest":  # stocktake.ledger.history.LATEST; named ledger:RUN from here on, result and ledger
         earlier = _latest_review(settings, path)
