@@ -13,6 +13,7 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json")
 
 
+# long: one command for an assessment and a JSON Lines batch, streamed or held, each recorded as it was judged
 @click.command()
 @click.argument("path", metavar="PATH")
 @click.option("--rules", metavar="NAME",
@@ -36,7 +37,7 @@ FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json"
               help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
                    "Output order is the input order.")
 @pass_settings
-def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: str | None,
+def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: Any,
           chains: tuple[str, ...],
           period: str | None, as_of: str | None, fmt: str | None, output: str | None, jobs: int) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
@@ -69,10 +70,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
     fmt = FORMATS.resolve(fmt, output)
     settings.check_ledger()
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
-    earlier: Any = previous
-    if previous == "latest":  # stocktake.ledger.history.LATEST; named ledger:RUN from here on, result and ledger
-        earlier = _latest_assessment(settings, path, as_of)
-        previous = str(earlier.path)
+    previous = _latest_assessment(settings, path, as_of) if previous == "latest" else previous
     if jobs != 1 and not streaming:
         from stocktake.core.errors import UsageError
 
@@ -84,28 +82,34 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
 
         # One line in, one line out: the batch is never held in memory.
         with open_output(output, inputs=[path]) as out, Progress.on_stderr("judged", "priorities") as progress:
-            _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=earlier,
+            _, failures = settings.engine().judge_stream(path, out, rules=rules, previous=previous,
                                                          period=period, as_of=as_of,
                                                          jobs=jobs or os.cpu_count() or 1, progress=progress,
                                                          severity_rules=severity_rules)
     else:
-        result = settings.engine().judge(path, rules=rules, previous=earlier, period=period, as_of=as_of,
+        result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
                                          chains=chains, severity_rules=severity_rules)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
     if settings.ledger is not None and not settings.no_record:
         if streaming:  # the lines were never held: the batch is judged again, whole, for the ledger
-            result = settings.engine().judge(path, rules=rules, previous=earlier, period=period, as_of=as_of,
+            result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
                                              severity_rules=severity_rules)
         settings.record("judge", {"path": path, "rules": rules, "severity_rules": severity_rules,
-                                  "previous": previous, "chain": json.dumps(list(chains)) if chains else None,
+                                  "previous": _named(previous), "chain": json.dumps(list(chains)) if chains else None,
                                   "period": period, "as_of": as_of}, result)
     fail_on_plugin_failures(failures)
 
 
+def _named(previous: Any) -> str | None:
+    """``--previous`` as recorded: the path given, or ``ledger:RUN`` for one taken from the ledger."""
+    return previous if previous is None or isinstance(previous, str) else str(previous.path)
+
+
 def _latest_assessment(settings: Settings, path: str, as_of: str | None) -> Any:
-    """The ledger's latest assessment result dated before the assessment at ``path`` (a JSON Lines
-    batch: before ``--as-of``)."""
+    """``--previous latest`` (:data:`stocktake.ledger.history.LATEST`): the ledger's latest
+    assessment result dated before the assessment at ``path`` (a JSON Lines batch: before
+    ``--as-of``), named ``ledger:RUN``."""
     import datetime as dt
 
     from stocktake.core.errors import UsageError
