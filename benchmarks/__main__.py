@@ -85,6 +85,8 @@ def workloads(data: Path) -> list[Workload]:
                   "--jobs", "2", "-o", str(data / "out")], target_s=10.0, repeat=1),
         Workload("chain API: 12 levels x 3, every route (inner: ours)",
                  [sys.executable, "-m", "benchmarks.chain_paths", "12", "3"], repeat=1),
+        Workload("ledger: 20 periods x 1,000 priorities + 5 reviews (inner: one period recorded)",
+                 [sys.executable, "-m", "benchmarks.ledger_history", str(data / "ledger")], repeat=1),
     ]
 
 
@@ -99,13 +101,14 @@ def run_once(argv: list[str]) -> tuple[float, int, float | None]:
     if proc.returncode != 0:
         raise SystemExit(f"benchmarks: {argv} exited {proc.returncode}")
     inner = re.search(rb"inner_s=([0-9.]+)", out)
-    for key, value in re.findall(rb"(\w+_s)=([0-9.]+)", out):
+    for key, value in re.findall(rb"(\w+_(?:s|mb))=([0-9.]+)", out):
         REPORTED.setdefault(" ".join(argv[-2:]), {})[key.decode()] = float(value)
     return elapsed, usage.ru_maxrss, float(inner.group(1)) if inner else None
 
 
 REPORTED: dict[str, dict[str, float]] = {}
-"""Extra timings workloads print as ``name_s=...`` (their own phases, peers), last run wins."""
+"""Extra timings workloads print as ``name_s=...`` (their own phases, peers) and sizes as
+``name_mb=...``, last run wins."""
 
 
 def main() -> None:

@@ -9,11 +9,11 @@ and nothing is loaded at import time. The CLI builds one engine per command.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from stocktake.catalogue import Catalogue, DetectorEntry, RubricEntry, RuleSetEntry, StrategyEntry
 from stocktake.core.errors import DocumentError, StocktakeError, UsageError
@@ -281,14 +281,17 @@ class Engine(Catalogue):
 
     def report(self, sources: Iterable[DocumentSource | LoadedDocument], *, title: str | None = None,
                rules: str | None = None, strategy: str | None = None,
-               severity_rules: str | None = None) -> DeliveryReport:
+               severity_rules: str | None = None, history: Mapping[str, Sequence[Any]] | None = None,
+               ) -> DeliveryReport:
         """One delivery report joining capacity reviews, assessments and chains (documents or
         their results, as paths or given in memory: see :meth:`load`); see
         :mod:`stocktake.report.build` for how the parts are matched. ``rules`` and ``strategy``
-        apply to the documents that are judged here."""
+        apply to the documents that are judged here; ``history`` (subject -> earlier judgments,
+        e.g. a ledger's entries) gives the report its trends (:mod:`stocktake.report.trends`)."""
         from stocktake.report.build import build_report
 
-        return build_report(self, sources, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules)
+        return build_report(self, sources, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules,
+                            history=history)
 
     def judge_stream(self, path: str | Path, out: IO[str], *, rules: str | None = None,
                      previous: DocumentSource | LoadedDocument | None = None, as_of: str | None = None,

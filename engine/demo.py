@@ -3,13 +3,21 @@
 The example's documents are copied into ``DIR/example`` (so they can be read, edited and reported
 on again), then reported on from there: a capacity review by four reviewers against its baseline
 two years earlier, a likelihood assessment of three priorities (each classified by severity, with
-its milestones, actions and commentary, so the report opens with what needs attention), and a
-delivery chain for each.
+its milestones, actions and commentary, so the report opens with what needs attention) with the
+assessment six months before it, and a delivery chain for each.
+
+Everything is recorded in a history ledger, ``DIR/ledger.sqlite``, as the commands would record
+it: first the earlier review and the earlier assessment (each judged alone), then the report is
+built with the ledger as its history (so it shows the trends) and records the parts it judged (the
+latest review with its baseline, the latest assessment with its previous judgments, the chains).
+Recording is idempotent, so running the demo again in one directory adds nothing.
 Every output is rendered before the first file is written, and each file is written whole or not
 at all. The demo replaces only what it wrote itself: it keeps a manifest (``DIR/.stocktake-demo.json``,
 the sha256 of each file it wrote), and a file at one of its paths that is neither what it wrote last
 time nor what it would write now (an example document the user edited, a report.html of someone
-else's) stops the run before anything is written.
+else's) stops the run before anything is written. The ledger is the demo's own file too: one the
+manifest does not list is refused; one it lists is added to, never replaced (whatever it holds now:
+its runs are the record, not a file to restore).
 """
 
 from __future__ import annotations
@@ -31,6 +39,11 @@ __all__ = ["EXAMPLE", "DemoRun", "run_demo"]
 EXAMPLE = "northshire"
 MANIFEST = ".stocktake-demo.json"
 """The demo's record, in its directory, of the files it wrote (relative path -> sha256)."""
+LEDGER = "ledger.sqlite"
+"""The demo's history ledger, in its directory."""
+LEDGER_MARK = "ledger: added to, never replaced"
+"""The manifest's entry for the ledger: not a digest, as the ledger's bytes carry the time of each
+recording (and the demo never replaces it, so there is nothing to compare)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class DemoRun:
     """Where the example's documents were copied."""
     written: list[Path]
     """The report and result files written."""
+    ledger: Path | None = None
+    """The history ledger the runs were recorded in."""
 
 
 def example_files() -> dict[str, bytes]:
@@ -75,6 +90,10 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     # can vouch for those, as what they would hold is known only once the report is built).
     _refuse_edited(out, {f"example/{name}": data for name, data in sources.items()}, ours)
     _refuse_edited(out, dict.fromkeys(_outputs_there(out), b""), ours, equal_to_new=False)
+    ledger = out / LEDGER
+    if (ledger.exists() or ledger.is_symlink()) and LEDGER not in ours:
+        raise UsageError(f"the demo would record into {str(ledger)!r}, which it did not create; nothing was written. "
+                         "Give another directory (--output DIR), or move that file away")
     example = out / "example"
     for name, data in sources.items():
         path = example / name
@@ -84,7 +103,8 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
     ours.update({f"example/{name}": _digest(data) for name, data in sources.items()})
     _write_manifest(out, ours)  # the copies are the demo's from here, whatever happens next
     documents = [example / name for name in sources if name.endswith(".yaml")]
-    report = engine.report(documents)
+    report = _report_recorded(engine, documents, ledger)
+    ours[LEDGER] = LEDGER_MARK
     texts: dict[str, str] = {
         "report.html": render_report(report, "html"),
         "report.md": render_report(report, "md"),
@@ -107,7 +127,36 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         ours[name] = _digest(data)
         written.append(target)
     _write_manifest(out, ours)
-    return DemoRun(report=report, example=example, written=written)
+    return DemoRun(report=report, example=example, written=written, ledger=ledger)
+
+
+def _report_recorded(engine: Engine, documents: list[Path], ledger: Path) -> DeliveryReport:
+    """Record the earlier reviews and assessments (all but each system's latest review and the
+    latest assessment, oldest first) in ``ledger``, then build the report with the ledger as its
+    history and record the parts it judged."""
+    from stocktake.ledger import open_ledger
+    from stocktake.ledger.history import LedgerHistory
+    from stocktake.ledger.recording import default_actor, record_result
+
+    actor = default_actor()
+    loaded = [(path, engine.load(path, kinds=("CapacityReview", "DeliveryAssessment", "DeliveryChain")))
+              for path in documents]
+    dated = sorted(((doc.model.date, str(path), path, doc) for path, doc in loaded if doc.kind != "DeliveryChain"),
+                   key=lambda item: item[:2])
+    latest = {}
+    for _, _, path, doc in dated:  # the last of each key stays: each system's latest review, the latest assessment
+        latest[doc.model.system if doc.kind == "CapacityReview" else doc.kind] = path
+    for _, _, path, doc in dated:
+        if path in latest.values():
+            continue
+        if doc.kind == "CapacityReview":
+            record_result(str(ledger), engine, "review", {"path": str(path)}, engine.review(doc), actor)
+        else:
+            record_result(str(ledger), engine, "judge", {"path": str(path)}, engine.judge(doc), actor)
+    with open_ledger(str(ledger)) as opened:
+        report = engine.report(documents, history=LedgerHistory(opened))
+    record_result(str(ledger), engine, "report", {"paths": json.dumps([str(p) for p in documents])}, report, actor)
+    return report
 
 
 def _digest(data: bytes) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "northshire"
-DOCUMENTS = ["assessment-2026-h2.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml",
+DOCUMENTS = ["assessment-2026-h2.yaml", "assessment-2026-h1.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml",
              "chains/attendance.yaml", "chains/graduation.yaml", "chains/reading.yaml"]
 """The example's documents, relative to its directory."""
 

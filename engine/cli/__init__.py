@@ -213,7 +213,7 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from stocktake.cli import chain, documents, judge, ledger, plugins, report, review, rubrics, template
+    from stocktake.cli import chain, documents, history, judge, ledger, plugins, report, review, rubrics, template
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)
@@ -227,6 +227,7 @@ def _register_commands() -> None:
     cli.add_command(plugins.plugins)
     cli.add_command(template.template)
     cli.add_command(ledger.ledger)
+    cli.add_command(history.history)
 
 
 _register_commands()

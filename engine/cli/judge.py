@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
@@ -11,6 +13,7 @@ from stocktake.cli.settings import Settings, fail_on_plugin_failures, pass_setti
 FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json")
 
 
+# long: one command for an assessment and a JSON Lines batch, streamed or held, each recorded as it was judged
 @click.command()
 @click.argument("path", metavar="PATH")
 @click.option("--rules", metavar="NAME",
@@ -19,8 +22,9 @@ FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json"
 @click.option("--severity-rules", "severity_rules", metavar="NAME",
               help="Severity rule set id or RuleSet file (default: the assessment's, else the plugins' declared "
                    "default, built in: severity-default).")
-@click.option("--previous", metavar="PATH",
-              help="An earlier result (or assessment) giving each priority's previous level.")
+@click.option("--previous", metavar="PATH|latest",
+              help="An earlier result (or assessment) giving each priority's previous level; latest: the latest "
+                   "earlier assessment in the ledger (--ledger).")
 @click.option("--chain", "chains", multiple=True, metavar="PATH",
               help="A DeliveryChain whose judgment is evidence for its priority's delivery-chain sub-criterion "
                    "(repeatable).")
@@ -33,7 +37,7 @@ FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json"
               help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
                    "Output order is the input order.")
 @pass_settings
-def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: str | None,
+def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: Any,
           chains: tuple[str, ...],
           period: str | None, as_of: str | None, fmt: str | None, output: str | None, jobs: int) -> None:
     """Judge each priority's likelihood of delivery, with the rules that decided and why.
@@ -46,6 +50,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
     Examples:
       stocktake judge assessment-2026-h2.yaml --format md
       stocktake judge assessment.yaml --previous result-2026-h1.json -o result.json
+      stocktake --ledger history.sqlite judge assessment.yaml --previous latest
       stocktake judge assessment.yaml -o judgments.xlsx
       stocktake judge assessment.yaml --chain reading-chain.yaml --format md
       stocktake judge priorities.jsonl --period 2026-H2 --as-of 2026-10-31 --format jsonl
@@ -65,6 +70,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
     fmt = FORMATS.resolve(fmt, output)
     settings.check_ledger()
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
+    previous = _latest_assessment(settings, path, as_of) if previous == "latest" else previous
     if jobs != 1 and not streaming:
         from stocktake.core.errors import UsageError
 
@@ -90,9 +96,37 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
             result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
                                              severity_rules=severity_rules)
         settings.record("judge", {"path": path, "rules": rules, "severity_rules": severity_rules,
-                                  "previous": previous, "chain": json.dumps(list(chains)) if chains else None,
+                                  "previous": _named(previous), "chain": json.dumps(list(chains)) if chains else None,
                                   "period": period, "as_of": as_of}, result)
     fail_on_plugin_failures(failures)
+
+
+def _named(previous: Any) -> str | None:
+    """``--previous`` as recorded: the path given, or ``ledger:RUN`` for one taken from the ledger."""
+    return previous if previous is None or isinstance(previous, str) else str(previous.path)
+
+
+def _latest_assessment(settings: Settings, path: str, as_of: str | None) -> Any:
+    """``--previous latest`` (:data:`stocktake.ledger.history.LATEST`): the ledger's latest
+    assessment result dated before the assessment at ``path`` (a JSON Lines batch: before
+    ``--as-of``), named ``ledger:RUN``."""
+    import datetime as dt
+
+    from stocktake.core.errors import UsageError
+    from stocktake.ledger.history import latest_document
+
+    engine = settings.engine()
+    if path.endswith(".jsonl"):
+        if as_of is None:
+            raise UsageError("--previous latest with a JSON Lines batch needs --as-of (the batch's date)")
+        try:
+            before = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r}: expected a date, YYYY-MM-DD") from None
+    else:
+        before = engine.load(path, kinds=("DeliveryAssessment",)).model.date
+    return latest_document(engine, settings.ledger, "DeliveryAssessmentResult", before=before,
+                           what="assessment result", option="--previous")
 
 
 @click.group(invoke_without_command=True)

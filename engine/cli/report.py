@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
@@ -42,6 +46,10 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
       stocktake report assessment-result.json review-result.json --format md
       stocktake report report.json -o report.html
       stocktake report report.json -o report.pdf --paper letter
+      stocktake --ledger history.sqlite report assessment.yaml review-2026.yaml -o report.html
+
+    With a ledger (--ledger), the report shows each priority's and component's trend across the
+    periods and reviews the ledger holds, and records the parts it judged.
     """
     import json
 
@@ -50,8 +58,9 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
 
     chosen = FORMATS.resolve(fmt, output)
     settings.check_ledger()
-    result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
-                                       severity_rules=severity_rules)
+    with _ledger_history(settings) as history:
+        result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
+                                           severity_rules=severity_rules, history=history)
     content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)
     write_output(content, output)
     settings.record("report", {"paths": json.dumps(paths), "rules": rules, "strategy": strategy,
@@ -60,6 +69,20 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
                 *(f for r in result.reviews for f in r.failures),
                 *(f for c in result.chains for f in c.result.failures)]
     fail_on_plugin_failures(failures)
+
+
+@contextmanager
+def _ledger_history(settings: Settings) -> Iterator[Any]:
+    """The named ledger as the report's history (its trends), open while the report is built;
+    None when no ledger is named."""
+    if settings.ledger is None:
+        yield None
+        return
+    from stocktake.ledger import open_ledger
+    from stocktake.ledger.history import LedgerHistory
+
+    with open_ledger(settings.ledger, create=not settings.no_record) as ledger:
+        yield LedgerHistory(ledger)
 
 
 @click.command()
@@ -71,8 +94,10 @@ def demo(settings: Settings, directory: str) -> None:
 
     Copies the example (Northshire, a fictional state education system: a capacity review by
     four reviewers with a baseline two years earlier, three priorities with trajectories, a
-    delivery chain each) into DIR/example, then writes DIR/report.html, report.md, report.json and
-    each result's JSON under DIR/results. Open report.html in a browser.
+    delivery chain each) into DIR/example, records the reviews, the assessments of two periods and
+    the chains in the history ledger DIR/ledger.sqlite, then writes DIR/report.html, report.md,
+    report.json (with the trends the ledger holds) and each result's JSON under DIR/results. Open
+    report.html in a browser.
 
     \b
     Examples:
@@ -84,4 +109,6 @@ def demo(settings: Settings, directory: str) -> None:
     run = run_demo(settings.engine(), directory)
     for path in run.written:
         click.echo(f"wrote {path}")
+    click.echo(f"recorded both reviews, both assessments and the chains in the ledger {run.ledger} "
+               f"(try: stocktake --ledger {run.ledger} history attendance)")
     click.echo(f"The example's documents are in {run.example}; open {run.written[0]} in a browser.")

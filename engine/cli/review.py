@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from stocktake.cli.documents import OUTPUT_HELP
@@ -13,7 +15,9 @@ FORMATS = Formats(("json", "md", "html", "csv", "xlsx"), default="json")
 
 @click.command()
 @click.argument("path", metavar="PATH")
-@click.option("--baseline", metavar="PATH", help="An earlier review, or its result JSON, to show movement against.")
+@click.option("--baseline", metavar="PATH|latest",
+              help="An earlier review, or its result JSON, to show movement against; latest: the latest earlier "
+                   "review of the same system in the ledger (--ledger).")
 @click.option("--strategy", metavar="NAME",
               help="Aggregation strategy (default: the review's, the rubric's, else the plugins' declared "
                    "default, built in: lower-median).")
@@ -33,6 +37,7 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
     Examples:
       stocktake review review-2026.yaml
       stocktake review review-2026.yaml --baseline review-2024.yaml --format md
+      stocktake --ledger history.sqlite review review-2026.yaml --baseline latest
       stocktake review review-2026.yaml --strategy independent-led -o review.html
       stocktake review review-2026.yaml -o judgments.xlsx
     """
@@ -41,7 +46,21 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
 
     chosen = FORMATS.resolve(fmt, output)
     settings.check_ledger()
-    result = settings.engine().review(path, strategy=strategy, baseline=baseline)
+    earlier: Any = baseline
+    if baseline == "latest":  # stocktake.ledger.history.LATEST; named ledger:RUN from here on, result and ledger
+        earlier = _latest_review(settings, path)
+        baseline = str(earlier.path)
+    result = settings.engine().review(path, strategy=strategy, baseline=earlier)
     write_output(render_review(result, chosen), output)
     settings.record("review", {"path": path, "strategy": strategy, "baseline": baseline}, result)
     fail_on_plugin_failures(result.failures)
+
+
+def _latest_review(settings: Settings, path: str) -> Any:
+    """The ledger's latest review result of the system of the review at ``path``, dated before it."""
+    from stocktake.ledger.history import latest_document
+
+    engine = settings.engine()
+    review = engine.load(path, kinds=("CapacityReview",)).model
+    return latest_document(engine, settings.ledger, "CapacityReviewResult", before=review.date, system=review.system,
+                           what=f"capacity review of {review.system!r}", option="--baseline")

@@ -39,10 +39,12 @@ from stocktake.report.model import (
     ReportSummary,
     ReviewSummaryRow,
 )
+from stocktake.report.trends import History, build_trends
 
 if TYPE_CHECKING:
     from stocktake.chains.result import DeliveryChainResult
     from stocktake.core.loading import LoadedDocument
+    from stocktake.judgment.scale import Scale
     from stocktake.likelihood.result import DeliveryAssessmentResult
     from stocktake.review.result import CapacityReviewResult
 
@@ -64,6 +66,8 @@ class Engine(Protocol):
 
     def with_baseline(self, result: CapacityReviewResult, baseline: LoadedDocument) -> CapacityReviewResult: ...
 
+    def scales(self) -> dict[str, Scale]: ...
+
 __all__ = ["REPORT_KINDS", "build_report"]
 
 REPORT_KINDS = ("CapacityReview", "CapacityReviewResult", "DeliveryAssessment", "DeliveryAssessmentResult",
@@ -82,9 +86,12 @@ class _Part:
 
 def build_report(engine: Engine, sources: Iterable[Any], *, title: str | None = None,
                  rules: str | None = None, strategy: str | None = None,
-                 severity_rules: str | None = None) -> DeliveryReport:
+                 severity_rules: str | None = None, history: History | None = None) -> DeliveryReport:
     """The delivery report of ``sources``, paths or documents given in memory (see the module
-    docstring for how they are joined)."""
+    docstring for how they are joined). With ``history`` (subject -> its earlier judgments, as
+    :mod:`stocktake.report.trends` reads them; what a ledger holds), the report has a trend for
+    each priority and component; without it, none: two points, previous and current, would only
+    repeat the movement the summary and the heatmap already show."""
     from stocktake._version import __version__
     from stocktake.judgment.envelope import EngineRef
 
@@ -128,6 +135,7 @@ def build_report(engine: Engine, sources: Iterable[Any], *, title: str | None = 
         inputs=[i for _, i in sorted({(i.path, i.sha256): i for i in inputs}.items())],
         summary=_summary(assessment, reviews, chains),
         assessment=assessment, reviews=reviews, chains=chains,
+        trends=build_trends(history, assessment, reviews, engine.scales()) if history is not None else [],
     )
 
 

@@ -17,7 +17,7 @@ from stocktake.likelihood.result import DeliveryAssessmentResult
 from stocktake.review.result import CapacityReviewResult
 
 __all__ = ["ChainDrawing", "DeliveryReport", "DrawnActor", "DrawnLink", "PrioritySummary",
-           "ReportChain", "ReportSummary", "ReviewSummaryRow"]
+           "ReportChain", "ReportSummary", "ReviewSummaryRow", "Trend", "TrendPoint"]
 
 
 class DrawnActor(Model):
@@ -112,6 +112,41 @@ class ReportSummary(Model):
     """Chains whose priority is not in the report's assessment."""
 
 
+class TrendPoint(Model):
+    """One judgment of a subject in its history: an assessment period's likelihood or a capacity
+    review's level of a component."""
+
+    period: str | None = None
+    """The assessment's period (None for a capacity review, which has a date only)."""
+    date: Date | None = None
+    level: str | None
+    """The level that stood (None: not rated)."""
+    rule: str | None = None
+    """The id of the rule (rule set, aggregation strategy) that decided."""
+
+
+class Trend(Model):
+    """A subject's levels across past periods or reviews, oldest first, ending with this report's."""
+
+    subject: str
+    """``priority:ID`` or ``component:ID``."""
+    title: str
+    system: str | None = None
+    """For a component: the system of the capacity review it belongs to."""
+    levels: list[str] = Field(min_length=2)
+    """The scale's level codes, top first (where a chart places each point)."""
+    points: list[TrendPoint] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Trend:
+        """Every point's level is one of the scale's."""
+        for i, point in enumerate(self.points):
+            if point.level is not None and point.level not in self.levels:
+                raise invalid(f"one of the trend's levels ({', '.join(self.levels)}) or null", repr(point.level),
+                              path=("points", i, "level"))
+        return self
+
+
 class DeliveryReport(Model):
     """Everything a delivery report shows, with the results it was built from."""
 
@@ -131,6 +166,10 @@ class DeliveryReport(Model):
     """The latest capacity review of each system, with movement since the review before it."""
     chains: list[ReportChain] = Field(default_factory=list)
     """In the order of the assessment's priorities, then by id."""
+    trends: list[Trend] = Field(default_factory=list)
+    """Each priority's likelihood across past periods (league order), then each review's components
+    across past reviews (rubric order), from the history the report was built with (a ledger);
+    none when it was built without one."""
 
     def _repr_html_(self) -> str:
         """The report as a notebook shows it: the HTML page, in a frame."""

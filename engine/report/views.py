@@ -21,6 +21,7 @@ from stocktake.chains.views import chain_view
 from stocktake.core.markup import MOVES, Markdown, environment, legend, levels, markdown_environment
 from stocktake.likelihood.views import follow_up, trajectory_charts
 from stocktake.report.attention import attention
+from stocktake.report.charts import trend_line, trend_svg
 from stocktake.report.model import DeliveryReport
 from stocktake.review.views import review_view
 
@@ -71,6 +72,25 @@ def _anchors(report: DeliveryReport) -> dict[str, Any]:
     return {"priority": priorities, "review": reviews}
 
 
+def _trends(report: DeliveryReport, fmt: str) -> dict[str, Any]:
+    """The trends as the templates show them: ``priorities`` as (trend, its line as text, its
+    chart in HTML); ``components`` per review system as a small table: the review dates
+    (``dates``) and per component (trend, its level by date; absent: not in that review)."""
+    from markupsafe import Markup
+
+    priorities = [(t, trend_line(t), Markup(trend_svg(t)) if fmt == "html" else None)
+                  for t in report.trends if t.system is None]
+    components: dict[str, dict[str, Any]] = {}
+    for t in report.trends:
+        if t.system is not None:
+            table = components.setdefault(t.system, {"dates": set(), "rows": []})
+            table["dates"].update(p.date for p in t.points)
+            table["rows"].append((t, {p.date: p.level or "not rated" for p in t.points}))
+    for table in components.values():
+        table["dates"] = sorted(table["dates"])
+    return {"priorities": priorities, "components": components}
+
+
 def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
     """The report arranged for reading in ``fmt`` (``md`` or ``html``): contents, legend, what needs
     attention (with the Markdown ``anchors`` it links to), the priorities worst first, the league
@@ -96,7 +116,7 @@ def report_view(report: DeliveryReport, fmt: str) -> dict[str, Any]:
         "attention": attention(report), "anchors": _anchors(report), "ordered": ordered, "follow": follow,
         "report": report, "contents": _contents(report), "legend": _legend(report), "charts": charts,
         "chains": {v["result"].chain["priority"]: v for v in views}, "latest": LATEST, "moves": MOVES,
-        "replaced": replaced, "pp": pp,
+        "replaced": replaced, "pp": pp, "trends": _trends(report, fmt),
         "reviews": [(r, review_view(r, anchor=f"review-{i}-")) for i, r in enumerate(report.reviews, 1)],
         "others": [v for v in views if v["result"].chain["id"] in report.summary.chains_without_priority],
     }

@@ -20,6 +20,7 @@ from example_system import DOCUMENTS, EXAMPLE, REPO, poison
 from stocktake.core.markup import md
 from stocktake.core.schemas import load_schema, local_validator
 from stocktake.kinds import KINDS
+from stocktake.ledger import open_ledger
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -229,9 +230,13 @@ def test_the_report_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-m", "stocktake", "demo", "--output", "demo"], check=True, capture_output=True,
                        env={**os.environ, "PYTHONHASHSEED": seed}, cwd=tmp_path / seed)
         out = tmp_path / seed / "demo"
-        outputs[seed] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        # The ledger records when each run was recorded: its runs and judgments are compared, not its bytes.
+        outputs[seed] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                         if p.is_file() and p.name != "ledger.sqlite"}
+        with open_ledger(str(out / "ledger.sqlite"), create=False) as ledger:
+            outputs[seed]["ledger"] = [(e.run_id, e.row()) for e in ledger.entries()]
     first, *others = outputs.values()
-    assert all(other == first for other in others)
+    assert first["ledger"] and all(other == first for other in others)
 
 
 def test_every_result_records_the_hash_of_each_input_and_of_what_judged_it(tmp_path, run, monkeypatch):
@@ -244,7 +249,7 @@ def test_every_result_records_the_hash_of_each_input_and_of_what_judged_it(tmp_p
     for item in report["inputs"]:
         assert item["sha256"] == hashlib.sha256(Path(item["path"]).read_bytes()).hexdigest()
     assert {Path(i["path"]).name for i in report["inputs"]} == {
-        "assessment-2026-h2.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml", "attendance.yaml",
+        "assessment-2026-h2.yaml", "assessment-2026-h1.yaml", "capacity-review-2026.yaml", "capacity-review-2024.yaml", "attendance.yaml",
         "graduation.yaml", "reading.yaml", "ratings-2024.csv", "ratings-2026.csv"}
     rules = REPO / "plugins" / "rulesets" / "likelihood-default.yaml"
     assert report["assessment"]["rules"]["sha256"] == hashlib.sha256(rules.read_bytes()).hexdigest()

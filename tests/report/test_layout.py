@@ -151,6 +151,51 @@ def test_trajectory_charts_have_round_ticks_dated_axes_and_labels_that_fit(chrom
     assert LONG_UNIT in charts[0]["legend"]
 
 
+def _long_trends(tmp_path, engine_points: int = 8):
+    """A report whose trends have many points: every level in turn, "not rated" among them, and
+    periods as long as dates."""
+    from types import SimpleNamespace
+
+    from example_system import EXAMPLE
+
+    from stocktake import Engine
+    from stocktake.render import render_report
+
+    levels = ["G", "R", "", "AG", "AR", "G", "", "R"]
+    history = {"priority:reading": [SimpleNamespace(date=f"{2019 + i}-04-30", period=f"{2019 + i}-04-30",
+                                                    level=levels[i % len(levels)], rule="r", aspect="likelihood")
+                                    for i in range(engine_points)]}
+    page = tmp_path / "trends.html"
+    page.write_text(render_report(Engine().report([EXAMPLE / "assessment-2026-h2.yaml"], history=history), "html"))
+    return page
+
+
+def test_trend_charts_print_each_points_code_and_period_where_nothing_meets(chromium, tmp_path, demo):
+    for page in (demo, _long_trends(tmp_path)):
+        chromium.open(page)
+        charts = chromium.run(INTERSECT + INSIDE + BOX + """
+            return [...document.querySelectorAll('svg.trend')].map(svg => {
+              const view = svg.viewBox.baseVal;
+              const frame = {x: 0, y: 0, width: view.width, height: view.height};
+              const labels = [...svg.querySelectorAll('text.point-label')].map(box);
+              const periods = [...svg.querySelectorAll('text.period')].map(box);
+              const ticks = [...svg.querySelectorAll('text.level-tick')].map(box);
+              const dots = [...svg.querySelectorAll('circle')].map(box);
+              const texts = [...labels, ...periods, ...ticks];
+              const pairs = (xs) => xs.flatMap((a, i) => xs.slice(i + 1).filter(b => meet(a, b))).length;
+              return {
+                points: dots.length, labels: labels.length, periods: periods.length,
+                textsMeeting: pairs(texts), labelsOnDots: labels.filter(l => dots.some(d => meet(l, d))).length,
+                outside: [...texts, ...dots].filter(b => !inside(b, frame)).length,
+                described: svg.querySelector('desc').textContent.split(' -> ').length };
+            });""")
+        assert charts
+        for chart in charts:
+            n = chart["points"]
+            assert chart["labels"] == chart["periods"] == chart["described"] == n, chart
+            assert (chart["textsMeeting"], chart["labelsOnDots"], chart["outside"]) == (0, 0, 0), chart
+
+
 def test_printed_on_a4_nothing_is_wider_than_the_page_and_the_title_is_one_line(chromium, run, tmp_path, demo):
     mine = _page(run, tmp_path, "assessment", _assessment())
     chromium.devtools("Emulation.setDeviceMetricsOverride",

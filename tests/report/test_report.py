@@ -259,7 +259,7 @@ def test_demo_writes_the_report_and_results(tmp_path, run):
     assert f"wrote {out / 'report.html'}" in result.stdout
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == sorted([
-        ".stocktake-demo.json", "report.html", "report.md", "report.json", "results/assessment.json",
+        ".stocktake-demo.json", "ledger.sqlite", "report.html", "report.md", "report.json", "results/assessment.json",
         "results/capacity-review.json",
         "results/chain-attendance-chain.json", "results/chain-graduation-chain.json", "results/chain-reading-chain.json",
         "example/README.md", "example/ratings-2024.csv", "example/ratings-2026.csv",
@@ -451,3 +451,81 @@ def test_demo_shows_severity_and_the_attention_section(tmp_path, run):
     assert "## Needs your attention" in md and "Severity: **crisis**" in md
     result = json.loads((out / "results" / "assessment.json").read_text(encoding="utf-8"))
     assert {p["id"]: p["severity"]["judgment"]["rating"] for p in result["priorities"]}["attendance"] == "crisis"
+
+
+# -- the demo's history ledger (issue 16, "done when") -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    from stocktake.cli import cli
+
+    out = tmp_path_factory.mktemp("demo-ledger")
+    result = CliRunner().invoke(cli, ["demo", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_demo_records_both_reviews_both_periods_and_the_chains(demo_ledger):
+    from stocktake.ledger import open_ledger
+
+    with open_ledger(str(demo_ledger / "ledger.sqlite"), create=False) as ledger:
+        runs = [(r.command, r.date if r.command != "chain" else None, r.period) for r in ledger.runs()]
+    assert runs == [("review", "2024-10-20", None), ("judge", "2026-04-30", "2026-H1"),
+                    ("review", "2026-10-15", None), ("judge", "2026-10-31", "2026-H2"),
+                    ("chain", None, None), ("chain", None, None), ("chain", None, None)]
+
+
+def test_demo_report_shows_the_trends_from_its_ledger(demo_ledger):
+    text = (demo_ledger / "report.md").read_text()
+    assert "| Reduce chronic absence | 2026-H1 AR -> 2026-H2 R |" in text
+    assert "| Grade 3 reading proficiency | 2026-H1 AG -> 2026-H2 AG |" in text
+    assert "| Component | 2024-10-20 | 2026-10-15 |" in text
+    html = (demo_ledger / "report.html").read_text()
+    assert html.count('<svg class="trend"') == 3 and '<a href="#trends">Trends</a>' in html
+    report = Engine().load(demo_ledger / "report.json").model
+    assert [t.subject for t in report.trends][:3] == [f"priority:{p.id}" for p in report.summary.priorities]
+    assert all(len(t.points) == 2 for t in report.trends)
+
+
+def test_demo_ledger_verifies_and_replays_and_a_tampered_copy_fails(demo_ledger, tmp_path, run):
+    import sqlite3
+    import zlib
+
+    ledger = str(demo_ledger / "ledger.sqlite")
+    assert run("--ledger", ledger, "ledger", "verify").exit_code == 0
+    from stocktake.ledger import open_ledger
+
+    with open_ledger(ledger, create=False) as opened:
+        runs = opened.runs()
+    for r in runs:
+        replayed = run("--ledger", ledger, "ledger", "replay", r.run_id)
+        assert replayed.exit_code == 0 and "bytes identical" in replayed.stdout, replayed.stderr
+
+    edited = tmp_path / "edited.sqlite"
+    shutil.copy(ledger, edited)
+    with sqlite3.connect(edited) as db:
+        db.execute("UPDATE entries SET level = 'G' WHERE subject = 'priority:attendance' AND aspect = 'likelihood'")
+    result = run("--ledger", str(edited), "ledger", "verify")
+    assert result.exit_code == 2 and "priority:attendance" in result.stderr
+
+    swapped = tmp_path / "swapped.sqlite"
+    shutil.copy(ledger, swapped)
+    judged = next(r for r in runs if r.period == "2026-H2")
+    with sqlite3.connect(swapped) as db:
+        (data,) = db.execute("SELECT data FROM blobs WHERE sha256 = ?", (judged.result_sha256,)).fetchone()
+        forged = zlib.decompress(data).replace(b'"rating": "R"', b'"rating": "AR"', 1)
+        db.execute("UPDATE blobs SET data = ? WHERE sha256 = ?", (zlib.compress(forged), judged.result_sha256))
+    assert run("--ledger", str(swapped), "ledger", "verify").exit_code == 2
+    assert run("--ledger", str(swapped), "ledger", "replay", judged.run_id).exit_code == 2
+
+
+def test_demo_never_records_into_a_ledger_it_did_not_create(tmp_path, run):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "ledger.sqlite").write_bytes(b"someone else's database")
+    result = run("demo", "--output", str(out))
+    assert result.exit_code == 2 and "ledger.sqlite" in result.stderr and "nothing was written" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["ledger.sqlite"]
