@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from stocktake.core.errors import UsageError
 from stocktake.ledger.model import Entry, RunInfo
+from stocktake.ledger.recording import LEDGER_PREFIX
 
 if TYPE_CHECKING:
     from stocktake.core.loading import LoadedDocument
@@ -159,7 +160,7 @@ def latest_document(engine: Any, target: str | None, kind: str, *, before: dt.da
     with open_ledger(target, create=False) as ledger:
         run, data = latest_result(ledger, kind, before=before, system=system, what=what)
     stream = io.BytesIO(data)
-    stream.name = f"ledger:{run.short_id}"
+    stream.name = f"{LEDGER_PREFIX}{run.short_id}"
     return engine.load(stream, kinds=(kind,))  # type: ignore[no-any-return]
 
 

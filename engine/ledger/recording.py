@@ -8,7 +8,7 @@ import datetime as dt
 import getpass
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +18,9 @@ from stocktake.judgment.table import COLUMNS, Row
 from stocktake.ledger.hashing import sha256
 from stocktake.ledger.model import RunInfo, RunRecord, StoredInput
 from stocktake.ledger.store import LedgerError
+
+LEDGER_PREFIX = "ledger:"
+"""How an input taken from the ledger is named (``ledger:RUN``, see :mod:`stocktake.ledger.history`)."""
 
 __all__ = ["RECORDED", "default_actor", "engine_plugins", "now_utc", "record_result", "report_runs",
            "result_entries", "result_json", "result_rules", "run_record", "stored_inputs"]
@@ -51,12 +54,14 @@ def now_utc() -> str:
 
 def run_record(engine: Any, command: str, options: Mapping[str, str | None], loaded_documents: Iterable[_Read],
                result: Any, actor: str, *, recorded_at: str | None = None, result_bytes: bytes | None = None,
-               ) -> RunRecord:
+               blobs: Callable[[str], bytes] | None = None) -> RunRecord:
     """The record of one run: ``command`` (review, judge, chain) called with ``options`` (those that
     change the result, by option name; None and empty are left out; a path among them is one of
     the inputs) read ``loaded_documents`` (anything with ``path`` and ``sha256``, in order, the
     main document first: usually ``result.inputs``) and produced ``result``, written as
-    ``result_bytes`` (default: ``dump_model(result)``).
+    ``result_bytes`` (default: ``dump_model(result)``). An input named ``ledger:RUN`` (an earlier
+    result taken from the ledger, as ``--baseline latest`` does) is taken from ``blobs`` (the
+    ledger's :meth:`~stocktake.ledger.Ledger.blob`), not from disk.
 
     :raises LedgerError: an input is gone or changed since it was read.
     """
@@ -67,7 +72,7 @@ def run_record(engine: Any, command: str, options: Mapping[str, str | None], loa
                 "date": date or ""} for row in result_entries(result)]
     plugins = engine_plugins(engine)
     given = {k: str(v) for k, v in options.items() if v not in (None, "")}
-    read = stored_inputs([*loaded_documents, *_option_inputs(engine, given)])
+    read = stored_inputs([*loaded_documents, *_option_inputs(engine, given)], blobs)
     return RunRecord(command=command, options=given, inputs=read, result_kind=result.kind, result=data,
                      engine_version=__version__, plugins=plugins, rules=result_rules(result), actor=actor,
                      recorded_at=when, entries=entries, date=date, period=period, system=system)
@@ -80,7 +85,7 @@ def _option_inputs(engine: Any, options: Mapping[str, str]) -> list[_Read]:
 
     found: list[_Read] = []
     for name in ("baseline", "previous"):
-        if name in options:
+        if name in options and not options[name].startswith(LEDGER_PREFIX):  # a stored result pulls in no table
             found += engine.load(options[name]).extra_inputs
     for name in ("rules", "severity_rules"):
         if name in options and Path(options[name]).is_file():
@@ -132,8 +137,9 @@ def record_result(target: str, engine: Any, command: str, options: Mapping[str, 
     from stocktake.ledger import open_ledger
 
     runs = report_runs(result, options) if result.kind == "DeliveryReport" else [(command, dict(options), result)]
-    records = [run_record(engine, name, given, part.inputs, part, actor) for name, given, part in runs]
     with open_ledger(target) as ledger:
+        records = [run_record(engine, name, given, part.inputs, part, actor, blobs=ledger.blob)
+                   for name, given, part in runs]
         return [ledger.record(record) for record in records]
 
 
@@ -148,8 +154,9 @@ def engine_plugins(engine: Any) -> list[dict[str, str]]:
             for p in engine.plugins()]
 
 
-def stored_inputs(read: Iterable[_Read]) -> list[StoredInput]:
-    """Each file read, once, with its bytes and its path relative to the first one's directory."""
+def stored_inputs(read: Iterable[_Read], blobs: Callable[[str], bytes] | None = None) -> list[StoredInput]:
+    """Each file read, once, with its bytes and its path relative to the first one's directory; an
+    input named ``ledger:RUN`` comes from ``blobs`` by its sha256."""
     found: list[StoredInput] = []
     seen: set[tuple[str, str]] = set()
     base: Path | None = None
@@ -158,6 +165,9 @@ def stored_inputs(read: Iterable[_Read]) -> list[StoredInput]:
         if (path, digest) in seen:
             continue
         seen.add((path, digest))
+        if path.startswith(LEDGER_PREFIX) and blobs is not None:
+            found.append(StoredInput(path=path, relative=path, sha256=digest, data=blobs(digest)))
+            continue
         try:
             data = Path(path).read_bytes()
         except OSError as err:

@@ -153,8 +153,6 @@ def test_the_report_shows_the_trends_the_ledger_holds(example, recorded, run):
     assert again.stdout == result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="core's recording reads every input from disk: an input named ledger:RUN "
-                                       "(--baseline/--previous latest) must come from the ledger's blobs")
 def test_a_run_with_a_baseline_from_the_ledger_is_recorded_and_replays(example, recorded, run):
     result = run("--ledger", recorded, "review", "capacity-review-2026.yaml", "--baseline", "latest", "-o", "r.json")
     assert result.exit_code == 0, result.stderr
