@@ -11,11 +11,12 @@ it: first the earlier review and the earlier assessment (each judged alone), the
 built with the ledger as its history (so it shows the trends) and records the parts it judged (the
 latest review with its baseline, the latest assessment with its previous judgments, the chains).
 Recording is idempotent, so running the demo again in one directory adds nothing.
-Every output is rendered before the first file is written, and each file is written whole or not
-at all. The demo replaces only what it wrote itself: it keeps a manifest (``DIR/.stocktake-demo.json``,
-the sha256 of each file it wrote), and a file at one of its paths that is neither what it wrote last
-time nor what it would write now (an example document the user edited, a report.html of someone
-else's) stops the run before anything is written. The ledger is the demo's own file too: one the
+Each file is written whole or not at all. The demo replaces only what it wrote itself: it keeps a
+manifest (``DIR/.stocktake-demo.json``, the sha256 of each file it wrote), and a file at one of its
+paths that is neither what it wrote last time nor what it would write now (an example document the
+user edited, a report.html of someone else's) stops the run before anything is written. The
+manifest names what the demo is about to write before it writes it (beside what was there), so a
+run interrupted half-way never locks the next one out. The ledger is the demo's own file too: one the
 manifest does not list is refused; one it lists is added to, never replaced (whatever it holds now:
 its runs are the record, not a file to restore).
 """
@@ -119,6 +120,9 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         texts[f"results/chain-{chain.result.chain['id']}.json"] = dump_model(chain.result)
     contents = {name: text.encode("utf-8") for name, text in texts.items()}
     _refuse_edited(out, contents, ours)
+    for name, data in contents.items():  # either the file before or the file after is vouched for
+        ours[name] = " ".join(dict.fromkeys([*ours.get(name, "").split(), _digest(data)]))
+    _write_manifest(out, ours)
     written = []
     for name, data in contents.items():
         target = out / name
@@ -164,8 +168,9 @@ def _digest(data: bytes) -> str:
 
 
 def _manifest(out: Path) -> dict[str, str]:
-    """The files the demo wrote into ``out`` before, by relative path (none if it never ran there,
-    or if the manifest is not one the demo could have written)."""
+    """The files the demo wrote into ``out`` before, by relative path: the sha256 of each (or of
+    each it may hold, space-separated, while a run writes it); none if it never ran there, or if
+    the manifest is not one the demo could have written."""
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -203,7 +208,7 @@ def _refuse_edited(out: Path, contents: dict[str, bytes], ours: dict[str, str], 
             found = _digest(path.read_bytes())
         except OSError:
             found = ""
-        if found != ours.get(name) and not (equal_to_new and found == _digest(data)):
+        if found not in ours.get(name, "").split() and not (equal_to_new and found == _digest(data)):
             edited.append(name)
     if edited:
         shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")

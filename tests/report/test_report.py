@@ -4,6 +4,7 @@ escaping of every text field, and the demo end to end."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -529,3 +530,31 @@ def test_demo_never_records_into_a_ledger_it_did_not_create(tmp_path, run):
     result = run("demo", "--output", str(out))
     assert result.exit_code == 2 and "ledger.sqlite" in result.stderr and "nothing was written" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["ledger.sqlite"]
+
+
+def test_demo_interrupted_while_writing_its_outputs_runs_again(tmp_path, run, monkeypatch):
+    """The manifest vouches for each output before it is written, so a run stopped half-way (here:
+    after it rewrote report.html) does not make the next run refuse the files it wrote."""
+    from stocktake import demo
+    from stocktake.core import output
+
+    out = tmp_path / "demo"
+    assert run("demo", "--output", str(out)).exit_code == 0
+    older = b"<p>the report an older demo wrote</p>\n"
+    (out / "report.html").write_bytes(older)
+    manifest = json.loads((out / ".stocktake-demo.json").read_text())
+    manifest["report.html"] = hashlib.sha256(older).hexdigest()
+    (out / ".stocktake-demo.json").write_text(json.dumps(manifest))
+    real = output.write_output
+
+    def stop_after_the_html(content, target):
+        real(content, target)
+        if str(target).endswith("report.html"):
+            raise KeyboardInterrupt
+    monkeypatch.setattr(output, "write_output", stop_after_the_html)
+    with pytest.raises(KeyboardInterrupt):
+        demo.run_demo(Engine(), out)
+    monkeypatch.setattr(output, "write_output", real)
+    assert (out / "report.html").read_bytes() != older  # rewritten before the interruption
+    again = run("demo", "--output", str(out))
+    assert again.exit_code == 0, again.stderr
