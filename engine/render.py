@@ -13,8 +13,6 @@ built from numbers with every text escaped. JSON escapes DEL, C1 controls and li
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,13 +22,13 @@ from stocktake.core.output import json_text
 if TYPE_CHECKING:
     from stocktake.chains.model import DeliveryChain
     from stocktake.chains.result import DeliveryChainResult
+    from stocktake.core.workbook_out import Cell
     from stocktake.likelihood.result import DeliveryAssessmentResult
     from stocktake.report.model import DeliveryReport
     from stocktake.review.result import CapacityReviewResult
 
 __all__ = ["TABLE_FORMATS", "dump_json", "dump_line", "dump_model", "json_text", "render_assessment",
-           "render_chain", "render_report", "render_report_pdf", "render_review", "render_table", "table_csv",
-           "table_xlsx"]
+           "render_chain", "render_report", "render_report_pdf", "render_review", "render_table"]
 
 TABLE_FORMATS = ("csv", "xlsx")
 """The formats of the flat table of judgments (:mod:`stocktake.judgment.table`)."""
@@ -127,69 +125,10 @@ def render_report_pdf(report: DeliveryReport, paper: str = "a4") -> bytes:
 
 # -- the flat table of judgments ------------------------------------------------------------------
 
-Cell = str | int | float | None
-"""A table cell: text, a number (written as a number), or None (an empty cell)."""
-
-MAX_XLSX_TEXT = 32_767
-"""The most characters a spreadsheet cell holds (Excel's limit, which XLSX readers enforce)."""
-
-
 def render_table(rows: Sequence[Sequence[Cell]], fmt: str) -> bytes:
     """Rows of the flat table of judgments, under its header (:data:`~stocktake.judgment.table.COLUMNS`),
     as ``csv`` or ``xlsx`` bytes."""
+    from stocktake.core.workbook_out import table_csv, table_xlsx
     from stocktake.judgment.table import COLUMNS
 
     return (table_csv if fmt == "csv" else table_xlsx)(tuple(COLUMNS), rows)
-
-
-def _cell_text(text: str) -> str:
-    """A text cell as written: control characters but line breaks and tabs shown visibly (as in
-    every page), and a formula character at its start neutralised (:func:`~stocktake.core.workbook_out.safe_cell`)."""
-    from stocktake.core.markup import printable
-    from stocktake.core.workbook_out import safe_cell
-
-    return safe_cell(printable(text, keep="\n\t"))
-
-
-def table_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """A table as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8, not the system's
-    code page), RFC 4180 quoting (only where needed; quotes doubled) and ``\\r\\n`` after each
-    record, as RFC 4180 has it; text cells made safe by :func:`_cell_text`, numbers as written."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v if isinstance(v, (int, float)) else _cell_text(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def table_xlsx(header: Sequence[str], rows: Sequence[Sequence[Cell]], sheet: str = "judgments") -> bytes:
-    """A table as an XLSX workbook of one sheet: the header bold, frozen and filterable, each column
-    as wide as its longest line (at most 60 characters), text written as text (never a formula; made
-    safe by :func:`_cell_text`; past :data:`MAX_XLSX_TEXT` characters cut, saying so), numbers as
-    numbers, empty cells left empty."""
-    from stocktake.core.workbook_out import new_workbook, workbook_bytes
-
-    book = new_workbook()
-    worksheet = book.add_worksheet(sheet)
-    bold = book.add_format({"bold": True})
-    widths = [len(name) for name in header]
-    for column, name in enumerate(header):
-        worksheet.write_string(0, column, name, bold)
-    for number, row in enumerate(rows, 1):
-        for column, value in enumerate(row):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                worksheet.write_number(number, column, value)
-                widths[column] = max(widths[column], len(str(value)))
-            elif value:
-                text = _cell_text(str(value))
-                if len(text) > MAX_XLSX_TEXT:
-                    note = f" ... ({len(text):,} characters)"
-                    text = text[:MAX_XLSX_TEXT - len(note)] + note
-                worksheet.write_string(number, column, text)
-                widths[column] = max(widths[column], *(len(line) for line in text.split("\n")))
-    for column, width in enumerate(widths):
-        worksheet.set_column(column, column, min(width, 60) + 2)
-    worksheet.freeze_panes(1, 0)
-    worksheet.autofilter(0, 0, len(rows), len(header) - 1)
-    return workbook_bytes(book)

@@ -123,8 +123,8 @@ def export(settings: Settings, fmt: str | None, output: str | None) -> None:
       stocktake --ledger history.sqlite ledger export --format csv -o judgments.csv
     """
     from stocktake.core.output import write_output
+    from stocktake.core.workbook_out import table_csv
     from stocktake.ledger.export import EXPORT_COLUMNS, export_jsonl, export_rows
-    from stocktake.render import table_csv
 
     chosen = fmt or ("csv" if output and output.lower().endswith(".csv") else "jsonl")
     with _open(settings) as opened:

@@ -11,15 +11,13 @@ and the component is rolled up from them). The same input gives the same bytes.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from stocktake.core.workbook_out import new_workbook, safe_cell, workbook_bytes
+from stocktake.core.workbook_out import TextCells, new_workbook, table_csv, workbook_bytes
 from stocktake.review.loading import DEFAULT_SHEET, MATRIX_FIELDS
 
 if TYPE_CHECKING:
@@ -80,11 +78,7 @@ def ratings_template(rubric: Rubric, team: Team, *, layout: Layout = "rows", fmt
     items = template_items(rubric)
     header, rows = _table(items, [r for r, _ in team.reviewers], layout)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([[safe_cell(str(c)) for c in row] for row, _ in rows])
-        return out.getvalue()
+        return table_csv(header, [row for row, _ in rows])
     return _workbook(rubric, team, items, header, rows, layout)
 
 
@@ -110,26 +104,27 @@ _WIDTHS = {"section": 22, "component": 20, "code": 7, "title": 36, "reviewer": 1
 def _workbook(rubric: Rubric, team: Team, items: list[TemplateItem], header: list[str],
               rows: list[tuple[list[str], TemplateItem]], layout: Layout) -> bytes:
     book = new_workbook()
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    fill = book.add_format({"bg_color": "#FFF2CC", "border": 1, "valign": "top", "text_wrap": True})
+    cells = TextCells(book)
+    bold: dict[str, Any] = {"bold": True}
+    title: dict[str, Any] = {"bold": True, "font_size": 14}
+    wrap: dict[str, Any] = {"text_wrap": True, "valign": "top"}
+    head: dict[str, Any] = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+    fill: dict[str, Any] = {"bg_color": "#FFF2CC", "border": 1, "valign": "top", "text_wrap": True}
     info = book.add_worksheet("Instructions")
     info.set_column(0, 0, 110)
     for n, (text, style) in enumerate(_instructions(rubric, team, items, layout)):
-        info.write_string(n, 0, safe_cell(text), {"title": title, "bold": bold, "": wrap}[style])
+        cells.write(info, n, 0, text, {"title": title, "bold": bold, "": wrap}[style])
     sheet = book.add_worksheet(DEFAULT_SHEET)
     level_columns = [c for c, name in enumerate(header)
                      if name == "level" or (layout == "matrix" and name in {r for r, _ in team.reviewers})]
     filled = {c for c, name in enumerate(header)
               if c in level_columns or name in ("rationale", "evidence") or name.endswith(MATRIX_FIELDS)}
     for c, name in enumerate(header):
-        sheet.write_string(0, c, name, head)
+        cells.write(sheet, 0, c, name, head)
         sheet.set_column(c, c, _WIDTHS.get(name, _WIDTHS["rationale"] if name.endswith(" rationale") else 12))
     for r, (row, item) in enumerate(rows, 1):
         for c, value in enumerate(row):
-            sheet.write_string(r, c, safe_cell(value), fill if c in filled else wrap)
+            cells.write(sheet, r, c, value, fill if c in filled else wrap)
         for c in level_columns:
             sheet.data_validation(r, c, r, c, _drop_down(item.scale))
     sheet.freeze_panes(1, 0)
@@ -138,11 +133,11 @@ def _workbook(rubric: Rubric, team: Team, items: list[TemplateItem], header: lis
         listing = book.add_worksheet("evidence")
         listing.set_column(0, 0, 14)
         listing.set_column(1, 1, 90)
-        listing.write_string(0, 0, "evidence id", head)
-        listing.write_string(0, 1, "what it is", head)
+        cells.write(listing, 0, 0, "evidence id", head)
+        cells.write(listing, 0, 1, "what it is", head)
         for n, (ref, text) in enumerate(team.evidence, 1):
-            listing.write_string(n, 0, safe_cell(ref))
-            listing.write_string(n, 1, safe_cell(text), wrap)
+            cells.write(listing, n, 0, ref)
+            cells.write(listing, n, 1, text, wrap)
     info.activate()
     return workbook_bytes(book)
 

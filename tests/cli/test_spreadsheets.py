@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 import yaml
 
+from stocktake.core.workbook_out import table_csv, table_xlsx
 from stocktake.judgment.table import COLUMNS
-from stocktake.render import table_csv, table_xlsx
 from tests.example_system import EXAMPLE
 
 REVIEW = EXAMPLE / "capacity-review-2026.yaml"
@@ -142,15 +142,22 @@ def test_text_a_spreadsheet_would_run_as_a_formula_arrives_as_text(run, tmp_path
     folder = _poisoned(tmp_path)
     data = _write(run, tmp_path, "review", folder / REVIEW.name, suffix)
     rows = _csv_rows(data) if suffix == ".csv" else _xlsx_rows(tmp_path / "out.xlsx")
+    # CSV: the apostrophe is in the text (a CSV has no other way to say "text"); XLSX: the text is
+    # as written, stored as text, and quote-prefixed (Excel's own mark, not part of the value) so
+    # that editing the cell does not make it a formula either.
+    mark = "'" if suffix == ".csv" else ""
     agreed = next(r for r in rows if r["override_reason"])
-    assert agreed["override_reason"] == "'" + PAYLOAD
+    assert agreed["override_reason"] == mark + PAYLOAD
     _write(run, tmp_path, "judge", folder / ASSESSMENT.name, suffix)
     data = (tmp_path / f"out{suffix}").read_bytes()
     rows = _csv_rows(data) if suffix == ".csv" else _xlsx_rows(tmp_path / "out.xlsx")
-    assert [r["title"] for r in rows[::2]] == [f"'{s}cmd|' /C calc'!A0" for s in "+-@"]
-    if suffix == ".xlsx":  # no formula anywhere in the workbook
+    assert [r["title"] for r in rows[::2]] == [f"{mark}{s}cmd|' /C calc'!A0" for s in "+-@"]
+    if suffix == ".xlsx":  # no formula anywhere in the workbook, and every formula-like text quote-prefixed
         sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
-        assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+        assert risky and all(c.quotePrefix for c in risky)
 
 
 def test_tabs_cr_and_control_characters_never_start_or_hide_in_a_cell():
@@ -161,7 +168,8 @@ def test_tabs_cr_and_control_characters_never_start_or_hide_in_a_cell():
 def test_numbers_stay_numbers_and_only_text_is_neutralised(tmp_path):
     (tmp_path / "t.xlsx").write_bytes(table_xlsx(["n", "t"], [[-5, "-5"], [2.5, None]]))
     sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").worksheets[0]
-    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [[-5, "'-5"], [2.5, None]]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [[-5, "-5"], [2.5, None]]
+    assert (sheet["A2"].quotePrefix, sheet["B2"].quotePrefix) == (False, True)
     assert _csv_rows(table_csv(["n", "t"], [[-5, "-5"]])) == [{"n": "-5", "t": "'-5"}]
 
 
