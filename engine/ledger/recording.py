@@ -1,0 +1,141 @@
+"""From what a command read and produced to a :class:`~stocktake.ledger.model.RunRecord`: the
+inputs' bytes (read again and checked against the hashes the result holds), the engine, plugins
+and rules, and one entry per judgment (the flat table's rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from stocktake._version import __version__
+from stocktake.core.output import json_text
+from stocktake.judgment.table import COLUMNS, Row
+from stocktake.ledger.hashing import sha256
+from stocktake.ledger.model import RunRecord, StoredInput
+from stocktake.ledger.store import LedgerError
+
+__all__ = ["RECORDED", "default_actor", "now_utc", "result_entries", "result_json", "result_rules", "run_record", "stored_inputs"]
+
+RECORDED = ("CapacityReviewResult", "DeliveryAssessmentResult", "DeliveryChainResult")
+"""The result kinds a run records."""
+
+
+class _Read(Protocol):
+    @property
+    def path(self) -> Any: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def default_actor() -> str:
+    """``STOCKTAKE_ACTOR``, else the OS user, else ``unknown``."""
+    named = os.environ.get("STOCKTAKE_ACTOR", "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return "unknown"
+
+
+def now_utc() -> str:
+    """Now, UTC, ISO 8601 to the second."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_record(engine: Any, command: str, options: Mapping[str, str | None], loaded_documents: Iterable[_Read],
+               result: Any, actor: str, *, recorded_at: str | None = None, result_bytes: bytes | None = None,
+               ) -> RunRecord:
+    """The record of one run: ``command`` (review, judge, chain) called with ``options`` (those that
+    change the result, by option name; None and empty are left out; a path among them is one of
+    the inputs) read ``loaded_documents`` (anything with ``path`` and ``sha256``, in order, the
+    main document first: usually ``result.inputs``) and produced ``result``, written as
+    ``result_bytes`` (default: ``dump_model(result)``).
+
+    :raises LedgerError: an input is gone or changed since it was read.
+    """
+    when = recorded_at or now_utc()
+    data = result_bytes if result_bytes is not None else result_json(result)
+    date, period, system = _when_and_where(result, when)
+    entries = [{**dict(zip(COLUMNS, row, strict=True)), "system": system or "", "period": period or "",
+                "date": date or ""} for row in result_entries(result)]
+    plugins = [{"name": p.name, "distribution": p.distribution or "", "version": p.version or ""}
+               for p in engine.plugins()]
+    return RunRecord(command=command, options={k: str(v) for k, v in options.items() if v not in (None, "")},
+                     inputs=stored_inputs(loaded_documents), result_kind=result.kind, result=data,
+                     engine_version=__version__, plugins=plugins, rules=result_rules(result), actor=actor,
+                     recorded_at=when, entries=entries, date=date, period=period, system=system)
+
+
+def result_json(result: Any) -> bytes:
+    """The result's JSON as ``stocktake.render.dump_model`` writes it (the bytes a command writes)."""
+    return (json_text(result.model_dump_json(indent=2)) + "\n").encode("utf-8")
+
+
+def stored_inputs(read: Iterable[_Read]) -> list[StoredInput]:
+    """Each file read, once, with its bytes and its path relative to the first one's directory."""
+    found: list[StoredInput] = []
+    seen: set[tuple[str, str]] = set()
+    base: Path | None = None
+    for item in read:
+        path, digest = str(item.path), item.sha256
+        if (path, digest) in seen:
+            continue
+        seen.add((path, digest))
+        try:
+            data = Path(path).read_bytes()
+        except OSError as err:
+            raise LedgerError(f"{path}: cannot be read again to record it ({err.strerror or err})") from None
+        if sha256(data) != digest:
+            raise LedgerError(f"{path}: changed while the run read it (its sha256 is no longer the one the result "
+                              "records): run again")
+        here = Path(os.path.abspath(path))
+        base = base or here.parent
+        found.append(StoredInput(path=path, relative=Path(os.path.relpath(here, base)).as_posix(), sha256=digest,
+                                 data=data))
+    return found
+
+
+def result_entries(result: Any) -> list[Row]:
+    """The flat table's rows of a review, assessment or chain result."""
+    if result.kind == "CapacityReviewResult":
+        from stocktake.review.table import review_rows
+
+        return review_rows(result)
+    if result.kind == "DeliveryAssessmentResult":
+        from stocktake.likelihood.table import assessment_rows
+
+        return assessment_rows(result)
+    if result.kind == "DeliveryChainResult":
+        from stocktake.chains.table import chain_rows
+
+        return chain_rows(result)
+    raise TypeError(f"not a result the ledger records: {result.kind}")
+
+
+def result_rules(result: Any) -> list[dict[str, str]]:
+    """What judged: the rubric and strategy, the rule sets, or the detectors (id, version, hash)."""
+    def used(kind: str, item: Any) -> dict[str, str]:
+        return {"kind": kind, "id": item.id, "version": str(item.version),
+                "plugin": getattr(item, "plugin", "") or "", "sha256": getattr(item, "sha256", "") or ""}
+
+    if result.kind == "CapacityReviewResult":
+        return [used("rubric", result.rubric), used("strategy", result.strategy)]
+    if result.kind == "DeliveryAssessmentResult":
+        rules = [used("rule-set", result.rules)]
+        return rules + ([used("severity-rule-set", result.severity_rules)] if result.severity_rules else [])
+    return [used("detector", d) for d in result.detectors]
+
+
+def _when_and_where(result: Any, recorded_at: str) -> tuple[str | None, str | None, str | None]:
+    """(date, period, system): a review's date and system, an assessment's date and period, a
+    chain's day of recording."""
+    if result.kind == "CapacityReviewResult":
+        return result.date.isoformat(), None, result.system
+    if result.kind == "DeliveryAssessmentResult":
+        return result.date.isoformat(), result.period, None
+    return recorded_at[:10], None, None

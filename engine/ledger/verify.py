@@ -1,0 +1,81 @@
+"""``ledger verify``: walk the hash chain (runs and their judgments in seq order) and re-hash
+every blob; name the first row that does not match."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from typing import Any
+
+from stocktake.ledger.hashing import GENESIS, chained
+from stocktake.ledger.model import VerifyReport
+from stocktake.ledger.sql import ENTRY_COLUMNS, RUN_COLUMNS, Statements
+
+__all__ = ["verify_rows"]
+
+_SUBJECT = ENTRY_COLUMNS.index("subject")
+
+
+def verify_rows(connection: Any, sql: Statements) -> VerifyReport:
+    """Check every row of the ledger on ``connection`` (inside one read transaction)."""
+    runs = connection.cursor()
+    runs.execute(sql.runs_all)
+    entries = connection.cursor()
+    entries.execute(sql.entries_all)
+    pending = entries.fetchone()
+    prev, rows, wanted = GENESIS, 0, set()
+    count = 0
+    for run in runs.fetchall():
+        values, (stored_prev, stored_hash) = list(run[:len(RUN_COLUMNS)]), run[len(RUN_COLUMNS):]
+        seq, run_id = int(values[0]), values[1]
+        where = f"run {seq} ({run_id[:16]})"
+        problem = _link(where, prev, stored_prev, stored_hash, chained(stored_prev, RUN_COLUMNS, values))
+        if problem:
+            return VerifyReport(rows, problem, count)
+        count, rows, prev = count + 1, rows + 1, stored_hash
+        cells = dict(zip(RUN_COLUMNS, values, strict=True))
+        wanted.add((cells["result_sha256"], f"{where}: its result"))
+        try:
+            for item in json.loads(cells["inputs"]):
+                wanted.add((item["sha256"], f"{where}: its input {item['path']!r}"))
+        except (ValueError, TypeError, KeyError):
+            return VerifyReport(rows, f"{where}: its list of inputs is not readable", count)
+        for position in range(1, int(cells["entries"]) + 1):
+            if pending is None or int(pending[0]) != seq or int(pending[1]) != position:
+                return VerifyReport(rows, f"{where}: judgment {position} of {cells['entries']} is missing", count)
+            entry = list(pending[:len(ENTRY_COLUMNS)])
+            e_prev, e_hash = pending[len(ENTRY_COLUMNS):]
+            problem = _link(f"{where}, judgment {entry[_SUBJECT]} (row {position})", prev, e_prev, e_hash,
+                            chained(e_prev, ENTRY_COLUMNS, entry))
+            if problem:
+                return VerifyReport(rows, problem, count)
+            rows, prev = rows + 1, e_hash
+            pending = entries.fetchone()
+    if pending is not None:
+        return VerifyReport(rows, f"judgment row {pending[1]} of run {pending[0]} belongs to no recorded run "
+                                  "(a run row was removed)", count)
+    blobs = connection.cursor()
+    blobs.execute(sql.all_blobs)
+    have = set()
+    for digest, data in blobs:
+        try:
+            content = zlib.decompress(bytes(data))
+        except zlib.error:
+            return VerifyReport(rows, f"content {digest[:16]}: damaged (it does not decompress)", count, len(have))
+        if hashlib.sha256(content).hexdigest() != digest:
+            return VerifyReport(rows, f"content {digest[:16]}: its bytes do not match its sha256", count, len(have))
+        have.add(digest)
+        rows += 1
+    for digest, what in sorted(wanted, key=lambda w: w[1]):
+        if digest not in have:
+            return VerifyReport(rows, f"{what} ({digest[:16]}) is missing from the ledger", count, len(have))
+    return VerifyReport(rows, None, count, len(have))
+
+
+def _link(where: str, prev: str, stored_prev: str, stored_hash: str, computed: str) -> str | None:
+    if stored_prev != prev:
+        return f"{where}: its link to the row before does not match (a row before it was removed, added or edited)"
+    if computed != stored_hash:
+        return f"{where}: its content does not match its hash"
+    return None
