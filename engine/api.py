@@ -332,6 +332,28 @@ class Engine(Catalogue):
         run = self._judging_run(rules or self.default("rule-set"), rubric)
         return decide_levels(list(priorities), as_of, run)
 
+    def derive(self, command: str, options: Mapping[str, str]) -> bytes:
+        """The result JSON of ``command`` (review, judge, chain) run with a ledger's recorded
+        ``options`` (see :func:`stocktake.ledger.recording.run_record`): what ``ledger replay``
+        compares with the stored result."""
+        import json
+
+        from stocktake.ledger.recording import result_json
+
+        path = options["path"]
+        if command == "review":
+            result: object = self.review(path, strategy=options.get("strategy"), baseline=options.get("baseline"))
+        elif command == "judge":
+            result = self.judge(path, rules=options.get("rules"), previous=options.get("previous"),
+                                period=options.get("period"), as_of=options.get("as_of"),
+                                chains=json.loads(options.get("chain", "[]")),
+                                severity_rules=options.get("severity_rules"))
+        elif command == "chain":
+            result = self.chain(path)
+        else:
+            raise UsageError(f"a run of {command!r} cannot be re-derived (review, judge and chain runs can)")
+        return result_json(result)
+
     def _previous_levels(self, previous: DocumentSource | LoadedDocument, *,
                          rules: str | None) -> tuple[dict[str, str], LoadedDocument]:
         doc = self.load(previous, kinds=("DeliveryAssessmentResult", "DeliveryAssessment"))

@@ -74,14 +74,14 @@ DISPLAY_IMPORTS = {name: found for name, path in MODULES.items() if (found := _i
 
 
 def _layer(module: str) -> tuple[int, str]:
-    """(rank, part) of a module: shared layers 0-4 (the version first), capabilities 5, report 6,
-    facade 7, cli 8, built-in plugins 9."""
+    """(rank, part) of a module: shared layers 0-4 (the version first), capabilities 5, report and
+    the ledger 6 (neither imports the other), facade 7, cli 8, built-in plugins 9."""
     part = module.split(".")[1] if "." in module else "__init__"
     if part in SHARED:
         return SHARED.index(part), part
     if part in CAPABILITIES:
         return 5, part
-    ranks = {"report": 6, "cli": 8, "__main__": 8, "plugins": 9}
+    ranks = {"report": 6, "ledger": 6, "cli": 8, "__main__": 8, "plugins": 9}
     if part in ranks:
         return ranks[part], part
     assert part in FACADE, f"{module}: a new top-level module; give it a layer in this test"
@@ -89,7 +89,7 @@ def _layer(module: str) -> tuple[int, str]:
 
 
 def test_each_layer_imports_only_itself_and_the_layers_below():
-    """core -> judgment -> rubric -> hooks -> capabilities -> report -> facade -> cli; built-ins
+    """core -> judgment -> rubric -> hooks -> capabilities -> report, ledger -> facade -> cli; built-ins
     (stocktake.plugins) use the engine like any plugin and nothing imports them."""
     problems = []
     for module, imported in GRAPH.items():
@@ -107,6 +107,8 @@ def test_each_layer_imports_only_itself_and_the_layers_below():
                 problems.append(f"{module} imports another capability ({name})")
             elif part == "plugins" and their_part in ("api", "cli", "report", "render", "demo"):
                 problems.append(f"the built-in {module} reaches past the plugin contract ({name})")
+            elif rank == 6 and their_rank == 6 and their_part != part:
+                problems.append(f"{module} ({part}) imports {name}: report and ledger do not import each other")
             elif their_rank > rank and part != "plugins":
                 problems.append(f"{module} ({part}) imports {name} from a higher layer ({their_part})")
     assert not problems, "\n".join(sorted(problems))

@@ -160,9 +160,17 @@ def _split_names(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     "--max-file-mb", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
     envvar="STOCKTAKE_MAX_FILE_MB", help="Refuse input files larger than N MiB (env STOCKTAKE_MAX_FILE_MB).",
 )
+@click.option(
+    "--ledger", metavar="PATH|URL", envvar="STOCKTAKE_LEDGER",
+    help="The history ledger: a SQLite file (created on first use) or a postgresql:// URL (env STOCKTAKE_LEDGER). "
+         "review, judge, chain and report record their runs in it.",
+)
+@click.option("--as", "actor", metavar="NAME", envvar="STOCKTAKE_ACTOR",
+              help="Who is recording (env STOCKTAKE_ACTOR; default: the OS user).")
+@click.option("--no-record", is_flag=True, help="Read the ledger only: record nothing in it.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubric_paths: tuple[str, ...],
-        max_file_mb: int) -> None:
+        max_file_mb: int, ledger: str | None, actor: str | None, no_record: bool) -> None:
     """Stocktake: judgments a system leader can trust, each with its evidence trail.
 
     Rates delivery capacity against a rubric, judges the likelihood of delivery of priorities,
@@ -180,11 +188,12 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
     half-written), 141 standard output closed by its reader.
     """
     ctx.obj = Settings(debug=debug, disabled_plugins=disabled_plugins, rubric_paths=rubric_paths,
-                       max_file_mb=max_file_mb)
+                       max_file_mb=max_file_mb, ledger=ledger or None, actor=(actor or "").strip() or None,
+                       no_record=no_record)
 
 
 def _register_commands() -> None:
-    from stocktake.cli import chain, documents, judge, plugins, report, review, rubrics, template
+    from stocktake.cli import chain, documents, judge, ledger, plugins, report, review, rubrics, template
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)
@@ -197,6 +206,7 @@ def _register_commands() -> None:
     cli.add_command(rubrics.rubrics)
     cli.add_command(plugins.plugins)
     cli.add_command(template.template)
+    cli.add_command(ledger.ledger)
 
 
 _register_commands()

@@ -53,6 +53,8 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
 
     On a terminal, a JSON Lines batch shows its progress on stderr (not when piped or under CI).
     """
+    import json
+
     from stocktake.core.output import open_output, write_output
     from stocktake.render import render_assessment
 
@@ -82,6 +84,13 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
                                          chains=chains, severity_rules=severity_rules)
         write_output(render_assessment(result, fmt), output)
         failures = result.failures
+    if settings.ledger is not None and not settings.no_record:
+        if streaming:  # the lines were never held: the batch is judged again, whole, for the ledger
+            result = settings.engine().judge(path, rules=rules, previous=previous, period=period, as_of=as_of,
+                                             severity_rules=severity_rules)
+        settings.record("judge", {"path": path, "rules": rules, "severity_rules": severity_rules,
+                                  "previous": previous, "chain": json.dumps(list(chains)) if chains else None,
+                                  "period": period, "as_of": as_of}, result)
     fail_on_plugin_failures(failures)
 
 

@@ -51,6 +51,7 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
                                        severity_rules=severity_rules)
     content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)
     write_output(content, output)
+    settings.record("report", {"rules": rules, "strategy": strategy, "severity_rules": severity_rules}, result)
     failures = [*(result.assessment.failures if result.assessment else []),
                 *(f for r in result.reviews for f in r.failures),
                 *(f for c in result.chains for f in c.result.failures)]

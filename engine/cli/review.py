@@ -42,4 +42,5 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
     chosen = FORMATS.resolve(fmt, output)
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
     write_output(render_review(result, chosen), output)
+    settings.record("review", {"path": path, "strategy": strategy, "baseline": baseline}, result)
     fail_on_plugin_failures(result.failures)

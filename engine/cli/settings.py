@@ -22,6 +22,11 @@ class Settings:
     disabled_plugins: tuple[str, ...] = ()
     rubric_paths: tuple[str, ...] = ()
     max_file_mb: int = 50
+    ledger: str | None = None
+    """The ledger named by --ledger or STOCKTAKE_LEDGER (a path or a URL)."""
+    actor: str | None = None
+    """--as or STOCKTAKE_ACTOR; else the OS user."""
+    no_record: bool = False
     _engine: Engine | None = field(default=None, repr=False)
 
     def engine(self) -> Engine:
@@ -37,6 +42,21 @@ class Settings:
                 limits=Limits(max_bytes=self.max_file_mb * 1024 * 1024),
             )
         return self._engine
+
+
+    def record(self, command: str, options: dict[str, str | None], result: Any) -> None:
+        """Record ``result`` in the ledger, if one is named and --no-record is not given; one line on
+        stderr says what was recorded (or that the run was already there)."""
+        if self.ledger is None or self.no_record:
+            return
+        from stocktake.ledger import describe
+        from stocktake.ledger.recording import default_actor, record_result
+
+        for run, new in record_result(self.ledger, self.engine(), command, options, result,
+                                      self.actor or default_actor()):
+            what = f"run {run.short_id} ({run.command}, seq {run.seq}, {run.entries} judgments)"
+            click.echo(f"{'recorded' if new else 'already recorded as'} {what} in {describe(self.ledger)}",
+                       err=True)
 
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)

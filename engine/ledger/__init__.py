@@ -27,12 +27,15 @@ def open_ledger(target: str, *, create: bool = True) -> Ledger:
         ``create`` false: one line naming the ledger.
     """
     if target.startswith(POSTGRES_SCHEMES):
-        try:
-            from stocktake.ledger.postgres import open_postgres
+        import importlib
+
+        try:  # the backend imports psycopg, the optional extra
+            backend = importlib.import_module("stocktake.ledger.postgres")
         except ImportError as err:
             raise LedgerError(f"{describe(target)}: a PostgreSQL ledger needs the optional extra: "
                               f"pip install 'stocktake[postgres]' ({err})") from None
-        return open_postgres(target, create=create)
+        opened: Ledger = backend.open_postgres(target, create=create)
+        return opened
     from stocktake.ledger.sqlite import open_sqlite
 
     path = target.removeprefix("sqlite://") if target.startswith("sqlite:///") else target

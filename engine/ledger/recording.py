@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,10 +16,11 @@ from stocktake._version import __version__
 from stocktake.core.output import json_text
 from stocktake.judgment.table import COLUMNS, Row
 from stocktake.ledger.hashing import sha256
-from stocktake.ledger.model import RunRecord, StoredInput
+from stocktake.ledger.model import RunInfo, RunRecord, StoredInput
 from stocktake.ledger.store import LedgerError
 
-__all__ = ["RECORDED", "default_actor", "now_utc", "result_entries", "result_json", "result_rules", "run_record", "stored_inputs"]
+__all__ = ["RECORDED", "default_actor", "now_utc", "record_result", "report_runs", "result_entries", "result_json",
+           "result_rules", "run_record", "stored_inputs"]
 
 RECORDED = ("CapacityReviewResult", "DeliveryAssessmentResult", "DeliveryChainResult")
 """The result kinds a run records."""
@@ -65,10 +67,71 @@ def run_record(engine: Any, command: str, options: Mapping[str, str | None], loa
                 "date": date or ""} for row in result_entries(result)]
     plugins = [{"name": p.name, "distribution": p.distribution or "", "version": p.version or ""}
                for p in engine.plugins()]
-    return RunRecord(command=command, options={k: str(v) for k, v in options.items() if v not in (None, "")},
-                     inputs=stored_inputs(loaded_documents), result_kind=result.kind, result=data,
+    given = {k: str(v) for k, v in options.items() if v not in (None, "")}
+    read = stored_inputs([*loaded_documents, *_option_inputs(engine, given)])
+    return RunRecord(command=command, options=given, inputs=read, result_kind=result.kind, result=data,
                      engine_version=__version__, plugins=plugins, rules=result_rules(result), actor=actor,
                      recorded_at=when, entries=entries, date=date, period=period, system=system)
+
+
+def _option_inputs(engine: Any, options: Mapping[str, str]) -> list[_Read]:
+    """What the options' files pulled in beyond the result's inputs: an earlier review's or
+    assessment's own tables, a rule set given as a file."""
+    from stocktake.judgment.envelope import InputFile
+
+    found: list[_Read] = []
+    for name in ("baseline", "previous"):
+        if name in options:
+            found += engine.load(options[name]).extra_inputs
+    for name in ("rules", "severity_rules"):
+        if name in options and Path(options[name]).is_file():
+            found.append(InputFile(path=options[name], sha256=sha256(Path(options[name]).read_bytes())))
+    return found
+
+
+def report_runs(report: Any, options: Mapping[str, str | None]) -> list[tuple[str, dict[str, str | None], Any]]:
+    """The parts a report judged itself (not those given as results), each as (command, options,
+    result): the same run ``review``, ``judge`` or ``chain`` would record for it. ``options`` are
+    the report's (rules, severity_rules, strategy)."""
+    given = {(i.path, i.sha256) for i in report.inputs}
+
+    def judged_here(result: Any) -> bool:
+        return bool(result.inputs) and (result.inputs[0].path, result.inputs[0].sha256) in given
+
+    runs: list[tuple[str, dict[str, str | None], Any]] = []
+    for review in report.reviews:
+        if judged_here(review):
+            baseline = review.inputs[-1].path if review.baseline is not None and len(review.inputs) > 1 else None
+            runs.append(("review", {"path": review.inputs[0].path, "strategy": options.get("strategy"),
+                                    "baseline": baseline}, review))
+    assessment = report.assessment
+    if assessment is not None and judged_here(assessment):
+        order = {p.id: i for i, p in enumerate(assessment.priorities)}
+        evidence = sorted((c.result for c in report.chains if c.result.chain["priority"] in order),
+                          key=lambda r: (order[r.chain["priority"]], r.chain["id"]))
+        from_chains = {(i.path, i.sha256) for r in evidence for i in r.inputs}
+        rest = assessment.inputs[1:2]
+        previous = rest[0].path if rest and (rest[0].path, rest[0].sha256) not in from_chains else None
+        chains = json.dumps([r.inputs[0].path for r in evidence]) if evidence else None
+        runs.append(("judge", {"path": assessment.inputs[0].path, "rules": options.get("rules"),
+                               "severity_rules": options.get("severity_rules"), "previous": previous,
+                               "chain": chains}, assessment))
+    for part in report.chains:
+        if judged_here(part.result):
+            runs.append(("chain", {"path": part.result.inputs[0].path}, part.result))
+    return runs
+
+
+def record_result(target: str, engine: Any, command: str, options: Mapping[str, str | None], result: Any,
+                  actor: str) -> list[tuple[RunInfo, bool]]:
+    """Open the ledger ``target`` and record ``result`` of ``command`` (a report: each part it
+    judged, see :func:`report_runs`). Returns each run and whether it was newly recorded."""
+    from stocktake.ledger import open_ledger
+
+    runs = report_runs(result, options) if result.kind == "DeliveryReport" else [(command, dict(options), result)]
+    records = [run_record(engine, name, given, part.inputs, part, actor) for name, given, part in runs]
+    with open_ledger(target) as ledger:
+        return [ledger.record(record) for record in records]
 
 
 def result_json(result: Any) -> bytes:

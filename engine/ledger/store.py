@@ -9,7 +9,7 @@ import os
 import time
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from stocktake.ledger.hashing import GENESIS, canonical, chained, run_id_of, sha
 from stocktake.ledger.model import Entry, RunInfo, RunRecord, VerifyReport
 from stocktake.ledger.sql import ENTRY_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, Dialect, Statements
 
-__all__ = ["KIND", "Ledger", "LedgerError", "PAUSE_HOOK"]
+__all__ = ["KIND", "PAUSE_HOOK", "Ledger", "LedgerError"]
 
 KIND = "stocktake-ledger"
 """``meta.kind`` of every ledger: what tells a ledger from another database."""
@@ -104,10 +104,8 @@ class Ledger:
 
     @staticmethod
     def _rollback(cur: Any) -> None:
-        try:
+        with suppress(Exception):  # the transaction is gone already (the database ended it)
             cur.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - the transaction is gone already (the database ended it)
-            pass
 
     def close(self) -> None:
         self._conn.close()

@@ -57,7 +57,7 @@ def verify_rows(connection: Any, sql: Statements) -> VerifyReport:
                                   "(a run row was removed)", count)
     blobs = connection.cursor()
     blobs.execute(sql.all_blobs)
-    have = set()
+    have: set[str] = set()
     for digest, data in blobs:
         try:
             content = zlib.decompress(bytes(data))
