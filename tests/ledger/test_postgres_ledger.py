@@ -209,3 +209,44 @@ def test_psycopg_is_imported_only_for_a_postgresql_ledger(tmp_path):
               f"open_ledger({str(tmp_path / 'l.sqlite')!r}).close(); print('psycopg' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# -- through the command line, on both backends --------------------------------------------------
+
+def test_the_demo_recorded_verified_replayed_and_tampered_from_the_command_line(ledger_url, run, tmp_path):
+    import shutil
+
+    example = tmp_path / "northshire"
+    shutil.copytree(REPO / "examples" / "northshire", example)
+    review = run("--ledger", ledger_url, "--as", "ci", "review", str(example / "capacity-review-2026.yaml"),
+                 "-o", str(tmp_path / "review.json"))
+    judge = run("--ledger", ledger_url, "--as", "ci", "judge", str(example / "assessment-2026-h2.yaml"),
+                "-o", str(tmp_path / "assessment.json"))
+    assert (review.exit_code, judge.exit_code) == (0, 0), review.stderr + judge.stderr
+    again = run("--ledger", ledger_url, "review", str(example / "capacity-review-2026.yaml"),
+                "-o", str(tmp_path / "again.json"))
+    assert again.exit_code == 0 and "already recorded as run" in again.stderr
+    with open_ledger(ledger_url) as ledger:
+        first, second = ledger.runs()
+    assert (first.command, second.command, first.actor) == ("review", "judge", "ci")
+    verified = run("--ledger", ledger_url, "ledger", "verify")
+    assert verified.exit_code == 0 and "the hash chain is intact" in verified.stdout
+    replayed = run("--ledger", ledger_url, "ledger", "replay", second.run_id[:8])
+    assert replayed.exit_code == 0 and replayed.stdout.startswith(f"run {second.short_id}: ")
+    assert "bytes identical" in replayed.stdout
+
+    execute(ledger_url, 'UPDATE entries SET "because" = ? WHERE seq = 2 AND position = 1', "it was fine")
+    tampered = run("--ledger", ledger_url, "ledger", "verify")
+    assert tampered.exit_code == 2
+    assert f"run 2 ({second.short_id}), judgment " in tampered.stderr
+    assert "its content does not match its hash" in tampered.stderr
+
+
+def test_without_psycopg_the_command_exits_2_naming_the_extra(run, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.delitem(sys.modules, "stocktake.ledger.postgres", raising=False)
+    result = run("--ledger", "postgresql://me:pw@db.example/ledger", "ledger", "runs")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "postgresql://me@db.example/ledger: a PostgreSQL ledger needs the optional extra: " \
+           "pip install 'stocktake[postgres]'" in result.stderr
+    assert "pw" not in result.stderr.replace("stocktake[postgres]", "")
