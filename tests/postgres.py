@@ -8,7 +8,8 @@ system user (``runuser``), which owns the directory. Durability is switched off 
 the tests kill clients, never this server.
 
 ``STOCKTAKE_TEST_POSTGRES=postgresql://...`` names a server of your own instead (its user must be
-allowed to create databases); each test gets a database of its own either way.
+allowed to create databases); each test gets a database of its own either way. The fixtures
+``postgres_server`` and ``postgres_url`` (below) are imported by tests/ledger/conftest.py.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 ENVIRONMENT = "STOCKTAKE_TEST_POSTGRES"
 USER = "stocktake"
@@ -169,3 +173,45 @@ def database_name(label: str) -> str:
     """A database name unique on the server, readable from the test that made it."""
     cleaned = "".join(character if character.isalnum() else "_" for character in label.lower())
     return f"t_{cleaned[:40]}_{secrets.token_hex(4)}"
+
+
+def psycopg_missing() -> str | None:
+    """Why psycopg cannot be imported here, or None if it can."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install 'stocktake[postgres]'; make test installs it)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server whose user may create databases, for this whole session:
+    ``STOCKTAKE_TEST_POSTGRES`` if set, else a throw-away cluster started here and stopped at the
+    end. Skips, with the reason, where neither can be had."""
+    reason = psycopg_missing()
+    if reason:
+        pytest.skip(reason)
+    given = os.environ.get(ENVIRONMENT)
+    if given:
+        yield given
+        return
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"no PostgreSQL server: {reason}")
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except (ClusterError, OSError, subprocess.SubprocessError) as error:
+        cluster.stop()
+        pytest.skip(f"PostgreSQL could not be started here: {error}")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A new, empty database on the session's server, named after the test."""
+    return create_database(postgres_server, database_name(request.node.name))
