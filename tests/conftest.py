@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _pinned_environment(monkeypatch):
     """No user settings leak into tests."""
-    for name in ("STOCKTAKE_DISABLE_PLUGINS", "STOCKTAKE_RUBRIC_PATH"):
+    for name in ("STOCKTAKE_DISABLE_PLUGINS", "STOCKTAKE_RUBRIC_PATH", "STOCKTAKE_LEDGER", "STOCKTAKE_ACTOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
 

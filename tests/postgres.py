@@ -2,7 +2,7 @@
 
 ``Cluster.start()`` runs ``initdb`` into a new temporary directory and starts the server with
 ``pg_ctl`` on 127.0.0.1 and a free port (``listen_addresses`` is that address alone and no Unix
-socket is made), with a random password for its one user; ``stop()`` stops it and removes the
+socket is made), with a random password for its one user, kept in a libpq password file; ``stop()`` stops it and removes the
 directory. PostgreSQL refuses to run as root, so as root (CI) the binaries run as the ``postgres``
 system user (``runuser``), which owns the directory. Durability is switched off (``fsync=off``):
 the tests kill clients, never this server.
@@ -94,7 +94,8 @@ class ClusterError(RuntimeError):
 
 
 class Cluster:
-    """One throw-away server; ``url`` names its ``postgres`` database as its superuser."""
+    """One throw-away server; ``url`` names its ``postgres`` database as its superuser. The URL
+    carries no password (libpq finds it in ``passfile``), so it reads the same in every message."""
 
     def __init__(self) -> None:
         found = bindir()
@@ -106,6 +107,8 @@ class Cluster:
         self.data = self.base / "data"
         self.log = self.base / "server.log"
         self.password = secrets.token_hex(16)
+        self.passfile = self.base / "pgpass"
+        """libpq's password file for this server: ``PGPASSFILE`` names it to whoever connects."""
         self.port = 0
         self.url = ""
 
@@ -147,7 +150,9 @@ class Cluster:
                 if attempt == 2:
                     self.stop()
                     raise
-        self.url = f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/postgres"
+        self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
+        self.passfile.write_text(f"127.0.0.1:{self.port}:*:{USER}:{self.password}\n", encoding="utf-8")
+        self.passfile.chmod(0o600)
         return self
 
     def stop(self) -> None:
@@ -206,7 +211,9 @@ def postgres_server() -> Iterator[str]:
         cluster.stop()
         pytest.skip(f"PostgreSQL could not be started here: {error}")
     try:
-        yield cluster.url
+        with pytest.MonkeyPatch.context() as environment:  # for this process and the writers it starts
+            environment.setenv("PGPASSFILE", str(cluster.passfile))
+            yield cluster.url
     finally:
         cluster.stop()
 

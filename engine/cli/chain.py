@@ -33,6 +33,7 @@ def chain(settings: Settings, path: str, fmt: str | None, output: str | None) ->
     from stocktake.render import render_chain
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     doc, result = settings.engine().chain_with_document(path)
     write_output(render_chain(doc, result, chosen), output)
     settings.record("chain", {"path": path}, result)

@@ -63,6 +63,7 @@ def judge(settings: Settings, path: str, rules: str | None, severity_rules: str 
 
         raise UsageError("--chain is for assessments, not JSON Lines batches")
     fmt = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     streaming = fmt == "jsonl" and path.endswith(".jsonl")
     if jobs != 1 and not streaming:
         from stocktake.core.errors import UsageError

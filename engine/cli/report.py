@@ -43,15 +43,19 @@ def report(settings: Settings, paths: tuple[str, ...], title: str | None, rules:
       stocktake report report.json -o report.html
       stocktake report report.json -o report.pdf --paper letter
     """
+    import json
+
     from stocktake.core.output import write_output
     from stocktake.render import render_report, render_report_pdf
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     result = settings.engine().report(paths, title=title, rules=rules, strategy=strategy,
                                        severity_rules=severity_rules)
     content = render_report_pdf(result, paper) if chosen == "pdf" else render_report(result, chosen, paper)
     write_output(content, output)
-    settings.record("report", {"rules": rules, "strategy": strategy, "severity_rules": severity_rules}, result)
+    settings.record("report", {"paths": json.dumps(paths), "rules": rules, "strategy": strategy,
+                               "severity_rules": severity_rules}, result)
     failures = [*(result.assessment.failures if result.assessment else []),
                 *(f for r in result.reviews for f in r.failures),
                 *(f for c in result.chains for f in c.result.failures)]

@@ -40,6 +40,7 @@ def review(settings: Settings, path: str, baseline: str | None, strategy: str | 
     from stocktake.render import render_review
 
     chosen = FORMATS.resolve(fmt, output)
+    settings.check_ledger()
     result = settings.engine().review(path, strategy=strategy, baseline=baseline)
     write_output(render_review(result, chosen), output)
     settings.record("review", {"path": path, "strategy": strategy, "baseline": baseline}, result)

@@ -44,18 +44,27 @@ class Settings:
         return self._engine
 
 
+    def check_ledger(self) -> None:
+        """Before a recording command works: the ledger it will record in opens (created on first use),
+        so a ledger that cannot be used is refused before any output is written."""
+        if self.ledger is not None and not self.no_record:
+            from stocktake.ledger import open_ledger
+
+            open_ledger(self.ledger).close()
+
     def record(self, command: str, options: dict[str, str | None], result: Any) -> None:
         """Record ``result`` in the ledger, if one is named and --no-record is not given; one line on
         stderr says what was recorded (or that the run was already there)."""
         if self.ledger is None or self.no_record:
             return
+        from stocktake.core.errors import one_line
         from stocktake.ledger import describe
         from stocktake.ledger.recording import default_actor, record_result
 
         for run, new in record_result(self.ledger, self.engine(), command, options, result,
                                       self.actor or default_actor()):
             what = f"run {run.short_id} ({run.command}, seq {run.seq}, {run.entries} judgments)"
-            click.echo(f"{'recorded' if new else 'already recorded as'} {what} in {describe(self.ledger)}",
+            click.echo(one_line(f"{'recorded' if new else 'already recorded as'} {what} in {describe(self.ledger)}"),
                        err=True)
 
 

@@ -92,11 +92,15 @@ def _option_inputs(engine: Any, options: Mapping[str, str]) -> list[_Read]:
 def report_runs(report: Any, options: Mapping[str, str | None]) -> list[tuple[str, dict[str, str | None], Any]]:
     """The parts a report judged itself (not those given as results), each as (command, options,
     result): the same run ``review``, ``judge`` or ``chain`` would record for it. ``options`` are
-    the report's (rules, severity_rules, strategy)."""
+    the report's: ``paths`` (the files given, as a JSON list), rules, severity_rules, strategy. A
+    part was judged here when its document is one of the files given (a finished report given to
+    be rendered again judges nothing)."""
     given = {(i.path, i.sha256) for i in report.inputs}
+    named = {str(Path(p)) for p in json.loads(options.get("paths") or "[]")}
 
     def judged_here(result: Any) -> bool:
-        return bool(result.inputs) and (result.inputs[0].path, result.inputs[0].sha256) in given
+        main = result.inputs[0] if result.inputs else None
+        return main is not None and (main.path, main.sha256) in given and main.path in named
 
     runs: list[tuple[str, dict[str, str | None], Any]] = []
     for review in report.reviews:

@@ -1,0 +1,78 @@
+"""The ledger under parallel writers and a writer killed mid-record: nothing lost, nothing
+half-written, the hash chain one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+from stocktake.ledger import open_ledger
+from stocktake.ledger.store import PAUSE_HOOK
+
+WORKERS, RUNS_EACH = 4, 12
+
+WORKER = textwrap.dedent("""
+    import dataclasses, sys
+    from stocktake.api import Engine
+    from stocktake.ledger import open_ledger
+    from stocktake.ledger.recording import run_record
+
+    url, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    engine = Engine()
+    result = engine.chain("northshire/chains/reading.yaml")
+    base = run_record(engine, "chain", {"path": "northshire/chains/reading.yaml"}, result.inputs, result, worker)
+    for n in range(count):  # one connection per run, as separate commands would
+        with open_ledger(url) as ledger:
+            ledger.record(dataclasses.replace(base, options={**base.options, "n": f"{worker}-{n}"}))
+        with open_ledger(url) as ledger:  # the same run again, perhaps while another records it: once
+            ledger.record(dataclasses.replace(base, options={**base.options, "n": f"shared-{n}"}))
+""")
+
+
+def test_parallel_writers_lose_nothing_and_keep_one_chain(northshire, ledger_url):
+    # no ledger yet: the workers race to create it too
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, ledger_url, f"w{i}", str(RUNS_EACH)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(WORKERS)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err.decode()
+    with open_ledger(ledger_url) as ledger:
+        runs = ledger.runs()
+        assert [r.seq for r in runs] == list(range(1, WORKERS * RUNS_EACH + RUNS_EACH + 1))
+        assert sorted(r.options["n"] for r in runs) == sorted(
+            [f"w{i}-{n}" for i in range(WORKERS) for n in range(RUNS_EACH)] + [f"shared-{n}" for n in range(RUNS_EACH)])
+        assert len(ledger.entries()) == sum(r.entries for r in runs)
+        assert ledger.verify().ok
+
+
+def test_a_writer_killed_mid_record_leaves_the_ledger_as_it_was(northshire, ledger_url, tmp_path, run):
+    assert run("--ledger", ledger_url, "chain", f"{northshire}/chains/reading.yaml", "-o", "c.json").exit_code == 0
+    with open_ledger(ledger_url) as ledger:
+        before = (ledger.runs(), ledger.entries())
+    marker = tmp_path / "inside-the-transaction"
+    writer = subprocess.Popen([sys.executable, "-m", "stocktake", "--ledger", ledger_url, "review",
+                               f"{northshire}/capacity-review-2026.yaml", "-o", "r.json"],
+                              env={**os.environ, PAUSE_HOOK: str(marker)}, stderr=subprocess.PIPE)
+    try:
+        for _ in range(1200):  # until the writer holds the lock with its rows written (or has failed)
+            if marker.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), writer.stderr.read().decode() if writer.stderr else ""
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.wait(timeout=60)
+    assert writer.returncode == -signal.SIGKILL
+    with open_ledger(ledger_url) as ledger:
+        assert (ledger.runs(), ledger.entries()) == before
+        assert ledger.verify().ok
+    # and the lock it held is gone: the same run records now
+    again = run("--ledger", ledger_url, "review", f"{northshire}/capacity-review-2026.yaml", "-o", "r.json")
+    assert again.exit_code == 0 and "recorded run" in again.stderr
+    with open_ledger(ledger_url) as ledger:
+        assert [r.seq for r in ledger.runs()] == [1, 2] and ledger.verify().ok
+
