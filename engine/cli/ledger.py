@@ -41,7 +41,13 @@ def ledger() -> None:
 @ledger.command()
 @pass_settings
 def verify(settings: Settings) -> None:
-    """Walk the hash chain and re-hash every stored file; exit 2 naming the first row that does not match."""
+    """Walk the hash chain and re-hash every stored file; exit 2 naming the first row that does not match.
+
+    \b
+    Examples:
+      stocktake --ledger history.sqlite ledger verify
+      STOCKTAKE_LEDGER=postgresql://stocktake@db/history stocktake ledger verify
+    """
     from stocktake.ledger import LedgerError, describe
 
     with _open(settings) as opened:
@@ -60,11 +66,19 @@ def replay(settings: Settings, run: str) -> None:
 
     The inputs are put back in a temporary directory with the layout they had; the command runs
     again with the recorded options; exit 2 naming the first line that differs.
+
+    \b
+    Examples:
+      stocktake --ledger history.sqlite ledger replay 31d6de77
+      stocktake --ledger history.sqlite ledger replay 31d6de770cfcddea
     """
+    from stocktake._version import __version__
+    from stocktake.ledger.recording import engine_plugins
     from stocktake.ledger.replay import replay as replay_run
 
+    engine = settings.engine()
     with _open(settings) as opened:
-        replayed = replay_run(opened, run, settings.engine().derive)
+        replayed = replay_run(opened, run, engine.derive, engine_version=__version__, plugins=engine_plugins(engine))
     click.echo(replayed.message())
 
 
@@ -72,7 +86,13 @@ def replay(settings: Settings, run: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 def runs(settings: Settings, fmt: str) -> None:
-    """List the recorded runs: seq, run id, command, date, period or system, actor, recorded at."""
+    """List the recorded runs: seq, run id, command, date, period or system, actor, recorded at.
+
+    \b
+    Examples:
+      stocktake --ledger history.sqlite ledger runs
+      stocktake --ledger history.sqlite ledger runs --format json
+    """
     from dataclasses import asdict
 
     from stocktake.cli.listings import table
@@ -95,7 +115,13 @@ def runs(settings: Settings, fmt: str) -> None:
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @pass_settings
 def export(settings: Settings, fmt: str | None, output: str | None) -> None:
-    """Write the ledger's runs and judgments as JSON Lines, or its judgments as CSV."""
+    """Write the ledger's runs and judgments as JSON Lines, or its judgments as CSV.
+
+    \b
+    Examples:
+      stocktake --ledger history.sqlite ledger export -o ledger.jsonl
+      stocktake --ledger history.sqlite ledger export --format csv -o judgments.csv
+    """
     from stocktake.core.output import write_output
     from stocktake.ledger.export import EXPORT_COLUMNS, export_jsonl, export_rows
     from stocktake.render import table_csv

@@ -19,8 +19,8 @@ from stocktake.ledger.hashing import sha256
 from stocktake.ledger.model import RunInfo, RunRecord, StoredInput
 from stocktake.ledger.store import LedgerError
 
-__all__ = ["RECORDED", "default_actor", "now_utc", "record_result", "report_runs", "result_entries", "result_json",
-           "result_rules", "run_record", "stored_inputs"]
+__all__ = ["RECORDED", "default_actor", "engine_plugins", "now_utc", "record_result", "report_runs",
+           "result_entries", "result_json", "result_rules", "run_record", "stored_inputs"]
 
 RECORDED = ("CapacityReviewResult", "DeliveryAssessmentResult", "DeliveryChainResult")
 """The result kinds a run records."""
@@ -65,8 +65,7 @@ def run_record(engine: Any, command: str, options: Mapping[str, str | None], loa
     date, period, system = _when_and_where(result, when)
     entries = [{**dict(zip(COLUMNS, row, strict=True)), "system": system or "", "period": period or "",
                 "date": date or ""} for row in result_entries(result)]
-    plugins = [{"name": p.name, "distribution": p.distribution or "", "version": p.version or ""}
-               for p in engine.plugins()]
+    plugins = engine_plugins(engine)
     given = {k: str(v) for k, v in options.items() if v not in (None, "")}
     read = stored_inputs([*loaded_documents, *_option_inputs(engine, given)])
     return RunRecord(command=command, options=given, inputs=read, result_kind=result.kind, result=data,
@@ -141,6 +140,12 @@ def record_result(target: str, engine: Any, command: str, options: Mapping[str, 
 def result_json(result: Any) -> bytes:
     """The result's JSON as ``stocktake.render.dump_model`` writes it (the bytes a command writes)."""
     return (json_text(result.model_dump_json(indent=2)) + "\n").encode("utf-8")
+
+
+def engine_plugins(engine: Any) -> list[dict[str, str]]:
+    """The engine's plugins as a run records them: name, distribution, version."""
+    return [{"name": p.name, "distribution": p.distribution or "", "version": p.version or ""}
+            for p in engine.plugins()]
 
 
 def stored_inputs(read: Iterable[_Read]) -> list[StoredInput]:

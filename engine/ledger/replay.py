@@ -32,7 +32,8 @@ class Replayed:
         return f"run {self.run.short_id}: {self.judgments} judgments re-derived, bytes identical"
 
 
-def replay(ledger: Ledger, run_id: str, derive: Derive) -> Replayed:
+def replay(ledger: Ledger, run_id: str, derive: Derive, *, engine_version: str | None = None,
+           plugins: list[dict[str, str]] | None = None) -> Replayed:
     """Re-derive the run ``run_id`` (or a prefix) from its stored inputs and prove the result's
     bytes equal the stored result's.
 
@@ -40,11 +41,15 @@ def replay(ledger: Ledger, run_id: str, derive: Derive) -> Replayed:
     the inputs at the same places (a ``..`` is room made above), absolute ones under it, read back
     as recorded before comparing.
 
-    :raises LedgerError: an input does not match its hash, or the result differs (the first
-        differing line is named).
+    :raises LedgerError: an input or the stored result does not match its hash, or the result
+        differs (the first differing line is named, and how this engine's version or plugins, when
+        given, differ from the run's).
     """
     run = ledger.run(run_id)
     recorded = ledger.blob(run.result_sha256)
+    if sha256(recorded) != run.result_sha256:
+        raise LedgerError(f"run {run.short_id}: its stored result does not match its sha256 (the ledger was "
+                          "changed; stocktake ledger verify names the row)")
     with tempfile.TemporaryDirectory(prefix="stocktake-replay-") as scratch:
         root = Path(scratch)
         depth = max((_ups(i["path"]) for i in run.inputs if not os.path.isabs(i["path"])), default=0)
@@ -70,8 +75,23 @@ def replay(ledger: Ledger, run_id: str, derive: Derive) -> Replayed:
         derived = derived.decode("utf-8").replace(prefix, "").encode("utf-8")
     if derived != recorded:
         raise LedgerError(f"run {run.short_id}: the re-derived result differs from the recorded one "
-                          f"{_first_difference(recorded, derived)}")
+                          f"{_first_difference(recorded, derived)}{_other_engine(run, engine_version, plugins)}")
     return Replayed(run, run.entries)
+
+
+def _other_engine(run: RunInfo, engine_version: str | None, plugins: list[dict[str, str]] | None) -> str:
+    """How the engine replaying differs from the one that recorded (empty if it does not or is not known)."""
+    notes = []
+    if engine_version is not None and engine_version != run.engine_version:
+        notes.append(f"recorded by Stocktake {run.engine_version}, replayed by {engine_version}")
+    if plugins is not None:
+        def named(found: list[dict[str, str]]) -> set[str]:
+            return {f"{p['name']} {p['version']}".strip() for p in found}
+
+        missing, added = named(run.plugins) - named(plugins), named(plugins) - named(run.plugins)
+        notes += [f"recorded with {', '.join(sorted(missing))}"] if missing else []
+        notes += [f"replayed with {', '.join(sorted(added))}"] if added else []
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _ups(path: str) -> int:

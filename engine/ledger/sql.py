@@ -1,7 +1,7 @@
 """Every SQL statement the ledger runs, in one place, and the small seam where databases differ.
 
 A :class:`Dialect` says how one database writes a placeholder, takes the write lock, names a blob
-column and an integer column; the statements below are written once against it in the SQL both
+column and an integer column, and lists its tables; the statements below are written once against it in the SQL both
 SQLite (3.24+) and PostgreSQL accept (``INSERT ... ON CONFLICT DO NOTHING`` is the upsert).
 Identifiers are double-quoted, so column names such as ``level``, ``rule`` and ``date`` mean
 the same everywhere. A backend is a :class:`Dialect` and a DB-API connection.
@@ -42,6 +42,10 @@ class Dialect:
     placeholder = "?"
     blob_type = "BLOB"
     int_type = "INTEGER"
+    has_meta = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    """A row if the database has the table ``meta``."""
+    any_table = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 1"
+    """The name of a table, if the database has any (to tell an empty database from another's)."""
 
     def begin_write(self, cursor: Any) -> None:
         """Begin a transaction holding the ledger's write lock, so seq and the hash chain stay
@@ -98,14 +102,8 @@ class Statements:
         entry_cols = ", ".join(q(c) for c in (*ENTRY_COLUMNS, "prev_hash", "row_hash"))
         self.run_select = f"SELECT {run_cols} FROM runs"
         self.entry_select = f"SELECT {entry_cols} FROM entries"
-        self.has_meta = ("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-                         if dialect.name == "sqlite" else
-                         "SELECT 1 FROM information_schema.tables WHERE table_name = 'meta' "
-                         "AND table_schema = current_schema()")
-        self.any_table = ("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 1"
-                          if dialect.name == "sqlite" else
-                          "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-                          "LIMIT 1")
+        self.has_meta = dialect.has_meta
+        self.any_table = dialect.any_table
         self.get_meta = f"SELECT value FROM meta WHERE key = {p}"
         self.set_meta = (f"INSERT INTO meta (key, value) VALUES ({p}, {p}) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value")

@@ -45,7 +45,7 @@ def open_sqlite(path: str, *, create: bool = True, name: str | None = None) -> L
         raise LedgerError(f"{shown}: not a SQLite database ({err}): name a ledger, or a new file to create "
                           "one") from None
     try:
-        return Ledger(connection, SQLiteDialect(), shown, (sqlite3.Error,))
+        return Ledger(connection, SQLiteDialect(), shown, (sqlite3.Error,), create=create)
     except BaseException:
         connection.close()
         raise

@@ -41,24 +41,28 @@ class Ledger:
     """
 
     def __init__(self, connection: Any, dialect: Dialect, name: str, errors: tuple[type[BaseException], ...],
-                 *, migrate: bool = True) -> None:
+                 *, create: bool = True) -> None:
         self.name = name
         self._conn = connection
         self._dialect = dialect
         self._sql = Statements(dialect)
         self._errors = errors
-        self.schema_version = self._open(migrate)
+        self.schema_version = self._open(create)
 
     # -- opening -------------------------------------------------------------------------------
 
-    def _open(self, migrate: bool) -> int:
+    def _open(self, create: bool) -> int:
+        """The schema version after creating (``create``) or migrating the ledger as needed."""
         with self._guard():
             version = self._version()
             if version is not None and version > SCHEMA_VERSION:
                 raise LedgerError(f"{self.name}: written by a newer Stocktake (schema {version}; this one reads up "
                                   f"to {SCHEMA_VERSION}): upgrade Stocktake to use this ledger")
-            if version == SCHEMA_VERSION or not migrate:
-                return version or 0
+            if version is None and not create:
+                raise LedgerError(f"{self.name}: no ledger there (one is created by the first review, judge, "
+                                  "chain or report run with --ledger)")
+            if version == SCHEMA_VERSION:
+                return version
             cur = self._conn.cursor()
             self._dialect.begin_write(cur)
             try:

@@ -8,9 +8,11 @@ import io
 import json
 import sqlite3
 import zlib
+from pathlib import Path
 
 import pytest
 
+from stocktake._version import __version__
 from stocktake.judgment.table import COLUMNS
 
 
@@ -194,10 +196,9 @@ def test_a_batch_judged_as_json_lines_is_recorded_and_replays(run, northshire, l
 def test_a_rule_set_file_and_absolute_paths_replay(run, northshire, ledger_url, tmp_path):
     import shutil
 
-    from tests.ledger.conftest import REPO
-
+    repo = Path(__file__).resolve().parents[2]
     # the built-in table, copied as a user's own rule set file
-    shutil.copy(REPO / "plugins" / "rulesets" / "likelihood-default.yaml", tmp_path / "our-rules.yaml")
+    shutil.copy(repo / "plugins" / "rulesets" / "likelihood-default.yaml", tmp_path / "our-rules.yaml")
     assessment = tmp_path / northshire / "assessment-2026-h2.yaml"
     result = run("--ledger", ledger_url, "judge", str(assessment), "--rules", str(tmp_path / "our-rules.yaml"),
                  "-o", "out.json")
@@ -207,3 +208,29 @@ def test_a_rule_set_file_and_absolute_paths_replay(run, northshire, ledger_url, 
     (tmp_path / "our-rules.yaml").unlink()  # replay needs only the ledger
     replayed = run("--ledger", ledger_url, "ledger", "replay", found["run_id"])
     assert replayed.exit_code == 0, replayed.stderr
+
+
+def test_a_ledger_of_a_newer_schema_is_refused_before_anything_is_written(run, recorded, execute_sql):
+    execute_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    result = run("--ledger", recorded, "review", "northshire/capacity-review-2024.yaml", "-o", "new.json")
+    assert result.exit_code == 2 and not Path("new.json").exists()
+    assert result.stderr == (f"error: {recorded}: written by a newer Stocktake (schema 99; this one reads up to 2): "
+                             "upgrade Stocktake to use this ledger\n")
+
+
+def test_an_empty_database_is_no_ledger_to_read(run, tmp_path):
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    result = run("--ledger", str(empty), "ledger", "runs")
+    assert result.exit_code == 2 and "no ledger there" in result.stderr
+
+
+def test_replay_with_other_plugins_names_the_first_difference_and_why(run, northshire, ledger_url):
+    assert run("--ledger", ledger_url, "chain", f"{northshire}/chains/reading.yaml", "-o", "c.json").exit_code == 0
+    (found,) = runs_of(run, ledger_url)
+    result = run("--ledger", ledger_url, "--disable-plugin", "builtin-chain-detectors", "ledger", "replay",
+                 found["run_id"][:8])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: run {found['run_id'][:16]}: the re-derived result differs from the "
+                                    "recorded one at line ")
+    assert result.stderr.endswith(f"(recorded with builtin-chain-detectors {__version__})\n")

@@ -113,3 +113,10 @@ def test_reading_a_ledger_that_is_not_there_creates_nothing(tmp_path):
     with pytest.raises(LedgerError, match="no ledger there"):
         open_ledger(str(tmp_path / "absent.sqlite"), create=False)
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_the_stored_result_is_the_bytes_the_command_writes(engine, northshire):
+    from stocktake.render import dump_model
+
+    result = engine.chain(str(northshire / "chains" / "reading.yaml"))
+    assert result_json(result) == dump_model(result).encode("utf-8")
