@@ -45,6 +45,10 @@ class PostgresDialect(Dialect):
     placeholder = "%s"
     blob_type = "BYTEA"
     int_type = "BIGINT"
+    has_meta = ("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_name = 'meta'")
+    any_table = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                 "ORDER BY table_name LIMIT 1")
 
     def begin_write(self, cursor: Any) -> None:
         cursor.execute("BEGIN")
@@ -77,11 +81,7 @@ def open_postgres(url: str, *, create: bool = True) -> Ledger:
             reason = reason.replace(password, "***")
         raise LedgerError(f"{name}: cannot connect to the PostgreSQL ledger ({reason})") from None
     try:
-        ledger = Ledger(connection, PostgresDialect(), name, (psycopg.Error,), migrate=create)
-        if ledger.schema_version == 0:
-            raise LedgerError(f"{name}: no ledger there (one is created by the first review, judge, chain or "
-                              "report run with --ledger)")
-        return ledger
+        return Ledger(connection, PostgresDialect(), name, (psycopg.Error,), create=create)
     except BaseException:
         connection.close()
         raise
