@@ -3,7 +3,9 @@
 # against the installed package, not the source tree. `make lint` then runs ruff and mypy (mypy on
 # the installed package: the repository's folders are not import names); `make test-lowest` runs
 # the suite again with every runtime dependency at the lowest version pyproject.toml allows. Both
-# install the `pdf` extra (WeasyPrint), so the PDF tests run rather than skip.
+# install the `pdf` extra (WeasyPrint), so the PDF tests run rather than skip, and the `postgres`
+# extra (psycopg; at its lowest version in test-lowest), so the ledger's tests also run against a
+# throw-away PostgreSQL server that the tests start (tests/postgres.py) where its binaries are installed.
 
 PYTHON ?= python3
 WORK   := .ci-work
@@ -24,7 +26,7 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf]" $(TEST_TOOLS)
+	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf,postgres]" $(TEST_TOOLS)
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
@@ -37,7 +39,7 @@ lint:
 test-lowest: wheel
 	rm -rf $(WORK)/lowest-venv
 	$(PYTHON) -m venv $(WORK)/lowest-venv
-	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py) $(TEST_TOOLS) "weasyprint>=62"
+	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py postgres) $(TEST_TOOLS) "weasyprint>=62"
 	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 

@@ -148,6 +148,8 @@ def test_a_database_that_is_not_a_ledger_is_refused(run, tmp_path, northshire):
 
 
 def test_a_damaged_ledger_is_refused_in_one_line(run, recorded, tmp_path):
+    if not recorded.endswith(".sqlite"):
+        pytest.skip("overwrites a page of the SQLite file; a PostgreSQL server keeps its own files")
     path = tmp_path / "ledger.sqlite"
     data = bytearray(path.read_bytes())
     data[4096:8192] = b"\x13" * 4096  # a page overwritten
