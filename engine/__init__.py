@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from stocktake.catalogue import DetectorEntry, RubricEntry, RuleSetEntry, StrategyEntry
     from stocktake.core.errors import (
         DocumentError,
+        DocumentErrors,
         ExitCode,
         PluginError,
         StocktakeError,
@@ -45,6 +46,7 @@ _EXPORTS = {
     "DetectorEntry": "stocktake.catalogue",
     "ValidationOutcome": "stocktake.api",
     "DocumentError": "stocktake.core.errors",
+    "DocumentErrors": "stocktake.core.errors",
     "ExitCode": "stocktake.core.errors",
     "PluginError": "stocktake.core.errors",
     "StocktakeError": "stocktake.core.errors",
@@ -67,6 +69,7 @@ __all__ = [
     "Criterion",
     "DetectorEntry",
     "DocumentError",
+    "DocumentErrors",
     "DocumentSource",
     "Engine",
     "ExitCode",

@@ -85,7 +85,13 @@ class Engine(Catalogue):
                              rubrics=self._resolve_rubric)
 
     def validate(self, sources: Iterable[DocumentSource]) -> list[ValidationOutcome]:
-        """Validate each document, collecting errors instead of stopping at the first."""
+        """Validate each document, collecting errors instead of stopping at the first.
+
+        :raises TypeError: ``sources`` is one document (a path, bytes, a mapping), not several:
+            give a list.
+        """
+        if isinstance(sources, (str, bytes, PathLike, Mapping)):
+            raise TypeError("validate takes several documents (a list, say), not one: validate([document])")
         outcomes = []
         for source in sources:
             try:

@@ -118,7 +118,15 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         texts[f"results/{name}"] = dump_model(review)
     for chain in report.chains:
         texts[f"results/chain-{chain.result.chain['id']}.json"] = dump_model(chain.result)
-    contents = {name: text.encode("utf-8") for name, text in texts.items()}
+    written = _write_outputs(out, {name: text.encode("utf-8") for name, text in texts.items()}, ours)
+    return DemoRun(report=report, example=example, written=written, ledger=ledger)
+
+
+def _write_outputs(out: Path, contents: dict[str, bytes], ours: dict[str, str]) -> list[Path]:
+    """Write ``contents`` (relative name -> bytes) into ``out``, refusing first if one would replace
+    a file the demo did not write; the manifest vouches for each file before it is written."""
+    from stocktake.core.output import write_output
+
     _refuse_edited(out, contents, ours)
     for name, data in contents.items():  # either the file before or the file after is vouched for
         ours[name] = " ".join(dict.fromkeys([*ours.get(name, "").split(), _digest(data)]))
@@ -131,7 +139,7 @@ def run_demo(engine: Engine, directory: str | Path) -> DemoRun:
         ours[name] = _digest(data)
         written.append(target)
     _write_manifest(out, ours)
-    return DemoRun(report=report, example=example, written=written, ledger=ledger)
+    return written
 
 
 def _report_recorded(engine: Engine, documents: list[Path], ledger: Path) -> DeliveryReport:

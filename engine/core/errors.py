@@ -158,6 +158,12 @@ class DocumentError(StocktakeError):
         self.column = column
         super().__init__(str(self))
 
+    @property
+    def errors(self) -> list[DocumentError]:
+        """Every problem this error reports: itself (:class:`DocumentErrors` holds several), so
+        callers read ``err.errors`` whether one problem was found or many."""
+        return [self]
+
     def located(
         self, file: str | Path | None, line: int | None = None, column: int | None = None
     ) -> DocumentError:
@@ -210,10 +216,14 @@ class DocumentErrors(DocumentError):
     def __init__(self, errors: Sequence[DocumentError]) -> None:
         if not errors:
             raise ValueError("DocumentErrors needs at least one error")
-        self.errors = list(errors)
-        first = self.errors[0]
+        self._errors = list(errors)
+        first = self._errors[0]
         super().__init__(first.expected, first.found, path=first.path, file=first.file, line=first.line,
                          column=first.column, on_key=first.on_key)
+
+    @property
+    def errors(self) -> list[DocumentError]:
+        return self._errors
 
     def located(
         self, file: str | Path | None, line: int | None = None, column: int | None = None

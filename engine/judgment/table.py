@@ -37,7 +37,7 @@ COLUMNS: dict[str, str] = {
     "computed": "the level the rule gave",
     "override": "the agreed level that replaces the computed one, if any",
     "override_reason": "why it was agreed",
-    "override_by": "who agreed it (reviewer ids)",
+    "override_by": "who agreed it (a review's reviewer ids; for a priority, the names its agreed_by gives)",
     "flags": "flag codes: what to look at before trusting the level",
     "because": "one sentence saying why",
     "evidence": "the evidence ids behind the level, sorted",

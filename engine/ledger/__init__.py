@@ -43,9 +43,10 @@ def open_ledger(target: str, *, create: bool = True) -> Ledger:
 
 
 def describe(target: str) -> str:
-    """``target`` as messages show it: a URL without its password."""
-    if target.startswith(POSTGRES_SCHEMES) and "@" in target:
-        scheme, _, rest = target.partition("://")
-        credentials, _, host = rest.rpartition("@")
-        return f"{scheme}://{credentials.partition(':')[0]}@{host}"
+    """``target`` as messages show it: a URL without its password (in the user part or as a
+    ``password=`` parameter)."""
+    if target.startswith(POSTGRES_SCHEMES):
+        from stocktake.ledger.postgres import redacted
+
+        return redacted(target)
     return target

@@ -3,7 +3,7 @@
 WeasyPrint is an optional extra (``pip install 'stocktake[pdf]'``), imported only here and only
 when a PDF is asked for. It lays out HTML and CSS itself (paged media: ``@page`` sizes, margins,
 page breaks) with no browser and no network: the report's HTML is self-contained, and the URL
-fetcher refuses anything but the ``data:`` URLs WeasyPrint uses internally, so nothing is fetched.
+fetcher refuses every URL, so nothing is fetched.
 The bytes are the same for the same report: no creation or modification date is written and the
 PDF's identifier is derived from the HTML.
 """

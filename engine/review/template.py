@@ -55,6 +55,8 @@ class Team:
     """(id, name) of each reviewer."""
     evidence: list[tuple[str, str]] = field(default_factory=list)
     """(id, a line saying what it is) of each evidence item."""
+    ratings_file: Path | None = None
+    """The table the review reads its ratings from, if it names one (a template never replaces it)."""
 
 
 def template_items(rubric: Rubric) -> list[TemplateItem]:
@@ -223,7 +225,9 @@ def review_team(path: Path, limits: Limits) -> Team:
     except DocumentError as err:
         position = parsed.locate(err.path)
         raise err.located(path, *(position or (None, None))) from None
-    return Team([(r.id, r.name) for r in reviewers], [(e.id, _evidence_line(e)) for e in evidence])
+    named = data.get("ratings_file")
+    return Team([(r.id, r.name) for r in reviewers], [(e.id, _evidence_line(e)) for e in evidence],
+                path.parent / named if isinstance(named, str) and named.strip() else None)
 
 
 def _evidence_line(item: Any) -> str:
@@ -264,6 +268,10 @@ def write_template(engine: Any, request: TemplateRequest) -> bytes | str:
     if request.layout not in LAYOUTS:
         raise UsageError(f"--layout: expected one of {', '.join(LAYOUTS)}, found {request.layout!r}")
     team = review_team(Path(request.review), engine.limits) if request.review else Team([])
+    if (team.ratings_file is not None and request.output not in (None, "-") and team.ratings_file.exists()
+            and _same_file(team.ratings_file, Path(request.output))):  # (writing it the first time is the point)
+        raise UsageError(f"{request.output} is the ratings_file {request.review} reads its ratings from, and it "
+                         "exists: a template would replace the reviewers' ratings, --force or not; choose another name")
     if request.reviewers is not None:
         ids = [r.strip() for r in request.reviewers.split(",")]
         for ref in ids:
@@ -277,12 +285,20 @@ def write_template(engine: Any, request: TemplateRequest) -> bytes | str:
                              f"({', '.join(names)}), found {', '.join(map(repr, unknown))}")
         if len(set(ids)) != len(ids):
             raise UsageError(f"--reviewers: expected each id once, found {request.reviewers!r}")
-        team = Team([(r, names.get(r, "")) for r in ids], team.evidence)
+        team = Team([(r, names.get(r, "")) for r in ids], team.evidence, team.ratings_file)
     if not team.reviewers:
         raise UsageError("expected --reviewers ID,... or --review REVIEW.yaml naming the reviewers, found neither")
     rubric = engine.rubric_from(request.rubric)
     layout: Layout = "matrix" if request.layout == "matrix" else "rows"
     return ratings_template(rubric, team, layout=layout, fmt=fmt)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """True if ``a`` (which exists) and ``b`` name one file."""
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def template_format(output: str | None) -> str:

@@ -158,3 +158,23 @@ def test_a_notebook_frame_renders_the_page_in_a_browser(engine, tmp_path):
         b.close()
     assert heading == "Delivery report 2026-H2"
     assert styled  # the page's own style sheet applies inside the frame
+
+
+@pytest.mark.parametrize("one", [str(REVIEW), REVIEW, b"kind: Rubric", {"kind": "Rubric"}])
+def test_validate_takes_several_documents_and_says_so_when_given_one(engine, one):
+    with pytest.raises(TypeError, match=r"validate\(\[document\]\)"):
+        engine.validate(one)
+
+
+def test_every_document_error_lists_its_problems_one_or_many(engine):
+    from stocktake import DocumentErrors
+
+    data = yaml.safe_load(CHAIN.read_text())
+    data["actors"][2]["role"] = "boss"
+    with pytest.raises(DocumentError) as one:
+        engine.chain(data)
+    assert one.value.errors == [one.value]
+    data["actors"][3]["role"] = "chief"
+    with pytest.raises(DocumentErrors) as many:
+        engine.chain(data)
+    assert [e.path for e in many.value.errors] == [("actors", 2, "role"), ("actors", 3, "role")]

@@ -115,6 +115,15 @@ def test_an_existing_file_is_not_replaced_without_force(run, tmp_path):
     assert run("template", "delivery-capacity-review", "--reviewers", "du", "-o", str(out), "--force").exit_code == 0
 
 
+def test_the_reviews_own_ratings_file_is_never_replaced_even_with_force(run, tmp_path):
+    filled = tmp_path / "ratings.xlsx"
+    filled.write_bytes(b"the reviewers' filled workbook")
+    doc = write(tmp_path / "review.json", review([], ratings_file="ratings.xlsx"))
+    result = run("template", "delivery-capacity-review", "--review", str(doc), "-o", str(filled), "--force")
+    assert result.exit_code == 2 and "is the ratings_file" in result.stderr
+    assert filled.read_bytes() == b"the reviewers' filled workbook"
+
+
 BAD = {
     "unknown rubric": (["nope", "--reviewers", "du", "-o", "r.xlsx"], "no rubric 'nope' is installed"),
     "reviewers with spaces": (["delivery-capacity-review", "--reviewers", "du ind", "-o", "r.xlsx"],
