@@ -15,7 +15,7 @@ raises :class:`DocumentErrors`, all of them in file order.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +89,7 @@ def load_document(
                     prepared = spec.prepare(parsed.data, read.path, limits)
                 context = with_rubric(spec, parsed.data, context, rubrics)
             kind, model = validate_data(parsed, context=context, kinds=kinds, relocate=prepared.relocate,
-                                        table=table)
+                                        table=table, found=prepared.errors)
     except DocumentErrors as errs:
         raise errs.located(name) from errs.__cause__
     except DocumentError as err:
@@ -164,6 +164,8 @@ class Prepared:
     """``InputFile`` records of the files read."""
     relocate: Callable[[DocumentError], DocumentError | None] | None = None
     """Re-locates an error about data that came from another file (None: not from one)."""
+    errors: list[DocumentError] = field(default_factory=list)
+    """Problems the step found and read past (a table's header), reported with validation's."""
 
 
 def validate_data(
@@ -173,30 +175,36 @@ def validate_data(
     kinds: tuple[str, ...] | None = None,
     relocate: Callable[[DocumentError], DocumentError | None] | None = None,
     table: Mapping[str, DocumentKind],
+    found: Sequence[DocumentError] = (),
 ) -> tuple[str, Any]:
     """Validate parsed data against its kind in ``table``: returns ``(kind, model)``.
 
-    Every problem is reported: one :class:`DocumentError`, or :class:`DocumentErrors` in file
-    order, each located with ``parsed`` or, if it is about data from another file, by
-    ``relocate``. The first :data:`MAX_LOCATED` are given a line and column; the others keep
-    their JSON path only (locating one reads the text again)."""
-    try:
-        return _validate(parsed.data, context=context, kinds=kinds, table=table)
-    except DocumentError as err:
-        from stocktake.core.hints import with_hint
+    Every problem is reported, with those ``found`` by the kind's prepare step: one
+    :class:`DocumentError`, or :class:`DocumentErrors` in file order, each located with ``parsed``
+    or, if about data from another file, by ``relocate`` (or already). The first :data:`MAX_LOCATED`
+    are given a line and column; the others keep their JSON path (locating reads the text again)."""
+    from stocktake.core.hints import with_hint
 
-        problems = err.errors if isinstance(err, DocumentErrors) else [err]
-        ours: list[DocumentError] = []
-        theirs: list[DocumentError] = []
-        for problem in sorted(problems, key=lambda e: _data_order(parsed.data, e.path)):
-            moved = relocate(problem) if relocate is not None else None
-            if moved is not None:
-                theirs.append(moved)
-            else:
-                ours.append(with_hint(_locate(problem, None, parsed) if len(ours) < MAX_LOCATED else problem, parsed))
-        theirs.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0))
-        found = ours + theirs
-        raise (found[0] if len(found) == 1 else DocumentErrors(found)) from err.__cause__
+    problems = list(found)
+    cause: BaseException | None = None
+    try:
+        kind_and_model = _validate(parsed.data, context=context, kinds=kinds, table=table)
+    except DocumentError as err:
+        problems += err.errors if isinstance(err, DocumentErrors) else [err]
+        cause = err.__cause__
+    if not problems:
+        return kind_and_model
+    ours: list[DocumentError] = []
+    theirs: list[DocumentError] = []
+    for problem in sorted(problems, key=lambda e: _data_order(parsed.data, e.path)):
+        moved = problem if problem.file is not None else relocate(problem) if relocate is not None else None
+        if moved is not None:
+            theirs.append(moved)
+        else:
+            ours.append(with_hint(_locate(problem, None, parsed) if len(ours) < MAX_LOCATED else problem, parsed))
+    theirs.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0))
+    errors = ours + theirs
+    raise (errors[0] if len(errors) == 1 else DocumentErrors(errors)) from cause
 
 
 MAX_LOCATED = 100

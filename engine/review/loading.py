@@ -11,17 +11,21 @@ optionally ``ID rationale`` and ``ID evidence`` columns). Columns the template w
 ``component`` column.
 
 A row with no level, rationale or evidence (a template row left unfilled) is no rating: the
-item stays "not rated". Only the header is checked here. Every value, an empty required cell included (handed on as
-empty text), is checked by the document's validation, and its errors are re-pointed at the cell.
+item stays "not rated". Only the header is checked here, and its problems (every one) are reported
+with the document's: the rows are read past a column that should not be there, not without a
+column they need. Every value, an empty required cell included (handed on as empty text), is
+checked by the document's validation, and its errors are re-pointed at the cell.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared
 
 __all__ = ["DEFAULT_SHEET", "OPTIONAL_RATING_COLUMNS", "RATING_COLUMNS", "TEMPLATE_COLUMNS", "prepare_review"]
@@ -50,19 +54,26 @@ def prepare_review(data: dict[str, Any], path: Path | None, limits: Any) -> Prep
     table_path = file_beside(path, ref, "ratings_file")
     sheet = data.get("ratings_sheet")
     sheet = sheet if isinstance(sheet, str) else None
+    errors: list[DocumentError] = []
     if sheet is not None and table_path.suffix.lower() == ".csv":
-        raise DocumentError("no 'ratings_sheet' for a CSV file (it has one table)", repr(sheet),
-                            path=("ratings_sheet",))
+        errors.append(DocumentError("no 'ratings_sheet' for a CSV file (it has one table)", repr(sheet),
+                                    path=("ratings_sheet",)))
+        sheet = None
     reviewers = _reviewer_ids(data)
-    notes = _notes(data, reviewers)
+    notes = _notes(data, reviewers, errors)
     table = read_table(table_path, required=RATING_COLUMNS, notes=TEMPLATE_COLUMNS + notes,
-                       header=lambda header: _check_header(header, notes, reviewers),
+                       header=lambda header: None,  # checked below, its problems reported with the rest
                        sheet=sheet, sheet_field="ratings_sheet", prefer_sheet=DEFAULT_SHEET,
                        fits=lambda header: "component" in header, limits=limits)
+    matrix = "reviewer" not in table.header
+    errors += [table.error(expected, found, table.header_line, None if column is None else column + 1, ("header",))
+               for column, expected, found in _header_problems(table.header, notes, reviewers)]
+    inputs = [InputFile(path=str(table.path), sha256=table.sha256)]
+    if not all(name in table.header for name in (("component",) if matrix else RATING_COLUMNS)):
+        return Prepared(inputs=inputs, errors=errors)  # no ratings can be read
     inline = data.get("ratings")
     ratings = list(inline) if isinstance(inline, list) else []
     merged = MergedRows("ratings", table, len(ratings), [], document=path)
-    matrix = "reviewer" not in table.header
     columns = [(r, {f: table.column(n) for f, n in _matrix_columns(r, table.header).items()})
                for r in reviewers if r.lower() in table.header] if matrix else []
     for number, row in table.take_rows():
@@ -76,7 +87,7 @@ def prepare_review(data: dict[str, Any], path: Path | None, limits: Any) -> Prep
                 _append(merged, ratings, number, row, {"component": "component", **names}, cells,
                         reviewer=reviewer)
     data["ratings"] = ratings
-    return Prepared(inputs=[InputFile(path=str(table.path), sha256=table.sha256)], relocate=merged.relocate)
+    return Prepared(inputs=inputs, relocate=merged.relocate, errors=errors)
 
 
 def _append(merged: Any, ratings: list[Any], number: int, row: dict[str, str], names: dict[str, str],
@@ -108,9 +119,10 @@ def _matrix_columns(reviewer: str, header: list[str]) -> dict[str, str]:
     return names
 
 
-def _check_header(header: list[str], notes: tuple[str, ...],
-                  reviewers: list[str]) -> tuple[int | None, str, str] | None:
-    """The problem with a ratings header, if any (see the module's docstring for the two layouts)."""
+def _header_problems(header: list[str], notes: tuple[str, ...],
+                     reviewers: list[str]) -> Iterator[tuple[int | None, str, str]]:
+    """Each problem with a ratings header, as ``(0-based column or None, expected, found)`` (see
+    the module's docstring for the two layouts)."""
     from stocktake.core.workbook import short
 
     ignored = TEMPLATE_COLUMNS + notes
@@ -121,41 +133,43 @@ def _check_header(header: list[str], notes: tuple[str, ...],
     else:
         allowed = (*RATING_COLUMNS, *OPTIONAL_RATING_COLUMNS, *ignored)
     seen: set[str] = set()
+    unknown = False
     for i, name in enumerate(header):
         if name in seen:
-            return i, "each column once", f"column {name!r} again"
+            yield i, "each column once", f"column {name!r} again"
+            continue
         seen.add(name)
+        unknown = unknown or name not in allowed
         if name in allowed:
+            if matrix and name not in ignored and " " in name and (owner := name.rsplit(" ", 1)[0]) not in header:
+                yield i, f"a column {owner!r} of that reviewer's levels beside it", f"column {short(name)} alone"
             continue
         found = f"column {short(name)}" if name else "an unnamed column"
         if matrix:
-            return i, ("a reviewer id defined under 'reviewers' as the column of their levels "
-                       f"({', '.join(reviewers) or 'none defined'}), 'ID rationale', 'ID evidence', 'component', "
-                       f"{_listed(ignored)} (or a 'reviewer' column: one rating per row)"), found
-        return i, f"columns from {', '.join((*RATING_COLUMNS, *OPTIONAL_RATING_COLUMNS))}, {_listed(ignored)} " \
-                  "(or list it under 'ratings_notes')", found
-    if matrix:
-        for i, name in enumerate(header):
-            owner = name.rsplit(" ", 1)[0]
-            if name not in ignored and " " in name and owner not in header:
-                return i, f"a column {owner!r} of that reviewer's levels beside it", f"column {short(name)} alone"
+            yield i, ("a reviewer id defined under 'reviewers' as the column of their levels "
+                      f"({', '.join(reviewers) or 'none defined'}), 'ID rationale', 'ID evidence', 'component', "
+                      f"{_listed(ignored)} (or a 'reviewer' column: one rating per row)"), found
+        else:
+            yield i, f"columns from {', '.join((*RATING_COLUMNS, *OPTIONAL_RATING_COLUMNS))}, {_listed(ignored)} " \
+                     "(or list it under 'ratings_notes')", found
+    if unknown:
+        return  # a column missing is most likely the one misspelt
     wanted = ("component",) if matrix else RATING_COLUMNS
     for name in wanted:
         if name not in header:
-            return None, f"a column {name!r}", "columns " + ", ".join(header)
+            yield None, f"a column {name!r}", "columns " + ", ".join(header)
     if matrix and not any(r.lower() in header for r in reviewers):
-        return None, f"a 'reviewer' column, or a column per reviewer id ({', '.join(reviewers)})", \
+        yield None, f"a 'reviewer' column, or a column per reviewer id ({', '.join(reviewers)})", \
             "columns " + ", ".join(header)
-    return None
 
 
 def _listed(names: tuple[str, ...]) -> str:
     return "notes " + ", ".join(names)
 
 
-def _notes(data: dict[str, Any], reviewers: list[str]) -> tuple[str, ...]:
+def _notes(data: dict[str, Any], reviewers: list[str], errors: list[DocumentError]) -> tuple[str, ...]:
     """The review's ``ratings_notes`` as header names (its other errors are validation's); a column
-    the ratings are read from cannot be one."""
+    the ratings are read from cannot be one (an error added to ``errors``, the note left out)."""
     from stocktake.core.errors import DocumentError
 
     notes = data.get("ratings_notes")
@@ -167,8 +181,9 @@ def _notes(data: dict[str, Any], reviewers: list[str]) -> tuple[str, ...]:
     for i, note in enumerate(notes):
         if isinstance(note, str):
             if note.strip().lower() in read:
-                raise DocumentError("the heading of a column of notes, not of one the ratings are read from",
-                                    repr(note), path=("ratings_notes", i))
+                errors.append(DocumentError("the heading of a column of notes, not of one the ratings are read from",
+                                            repr(note), path=("ratings_notes", i)))
+                continue
             names.append(note.strip().lower())
     return tuple(names)
 

@@ -205,3 +205,56 @@ def test_every_repeated_id_is_reported(tmp_path):
         make_engine().load(doc)
     assert [(e.line, e.found) for e in caught.value.errors] == [
         (9, "'DU', the same as 'du' apart from case"), (10, "'peer' again"), (14, "'survey' again")]
+
+
+MANY = """\
+kind: CapacityReview
+schema_version: 1
+rubric: {id: delivery-capacity-review, version: "1.0.0"}
+system: Test
+date: 2026-06-30
+reviewers:
+  - {id: du, name: Delivery unit, role: delivery-unit}
+  - {id: du, name: Delivery unit, role: delivry-unit}
+evidence:
+  - {id: É1, kind: interview, source: x, date: 2026-8-1, summary: y}
+ratings:
+  - {component: 1Z, reviewer: dux, level: Amber, evidence: [E2]}
+  - {component: 1A, reviewer: du, level: AG, evidence: [E1]}
+  - {component: 1A, reviewer: du, level: AG}
+"""
+
+
+def test_references_are_reported_with_the_mistakes_of_shape(run, tmp_path):
+    """Nine mistakes, of shape (a role, an id, a date) and of reference (a repeated reviewer id, an
+    unknown component, reviewer and evidence ids, a second rating): nine lines in one run."""
+    doc = tmp_path / "review.yaml"
+    doc.write_text(MANY, encoding="utf-8")
+    lines = _lines(run("validate", str(doc)))
+    assert [line.split(": expected")[0].rsplit(": ", 1)[1] for line in lines] == [
+        "$.reviewers[1].id", "$.reviewers[1].role", "$.evidence[0].id", "$.evidence[0].date",
+        "$.ratings[0].component", "$.ratings[0].reviewer", "$.ratings[0].evidence[0]",
+        "$.ratings[1].evidence[0]", "$.ratings[2]"], lines
+    assert _line_numbers(lines) == [8, 8, 10, 10, 12, 12, 12, 13, 14]
+    assert "found 'du' again" in lines[0]
+    assert "found 'dux' (did you mean 'du'?)" in lines[5]
+    assert lines[8].endswith("found a second rating by 'du' of 'define-aspiration' (first at $.ratings[1])")
+
+
+def test_a_judgment_findings_and_actions_are_checked_with_the_mistakes_of_shape(tmp_path):
+    doc = tmp_path / "review.yaml"
+    doc.write_text(REVIEW.replace("date: 2026-06-30", "date: 30/06/2026").split("ratings:")[0] + """\
+judgments:
+  - {component: 1A, level: Purple, reason: agreed, agreed_by: [du, nobody]}
+  - {component: 1B, level: G, reason: agreed, agreed_by: [du]}
+  - {component: 1B, level: R, reason: again, agreed_by: [du]}
+findings:
+  - {text: a finding, components: [1A, 9Z]}
+actions:
+  - {text: an action, component: 8Q}
+""", encoding="utf-8")
+    with pytest.raises(DocumentErrors) as caught:
+        make_engine().load(doc)
+    assert [(e.line, e.path) for e in caught.value.errors] == [
+        (5, ("date",)), (13, ("judgments", 0, "level")), (13, ("judgments", 0, "agreed_by", 1)),
+        (15, ("judgments", 2, "component")), (17, ("findings", 0, "components", 1)), (19, ("actions", 0, "component"))]

@@ -154,3 +154,83 @@ def test_a_matrix_rationale_without_its_reviewers_level_column_is_an_error(engin
     workbook(tmp_path / "r.xlsx", {"ratings": [["component", "du", "ind rationale"], ["3A", "R", "why"]]})
     message = error(engine, write(tmp_path / "review.json", review([], ratings_file="r.xlsx")))
     assert "cell C1 (header): expected a column 'ind' of that reviewer's levels beside it" in message, message
+
+
+def every_error(engine, doc: Path) -> list[str]:
+    with pytest.raises(DocumentError) as caught:
+        engine.review(doc)
+    err = caught.value
+    return [str(e) for e in getattr(err, "errors", [err])]
+
+
+def places(errors: list[str]) -> list[str]:
+    """Where each error is: the sheet and cell (or row) of a workbook's, the JSON path of the document's."""
+    where = [e.split(": expected")[0] for e in errors]
+    return [w[w.index("sheet "):] if ", sheet " in w else w.rsplit(": ", 1)[1] for w in where]
+
+
+SHEET_MISTAKES = [HEADER, ["1A", "du", "AG", "x", "E1"], ["1B", "du", "Amber", "x", "E1"],
+                  ["1C", "du", "R", "x", "E1; E9"], ["2B", "du", None, "a rationale, no level", "E1"],
+                  ["1A", "du", "AG", "again", "E1"]]
+
+
+def test_every_mistake_of_the_document_and_its_sheet_in_one_run(engine, tmp_path):
+    """A date written wrong in the document hides none of the sheet's mistakes."""
+    workbook(tmp_path / "r.xlsx", {"ratings": SHEET_MISTAKES})
+    doc = write(tmp_path / "review.json", review([], ratings_file="r.xlsx", date="30/09/2026"))
+    errors = every_error(engine, doc)
+    assert places(errors) == [
+        "$.date", "sheet ratings, cell C3 (level)", "sheet ratings, cell E4 (evidence[1])",
+        "sheet ratings, cell C5 (level)", "sheet ratings, row 6"], errors
+    assert errors[1].endswith("expected a level of scale 'delivery' (G, AG, AR or R), found 'Amber'")
+    assert errors[3].endswith("expected a value in column 'level', found an empty cell")
+    assert errors[4].endswith("found a second rating by 'du' of 'define-aspiration' (first at row 2)")
+
+
+def test_without_the_rubric_the_sheet_is_still_checked_against_the_review(engine, tmp_path):
+    """``version: 1.10`` names no rubric, so levels and components cannot be checked; evidence ids and
+    second ratings can, and are, in the same run."""
+    workbook(tmp_path / "r.xlsx", {"ratings": SHEET_MISTAKES})
+    doc = write(tmp_path / "review.json", review([], ratings_file="r.xlsx", date="30/09/2026",
+                                                 rubric={"id": "delivery-capacity-review", "version": 1.1}))
+    errors = every_error(engine, doc)
+    assert places(errors) == [
+        "$.rubric.version", "$.date", "sheet ratings, cell E4 (evidence[1])", "sheet ratings, row 6"], errors
+
+
+OWN_SHEET = [["Component", "Reviewer", "Level", "Rationale", "Evidence", "Comment"],
+             ["1A", "du", "AG", "ok", "E1", None], ["1B", "ind", 3, "ok", "E1;E2", "n"],
+             [None, "du", "G", "x", "E1", None]]
+
+
+def test_a_header_problem_is_reported_with_the_cells(engine, tmp_path):
+    """An undeclared column is a mistake; the rows are read past it, their mistakes reported too."""
+    workbook(tmp_path / "r.xlsx", {"Sheet2": OWN_SHEET})
+    errors = every_error(engine, write(tmp_path / "review.json", review([], ratings_file="r.xlsx")))
+    assert places(errors) == [
+        "sheet Sheet2, cell F1 (header)", "sheet Sheet2, cell C3 (level)", "sheet Sheet2, cell A4 (component)"], errors
+    assert errors[0].endswith("(or list it under 'ratings_notes'), found column 'comment'")
+
+
+def test_every_undeclared_column_is_reported(engine, tmp_path):
+    workbook(tmp_path / "r.xlsx", {"ratings": [[*HEADER, "comment", "notes"], ["1A", "du", "AG", "x", "E1", "", ""]]})
+    errors = every_error(engine, write(tmp_path / "review.json", review([], ratings_file="r.xlsx")))
+    assert places(errors) == [
+        "sheet ratings, cell F1 (header)", "sheet ratings, cell G1 (header)"], errors
+
+
+def test_a_bad_ratings_notes_entry_is_reported_with_the_cells(engine, tmp_path):
+    workbook(tmp_path / "r.xlsx", {"Sheet2": OWN_SHEET})
+    doc = write(tmp_path / "review.json", review([], ratings_file="r.xlsx", ratings_notes=["Comment", "Level"]))
+    errors = every_error(engine, doc)
+    assert places(errors) == [
+        "$.ratings_notes[1]", "sheet Sheet2, cell C3 (level)", "sheet Sheet2, cell A4 (component)"], errors
+    assert "expected the heading of a column of notes, not of one the ratings are read from, found 'Level'" in errors[0]
+
+
+def test_a_table_without_a_column_it_needs_is_reported_without_its_rows(engine, tmp_path):
+    workbook(tmp_path / "r.xlsx", {"ratings": [["component", "reviewer", "rationale"], ["1A", "du", "x"]]})
+    doc = write(tmp_path / "review.json", review([], ratings_file="r.xlsx", date="30/09/2026"))
+    errors = every_error(engine, doc)
+    assert len(errors) == 2 and "$.date" in errors[0], errors
+    assert errors[1].endswith("row 1 (header): expected a column 'level', found columns component, reviewer, rationale")
