@@ -7,6 +7,7 @@ import json
 import sys
 
 import pytest
+from example_system import EXAMPLE
 
 from stocktake.cli.chain import FORMATS as CHAIN
 from stocktake.cli.formats import SUFFIXES, Formats
@@ -14,7 +15,6 @@ from stocktake.cli.judge import FORMATS as JUDGE
 from stocktake.cli.report import FORMATS as REPORT
 from stocktake.cli.review import FORMATS as REVIEW
 from stocktake.core.errors import UsageError
-from tests.example_system import EXAMPLE
 
 DOCUMENTS = {"review": EXAMPLE / "capacity-review-2026.yaml", "judge": EXAMPLE / "assessment-2026-h2.yaml",
              "chain": EXAMPLE / "chains" / "reading.yaml", "report": EXAMPLE / "capacity-review-2026.yaml"}

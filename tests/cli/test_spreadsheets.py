@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
+from example_system import EXAMPLE
 
 from stocktake.core.workbook_out import table_csv, table_xlsx
 from stocktake.judgment.table import COLUMNS
-from tests.example_system import EXAMPLE
 
 REVIEW = EXAMPLE / "capacity-review-2026.yaml"
 ASSESSMENT = EXAMPLE / "assessment-2026-h2.yaml"
