@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from stocktake.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # the benchmarks' generators, which tests reuse (pytest as a command adds no repository)
+    sys.path.append(str(REPO))
 
 
 @pytest.fixture(autouse=True)
