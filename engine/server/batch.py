@@ -206,7 +206,8 @@ async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> As
     try:
         while item is not _END:
             if isinstance(item, BaseException):
-                yield (json.dumps(error_body(item, max_errors=max_errors), separators=(",", ":")) + "\n").encode("utf-8")
+                line = json.dumps(error_body(item, max_errors=max_errors), separators=(",", ":"))
+                yield (line + "\n").encode("utf-8")
                 break
             yield item.encode("utf-8")
             item = await channel.queue.get()
