@@ -45,6 +45,7 @@ def serve(config: ServerConfig) -> None:
     server = _graceful_server(uvicorn.Server)(uv)
     print(f"stocktake serving on http://{shown}:{port}", file=sys.stderr, flush=True)
     server.run(sockets=[sock])
+    print("stocktake: stopped", file=sys.stderr, flush=True)
 
 
 def _graceful_server(base: Any) -> Any:
@@ -61,5 +62,11 @@ def _graceful_server(base: Any) -> Any:
             finally:
                 for sig, handler in original.items():
                     signal.signal(sig, handler)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if not self.should_exit:
+                print(f"stocktake: {signal.Signals(sig).name}: finishing the requests in flight, then stopping",
+                      file=sys.stderr, flush=True)
+            super().handle_exit(sig, frame)
 
     return GracefulServer
