@@ -165,3 +165,20 @@ def test_a_server_without_a_ledger_runs_no_reviews(serve):
     answer = serve().request("GET", "/v1/reviews")
     assert answer.status == 404
     assert answer.json()["error"]["message"] == "this server has no ledger: start it with --ledger to run reviews"
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["default", "allow-self-approval"])
+def test_the_moderator_approves_their_own_review_only_where_the_server_allows_it(serve, tmp_path, allowed):
+    ledger = str(tmp_path / "ledger.db")
+    maria = create_token(ledger, role="moderator", name="maria", actor="setup")
+    maria_approving = create_token(ledger, role="approver", name="maria", actor="setup")
+    du = create_token(ledger, role="reviewer", name="du", review="north", actor="setup")
+    server = serve(ledger=tmp_path / "ledger.db", serve_args=["--allow-self-approval"] if allowed else [])
+    assert server.request("POST", "/v1/reviews", {**CREATE, "id": "north"}, token=maria).status == 201
+    assert server.request("PUT", f"{R}/ratings/du", RATE, token=du).status == 200
+    assert server.request("POST", f"{R}/ratings/du/submit", token=du).status == 200
+    assert server.request("POST", f"{R}/submit", token=maria).status == 200
+    before = events_in(ledger)
+    answer = server.request("POST", f"{R}/accept", {"reason": ""}, token=maria_approving)
+    assert answer.status == (200 if allowed else 403), answer.text
+    assert events_in(ledger) == before + allowed
