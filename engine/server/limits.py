@@ -11,11 +11,12 @@ from typing import TypeVar
 
 import anyio
 import anyio.to_thread
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stocktake.server.errors import HTTPProblem, error_response
 
-__all__ = ["BodyLimit", "BodyTooLarge", "in_thread"]
+__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "in_thread"]
 
 T = TypeVar("T")
 
@@ -28,12 +29,14 @@ class BodyTooLarge(HTTPProblem):
 class BodyLimit:
     """ASGI middleware refusing a request body over ``max_bytes`` with 413."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = exempt
+        """Paths whose routes bound their bodies themselves (a streamed batch: by lines)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
@@ -62,6 +65,20 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+async def bounded_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refused with 413 as soon as it passes ``max_bytes``."""
+    declared = _content_length(request.scope)
+    if declared is not None and declared > max_bytes:
+        raise BodyTooLarge(max_bytes)
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        parts.append(part)
+    return b"".join(parts)
 
 
 async def in_thread(func: Callable[[], T], timeout_s: float) -> T:
