@@ -25,7 +25,7 @@ def principal(request: Request) -> Any:
     found = None
     service = getattr(request.app.state, "service", None)
     if service is not None:
-        from stocktake.server.identity import principal_from  # type: ignore[import-not-found, unused-ignore]
+        from stocktake.server.identity import principal_from
 
         found = principal_from(request.headers, request.cookies, service)
     request.state.principal = found
