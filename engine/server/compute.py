@@ -8,6 +8,7 @@ plugin failed, the status staying 200 as the CLI writes its output before its ex
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -72,12 +73,16 @@ async def decide(request: Request, work: Callable[[], Outcome],
     decision_id = new_decision_id()
     config = request.app.state.config
 
+    abandoned = threading.Event()
+
     def run() -> tuple[Outcome, list[str]]:
         outcome = work()
+        if abandoned.is_set():  # answered 503 already: the decision was not given, so it is not recorded
+            return outcome, []
         return outcome, record(request, outcome, decision_id, who)
 
     try:
-        outcome, runs = await in_thread(run, config.request_timeout_s)
+        outcome, runs = await in_thread(run, config.request_timeout_s, abandoned)
     except (StocktakeError, HTTPProblem) as err:
         return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decision_id})
     sent = {"Stocktake-Decision-Id": decision_id, **(headers or {})}
