@@ -224,7 +224,7 @@ def test_the_openapi_document_has_the_routes_and_the_published_schemas(server):
     document = json.loads(answer.body)
     assert document["openapi"].startswith("3.1")
     for path in ("/v1/validate", "/v1/review", "/v1/judge", "/v1/judge/batch", "/v1/chain", "/v1/report",
-                 "/v1/rubrics", "/v1/schemas/{kind}", "/v1/health"):
+                 "/v1/rubrics", "/v1/schemas/{kind}", "/v1/health", "/v1/reviews", "/v1/reviews/{review_id}/events"):
         assert path in document["paths"], path
     components = document["components"]["schemas"]
     for published in sorted((REPO / "schemas").glob("*.schema.json")):
