@@ -194,3 +194,18 @@ def _wait_for_line(server: serving.Server, text: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"no line {text!r} in {server.stderr_lines()}")
         time.sleep(0.02)
+
+
+def test_a_batch_over_the_line_limit_is_refused_at_the_first_line_too_many(serve, tmp_path) -> None:
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 40).read_bytes()
+    for ledger in (False, True):  # streamed, and held for the ledger
+        server = serve(ledger=ledger, serve_args=["--max-batch-lines", "25", "--allow-anonymous"])
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch,
+                                content_type="application/jsonl")
+        assert answer.status == 400, answer.body[:300]
+        error = answer.json()["error"]
+        assert "--max-batch-lines" in error["message"] and error["errors"][0]["line"] == 26
+        assert server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", b"\n".join(
+            batch.splitlines()[:25]) + b"\n", content_type="application/jsonl").status == 200
