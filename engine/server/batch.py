@@ -31,6 +31,7 @@ from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, new_decision_
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
 from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
+from stocktake.server.limits import collecting_after
 
 __all__ = ["ROUTES"]
 
@@ -176,7 +177,7 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
             with contextlib.suppress(_Gone):
                 channel.put(err)
 
-    task = loop.run_in_executor(None, work)
+    task = loop.run_in_executor(None, collecting_after(work))
     headers = {"Stocktake-Decision-Id": decision_id}
     try:
         first = await _first_item(channel, config.request_timeout_s)
