@@ -70,6 +70,44 @@ class Browser:
     def open(self, path: Path) -> None:
         self._session("POST", "/url", {"url": path.resolve().as_uri()})
 
+    # -- using a page as a person does: open a URL, type into fields, pick options, click ---------
+
+    def visit(self, url: str) -> None:
+        """Open ``url`` (e.g. a local server's page) and wait for it to load."""
+        self._session("POST", "/url", {"url": url})
+
+    def find(self, css: str) -> str:
+        """The WebDriver id of the first element matching ``css`` (an error if none does)."""
+        found = self._session("POST", "/element", {"using": "css selector", "value": css})
+        return str(next(iter(found.values())))
+
+    def count(self, css: str) -> int:
+        """How many elements match ``css``."""
+        return len(self._session("POST", "/elements", {"using": "css selector", "value": css}))
+
+    def type(self, css: str, text: str) -> None:
+        """Clear the field matching ``css`` and type ``text`` into it, key by key."""
+        element = self.find(css)
+        self._session("POST", f"/element/{element}/clear", {})
+        self._session("POST", f"/element/{element}/value", {"text": text})
+
+    def click(self, css: str) -> None:
+        """Click the element matching ``css`` (a button, a link, an ``<option>``), waiting for
+        any page it loads."""
+        self._session("POST", f"/element/{self.find(css)}/click", {})
+
+    def text(self, css: str = "body") -> str:
+        """The rendered text of the element matching ``css``."""
+        return str(self._session("GET", f"/element/{self.find(css)}/text"))
+
+    def url(self) -> str:
+        """The page's current URL."""
+        return str(self._session("GET", "/url"))
+
+    def source(self) -> str:
+        """The current page's markup as the browser holds it."""
+        return str(self._session("GET", "/source"))
+
     def run(self, script: str) -> Any:
         return self._session("POST", "/execute/sync", {"script": script, "args": []})
 
