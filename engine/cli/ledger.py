@@ -54,8 +54,8 @@ def verify(settings: Settings) -> None:
         report = opened.verify()
     if not report.ok:
         raise LedgerError(f"{describe(settings.ledger or '')}: {report.problem}")
-    click.echo(f"{describe(settings.ledger or '')}: {report.runs} runs, {report.rows} rows and stored files "
-               "checked: the hash chain is intact")
+    click.echo(f"{describe(settings.ledger or '')}: {report.runs} runs, {report.events} events, {report.rows} "
+               "rows and stored files checked: the hash chain is intact")
 
 
 @ledger.command()

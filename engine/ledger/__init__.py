@@ -9,12 +9,12 @@ capabilities, beside the report; neither imports the other.
 
 from __future__ import annotations
 
-from stocktake.ledger.model import Entry, RunInfo, RunRecord, StoredInput, VerifyReport
+from stocktake.ledger.model import Entry, Event, RunInfo, RunRecord, StoredInput, VerifyReport
 from stocktake.ledger.sql import SCHEMA_VERSION
-from stocktake.ledger.store import Ledger, LedgerError
+from stocktake.ledger.store import EventConflict, Ledger, LedgerError
 
-__all__ = ["SCHEMA_VERSION", "Entry", "Ledger", "LedgerError", "RunInfo", "RunRecord", "StoredInput",
-           "VerifyReport", "describe", "open_ledger"]
+__all__ = ["SCHEMA_VERSION", "Entry", "Event", "EventConflict", "Ledger", "LedgerError", "RunInfo", "RunRecord",
+           "StoredInput", "VerifyReport", "describe", "open_ledger"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

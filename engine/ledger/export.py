@@ -18,7 +18,8 @@ EXPORT_COLUMNS = (*COLUMNS, *ENTRY_EXTRA)
 
 def export_jsonl(ledger: Ledger) -> Iterator[str]:
     """One JSON line per run (``"record": "run"``), each followed by its judgments (``"record":
-    "judgment"``, the flat table's columns and the extra ones), in seq order."""
+    "judgment"``, the flat table's columns and the extra ones), in seq order; then one per event
+    (``"record": "event"``), in seq order."""
     by_run: dict[str, list[dict[str, object]]] = {}
     for entry in ledger.entries():
         cells = asdict(entry)
@@ -27,6 +28,8 @@ def export_jsonl(ledger: Ledger) -> Iterator[str]:
         yield json.dumps({"record": "run", **asdict(run)}, ensure_ascii=False) + "\n"
         for judgment in by_run.get(run.run_id, []):
             yield json.dumps({"record": "judgment", **judgment}, ensure_ascii=False) + "\n"
+    for event in ledger.events():
+        yield json.dumps({"record": "event", **asdict(event)}, ensure_ascii=False) + "\n"
 
 
 def export_rows(ledger: Ledger) -> list[tuple[str, ...]]:

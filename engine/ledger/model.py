@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from stocktake.judgment.table import COLUMNS
 
-__all__ = ["ENTRY_EXTRA", "Entry", "RunInfo", "RunRecord", "StoredInput", "VerifyReport"]
+__all__ = ["ENTRY_EXTRA", "Entry", "Event", "RunInfo", "RunRecord", "StoredInput", "VerifyReport"]
 
 ENTRY_EXTRA = ("run_id", "seq", "system", "period", "date")
 """What an entry holds beyond the flat table's columns, in the order the export appends them."""
@@ -114,14 +115,30 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Event:
+    """One recorded event: the ``position``-th of its ``stream`` (from 1), the ``seq``-th of the
+    ledger's events, what happened (``kind``), who did it, when (UTC, ISO 8601), why, and its data."""
+
+    seq: int
+    stream: str
+    position: int
+    kind: str
+    actor: str
+    recorded_at: str
+    reason: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class VerifyReport:
-    """What ``ledger verify`` found: ``rows`` checked (runs, judgments and blobs); ``problem``
-    names the first that does not match (None: all do)."""
+    """What ``ledger verify`` found: ``rows`` checked (runs, judgments, blobs and events);
+    ``problem`` names the first that does not match (None: all do)."""
 
     rows: int
     problem: str | None = None
     runs: int = 0
     blobs: int = 0
+    events: int = 0
 
     @property
     def ok(self) -> bool:

@@ -13,7 +13,8 @@ from typing import Any
 
 from stocktake.judgment.table import COLUMNS
 
-__all__ = ["ENTRY_COLUMNS", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION", "Dialect", "Statements"]
+__all__ = ["ENTRY_COLUMNS", "EVENT_COLUMNS", "MIGRATIONS", "RUN_COLUMNS", "SCHEMA_VERSION", "Dialect",
+           "Statements"]
 
 RUN_COLUMNS = ("seq", "run_id", "command", "options", "engine_version", "plugins", "rules", "actor",
                "recorded_at", "result_kind", "result_sha256", "inputs", "date", "period", "system", "entries")
@@ -22,6 +23,10 @@ RUN_COLUMNS = ("seq", "run_id", "command", "options", "engine_version", "plugins
 ENTRY_COLUMNS = ("seq", "position", "run_id", *COLUMNS, "system", "period", "date")
 """A judgment row's content columns (each hashed), in order: the run's seq, the judgment's place
 in the run, then the flat table's columns and where/when."""
+
+EVENT_COLUMNS = ("seq", "stream", "position", "kind", "actor", "recorded_at", "reason", "data")
+"""An event row's content columns (each hashed; ``data`` as its canonical JSON text), in order;
+``prev_hash`` and ``row_hash`` follow. Events have a hash chain of their own, in seq order."""
 
 _FLAT_COLUMNS_V1 = ("subject", "aspect", "code", "title", "parent", "level", "state", "computed", "override",
                     "override_reason", "override_by", "flags", "because", "evidence", "inputs", "scale", "rule",
@@ -80,7 +85,15 @@ def _indexes_v2(d: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS = [_create_v1, _indexes_v2]
+def _events_v3(d: Dialect) -> list[str]:
+    return [
+        f"""CREATE TABLE events (seq {d.int_type} PRIMARY KEY, stream TEXT NOT NULL, position {d.int_type} NOT NULL,
+            kind TEXT NOT NULL, actor TEXT NOT NULL, recorded_at TEXT NOT NULL, reason TEXT NOT NULL,
+            data TEXT NOT NULL, prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL, UNIQUE (stream, position))""",
+    ]
+
+
+MIGRATIONS = [_create_v1, _indexes_v2, _events_v3]
 """Step n (1-based) takes a ledger from schema n-1 to n; each is a function of the dialect giving
 its statements. Steps are only ever appended; one that shipped is never changed."""
 
@@ -125,3 +138,11 @@ class Statements:
         self.entries_of_run = f"{self.entry_select} WHERE run_id = {p} ORDER BY seq, position"
         self.entries_of_both = (f"{self.entry_select} WHERE {q('subject')} = {p} AND run_id = {p} "
                                 "ORDER BY seq, position")
+        event_cols = ", ".join(q(c) for c in (*EVENT_COLUMNS, "prev_hash", "row_hash"))
+        self.event_select = f"SELECT {event_cols} FROM events"
+        self.insert_event = f"INSERT INTO events ({event_cols}) VALUES ({marks(len(EVENT_COLUMNS) + 2)})"
+        self.last_event = "SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1"
+        self.last_position = f"SELECT MAX(position) FROM events WHERE stream = {p}"
+        self.events_all = f"{self.event_select} ORDER BY seq"
+        self.events_of_stream = f"{self.event_select} WHERE stream = {p} AND position > {p} ORDER BY position"
+        self.streams_by_prefix = f"SELECT DISTINCT stream FROM events WHERE stream LIKE {p} ESCAPE '!' ORDER BY stream"

@@ -16,10 +16,10 @@ from typing import Any
 from stocktake.core.errors import UsageError
 from stocktake.judgment.table import COLUMNS
 from stocktake.ledger.hashing import GENESIS, canonical, chained, run_id_of, sha256
-from stocktake.ledger.model import Entry, RunInfo, RunRecord, VerifyReport
+from stocktake.ledger.model import Entry, Event, RunInfo, RunRecord, VerifyReport
 from stocktake.ledger.sql import ENTRY_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, Dialect, Statements
 
-__all__ = ["KIND", "PAUSE_HOOK", "Ledger", "LedgerError"]
+__all__ = ["KIND", "PAUSE_HOOK", "EventConflict", "Ledger", "LedgerError"]
 
 KIND = "stocktake-ledger"
 """``meta.kind`` of every ledger: what tells a ledger from another database."""
@@ -31,6 +31,11 @@ run's rows, before the commit) and waits there, so a test can kill the process m
 
 class LedgerError(UsageError):
     """The ledger cannot be used as asked (not a ledger, damaged, too new, unknown run): exit 2."""
+
+
+class EventConflict(LedgerError):
+    """Another writer appended to the event's stream first: nothing was written; read the stream
+    again, decide again, retry."""
 
 
 class Ledger:
@@ -141,7 +146,7 @@ class Ledger:
                     self._rollback(cur)
                     return self.run(run_id), False
                 self._write(cur, run, run_id)
-                _pause_if_asked()
+                _pause_if_asked(PAUSE_HOOK)
                 cur.execute("COMMIT")
             except BaseException:
                 self._rollback(cur)
@@ -180,7 +185,50 @@ class Ledger:
         if rows:
             cur.executemany(self._sql.insert_entry, rows)
 
+    def append_event(self, stream: str, kind: str, *, actor: str, reason: str = "", data: dict[str, Any],
+                     expected_position: int | None) -> Event:
+        """Append an event to ``stream`` in one transaction holding the write lock, and return it
+        once committed (an acknowledged event survives the process killed). ``expected_position``
+        is the stream's last position the caller saw (0: it saw it empty; None: do not check); if
+        the stream has moved on, :class:`EventConflict` and nothing is written."""
+        from stocktake.ledger.events import EVENT_PAUSE_HOOK, write_event
+
+        with self._guard():
+            cur = self._conn.cursor()
+            self._dialect.begin_write(cur)
+            try:
+                event = write_event(cur, self._sql, stream, kind, actor=actor, reason=reason, data=data,
+                                    expected_position=expected_position)
+                _pause_if_asked(EVENT_PAUSE_HOOK)
+                cur.execute("COMMIT")
+            except BaseException:
+                self._rollback(cur)
+                raise
+        return event
+
     # -- reading -------------------------------------------------------------------------------
+
+    def events(self, stream: str | None = None, *, after_position: int = 0) -> list[Event]:
+        """The events of ``stream`` after ``after_position``, in position order (no stream: every
+        event, in seq order)."""
+        from stocktake.ledger.events import event_of
+
+        with self._guard():
+            cur = self._conn.cursor()
+            if stream is None:
+                cur.execute(self._sql.events_all)
+            else:
+                cur.execute(self._sql.events_of_stream, (stream, after_position))
+            return [event_of(row) for row in cur.fetchall()]
+
+    def streams(self, prefix: str = "") -> list[str]:
+        """The names of the event streams that begin with ``prefix``, sorted."""
+        from stocktake.ledger.events import like_prefix
+
+        with self._guard():
+            cur = self._conn.cursor()
+            cur.execute(self._sql.streams_by_prefix, (like_prefix(prefix),))
+            return [row[0] for row in cur.fetchall()]
 
     def runs(self, *, command: str | None = None) -> list[RunInfo]:
         """Every run (of ``command``), in seq order."""
@@ -293,8 +341,8 @@ def _entry(row: Sequence[Any]) -> Entry:
                  system=cells["system"], **{c: cells[c] for c in COLUMNS})
 
 
-def _pause_if_asked() -> None:
-    marker = os.environ.get(PAUSE_HOOK)
+def _pause_if_asked(hook: str) -> None:
+    marker = os.environ.get(hook)
     if marker:
         Path(marker).write_text(str(os.getpid()), encoding="utf-8")
         for _ in range(600):  # a test kills us here; ten minutes at most otherwise

@@ -1,5 +1,6 @@
-"""``ledger verify``: walk the hash chain (runs and their judgments in seq order) and re-hash
-every blob; name the first row that does not match."""
+"""``ledger verify``: walk the hash chain (runs and their judgments in seq order), re-hash
+every blob, walk the events' chain (in seq order, each stream's positions 1, 2, ... without a
+gap); name the first row that does not match."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from stocktake.ledger.hashing import GENESIS, chained
 from stocktake.ledger.model import VerifyReport
-from stocktake.ledger.sql import ENTRY_COLUMNS, RUN_COLUMNS, Statements
+from stocktake.ledger.sql import ENTRY_COLUMNS, EVENT_COLUMNS, RUN_COLUMNS, Statements
 
 __all__ = ["verify_rows"]
 
@@ -70,7 +71,31 @@ def verify_rows(connection: Any, sql: Statements) -> VerifyReport:
     for digest, what in sorted(wanted, key=lambda w: w[1]):
         if digest not in have:
             return VerifyReport(rows, f"{what} ({digest[:16]}) is missing from the ledger", count, len(have))
-    return VerifyReport(rows, None, count, len(have))
+    problem, events = _verify_events(connection, sql)
+    return VerifyReport(rows + events, problem, count, len(have), events)
+
+
+def _verify_events(connection: Any, sql: Statements) -> tuple[str | None, int]:
+    """The first event that does not match (None: all do) and how many were checked."""
+    cursor = connection.cursor()
+    cursor.execute(sql.events_all)
+    prev, count, positions = GENESIS, 0, {}
+    for row in cursor.fetchall():
+        values, (stored_prev, stored_hash) = list(row[:len(EVENT_COLUMNS)]), row[len(EVENT_COLUMNS):]
+        seq, stream, position = int(values[0]), values[1], int(values[2])
+        where = f"event {seq} ({stream} #{position}, {values[3]})"
+        problem = _link(where, prev, stored_prev, stored_hash, chained(stored_prev, EVENT_COLUMNS, values))
+        if problem:
+            return problem, count
+        expected = positions.get(stream, 0) + 1
+        if position != expected:
+            return f"{where}: its stream's event {expected} is missing", count
+        try:
+            json.loads(values[7])
+        except ValueError:
+            return f"{where}: its data is not readable", count
+        positions[stream], prev, count = position, stored_hash, count + 1
+    return None, count
 
 
 def _link(where: str, prev: str, stored_prev: str, stored_hash: str, computed: str) -> str | None:

@@ -14,6 +14,7 @@ import pytest
 
 from stocktake._version import __version__
 from stocktake.judgment.table import COLUMNS
+from stocktake.ledger import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ def test_a_ledger_of_a_newer_schema_is_refused_before_anything_is_written(run, r
     execute_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     result = run("--ledger", recorded, "review", "northshire/capacity-review-2024.yaml", "-o", "new.json")
     assert result.exit_code == 2 and not Path("new.json").exists()
-    assert result.stderr == (f"error: {recorded}: written by a newer Stocktake (schema 99; this one reads up to 2): "
+    assert result.stderr == (f"error: {recorded}: written by a newer Stocktake (schema 99; this one reads up to {SCHEMA_VERSION}): "
                              "upgrade Stocktake to use this ledger\n")
 
 

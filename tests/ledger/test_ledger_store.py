@@ -95,7 +95,7 @@ def test_an_older_ledger_is_migrated_and_keeps_what_it_held(engine, northshire, 
             assert ledger.schema_version == 1
             info, _ = ledger.record(review_record(engine, northshire)[0])
     with open_ledger(ledger_url) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 2
+        assert ledger.schema_version == SCHEMA_VERSION == 3
         assert ledger.runs() == [info] and ledger.verify().ok
 
 

@@ -1,0 +1,112 @@
+"""The ledger's events: appended to a stream at the position the writer saw or refused with nothing
+written, read back in order, hash-chained (``ledger verify`` names an edited or removed one), and a
+writer killed before its commit leaves no half event. Each test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from stocktake.ledger import EventConflict, LedgerError, open_ledger
+from stocktake.ledger.events import EVENT_PAUSE_HOOK
+
+
+def append_three(ledger):
+    first = ledger.append_event("review:a", "created", actor="mo", data={"title": "Reading"}, expected_position=0)
+    second = ledger.append_event("review:a", "rated", actor="ann", data={"level": "AG", "n": 1},
+                                 expected_position=1)
+    other = ledger.append_event("tokens", "token-created", actor="admin", reason="setup", data={"role": "viewer"},
+                                expected_position=0)
+    return first, second, other
+
+
+def test_events_are_appended_and_read_back_in_order(ledger_url):
+    with open_ledger(ledger_url) as ledger:
+        first, second, other = append_three(ledger)
+        assert (first.seq, first.position, second.seq, second.position, other.seq, other.position) == (
+            1, 1, 2, 2, 3, 1)
+        assert other.reason == "setup" and other.actor == "admin" and other.recorded_at.endswith("Z")
+    with open_ledger(ledger_url) as ledger:  # as another process would read them
+        assert ledger.events("review:a") == [first, second]
+        assert ledger.events("review:a", after_position=1) == [second]
+        assert ledger.events() == [first, second, other]
+        assert ledger.events("review:b") == []
+        assert ledger.streams("review:") == ["review:a"]
+        assert ledger.streams() == ["review:a", "tokens"]
+        assert ledger.streams("review_") == []  # the prefix is a prefix, not a LIKE pattern
+        assert ledger.verify().ok and ledger.verify().events == 3
+
+
+def test_a_writer_that_saw_an_old_stream_is_refused_and_nothing_is_written(ledger_url):
+    with open_ledger(ledger_url) as ledger:
+        append_three(ledger)
+        for stale in (0, 1, 3):
+            with pytest.raises(EventConflict, match="'review:a' has moved on"):
+                ledger.append_event("review:a", "rated", actor="bob", data={}, expected_position=stale)
+        assert len(ledger.events()) == 3
+        unchecked = ledger.append_event("review:a", "rated", actor="bob", data={}, expected_position=None)
+        assert unchecked.position == 3 and ledger.verify().ok
+
+
+def test_data_that_is_not_json_is_refused(ledger_url):
+    with open_ledger(ledger_url) as ledger, pytest.raises(LedgerError, match="must be JSON"):
+        ledger.append_event("s", "k", actor="a", data={"when": object()}, expected_position=0)
+
+
+def test_verify_names_an_edited_and_a_removed_event(ledger_url, execute_sql):
+    with open_ledger(ledger_url) as ledger:
+        append_three(ledger)
+    execute_sql("UPDATE events SET data = %s WHERE seq = 2", ('{"level":"G","n":1}',))
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.verify().problem == "event 2 (review:a #2, rated): its content does not match its hash"
+    execute_sql("DELETE FROM events WHERE seq = 2")
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.verify().problem == ("event 3 (tokens #1, token-created): its link to the row before does not "
+                                           "match (a row before it was removed, added or edited)")
+
+
+def test_ledger_verify_counts_the_events(run, ledger_url, execute_sql):
+    with open_ledger(ledger_url) as ledger:
+        append_three(ledger)
+    result = run("--ledger", ledger_url, "ledger", "verify")
+    assert result.exit_code == 0 and "0 runs, 3 events" in result.stdout
+    execute_sql("UPDATE events SET actor = 'mallory' WHERE seq = 1")
+    result = run("--ledger", ledger_url, "ledger", "verify")
+    assert result.exit_code == 2 and "event 1 (review:a #1, created)" in result.stderr
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from stocktake.ledger import open_ledger
+    with open_ledger(sys.argv[1]) as ledger:
+        ledger.append_event("review:a", "rated", actor="ann", data={"level": "R"}, expected_position=2)
+""")
+
+
+def test_a_writer_killed_before_its_commit_leaves_no_half_event(ledger_url, tmp_path):
+    with open_ledger(ledger_url) as ledger:
+        before = list(append_three(ledger))
+    marker = tmp_path / "inside-the-transaction"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, ledger_url],
+                              env={**os.environ, EVENT_PAUSE_HOOK: str(marker)}, stderr=subprocess.PIPE)
+    try:
+        for _ in range(1200):  # until the writer holds the lock with its row written (or has failed)
+            if marker.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), writer.stderr.read().decode() if writer.stderr else ""
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.wait(timeout=60)
+    assert writer.returncode == -signal.SIGKILL
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.events() == before and ledger.verify().ok
+        # the lock it held is gone: the same event appends now, at the position it expected
+        assert ledger.append_event("review:a", "rated", actor="ann", data={"level": "R"},
+                                   expected_position=2).position == 3
