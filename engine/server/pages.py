@@ -62,7 +62,7 @@ class _Session:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.service = getattr(request.app.state, "service", None)
+        self.service: Any = getattr(request.app.state, "service", None)
         if self.service is None:
             raise PageProblem(404, NO_LEDGER)
         from stocktake.server.identity import principal_from
@@ -86,9 +86,8 @@ class _Session:
 def _problem_page(request: Request, status: int, lines: list[str]) -> Response:
     heading = {400: "The request was not accepted", 403: "Not allowed", 404: "Not found",
                409: "Not now", 413: "Too large", 415: "Not a form"}.get(status, "Refused")
-    back = request.url.path if request.method == "POST" else "/reviews"
-    if request.method == "POST" and request.url.path.count("/") >= 3:
-        back = "/".join(request.url.path.split("/")[:3])
+    review_id = request.path_params.get("review_id")
+    back = _review_url(review_id) if review_id else "/reviews"
     return page("web_error.html.j2", status, who=None, logout_csrf="", version=__version__, notice="",
                 heading=heading, status=status, lines=lines, back=back)
 
@@ -171,7 +170,7 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    session, _ = await _posted(request, "")
+    await _posted(request, "")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response

@@ -136,8 +136,8 @@ def set_cookie(response: Response, request: Request, name: str, value: str) -> N
                         secure=request.url.scheme == "https")
 
 
-def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """The page ``template`` (autoescaped, from the package's templates) with ``context``; never
     cached, since every page shows what one principal may see."""
     html = environment().get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
