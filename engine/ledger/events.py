@@ -47,7 +47,7 @@ def write_event(cur: Any, sql: Statements, stream: str, kind: str, *, actor: str
     cur.execute(sql.last_event)
     last = cur.fetchone()
     seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, last[1])
-    recorded_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recorded_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     values = [seq, stream, position + 1, kind, actor, recorded_at, reason, text]
     cur.execute(sql.insert_event, (*values, prev, chained(prev, EVENT_COLUMNS, values)))
     return Event(seq, stream, position + 1, kind, actor, recorded_at, reason, json.loads(text))
