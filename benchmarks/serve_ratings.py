@@ -153,7 +153,7 @@ def main() -> None:
     moderator = create_token(ledger, role="moderator", name="moderator", actor="benchmark")
     tokens = {r["id"]: create_token(ledger, role="reviewer", name=r["id"], review=review, actor="benchmark")
               for r in reviewers()}
-    server = subprocess.Popen([sys.executable, "-m", "stocktake", "serve", "--port", "0", "--ledger", ledger],
+    server = subprocess.Popen([sys.executable, "-m", "stocktake", "--ledger", ledger, "serve", "--port", "0"],
                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         assert server.stderr is not None
@@ -166,7 +166,7 @@ def main() -> None:
                 url = f"http://{found[1]}:{found[2]}"
         threading.Thread(target=server.stderr.read, daemon=True).start()  # keep its log pipe drained
         _request(url, "POST", "/v1/reviews", moderator, {"system": "Load", "rubric": RUBRIC, "date": "2026-06-30",
-                                                         "reviewers": reviewers(), "review_id": review})
+                                                         "reviewers": reviewers(), "id": review})
         print(drive(url, review, tokens, components()).summary())
     finally:
         server.terminate()

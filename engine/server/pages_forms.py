@@ -22,12 +22,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from stocktake.core.markup import environment
+from stocktake.server.identity import TOKEN_COOKIE
 
 __all__ = ["LOGIN_COOKIE", "TOKEN_COOKIE", "Form", "PageProblem", "check_csrf", "csrf_token", "identity_key",
            "login_nonce", "page", "read_form", "set_cookie"]
-
-TOKEN_COOKIE = "stocktake_token"
-"""The cookie the login page sets to the pasted token (HttpOnly, SameSite=Strict, Path=/)."""
 
 LOGIN_COOKIE = "stocktake_login"
 """The cookie binding the login form's CSRF token to the browser that asked for the form."""

@@ -55,8 +55,8 @@ def review_context(service: Any, who: Any, review_id: str, engine: Any) -> dict[
     submitted = set(view.submitted)
     review = {"id": view.id, "system": view.system, "title": view.title, "date": view.date, "state": view.state,
               "rubric": view.rubric, "moderator": view.moderator, "evidence": list(view.evidence),
-              "reviewers": [_reviewer(r, submitted) for r in view.reviewers]}
-    titles = {item.id: item.title for item in rubric.items()}
+              "reviewers": [_reviewer(r, submitted) for r in view.reviewers], "signoff": list(view.signoff)}
+    titles = {key: item.title for key, item in _items(rubric).items()}
     context: dict[str, Any] = {"review": review, "rating": None, "scored": None, "signoff": None,
                                "evidence_kinds": list(get_args(EvidenceKind))}
     rating_now = who.role == "reviewer" and who.reviewer not in submitted
@@ -77,6 +77,13 @@ def _reviewer(reviewer: Any, submitted: set[str]) -> dict[str, Any]:
             "organisation": data.get("organisation", ""), "submitted": data["id"] in submitted}
 
 
+def _items(rubric: Any) -> dict[str, Any]:
+    """The rubric's items by id and by code (a rating may name its component either way)."""
+    items = {item.id: item for item in rubric.items()}
+    items.update({item.code: item for item in rubric.items() if getattr(item, "code", None)})
+    return items
+
+
 def _levels(rubric: Any, item: Any) -> list[tuple[str, str]]:
     return [(level.code, level.label) for level in rubric.scale_of(item).levels]
 
@@ -84,13 +91,16 @@ def _levels(rubric: Any, item: Any) -> list[tuple[str, str]]:
 def _rating_rows(view: Any, who: Any, rubric: Any, *, can_rate: bool) -> dict[str, Any]:
     """The reviewer's rating form: one row per rubric item (components, then their criteria)
     with the reviewer's own saved level, rationale and evidence ids."""
-    mine = {r["component"]: r for r in own_ratings(view, who)}
+    items = _items(rubric)
+    mine = {items[r["component"]].id if r["component"] in items else r["component"]: r
+            for r in own_ratings(view, who)}
     rows = []
     for component in rubric.components():
         for item in (component, *component.criteria):
             saved = mine.get(item.id, {})
             rows.append({"id": item.id, "title": item.title, "code": getattr(item, "code", None),
                          "criterion": item is not component, "levels": _levels(rubric, item),
+                         "questions": item.key_questions, "descriptors": list(item.descriptors.items()),
                          "level": saved.get("level"), "rationale": saved.get("rationale", ""),
                          "evidence": saved.get("evidence", [])})
     closed = ("You submitted your ratings." if who.reviewer in set(view.submitted)

@@ -27,7 +27,7 @@ def make_tokens(ledger: Path, review: str, reviewers: list[dict[str, str]], *,
 def start_review(server: Any, token: str, review: str, reviewers: list[dict[str, str]], **extra: Any) -> Any:
     """Start ``review`` over the JSON API as the moderator whose ``token`` is given."""
     body = {"system": "Northshire", "rubric": RUBRIC, "date": "2026-06-30", "reviewers": reviewers,
-            "review_id": review, **extra}
+            "id": review, **extra}
     response = server.request("POST", "/v1/reviews", body=body, token=token)
     assert response.status in (200, 201), response.body
     return response.json()

@@ -66,7 +66,7 @@ def rate_everything(chrome: browser.Browser, url: str, who: str, levels: list[st
 def test_a_team_of_four_runs_a_review_in_the_browser(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     tokens = team.make_tokens(ledger, REVIEW, CREW)
-    server = serving.start(tmp_path, ledger=ledger)
+    server = serving.Server.start(tmp_path, ledger=ledger)
     chrome = browser.Browser(tmp_path / "profile")
     try:
         _run_review(chrome, server, tokens, tmp_path)

@@ -22,7 +22,7 @@ def test_sigkill_during_submissions_keeps_every_acknowledged_rating(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     crew = reviewers(CLIENTS)
     tokens = team.make_tokens(ledger, "kill", crew)
-    server = serving.start(tmp_path, ledger=ledger)
+    server = serving.Server.start(tmp_path, ledger=ledger)
     team.start_review(server, tokens["maria"], "kill", crew)
     result, lock = LoadResult(), threading.Lock()
 
@@ -43,7 +43,7 @@ def test_sigkill_during_submissions_keeps_every_acknowledged_rating(tmp_path):
     assert len(result.acks) >= KILL_AFTER
     assert result.failures, "the clients should have seen the server die mid-load"
 
-    restarted = serving.start(tmp_path, ledger=ledger)
+    restarted = serving.Server.start(tmp_path, ledger=ledger)
     try:
         for r in crew[:2]:  # the restarted server serves the review, its ratings there
             response = restarted.request("GET", "/v1/reviews/kill", token=tokens[r["id"]])

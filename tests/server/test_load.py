@@ -20,7 +20,7 @@ def test_concurrent_rating_writes_lose_nothing(tmp_path, capsys):
     ledger = tmp_path / "ledger.sqlite"
     crew = reviewers(CLIENTS)
     tokens = team.make_tokens(ledger, "load", crew)
-    server = serving.start(tmp_path, ledger=ledger)
+    server = serving.Server.start(tmp_path, ledger=ledger)
     try:
         team.start_review(server, tokens["maria"], "load", crew)
         result = drive(server.url, "load", {r["id"]: tokens[r["id"]] for r in crew}, components(),

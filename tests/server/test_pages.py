@@ -26,7 +26,7 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pages")
     ledger = folder / "ledger.sqlite"
     tokens = team.make_tokens(ledger, REVIEW, CREW)
-    server = serving.start(folder, ledger=ledger)
+    server = serving.Server.start(folder, ledger=ledger)
     team.start_review(server, tokens["maria"], REVIEW, CREW)
     yield server, tokens, ledger
     server.stop()

@@ -58,7 +58,7 @@ def _cli_review(path) -> dict:
 def test_the_downloaded_review_scores_as_the_server_scored_it(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     tokens = team.make_tokens(ledger, REVIEW, CREW)
-    server = serving.start(tmp_path, ledger=ledger)
+    server = serving.Server.start(tmp_path, ledger=ledger)
     try:
         team.start_review(server, tokens["maria"], REVIEW, CREW)
         _run_review(server, tokens)
