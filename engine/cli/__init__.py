@@ -213,7 +213,19 @@ def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...], rubr
 
 
 def _register_commands() -> None:
-    from stocktake.cli import chain, documents, history, judge, ledger, plugins, report, review, rubrics, template
+    from stocktake.cli import (
+        chain,
+        documents,
+        history,
+        judge,
+        ledger,
+        plugins,
+        report,
+        review,
+        rubrics,
+        serve,
+        template,
+    )
 
     cli.add_command(review.review)
     cli.add_command(chain.chain)
@@ -228,6 +240,7 @@ def _register_commands() -> None:
     cli.add_command(template.template)
     cli.add_command(ledger.ledger)
     cli.add_command(history.history)
+    cli.add_command(serve.serve)
 
 
 _register_commands()

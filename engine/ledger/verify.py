@@ -79,7 +79,8 @@ def _verify_events(connection: Any, sql: Statements) -> tuple[str | None, int]:
     """The first event that does not match (None: all do) and how many were checked."""
     cursor = connection.cursor()
     cursor.execute(sql.events_all)
-    prev, count, positions = GENESIS, 0, {}
+    prev, count = GENESIS, 0
+    positions: dict[str, int] = {}
     for row in cursor.fetchall():
         values, (stored_prev, stored_hash) = list(row[:len(EVENT_COLUMNS)]), row[len(EVENT_COLUMNS):]
         seq, stream, position = int(values[0]), values[1], int(values[2])

@@ -12,7 +12,7 @@ and the component is rolled up from them). The same input gives the same bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -59,13 +59,15 @@ class Team:
     """The table the review reads its ratings from, if it names one (a template never replaces it)."""
 
 
-def template_items(rubric: Rubric) -> list[TemplateItem]:
-    """The items a reviewer rates, in the rubric's order: each component, or its criteria."""
+def template_items(rubric: Rubric, *, also: Collection[str] = ()) -> list[TemplateItem]:
+    """The items a reviewer rates, in the rubric's order: each component, or its criteria (and
+    the components among ``also``, ids of items rated though they have criteria)."""
     items = []
     for section in rubric.sections:
         stage = f"{section.code} {section.title}" if section.code else section.title
         for component in section.components:
-            for item in component.criteria or [component]:
+            rated = [component] if component.criteria and component.id in also else []
+            for item in [*rated, *(component.criteria or [component])]:
                 scale = rubric.scale_of(item)
                 words = "\n".join(f"{code}: {item.descriptors[code]}" for code in scale.codes
                                   if code in item.descriptors)
@@ -74,11 +76,17 @@ def template_items(rubric: Rubric) -> list[TemplateItem]:
     return items
 
 
-def ratings_template(rubric: Rubric, team: Team, *, layout: Layout = "rows", fmt: str = "xlsx") -> bytes | str:
+Filled = Mapping[tuple[str, str], tuple[str, str, str]]
+"""(item id, reviewer id) -> (level, rationale, evidence ids separated by commas)."""
+
+
+def ratings_template(rubric: Rubric, team: Team, *, layout: Layout = "rows", fmt: str = "xlsx",
+                     ratings: Filled | None = None) -> bytes | str:
     """The template for ``team`` to rate ``rubric``: XLSX bytes, or CSV text (``fmt="csv"``, the
-    ratings table alone)."""
-    items = template_items(rubric)
-    header, rows = _table(items, [r for r, _ in team.reviewers], layout)
+    ratings table alone); with ``ratings``, the rows layout's cells filled in (the ratings table
+    of a review whose ratings are known, read back as its ``ratings_file``)."""
+    items = template_items(rubric, also={item for item, _ in ratings or {}})
+    header, rows = _table(items, [r for r, _ in team.reviewers], layout, ratings or {})
     if fmt == "csv":
         return table_csv(header, [row for row, _ in rows])
     return _workbook(rubric, team, items, header, rows, layout)
@@ -87,16 +95,16 @@ def ratings_template(rubric: Rubric, team: Team, *, layout: Layout = "rows", fmt
 _COLUMNS = ("section", "component", "code", "title")
 
 
-def _table(items: list[TemplateItem], reviewers: list[str],
-           layout: Layout) -> tuple[list[str], list[tuple[list[str], TemplateItem]]]:
+def _table(items: list[TemplateItem], reviewers: list[str], layout: Layout,
+           filled: Filled) -> tuple[list[str], list[tuple[list[str], TemplateItem]]]:
     """The header, and each row with the item it is for (rows: each reviewer's block in turn)."""
     if layout == "matrix":
         per = [name for r in reviewers for name in (r, *(f"{r} {f}" for f in MATRIX_FIELDS))]
         return ([*_COLUMNS, *per, "descriptors"],
                 [([i.section, i.component, i.code, i.title, *[""] * len(per), i.descriptors], i) for i in items])
     header = [*_COLUMNS, "reviewer", "level", "rationale", "evidence", "descriptors"]
-    return header, [([i.section, i.component, i.code, i.title, r, "", "", "", i.descriptors], i)
-                    for r in reviewers for i in items]
+    return header, [([i.section, i.component, i.code, i.title, r, *filled.get((i.component, r), ("", "", "")),
+                      i.descriptors], i) for r in reviewers for i in items]
 
 
 _WIDTHS = {"section": 22, "component": 20, "code": 7, "title": 36, "reviewer": 12, "level": 8, "rationale": 40,

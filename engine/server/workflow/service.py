@@ -1,106 +1,85 @@
 """The review service: every action of the workflow, checked against who asks and the review's
-state (the fold of its events), then written as events with the position it was decided on."""
+state (the fold of its events), then written as events expecting the position it was decided on
+(see :mod:`~stocktake.server.workflow.base`). Creating and listing reviews are here; the
+writing actions in :mod:`~stocktake.server.workflow.actions`, the documents in
+:mod:`~stocktake.server.workflow.reading`."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import re
+from typing import TYPE_CHECKING, Any
 
-from stocktake.server.identity import Principal
+from stocktake.core.errors import UsageError
+from stocktake.ledger import EventConflict
+from stocktake.server.workflow import rules
+from stocktake.server.workflow.actions import WritingActions
+from stocktake.server.workflow.base import new_review_id
+from stocktake.server.workflow.documents import review_data
+from stocktake.server.workflow.errors import Conflict, Forbidden
 from stocktake.server.workflow.model import ReviewState, ReviewSummary, ReviewView
+from stocktake.server.workflow.reading import Reading
+from stocktake.server.workflow.state import stream_of
 
 if TYPE_CHECKING:
-    from stocktake.api import Engine
-    from stocktake.ledger import Event
-    from stocktake.review.model import CapacityReview
-    from stocktake.review.result import CapacityReviewResult
+    from stocktake.server.identity import Principal
 
 __all__ = ["ReviewService"]
 
-Action = Literal["submit", "accept", "reject", "request-changes", "revoke"]
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
-class ReviewService:
-    """The workflow over the ledger at ``ledger_target`` with ``engine`` (its rubrics, its scoring).
-    One lock serialises this process's ledger access; other processes are kept in line by each
-    event's expected position (a stale decision is made again)."""
-
-    def __init__(self, ledger_target: str, engine: Engine, *, allow_self_approval: bool = False,
-                 trusted_proxy_header: str | None = None) -> None:
-        from stocktake.ledger import open_ledger
-        from stocktake.server.tokens import TokenBook
-
-        self.engine = engine
-        self.allow_self_approval = allow_self_approval
-        self.trusted_proxy_header = trusted_proxy_header
-        self._lock = threading.RLock()
-        self._ledger = open_ledger(ledger_target)
-        self._tokens = TokenBook(self._ledger)
-
-    def close(self) -> None:
-        with self._lock:
-            self._ledger.close()
-
-    # -- identity ------------------------------------------------------------------------------
-
-    def principal_for_token(self, token: str) -> Principal | None:
-        with self._lock:
-            return self._tokens.verify(token)
-
-    def principal_for_name(self, name: str) -> Principal | None:
-        with self._lock:
-            return self._tokens.grant(name)
+class ReviewService(WritingActions, Reading):
+    """The review workflow over one ledger (``ReviewService(ledger_target, engine, *,
+    allow_self_approval=False, trusted_proxy_header=None)``); every method takes the principal
+    asking and refuses what they may not do, or what the review's state does not allow, with
+    nothing written."""
 
     # -- reviews -------------------------------------------------------------------------------
 
     def create(self, who: Principal, *, system: str, rubric: str, date: str, title: str = "",
                reviewers: list[dict[str, Any]], review_id: str | None = None) -> ReviewState:
-        raise NotImplementedError
+        """Create a review moderated by ``who`` (a moderator or an admin, not bound to a review).
+
+        :raises DocumentError: the review it starts is not a valid CapacityReview (a reviewer's
+            role, a date, an unknown rubric), located in the request.
+        :raises Conflict: a review with ``review_id`` exists.
+        """
+        if who.role not in ("moderator", "admin") or who.review is not None:
+            raise Forbidden(f"only a moderator or an admin creates reviews; {who.name!r} is a {who.role}"
+                            + (" bound to one review" if who.review else ""))
+        if review_id is not None and not _SLUG.fullmatch(review_id):
+            raise UsageError(f"a review id is lowercase letters, digits and '-' (at most 63, starting with a letter "
+                             f"or digit), found {review_id!r}")
+        rubric_id, _, version = rubric.partition("@")
+        found = self.engine.rubric(rubric_id, version or None).rubric
+        draft = ReviewState(id=review_id or "new", system=system, title=title, date=date,
+                            rubric=f"{found.id}@{found.version}", moderator=who.name,
+                            reviewers=[dict(r) for r in reviewers])
+        loaded = self.engine.load(review_data(draft, found), kinds=("CapacityReview",)).model  # errors before writing
+        data = {"system": system, "title": title, "date": loaded.date.isoformat(), "rubric": draft.rubric,
+                "moderator": who.name, "reviewers": [r.model_dump() for r in loaded.reviewers]}
+        chosen = review_id or new_review_id()
+        with self._lock:
+            try:
+                self._ledger.append_event(stream_of(chosen), "created", actor=who.name, data=data,
+                                          expected_position=0)
+            except EventConflict:
+                raise Conflict(f"a review {chosen!r} exists already: choose another id") from None
+            return self._load(chosen)
 
     def list(self, who: Principal) -> list[ReviewSummary]:
-        raise NotImplementedError
+        """The reviews ``who`` may see (a token bound to a review: that one), by id."""
+        with self._lock:
+            ids = [s.removeprefix("review:") for s in self._ledger.streams("review:")]
+            states = [self._load(i) for i in ids if who.review in (None, i)]
+        return [ReviewSummary(id=s.id, system=s.system, title=s.title, date=s.date, rubric=s.rubric,
+                              moderator=s.moderator, state=s.state, reviewers=len(s.reviewers),
+                              submitted=len(s.submitted)) for s in states]
 
     def get(self, who: Principal, review_id: str) -> ReviewView:
-        raise NotImplementedError
+        """The review as ``who`` may see it (no anchoring: see :func:`rules.visible_ratings`)."""
+        state = self._state(who, review_id)
+        if who.role == "reviewer":
+            rules.rater(who, state)
+        return self._view(who, state)
 
-    def add_evidence(self, who: Principal, review_id: str, item: dict[str, Any]) -> ReviewView:
-        raise NotImplementedError
-
-    def rate(self, who: Principal, review_id: str, component: str, *, level: str | None, rationale: str = "",
-             evidence: Sequence[str] = ()) -> ReviewView:
-        raise NotImplementedError
-
-    def rate_many(self, who: Principal, review_id: str, ratings: list[dict[str, Any]]) -> ReviewView:
-        raise NotImplementedError
-
-    def submit_ratings(self, who: Principal, review_id: str) -> ReviewView:
-        raise NotImplementedError
-
-    def reopen(self, who: Principal, review_id: str, reviewer: str, reason: str) -> ReviewView:
-        raise NotImplementedError
-
-    def agree(self, who: Principal, review_id: str, component: str, *, level: str, reason: str,
-              agreed_by: Sequence[str] | None = None) -> ReviewView:
-        raise NotImplementedError
-
-    def withdraw_agreed(self, who: Principal, review_id: str, component: str) -> ReviewView:
-        raise NotImplementedError
-
-    def transition(self, who: Principal, review_id: str, action: Action, reason: str = "") -> ReviewView:
-        raise NotImplementedError
-
-    def scored(self, who: Principal, review_id: str) -> CapacityReviewResult:
-        raise NotImplementedError
-
-    def document(self, who: Principal, review_id: str) -> CapacityReview:
-        raise NotImplementedError
-
-    def document_yaml(self, who: Principal, review_id: str) -> str:
-        raise NotImplementedError
-
-    def ratings_table(self, who: Principal, review_id: str, fmt: Literal["csv", "xlsx"]) -> bytes:
-        raise NotImplementedError
-
-    def events(self, who: Principal, review_id: str) -> list[Event]:
-        raise NotImplementedError

@@ -1,0 +1,78 @@
+"""``stocktake serve``: the engine over HTTP (needs the extra ``stocktake[serve]``).
+
+The server package (Starlette, uvicorn) is imported inside the command only: every other command
+starts without it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+
+from stocktake.cli.settings import Settings, pass_settings
+from stocktake.core.errors import UsageError
+
+__all__ = ["serve"]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port, printed when listening).")
+@click.option("--max-body-mb", type=click.IntRange(1, 100_000), default=None, metavar="N",
+              help="Refuse request bodies larger than N MiB (default: stocktake's --max-file-mb).")
+@click.option("--max-batch-lines", type=click.IntRange(1), default=1_000_000, show_default=True, metavar="N",
+              help="Most lines of one judge batch.")
+@click.option("--request-timeout", type=click.FloatRange(0.001), default=60.0, show_default=True, metavar="S",
+              help="Answer 503 to a request that computes for longer than S seconds.")
+@click.option("--allow-anonymous", is_flag=True,
+              help="Open the stateless compute and catalogue routes without a token (never the review workflow).")
+@click.option("--trusted-proxy-header", metavar="HEADER", default=None,
+              help="Take the user's name from this header set by a reverse proxy (e.g. X-Forwarded-User); "
+                   "off by default.")
+@click.option("--allow-self-approval", is_flag=True, help="Let a review's moderator also approve it.")
+@pass_settings
+@click.pass_context
+def serve(ctx: click.Context, settings: Settings, host: str, port: int, max_body_mb: int | None,
+          max_batch_lines: int, request_timeout: float, allow_anonymous: bool, trusted_proxy_header: str | None,
+          allow_self_approval: bool) -> None:
+    """Serve the engine over HTTP: the JSON API under /v1 and, with --ledger, the review workflow.
+
+    \b
+    Examples:
+      stocktake serve                                  # http://127.0.0.1:8000, stateless
+      stocktake --ledger history.db serve --port 8080  # records decisions, runs reviews
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not _loopback(host) and settings.ledger is None and not allow_anonymous:
+        raise UsageError(f"--host {host} is not loopback and the server has no ledger, so no tokens: "
+                         "anyone who can reach it may use it. Give --ledger PATH (and create tokens with "
+                         "stocktake serve token create), or --allow-anonymous to mean it")
+    try:
+        from stocktake.server.config import ServerConfig
+        from stocktake.server.run import serve as run
+    except ImportError as err:
+        if err.name not in ("starlette", "uvicorn", "anyio"):
+            raise
+        raise UsageError(f"stocktake serve needs the serve extra ({err.name} is not installed): "
+                         "pip install 'stocktake[serve]'") from None
+    if settings.ledger is not None:
+        settings.check_ledger()
+    run(ServerConfig(host=host, port=port, ledger=settings.ledger, rubric_paths=settings.rubric_paths,
+                     disabled_plugins=settings.disabled_plugins,
+                     max_body_mb=max_body_mb if max_body_mb is not None else settings.max_file_mb,
+                     max_errors=settings.max_errors, max_batch_lines=max_batch_lines,
+                     request_timeout_s=request_timeout, allow_anonymous=allow_anonymous,
+                     trusted_proxy_header=trusted_proxy_header or None,
+                     allow_self_approval=allow_self_approval))

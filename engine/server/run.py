@@ -1,0 +1,59 @@
+"""Run the app with uvicorn until SIGTERM or SIGINT, then finish the requests in flight and exit 0."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from stocktake.server.config import ServerConfig
+
+__all__ = ["serve"]
+
+GRACE_S = 30
+"""How long requests in flight may take to finish after SIGTERM before the server stops anyway."""
+
+
+def serve(config: ServerConfig) -> None:
+    """Serve ``config`` until told to stop. The socket is bound before the line
+    ``stocktake serving on http://HOST:PORT`` goes to stderr (with the real port for ``--port 0``),
+    so a caller that has read the line can connect."""
+    import uvicorn
+
+    from stocktake.server.app import create_app
+
+    app = create_app(config)
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((config.host, config.port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    uv = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                        timeout_graceful_shutdown=GRACE_S, server_header=False, date_header=True)
+    server = _graceful_server(uvicorn.Server)(uv)
+    print(f"stocktake serving on http://{shown}:{port}", file=sys.stderr, flush=True)
+    server.run(sockets=[sock])
+
+
+def _graceful_server(base: Any) -> Any:
+    class GracefulServer(base):  # type: ignore[misc]
+        """uvicorn's server, whose SIGTERM, SIGINT and SIGHUP each finish the requests in flight and
+        return (uvicorn's own raises the signal again afterwards: the command would end 143)."""
+
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return GracefulServer
