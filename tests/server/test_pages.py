@@ -27,7 +27,11 @@ def site(tmp_path_factory):
     ledger = folder / "ledger.sqlite"
     tokens = team.make_tokens(ledger, REVIEW, CREW)
     server = serving.Server.start(folder, ledger=ledger)
-    team.start_review(server, tokens["maria"], REVIEW, CREW)
+    fields = {"system": "Northshire", "rubric": team.RUBRIC, "date": "2026-06-30", "title": "", "review_id": REVIEW,
+              "reviewers": "\n".join(f"{r['id']}, {r['name']}, {r['role']}" for r in CREW),
+              "csrf": csrf_of(server, "/reviews", tokens["maria"])}
+    created = post(server, "/reviews", tokens["maria"], fields)
+    assert created.status == 303 and created.headers["location"] == f"/reviews/{REVIEW}?done=created", created.body
     yield server, tokens, ledger
     server.stop()
 
@@ -45,10 +49,14 @@ def post(server, path: str, token: str, fields: dict[str, str], content_type: st
                           headers={**cookie(token), "Content-Type": content_type})
 
 
-def csrf_of(server, path: str, token: str) -> str:
+def csrf_of(server, path: str, token: str, action: str | None = None) -> str:
+    """The CSRF token of the form posting to ``action`` (default: ``path``'s first form but the
+    sign-out form) on the page at ``path``."""
     page = get(server, path, token)
     assert page.status == 200, page.body
-    found = CSRF.search(page.body.decode())
+    html = page.body.decode()
+    start = html.index(f'action="{action}"') if action else html.index("</nav>")
+    found = CSRF.search(html, start)
     assert found, "the page has no form with a CSRF token"
     return found[1]
 
@@ -101,7 +109,7 @@ def test_a_post_without_the_csrf_token_or_with_anothers_changes_nothing(site):
     others = post(server, path, tokens["dana"], {**ratings(component, "G", "forged"),
                                                  "csrf": csrf_of(server, f"/reviews/{REVIEW}", tokens["ira"])})
     other_scope = post(server, path, tokens["dana"], {**ratings(component, "G", "forged"),
-                                                      "csrf": csrf_of(server, "/reviews", tokens["dana"])})
+                                                      "csrf": csrf_of(server, "/reviews", tokens["dana"], "/logout")})
     assert (missing.status, others.status, other_scope.status) == (403, 403, 403)
     assert b"CSRF" in missing.body
     assert len(team.rated_events(ledger, REVIEW)) == before
