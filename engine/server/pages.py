@@ -141,6 +141,8 @@ def home(request: Request) -> Response:
 
 
 def login_page(request: Request, problem: str = "", status: int = 200) -> Response:
+    if getattr(request.app.state, "service", None) is None:
+        raise PageProblem(404, NO_LEDGER)
     nonce, new = login_nonce(request)
     secret: bytes = request.app.state.secret
     response = page("web_login.html.j2", status, who=None, logout_csrf="", version=__version__, notice="",

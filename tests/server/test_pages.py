@@ -192,3 +192,14 @@ def test_downloads_are_attachments(site):
     table = get(server, f"/reviews/{REVIEW}/ratings.xlsx", tokens["maria"])
     assert table.status == 200 and table.body[:2] == b"PK"
     assert get(server, f"/reviews/{REVIEW}/ratings.pdf", tokens["maria"]).status == 404
+
+
+def test_without_a_ledger_the_pages_say_how_to_run_reviews(tmp_path):
+    server = serving.Server.start(tmp_path)
+    try:
+        for path in ("/login", "/reviews", "/reviews/anything"):
+            answer = server.request("GET", path)
+            assert answer.status == 404, path
+            assert b"start it with --ledger to run reviews" in answer.body, path
+    finally:
+        server.stop()
