@@ -163,8 +163,8 @@ class Engine(Catalogue):
         severity_rules: str | None = None,
     ) -> DeliveryAssessmentResult:
         """Judge every priority of a ``DeliveryAssessment`` (a path, or the document given in
-        memory: see :meth:`load`), or of a JSON Lines batch file (``.jsonl``, which needs
-        ``period`` and ``as_of``).
+        memory: see :meth:`load`), or of a JSON Lines batch (a ``.jsonl`` file, or a binary stream
+        whose ``name`` ends ``.jsonl``; it needs ``period`` and ``as_of``).
 
         The rule set is ``rules`` (an id or a RuleSet file), else the assessment's ``rules``, else
         the default a plugin declares (built in: ``likelihood-default``). A batch names no rubric:
@@ -174,15 +174,17 @@ class Engine(Catalogue):
         Each priority's severity is classified by ``severity_rules``, else the assessment's
         ``severity_rules``, else the declared default (built in: ``severity-default``).
         """
-        if isinstance(source, (str, PathLike)) and Path(source).suffix == ".jsonl":
+        from stocktake.likelihood.batches import batch_source, is_batch
+
+        if is_batch(source):
             from stocktake.likelihood.batches import read_assessment_jsonl
             from stocktake.likelihood.model import DEFAULT_RUBRIC
 
             rubric = self.rubric(*DEFAULT_RUBRIC).rubric  # a batch names no rubric: the format's default
             context = {**self._context(), "rubric": rubric, "evidence_ids": set()}
-            path = Path(source)
+            path, stream = batch_source(source)
             model, digest = read_assessment_jsonl(path, context, rubric, period=period, as_of=as_of,
-                                                  limits=self.limits)
+                                                  limits=self.limits, stream=stream)
             doc = LoadedDocument(path=path, kind="DeliveryAssessment", model=model, sha256=digest)
         else:
             if period or as_of:
@@ -299,7 +301,7 @@ class Engine(Catalogue):
         return build_report(self, sources, title=title, rules=rules, strategy=strategy, severity_rules=severity_rules,
                             history=history)
 
-    def judge_stream(self, path: str | Path, out: IO[str], *, rules: str | None = None,
+    def judge_stream(self, path: str | Path | IO[bytes], out: IO[str], *, rules: str | None = None,
                      previous: DocumentSource | LoadedDocument | None = None, as_of: str | None = None,
                      period: str | None = None, jobs: int = 1,
                      progress: Callable[[int, int, int], None] | None = None,
@@ -307,11 +309,12 @@ class Engine(Catalogue):
                      ) -> tuple[dict[str, int], list[PluginFailure]]:
         """Judge a JSON Lines batch, writing each result as one JSON line to ``out`` in input
         order; memory does not grow with the batch. With ``jobs`` > 1, chunks of lines are judged
-        in that many processes. ``progress(priorities, bytes_read, bytes_total)`` is called as the
-        batch goes. Returns (counts per level, failures)."""
+        in that many processes (a batch given as a binary stream, named by its ``name``, is judged in
+        this one). ``progress(priorities, bytes_read, bytes_total)`` is called as the batch goes.
+        Returns (counts per level, failures)."""
         from functools import partial
 
-        from stocktake.likelihood.batches import StreamJob, batch_date, judge_batch
+        from stocktake.likelihood.batches import StreamJob, batch_date, batch_source, judge_batch
         from stocktake.likelihood.judge import stream_run
         from stocktake.likelihood.model import DEFAULT_RUBRIC
 
@@ -327,8 +330,9 @@ class Engine(Catalogue):
         # A worker prepares the same from an engine built again from this one's arguments.
         prepare = (None if self._rebuild_args is None
                    else partial(stream_run, partial(Engine, **self._rebuild_args), *how))
-        return judge_batch(StreamJob(run, context, date, prepare, self.limits), Path(path), out, jobs=jobs,
-                           progress=progress)
+        name, stream = batch_source(path)
+        return judge_batch(StreamJob(run, context, date, prepare, self.limits), name, out, jobs=jobs,
+                           progress=progress, stream=stream)
 
     def judge_levels(self, priorities: Iterable[Priority], *, as_of: dt.date,
                      rules: str | None = None) -> list[LevelOnly]:

@@ -54,14 +54,15 @@ def now_utc() -> str:
 
 def run_record(engine: Any, command: str, options: Mapping[str, str | None], loaded_documents: Iterable[_Read],
                result: Any, actor: str, *, recorded_at: str | None = None, result_bytes: bytes | None = None,
-               blobs: Callable[[str], bytes] | None = None) -> RunRecord:
+               blobs: Callable[[str], bytes] | None = None, given: Mapping[str, bytes] | None = None) -> RunRecord:
     """The record of one run: ``command`` (review, judge, chain) called with ``options`` (those that
     change the result, by option name; None and empty are left out; a path among them is one of
     the inputs) read ``loaded_documents`` (anything with ``path`` and ``sha256``, in order, the
     main document first: usually ``result.inputs``) and produced ``result``, written as
     ``result_bytes`` (default: ``dump_model(result)``). An input named ``ledger:RUN`` (an earlier
     result taken from the ledger, as ``--baseline latest`` does) is taken from ``blobs`` (the
-    ledger's :meth:`~stocktake.ledger.Ledger.blob`), not from disk.
+    ledger's :meth:`~stocktake.ledger.Ledger.blob`), not from disk; so is one whose sha256 is a key of
+    ``given`` (documents given in memory, as over HTTP: their bytes by sha256), taken from there.
 
     :raises LedgerError: an input is gone or changed since it was read.
     """
@@ -71,9 +72,9 @@ def run_record(engine: Any, command: str, options: Mapping[str, str | None], loa
     entries = [{**dict(zip(COLUMNS, row, strict=True)), "system": system or "", "period": period or "",
                 "date": date or ""} for row in result_entries(result)]
     plugins = engine_plugins(engine)
-    given = {k: str(v) for k, v in options.items() if v not in (None, "")}
-    read = stored_inputs([*loaded_documents, *_option_inputs(engine, given)], blobs)
-    return RunRecord(command=command, options=given, inputs=read, result_kind=result.kind, result=data,
+    named = {k: str(v) for k, v in options.items() if v not in (None, "")}
+    read = stored_inputs([*loaded_documents, *_option_inputs(engine, named)], blobs, given)
+    return RunRecord(command=command, options=named, inputs=read, result_kind=result.kind, result=data,
                      engine_version=__version__, plugins=plugins, rules=result_rules(result), actor=actor,
                      recorded_at=when, entries=entries, date=date, period=period, system=system)
 
@@ -131,15 +132,16 @@ def report_runs(report: Any, options: Mapping[str, str | None]) -> list[tuple[st
 
 
 def record_result(target: str, engine: Any, command: str, options: Mapping[str, str | None], result: Any,
-                  actor: str) -> list[tuple[RunInfo, bool]]:
+                  actor: str, *, given: Mapping[str, bytes] | None = None) -> list[tuple[RunInfo, bool]]:
     """Open the ledger ``target`` and record ``result`` of ``command`` (a report: each part it
-    judged, see :func:`report_runs`). Returns each run and whether it was newly recorded."""
+    judged, see :func:`report_runs`). Returns each run and whether it was newly recorded.
+    ``given``: the bytes of inputs given in memory, by sha256 (see :func:`run_record`)."""
     from stocktake.ledger import open_ledger
 
     runs = report_runs(result, options) if result.kind == "DeliveryReport" else [(command, dict(options), result)]
     with open_ledger(target) as ledger:
-        records = [run_record(engine, name, given, part.inputs, part, actor, blobs=ledger.blob)
-                   for name, given, part in runs]
+        records = [run_record(engine, name, named, part.inputs, part, actor, blobs=ledger.blob, given=given)
+                   for name, named, part in runs]
         return [ledger.record(record) for record in records]
 
 
@@ -154,9 +156,11 @@ def engine_plugins(engine: Any) -> list[dict[str, str]]:
             for p in engine.plugins()]
 
 
-def stored_inputs(read: Iterable[_Read], blobs: Callable[[str], bytes] | None = None) -> list[StoredInput]:
+def stored_inputs(read: Iterable[_Read], blobs: Callable[[str], bytes] | None = None,
+                  given: Mapping[str, bytes] | None = None) -> list[StoredInput]:
     """Each file read, once, with its bytes and its path relative to the first one's directory; an
-    input named ``ledger:RUN`` comes from ``blobs`` by its sha256."""
+    input named ``ledger:RUN`` comes from ``blobs`` by its sha256, and one whose sha256 is in ``given``
+    from there (a document given in memory: no file of that name is read)."""
     found: list[StoredInput] = []
     seen: set[tuple[str, str]] = set()
     base: Path | None = None
@@ -167,6 +171,9 @@ def stored_inputs(read: Iterable[_Read], blobs: Callable[[str], bytes] | None = 
         seen.add((path, digest))
         if path.startswith(LEDGER_PREFIX) and blobs is not None:
             found.append(StoredInput(path=path, relative=path, sha256=digest, data=blobs(digest)))
+            continue
+        if given is not None and digest in given:
+            found.append(StoredInput(path=path, relative=path, sha256=digest, data=given[digest]))
             continue
         try:
             data = Path(path).read_bytes()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import os
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError, UsageError
 from stocktake.core.files import open_input
@@ -26,19 +28,21 @@ if TYPE_CHECKING:
     from stocktake.likelihood.model import DeliveryAssessment, Priority
     from stocktake.rubric.model import Rubric
 
-__all__ = ["StreamJob", "batch_date", "iter_priorities_jsonl", "judge_batch", "parse_line", "read_assessment_jsonl"]
+__all__ = ["StreamJob", "batch_date", "batch_source", "is_batch", "iter_priorities_jsonl", "judge_batch", "parse_line",
+           "read_assessment_jsonl"]
 
 
 def iter_priorities_jsonl(path: Path, context: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
-                          digest: Any = None) -> Iterator[Priority]:
+                          digest: Any = None, stream: IO[bytes] | None = None) -> Iterator[Priority]:
     """Validated priorities from ``path``, one line at a time (memory stays flat), each validated
     in ``context`` (scales, ``rubric`` and ``evidence_ids``) and read within ``limits``; the bytes
-    read are fed to ``digest`` (a hashlib object), if given."""
+    read are fed to ``digest`` (a hashlib object), if given. With ``stream`` (a batch given in
+    memory, as over HTTP), the lines are read from it and ``path`` only names it in errors."""
     from stocktake.likelihood.model import Priority
 
     seen: dict[str, int] = {}
     each = limits.per_line()
-    for first, lines in _chunks(path, CHUNK, limits, digest):
+    for first, lines in _chunks(path, CHUNK, limits, digest, stream):
         for number, line in enumerate(lines, first):
             if not line.strip():
                 continue
@@ -90,9 +94,10 @@ def batch_date(period: str | None, as_of: str | None) -> dt.date:
 
 
 def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *, period: str | None,
-                          as_of: str | None, limits: Limits = DEFAULT_LIMITS) -> tuple[DeliveryAssessment, str]:
-    """An assessment made of all the priorities in ``path`` (validated in ``context``, following
-    ``rubric``) and its sha256 (held in memory; for one result per line without holding the
+                          as_of: str | None, limits: Limits = DEFAULT_LIMITS,
+                          stream: IO[bytes] | None = None) -> tuple[DeliveryAssessment, str]:
+    """An assessment made of all the priorities in ``path`` (or ``stream``, named ``path``; validated
+    in ``context``, following ``rubric``) and its sha256 (held in memory; for one result per line without holding the
     batch, see :meth:`stocktake.api.Engine.judge_stream`)."""
     from stocktake.likelihood.model import DeliveryAssessment
     from stocktake.rubric.model import RubricRef
@@ -101,12 +106,27 @@ def read_assessment_jsonl(path: Path, context: dict[str, Any], rubric: Rubric, *
     assert period is not None  # batch_date refuses a batch without one
     digest = hashlib.sha256()
     with gc_held():  # building many models
-        priorities = list(iter_priorities_jsonl(path, context, limits, digest))
+        priorities = list(iter_priorities_jsonl(path, context, limits, digest, stream))
     doc = DeliveryAssessment.model_construct(
         kind="DeliveryAssessment", schema_version=1, period=period, date=date, title="",
         rubric=RubricRef(id=rubric.id, version=rubric.version), rules=None, evidence=[], priorities=priorities,
     )
     return doc, digest.hexdigest()
+
+
+def is_batch(source: object) -> bool:
+    """A JSON Lines batch: a ``.jsonl`` path, or a stream whose name ends ``.jsonl``."""
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).suffix == ".jsonl"
+    name = getattr(source, "name", None)
+    return callable(getattr(source, "read", None)) and isinstance(name, str) and name.endswith(".jsonl")
+
+
+def batch_source(source: object) -> tuple[Path, IO[bytes] | None]:
+    """The batch's name and, for one given as a stream, the stream (else None: the file is opened)."""
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source), None
+    return Path(str(getattr(source, "name", "<text>"))), source  # type: ignore[return-value]
 
 
 # -- judging a batch, in one process or several ------------------------------------------------------
@@ -135,16 +155,18 @@ class StreamJob:
     """What each line may hold (see :attr:`~stocktake.core.parsed.Limits.line_bytes`)."""
 
 
-def _chunks(path: Path, size: int, limits: Limits, digest: Any = None) -> Iterator[tuple[int, list[bytes]]]:
+def _chunks(path: Path, size: int, limits: Limits, digest: Any = None,
+            stream: IO[bytes] | None = None) -> Iterator[tuple[int, list[bytes]]]:
     """(number of the first line, the lines) for consecutive runs of ``size`` lines.
 
     Each line is read with a bounded ``readline``: one longer than ``limits.line_bytes`` is refused
     with its number before it is held whole (a device that never ends is refused on line 1). A
     UTF-8 byte-order mark at the start of the file is dropped. Every byte read is fed to
-    ``digest``, if given (the file is read once, so a pipe can be a batch).
+    ``digest``, if given (the file is read once, so a pipe can be a batch). ``stream``: read it instead
+    of opening ``path``.
     """
     longest = limits.line_bytes
-    with open_input(path) as handle:
+    with nullcontext(stream) if stream is not None else open_input(path) as handle:
         first, lines, number = 1, [], 0
         while line := handle.readline(longest + 6):  # room for a byte-order mark and CRLF
             number += 1
@@ -209,12 +231,12 @@ def _judge_chunk(path: str, first: int, lines: list[bytes]) -> Chunk:
     return _WORKER[0].lines(Path(path), first, lines)
 
 
-def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
-                progress: Any = None) -> tuple[dict[str, int], list[Any]]:
-    """Judge every line of ``path`` and write the results to ``out`` in input order (see
-    :meth:`stocktake.api.Engine.judge_stream`); ``jobs`` > 1 needs ``job.prepare``. Priority ids
-    must be unique across the batch."""
-    total = path.stat().st_size if path.is_file() else 0
+def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1, progress: Any = None,
+                stream: IO[bytes] | None = None) -> tuple[dict[str, int], list[Any]]:
+    """Judge every line of ``path`` (or of ``stream``, named ``path``; in this process) and write the
+    results to ``out`` in input order (see :meth:`stocktake.api.Engine.judge_stream`); ``jobs`` > 1
+    needs ``job.prepare``. Priority ids must be unique across the batch."""
+    total = path.stat().st_size if stream is None and path.is_file() else 0
     counts: dict[str, int] = {}
     failures: list[Any] = []
     seen: dict[str, int] = {}
@@ -234,9 +256,9 @@ def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1,
             progress(done, read, total)
 
     with gc_held():
-        if jobs <= 1:
+        if jobs <= 1 or stream is not None:
             judge = _Judge(job.run, job.context, job.date, job.limits)
-            for first, lines in _chunks(path, CHUNK, job.limits):
+            for first, lines in _chunks(path, CHUNK, job.limits, stream=stream):
                 take(judge.lines(path, first, lines), sum(map(len, lines)))
         elif job.prepare is None:
             raise UsageError("judging in several processes needs a way to prepare the run in each")
