@@ -96,6 +96,16 @@ class Browser:
         any page it loads."""
         self._session("POST", f"/element/{self.find(css)}/click", {})
 
+    def wait_for_url(self, fragment: str, timeout_s: float = 20.0) -> str:
+        """Wait until the page's URL contains ``fragment`` (a form's click may return before the
+        page it posts to has loaded); the URL."""
+        deadline = time.monotonic() + timeout_s
+        while fragment not in (url := self.url()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the browser stayed on {url}, never reaching {fragment!r}")
+            time.sleep(0.05)
+        return url
+
     def text(self, css: str = "body") -> str:
         """The rendered text of the element matching ``css``."""
         return str(self._session("GET", f"/element/{self.find(css)}/text"))

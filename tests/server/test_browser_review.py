@@ -38,12 +38,12 @@ def sign_in(chrome: browser.Browser, url: str, token: str) -> None:
     chrome.visit(f"{url}/login")
     chrome.type("#token", token)
     chrome.click("#sign-in")
-    assert chrome.url().endswith("/reviews"), chrome.text()
+    assert chrome.wait_for_url("/reviews").endswith("/reviews"), chrome.text()
 
 
 def sign_out(chrome: browser.Browser) -> None:
     chrome.click("nav.site button")
-    assert "/login" in chrome.url()
+    chrome.wait_for_url("/login")
 
 
 def rate_everything(chrome: browser.Browser, url: str, who: str, levels: list[str]) -> None:
@@ -54,12 +54,14 @@ def rate_everything(chrome: browser.Browser, url: str, who: str, levels: list[st
     chrome.type("#evidence-source", f"Interviews by {who}")
     chrome.type("#evidence-date", "2026-05-01")
     chrome.click("#add-evidence")
+    chrome.wait_for_url("done=evidence")
     assert "The evidence item is added." in chrome.text()
     for component, level in zip(components(), levels, strict=True):
         chrome.click(f'#level-{component} option[value="{level}"]')
         chrome.type(f"#rationale-{component}", f"{who} on {component}: {level}")
         chrome.type(f"#evidence-{component}", f"E-{who}")
     chrome.click("#save-ratings")
+    chrome.wait_for_url("done=saved")
     assert "Your ratings are saved." in chrome.text()
 
 
@@ -87,7 +89,7 @@ def _run_review(chrome: browser.Browser, server, tokens: dict[str, str], tmp_pat
     chrome.type("#review_id", REVIEW)
     chrome.type("#reviewers", "\n".join(f"{r['id']}, {r['name']}, {r['role']}" for r in CREW))
     chrome.click("#create")
-    assert chrome.url().endswith(f"/reviews/{REVIEW}?done=created")
+    assert chrome.wait_for_url("done=created").endswith(f"/reviews/{REVIEW}?done=created")
     assert chrome.text("#state") == "DRAFTING"
     sign_out(chrome)
 
@@ -96,6 +98,7 @@ def _run_review(chrome: browser.Browser, server, tokens: dict[str, str], tmp_pat
     dana = ["AG"] * len(ids)
     rate_everything(chrome, url, "dana", dana)
     chrome.click("#submit-ratings")
+    chrome.wait_for_url("done=submitted-ratings")
     assert "Your ratings are submitted" in chrome.text()
     assert chrome.count("#rating-form") == 0
     sign_out(chrome)
@@ -107,6 +110,7 @@ def _run_review(chrome: browser.Browser, server, tokens: dict[str, str], tmp_pat
     rate_everything(chrome, url, "ira", ira)
     assert "dana on" not in chrome.source()
     chrome.click("#submit-ratings")
+    chrome.wait_for_url("done=submitted-ratings")
     assert f"dana on {ids[0]}: AG" in chrome.text("#submitted-ratings")  # now Ira sees Dana's
     sign_out(chrome)
 
@@ -118,9 +122,11 @@ def _run_review(chrome: browser.Browser, server, tokens: dict[str, str], tmp_pat
     chrome.click(f'{row} select option[value="AR"]')
     chrome.type(f"{row} textarea", "Agreed at the moderation meeting: the plan exists, the routines do not.")
     chrome.click(f'{row} button[value="agree"]')
+    chrome.wait_for_url("done=agreed")
     assert "The agreed judgment is recorded." in chrome.text()
     assert "agreed by" in chrome.text(row)
     chrome.click("#submit-for-signoff")
+    chrome.wait_for_url("done=submit")
     assert chrome.text("#state") == "SUBMITTED"
     sign_out(chrome)
 
@@ -129,6 +135,7 @@ def _run_review(chrome: browser.Browser, server, tokens: dict[str, str], tmp_pat
     chrome.visit(f"{url}/reviews/{REVIEW}")
     chrome.type("#signoff-reason", "Evidence checked against the interviews.")
     chrome.click("#accept")
+    chrome.wait_for_url("done=accept")
     assert chrome.text("#state") == "ACCEPTED"
     downloads = tmp_path / "downloads"
     downloads.mkdir()
