@@ -25,7 +25,8 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pages")
     ledger = folder / "ledger.sqlite"
-    tokens = team.make_tokens(ledger, REVIEW, CREW)
+    tokens = team.make_tokens(ledger, REVIEW, CREW, staff=(("maria", "moderator"), ("aled", "approver"),
+                                                           ("vera", "viewer")))
     server = serving.Server.start(folder, ledger=ledger)
     fields = {"system": "Northshire", "rubric": team.RUBRIC, "date": "2026-06-30", "title": "", "review_id": REVIEW,
               "reviewers": "\n".join(f"{r['id']}, {r['name']}, {r['role']}" for r in CREW),
@@ -203,3 +204,17 @@ def test_without_a_ledger_the_pages_say_how_to_run_reviews(tmp_path):
             assert b"start it with --ledger to run reviews" in answer.body, path
     finally:
         server.stop()
+
+
+def test_each_role_is_offered_only_its_own_forms(site):
+    server, tokens, _ = site
+    pages = {name: get(server, f"/reviews/{REVIEW}", tokens[name]).body.decode()
+             for name in ("dana", "maria", "aled", "vera")}
+    assert 'id="rating-form"' in pages["dana"] and 'id="moderation"' not in pages["dana"]
+    assert 'action="/reviews/pages/agreed"' in pages["maria"] and 'id="submit-for-signoff"' in pages["maria"]
+    assert 'id="rating-form"' not in pages["maria"]
+    for name in ("aled", "vera"):  # the review is drafting: nothing to sign off, nothing to agree
+        assert 'id="moderation"' in pages[name], name
+        assert 'action="/reviews/pages/agreed"' not in pages[name] and 'id="signoff-form"' not in pages[name], name
+    listing = {name: get(server, "/reviews", tokens[name]).body.decode() for name in ("maria", "dana")}
+    assert 'id="create-review"' in listing["maria"] and 'id="create-review"' not in listing["dana"]
