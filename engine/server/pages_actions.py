@@ -6,10 +6,15 @@ value). Each action returns the key of the notice the page shows after the redir
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from stocktake.core.errors import UsageError
 from stocktake.server.pages_forms import Form
+
+if TYPE_CHECKING:
+    from stocktake.server.identity import Principal
+    from stocktake.server.workflow.model import Action, ReviewState
+    from stocktake.server.workflow.service import ReviewService
 
 __all__ = ["Form", "add_evidence", "agree", "create", "reopen", "reviewers_from", "save_ratings", "transition"]
 
@@ -36,7 +41,7 @@ def reviewers_from(text: str) -> list[dict[str, str]]:
     return reviewers
 
 
-def create(service: Any, who: Any, form: Form) -> Any:
+def create(service: ReviewService, who: Principal, form: Form) -> ReviewState:
     """Start a review from the reviews page's form; returns the service's new review state."""
     return service.create(who, system=form.text("system"), rubric=form.text("rubric"), date=form.text("date"),
                           title=form.text("title"), reviewers=reviewers_from(form.get("reviewers")),
@@ -47,7 +52,7 @@ def _evidence_ids(text: str) -> list[str]:
     return [part for part in _IDS.split(text) if part]
 
 
-def save_ratings(service: Any, who: Any, review_id: str, form: Form) -> str:
+def save_ratings(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Save the rating form's rows (``level:<item>``, ``rationale:<item>``, ``evidence:<item>``):
     every row with something in it, and every row the reviewer had rated before (so clearing a
     row clears its rating); then, for the submit button, submit the reviewer's ratings."""
@@ -70,20 +75,20 @@ def save_ratings(service: Any, who: Any, review_id: str, form: Form) -> str:
     return "saved"
 
 
-def _own_ratings(service: Any, who: Any, review_id: str) -> list[dict[str, Any]]:
+def _own_ratings(service: ReviewService, who: Principal, review_id: str) -> list[dict[str, Any]]:
     from stocktake.server.pages_views import own_ratings
 
     return own_ratings(service.get(who, review_id), who)
 
 
-def add_evidence(service: Any, who: Any, review_id: str, form: Form) -> str:
+def add_evidence(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Add the evidence form's item (id, kind, source, date, summary; empty ones left out)."""
     item = {name: form.text(name) for name in ("id", "kind", "source", "date", "summary") if form.text(name)}
     service.add_evidence(who, review_id, item)
     return "evidence"
 
 
-def agree(service: Any, who: Any, review_id: str, form: Form) -> str:
+def agree(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Record (``action=agree``) or withdraw (``action=withdraw``) the agreed judgment of the
     form's component."""
     component = form.text("component")
@@ -94,16 +99,16 @@ def agree(service: Any, who: Any, review_id: str, form: Form) -> str:
     return "agreed"
 
 
-def reopen(service: Any, who: Any, review_id: str, form: Form) -> str:
+def reopen(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Reopen the form's reviewer's submitted ratings, with the form's reason."""
     service.reopen(who, review_id, form.text("reviewer"), form.text("reason"))
     return "reopened"
 
 
-def transition(service: Any, who: Any, review_id: str, form: Form) -> str:
+def transition(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Move the review through sign-off (submit, accept, reject, request-changes, revoke)."""
     action = form.text("action")
     if action not in TRANSITIONS:
         raise UsageError(f"the sign-off action {action!r} is not one of {', '.join(TRANSITIONS)}")
-    service.transition(who, review_id, action, form.text("reason"))
+    service.transition(who, review_id, cast("Action", action), form.text("reason"))
     return action

@@ -9,10 +9,19 @@ page does not show a button whose answer is certain to be "no"; the service deci
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from stocktake.judgment.evidence import EvidenceKind
 from stocktake.review.model import ReviewerRole
+
+if TYPE_CHECKING:
+    from stocktake.api import Engine
+    from stocktake.ledger import Event
+    from stocktake.review.result import CapacityReviewResult
+    from stocktake.rubric.model import Rubric
+    from stocktake.server.identity import Principal
+    from stocktake.server.workflow.model import ReviewState, ReviewView
+    from stocktake.server.workflow.service import ReviewService
 
 __all__ = ["event_rows", "own_ratings", "review_context", "review_id_of", "reviews_context"]
 
@@ -21,12 +30,12 @@ MODERATORS = ("moderator", "admin")
 APPROVERS = ("approver", "admin")
 
 
-def review_id_of(state: Any) -> str:
-    """The id of a review the service returns (its state or its view)."""
-    return str(state.id)
+def review_id_of(state: ReviewState) -> str:
+    """The id of the review the service has just started."""
+    return state.id
 
 
-def reviews_context(service: Any, who: Any, engine: Any) -> dict[str, Any]:
+def reviews_context(service: ReviewService, who: Principal, engine: Engine) -> dict[str, Any]:
     """The reviews page: the reviews ``who`` may see and, for a moderator or admin, the create
     form's rubrics (every installed one, ``id@version``) and reviewer roles."""
     reviews = service.list(who)
@@ -35,18 +44,17 @@ def reviews_context(service: Any, who: Any, engine: Any) -> dict[str, Any]:
             "roles": list(get_args(ReviewerRole))}
 
 
-def own_ratings(view: Any, who: Any) -> list[dict[str, Any]]:
+def own_ratings(view: ReviewView, who: Principal) -> list[dict[str, Any]]:
     """``who``'s own ratings in the review view (drafts included), as plain dicts."""
     return [_rating(r) for r in view.ratings if _rating(r)["reviewer"] == who.reviewer]
 
 
-def _rating(rating: Any) -> dict[str, Any]:
-    data = rating if isinstance(rating, dict) else rating.model_dump()
+def _rating(data: dict[str, Any]) -> dict[str, Any]:
     return {"reviewer": data["reviewer"], "component": data["component"], "level": data.get("level"),
             "rationale": data.get("rationale", ""), "evidence": list(data.get("evidence", []))}
 
 
-def review_context(service: Any, who: Any, review_id: str, engine: Any) -> dict[str, Any]:
+def review_context(service: ReviewService, who: Principal, review_id: str, engine: Engine) -> dict[str, Any]:
     """The review page for ``who``: the review, their rating rows (a reviewer), the submitted
     ratings they may see, the scored review (not for a reviewer still rating), the sign-off."""
     view = service.get(who, review_id)
@@ -71,24 +79,23 @@ def review_context(service: Any, who: Any, review_id: str, engine: Any) -> dict[
     return context
 
 
-def _reviewer(reviewer: Any, submitted: set[str]) -> dict[str, Any]:
-    data = reviewer if isinstance(reviewer, dict) else reviewer.model_dump()
+def _reviewer(data: dict[str, Any], submitted: set[str]) -> dict[str, Any]:
     return {"id": data["id"], "name": data["name"], "role": data["role"],
             "organisation": data.get("organisation", ""), "submitted": data["id"] in submitted}
 
 
-def _items(rubric: Any) -> dict[str, Any]:
+def _items(rubric: Rubric) -> dict[str, Any]:
     """The rubric's items by id and by code (a rating may name its component either way)."""
     items = {item.id: item for item in rubric.items()}
-    items.update({item.code: item for item in rubric.items() if getattr(item, "code", None)})
+    items.update({c.code: c for c in rubric.components() if c.code})
     return items
 
 
-def _levels(rubric: Any, item: Any) -> list[tuple[str, str]]:
+def _levels(rubric: Rubric, item: Any) -> list[tuple[str, str]]:
     return [(level.code, level.label) for level in rubric.scale_of(item).levels]
 
 
-def _rating_rows(view: Any, who: Any, rubric: Any, *, can_rate: bool) -> dict[str, Any]:
+def _rating_rows(view: ReviewView, who: Principal, rubric: Rubric, *, can_rate: bool) -> dict[str, Any]:
     """The reviewer's rating form: one row per rubric item (components, then their criteria)
     with the reviewer's own saved level, rationale and evidence ids."""
     items = _items(rubric)
@@ -108,7 +115,7 @@ def _rating_rows(view: Any, who: Any, rubric: Any, *, can_rate: bool) -> dict[st
     return {"rows": rows, "can_rate": can_rate, "closed": closed}
 
 
-def _scored(result: Any, who: Any, view: Any, rubric: Any) -> dict[str, Any]:
+def _scored(result: CapacityReviewResult, who: Principal, view: ReviewView, rubric: Rubric) -> dict[str, Any]:
     """The scored review for moderating: the report's view model, and one row per component or
     criterion judgment with its ratings, computed and standing levels, flags and agreed judgment."""
     from stocktake.review.views import review_view
@@ -130,7 +137,7 @@ def _scored(result: Any, who: Any, view: Any, rubric: Any) -> dict[str, Any]:
             "can_submit": can_moderate, "reopenable": [_reviewer(r, set()) for r in reopenable]}
 
 
-def _signoff(who: Any, state: str) -> dict[str, Any] | None:
+def _signoff(who: Principal, state: str) -> dict[str, Any] | None:
     """The sign-off form an approver (or admin) is offered in ``state``, or None."""
     if who.role not in APPROVERS:
         return None
@@ -144,7 +151,7 @@ def _signoff(who: Any, state: str) -> dict[str, Any] | None:
     return None
 
 
-def event_rows(events: list[Any]) -> list[dict[str, Any]]:
+def event_rows(events: list[Event]) -> list[dict[str, Any]]:
     """The review's events for the events page: position, time, kind, actor, reason, and the
     event's data as compact JSON (shown as text)."""
     return [{"position": e.position, "recorded_at": e.recorded_at, "kind": e.kind, "actor": e.actor,
