@@ -30,7 +30,9 @@ def available() -> str | None:
 
 
 class Browser:
-    def __init__(self, profile: Path) -> None:
+    def __init__(self, profile: Path, *, javascript: bool = True) -> None:
+        """A headless Chromium session; ``javascript=False`` turns pages' scripts off (WebDriver's
+        own commands still work), to show a page works without any."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -50,6 +52,8 @@ class Browser:
         args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1600"]
+        if not javascript:
+            args.append("--blink-settings=scriptEnabled=false")
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},

@@ -5,7 +5,8 @@ moderator records an agreed judgment on the component they disagree about and pu
 up for sign-off, the approver accepts it, and the accepted review.yaml, downloaded by the
 browser, scores under ``stocktake review`` the same as the server's scored review.
 
-The pages carry no script; the browser only types, picks options and clicks, as a person does.
+The pages carry no script, and the browser runs with scripts turned off: it only types, picks
+options and clicks, as a person does.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def test_a_team_of_four_runs_a_review_in_the_browser(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     tokens = team.make_tokens(ledger, REVIEW, CREW)
     server = serving.Server.start(tmp_path, ledger=ledger)
-    chrome = browser.Browser(tmp_path / "profile")
+    chrome = browser.Browser(tmp_path / "profile", javascript=False)
     try:
         _run_review(chrome, server, tokens, tmp_path)
     finally:
