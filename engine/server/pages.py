@@ -196,7 +196,7 @@ def review_page(request: Request) -> Response:
     session = _Session(request)
     review_id = request.path_params["review_id"]
     context = views.review_context(session.service, session.who, review_id, request.app.state.engine)
-    return session.render("web_review.html.j2", csrf=session.csrf(review_id), **context)
+    return session.render("web_review.html.j2", csrf=session.csrf(review_id), problem=[], **context)
 
 
 def events_page(request: Request) -> Response:
@@ -218,6 +218,26 @@ def _action(act: Callable[[Any, Any, str, actions.Form], str]) -> Endpoint:
 
     post.__name__ = act.__name__
     return post
+
+
+async def save_ratings(request: Request) -> Response:
+    """Save a reviewer's rating form. A refusal of what they typed (400: an evidence id the
+    review does not have, say) shows the form again with their values and the problem."""
+    review_id = request.path_params["review_id"]
+    session, form = await _posted(request, review_id)
+    try:
+        done = await run_in_threadpool(actions.save_ratings, session.service, session.who, review_id, form)
+    except StocktakeError as err:
+        if int(getattr(err, "status", 400)) != 400:
+            raise
+        return await run_in_threadpool(_rating_form_again, session, review_id, form, err.lines(20))
+    return RedirectResponse(_review_url(review_id, done), status_code=303)
+
+
+def _rating_form_again(session: _Session, review_id: str, form: actions.Form, problem: list[str]) -> Response:
+    context = views.review_context(session.service, session.who, review_id, session.request.app.state.engine,
+                                   posted=form)
+    return session.render("web_review.html.j2", 400, csrf=session.csrf(review_id), problem=problem, **context)
 
 
 # -- downloads -----------------------------------------------------------------------------------
@@ -260,7 +280,7 @@ ROUTES = [
     _get("/reviews/{review_id}", review_page), _get("/reviews/{review_id}/events", events_page),
     _get("/reviews/{review_id}/review.yaml", download_yaml),
     _get("/reviews/{review_id}/ratings.{fmt}", download_table),
-    _post("/reviews/{review_id}/ratings", _action(actions.save_ratings)),
+    _post("/reviews/{review_id}/ratings", save_ratings),
     _post("/reviews/{review_id}/evidence", _action(actions.add_evidence)),
     _post("/reviews/{review_id}/agreed", _action(actions.agree)),
     _post("/reviews/{review_id}/reopen", _action(actions.reopen)),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from stocktake.judgment.evidence import EvidenceKind
 from stocktake.review.model import ReviewerRole
+from stocktake.server.pages_forms import Form
 
 if TYPE_CHECKING:
     from stocktake.api import Engine
@@ -54,9 +55,11 @@ def _rating(data: dict[str, Any]) -> dict[str, Any]:
             "rationale": data.get("rationale", ""), "evidence": list(data.get("evidence", []))}
 
 
-def review_context(service: ReviewService, who: Principal, review_id: str, engine: Engine) -> dict[str, Any]:
-    """The review page for ``who``: the review, their rating rows (a reviewer), the submitted
-    ratings they may see, the scored review (not for a reviewer still rating), the sign-off."""
+def review_context(service: ReviewService, who: Principal, review_id: str, engine: Engine,
+                   posted: Form | None = None) -> dict[str, Any]:
+    """The review page for ``who``: the review, their rating rows (a reviewer; with what they
+    ``posted`` when the service refused it, so nothing they typed is lost), the submitted ratings
+    they may see, the scored review (not for a reviewer still rating), the sign-off."""
     view = service.get(who, review_id)
     rubric_id, _, version = str(view.rubric).partition("@")
     rubric = engine.rubric(rubric_id, version or None).rubric
@@ -69,7 +72,8 @@ def review_context(service: ReviewService, who: Principal, review_id: str, engin
                                "evidence_kinds": list(get_args(EvidenceKind))}
     rating_now = who.role == "reviewer" and who.reviewer not in submitted
     if who.role == "reviewer":
-        context["rating"] = _rating_rows(view, who, rubric, can_rate=rating_now and view.state == "drafting")
+        context["rating"] = _rating_rows(view, who, rubric, can_rate=rating_now and view.state == "drafting",
+                                         posted=posted)
     context["submitted_ratings"] = [] if rating_now else [
         {**r, "title": titles.get(r["component"], r["component"])}
         for r in (_rating(x) for x in view.ratings) if r["reviewer"] in submitted]
@@ -95,16 +99,19 @@ def _levels(rubric: Rubric, item: Any) -> list[tuple[str, str]]:
     return [(level.code, level.label) for level in rubric.scale_of(item).levels]
 
 
-def _rating_rows(view: ReviewView, who: Principal, rubric: Rubric, *, can_rate: bool) -> dict[str, Any]:
+def _rating_rows(view: ReviewView, who: Principal, rubric: Rubric, *, can_rate: bool,
+                 posted: Form | None = None) -> dict[str, Any]:
     """The reviewer's rating form: one row per rubric item (components, then their criteria)
-    with the reviewer's own saved level, rationale and evidence ids."""
+    with the reviewer's own saved level, rationale and evidence ids, or what they ``posted``."""
     items = _items(rubric)
     mine = {items[r["component"]].id if r["component"] in items else r["component"]: r
             for r in own_ratings(view, who)}
     rows = []
     for component in rubric.components():
         for item in (component, *component.criteria):
-            saved = mine.get(item.id, {})
+            saved = mine.get(item.id, {}) if posted is None else {
+                "level": posted.text(f"level:{item.id}") or None, "rationale": posted.get(f"rationale:{item.id}"),
+                "evidence": [posted.get(f"evidence:{item.id}").strip()] if posted.text(f"evidence:{item.id}") else []}
             rows.append({"id": item.id, "title": item.title, "code": getattr(item, "code", None),
                          "criterion": item is not component, "levels": _levels(rubric, item),
                          "questions": item.key_questions, "descriptors": list(item.descriptors.items()),

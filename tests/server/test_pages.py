@@ -218,3 +218,17 @@ def test_each_role_is_offered_only_its_own_forms(site):
         assert 'action="/reviews/pages/agreed"' not in pages[name] and 'id="signoff-form"' not in pages[name], name
     listing = {name: get(server, "/reviews", tokens[name]).body.decode() for name in ("maria", "dana")}
     assert 'id="create-review"' in listing["maria"] and 'id="create-review"' not in listing["dana"]
+
+
+def test_a_refused_rating_form_comes_back_as_typed(site):
+    server, tokens, ledger = site
+    component = first_component()
+    before = len(team.rated_events(ledger, REVIEW))
+    refused = post(server, f"/reviews/{REVIEW}/ratings", tokens["dana"],
+                   {**ratings(component, "ZZ", "typed with care"),
+                    "csrf": csrf_of(server, f"/reviews/{REVIEW}", tokens["dana"])})
+    assert refused.status == 400, refused.body
+    page = refused.body.decode()
+    assert 'id="rating-problem"' in page and "ZZ" in page
+    assert f'name="rationale:{component}"' in page and ">typed with care</textarea>" in page
+    assert len(team.rated_events(ledger, REVIEW)) == before
