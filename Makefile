@@ -5,7 +5,8 @@
 # the suite again with every runtime dependency at the lowest version pyproject.toml allows. Both
 # install the `pdf` extra (WeasyPrint), so the PDF tests run rather than skip, and the `postgres`
 # extra (psycopg; at its lowest version in test-lowest), so the ledger's tests also run against a
-# throw-away PostgreSQL server that the tests start (tests/postgres.py) where its binaries are installed.
+# throw-away PostgreSQL server that the tests start (tests/postgres.py) where its binaries are installed,
+# and the `serve` extra (Starlette, uvicorn), so tests/server starts real server processes.
 
 PYTHON ?= python3
 WORK   := .ci-work
@@ -26,7 +27,7 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf,postgres]" $(TEST_TOOLS)
+	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf,postgres,serve]" $(TEST_TOOLS)
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
@@ -39,7 +40,7 @@ lint:
 test-lowest: wheel
 	rm -rf $(WORK)/lowest-venv
 	$(PYTHON) -m venv $(WORK)/lowest-venv
-	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py postgres) $(TEST_TOOLS) "weasyprint>=62"
+	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py postgres serve) $(TEST_TOOLS) "weasyprint>=62"
 	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 

@@ -75,13 +75,13 @@ DISPLAY_IMPORTS = {name: found for name, path in MODULES.items() if (found := _i
 
 def _layer(module: str) -> tuple[int, str]:
     """(rank, part) of a module: shared layers 0-4 (the version first), capabilities 5, report and
-    the ledger 6 (neither imports the other), facade 7, cli 8, built-in plugins 9."""
+    the ledger 6 (neither imports the other), facade 7, cli and the server 8, built-in plugins 9."""
     part = module.split(".")[1] if "." in module else "__init__"
     if part in SHARED:
         return SHARED.index(part), part
     if part in CAPABILITIES:
         return 5, part
-    ranks = {"report": 6, "ledger": 6, "cli": 8, "__main__": 8, "plugins": 9}
+    ranks = {"report": 6, "ledger": 6, "cli": 8, "server": 8, "__main__": 8, "plugins": 9}
     if part in ranks:
         return ranks[part], part
     assert part in FACADE, f"{module}: a new top-level module; give it a layer in this test"
@@ -114,9 +114,47 @@ def test_each_layer_imports_only_itself_and_the_layers_below():
     assert not problems, "\n".join(sorted(problems))
 
 
+SERVER_LIBRARIES = ("starlette", "uvicorn", "anyio")
+"""The serve extra's libraries: only stocktake.server imports them."""
+
+
+def _third_party(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+              and not node.level}
+    return {name.split(".")[0] for name in names}
+
+
+def test_only_the_server_imports_the_serve_extra_and_the_cli_imports_it_in_one_command():
+    problems = [f"{module} imports {sorted(found)}" for module, path in MODULES.items()
+                if not module.startswith("stocktake.server")
+                and (found := _third_party(path) & set(SERVER_LIBRARIES))]
+    problems += [f"{module} imports {name}" for module, imported in GRAPH.items() for name in imported
+                 if name.startswith("stocktake.server") and _layer(module)[1] == "cli" and module != "stocktake.cli.serve"]
+    assert not problems, "\n".join(problems)
+
+
+def test_import_stocktake_and_the_help_load_no_server_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, stocktake, stocktake.cli, stocktake.api\n"
+            "from stocktake.cli import cli\n"
+            "for args in (['--help'], ['serve', '--help'], ['serve', 'token', '--help']):\n"
+            "    try:\n"
+            "        cli.main(args=args, prog_name='stocktake')\n"
+            "    except SystemExit as end:\n"
+            "        assert end.code == 0, (args, end.code)\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {SERVER_LIBRARIES!r}))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 def test_no_builder_imports_a_view():
-    """Results are built without views: only views, the front ends (the command line, the server's
-    pages) and the facade that dispatches to them import views, charts or the markup helpers."""
+    """Results are built without views: only views (and the facade that dispatches to them) import
+    views, charts or the markup helpers (and the CLI and the server, which write what they render)."""
     problems = []
     for module, imported in GRAPH.items():
         leaf, (_, part) = module.rpartition(".")[2], _layer(module)

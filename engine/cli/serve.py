@@ -76,3 +76,86 @@ def serve(ctx: click.Context, settings: Settings, host: str, port: int, max_body
                      request_timeout_s=request_timeout, allow_anonymous=allow_anonymous,
                      trusted_proxy_header=trusted_proxy_header or None,
                      allow_self_approval=allow_self_approval))
+
+
+def _ledger_of(settings: Settings, ledger: str | None) -> str:
+    chosen = ledger or settings.ledger
+    if not chosen:
+        raise UsageError("tokens live in the server's ledger: give --ledger PATH|URL (here or before the command)")
+    return chosen
+
+
+def _actor(settings: Settings) -> str:
+    from stocktake.ledger.recording import default_actor
+
+    return settings.actor or default_actor()
+
+
+LEDGER_OPTION = click.option("--ledger", metavar="PATH|URL", default=None,
+                             help="The server's ledger (default: stocktake's --ledger).")
+
+
+@serve.group("token")
+def token() -> None:
+    """Create, list and revoke the API tokens a server with a ledger accepts.
+
+    \b
+    Examples:
+      stocktake serve token create --ledger history.db --role moderator --name ana
+      stocktake serve token create --ledger history.db --role reviewer --name du --review r-abc
+      stocktake serve token list --ledger history.db
+      stocktake serve token revoke --ledger history.db t-0123456789ab --reason "left the team"
+    """
+
+
+@token.command("create")
+@LEDGER_OPTION
+@click.option("--role", required=True, type=click.Choice(["viewer", "reviewer", "moderator", "approver", "admin"]))
+@click.option("--name", required=True, metavar="NAME", help="Who holds it: the actor their events record.")
+@click.option("--review", metavar="ID", help="Bind the token to one review (required for a reviewer).")
+@click.option("--no-secret", is_flag=True,
+              help="Make a grant for a trusted proxy's user NAME instead of a token (prints its id).")
+@pass_settings
+def token_create(settings: Settings, ledger: str | None, role: str, name: str, review: str | None,
+                 no_secret: bool) -> None:
+    """Print a new token on stdout (shown this once; the ledger keeps only its hash)."""
+    from stocktake.server.tokens import create_token
+
+    click.echo(create_token(_ledger_of(settings, ledger), role=role, name=name, review=review,
+                            actor=_actor(settings), secret=not no_secret))
+
+
+@token.command("list")
+@LEDGER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+def token_list(settings: Settings, ledger: str | None, fmt: str) -> None:
+    """List tokens and grants (never their secrets): id, name, role, review, created, state."""
+    from dataclasses import asdict
+
+    from stocktake.cli.listings import table
+    from stocktake.render import dump_json
+    from stocktake.server.tokens import list_tokens
+
+    found = list_tokens(_ledger_of(settings, ledger))
+    if fmt == "json":
+        click.echo(dump_json([asdict(t) for t in found]), nl=False)
+        return
+    rows = [(t.id, t.name, t.role, t.review or "-", t.created_at, "token" if t.secret else "grant",
+             "revoked" if t.revoked else "active") for t in found]
+    click.echo(table(("ID", "NAME", "ROLE", "REVIEW", "CREATED", "KIND", "STATE"), rows), nl=False)
+
+
+@token.command("revoke")
+@LEDGER_OPTION
+@click.argument("token_id", metavar="ID")
+@click.option("--reason", default="", metavar="TEXT", help="Why (recorded with the revocation).")
+@pass_settings
+def token_revoke(settings: Settings, ledger: str | None, token_id: str, reason: str) -> None:
+    """Revoke a token or grant by its id (token list shows them); a running server refuses it at once."""
+    from stocktake.server.tokens import revoke_token
+
+    info = revoke_token(_ledger_of(settings, ledger), token_id, actor=_actor(settings), reason=reason)
+    from stocktake.core.markup import printable
+
+    click.echo(printable(f"revoked {info.id} ({info.name}, {info.role})"))

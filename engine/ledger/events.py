@@ -14,43 +14,35 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from stocktake.ledger.hashing import GENESIS, canonical, chained
+from stocktake.ledger.hashing import GENESIS, chained
 from stocktake.ledger.model import Event
 from stocktake.ledger.sql import EVENT_COLUMNS, Statements
 
-__all__ = ["EVENT_PAUSE_HOOK", "event_of", "like_prefix", "write_event"]
+__all__ = ["EVENT_PAUSE_HOOK", "end_of", "event_of", "like_prefix", "write_event"]
 
 EVENT_PAUSE_HOOK = "STOCKTAKE_TEST_PAUSE_IN_EVENT"
 """Test-only: when set to a path, appending an event writes that file inside its transaction
 (after the event's row, before the commit) and waits there, so a test can kill the process."""
 
 
-def write_event(cur: Any, sql: Statements, stream: str, kind: str, *, actor: str, reason: str,
-                data: dict[str, Any], expected_position: int | None) -> Event:
-    """Insert the event on ``cur`` (inside a write transaction) and return it; raises
-    :class:`~stocktake.ledger.store.EventConflict` if ``stream`` no longer ends at
-    ``expected_position``."""
-    from stocktake.ledger.store import EventConflict, LedgerError
-
-    if not stream or not kind:
-        raise LedgerError("an event needs a stream and a kind")
-    try:
-        text = canonical(data)
-    except (TypeError, ValueError) as err:
-        raise LedgerError(f"an event's data must be JSON ({err})") from None
+def end_of(cur: Any, sql: Statements, stream: str) -> int:
+    """The last position of ``stream`` (0: no event yet), read inside the write transaction."""
     cur.execute(sql.last_position, (stream,))
     found = cur.fetchone()
-    position = int(found[0]) if found is not None and found[0] is not None else 0
-    if expected_position is not None and expected_position != position:
-        raise EventConflict(f"the stream {stream!r} has moved on (at position {position}, not "
-                            f"{expected_position}): read it again and retry")
+    return int(found[0]) if found is not None and found[0] is not None else 0
+
+
+def write_event(cur: Any, sql: Statements, stream: str, position: int, kind: str, *, actor: str, reason: str,
+                data: str) -> Event:
+    """Insert the event at ``position`` of ``stream`` (``data``: its canonical JSON) on ``cur``,
+    inside a write transaction, as the next link of the events' chain; return it."""
     cur.execute(sql.last_event)
     last = cur.fetchone()
     seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, last[1])
     recorded_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    values = [seq, stream, position + 1, kind, actor, recorded_at, reason, text]
+    values = [seq, stream, position, kind, actor, recorded_at, reason, data]
     cur.execute(sql.insert_event, (*values, prev, chained(prev, EVENT_COLUMNS, values)))
-    return Event(seq, stream, position + 1, kind, actor, recorded_at, reason, json.loads(text))
+    return Event(seq, stream, position, kind, actor, recorded_at, reason, json.loads(data))
 
 
 def event_of(row: Sequence[Any]) -> Event:

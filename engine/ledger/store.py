@@ -191,14 +191,24 @@ class Ledger:
         once committed (an acknowledged event survives the process killed). ``expected_position``
         is the stream's last position the caller saw (0: it saw it empty; None: do not check); if
         the stream has moved on, :class:`EventConflict` and nothing is written."""
-        from stocktake.ledger.events import EVENT_PAUSE_HOOK, write_event
+        from stocktake.ledger.events import EVENT_PAUSE_HOOK, end_of, write_event
 
+        if not stream or not kind:
+            raise LedgerError("an event needs a stream and a kind")
+        try:
+            text = canonical(data)
+        except (TypeError, ValueError) as err:
+            raise LedgerError(f"an event's data must be JSON ({err})") from None
         with self._guard():
             cur = self._conn.cursor()
             self._dialect.begin_write(cur)
             try:
-                event = write_event(cur, self._sql, stream, kind, actor=actor, reason=reason, data=data,
-                                    expected_position=expected_position)
+                position = end_of(cur, self._sql, stream)
+                if expected_position is not None and expected_position != position:
+                    raise EventConflict(f"the stream {stream!r} has moved on (at position {position}, not "
+                                        f"{expected_position}): read it again and retry")
+                event = write_event(cur, self._sql, stream, position + 1, kind, actor=actor, reason=reason,
+                                    data=text)
                 _pause_if_asked(EVENT_PAUSE_HOOK)
                 cur.execute("COMMIT")
             except BaseException:

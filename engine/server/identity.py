@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from stocktake.server.workflow.service import ReviewService
-
-__all__ = ["ROLES", "TOKEN_COOKIE", "Principal", "principal_from"]
+__all__ = ["ROLES", "TOKEN_COOKIE", "Principal", "Principals", "principal_from"]
 
 ROLES = ("viewer", "reviewer", "moderator", "approver", "admin")
 """Every role a token or grant may have."""
@@ -35,8 +32,18 @@ class Principal:
     reviewer: str | None = None
 
 
+class Principals(Protocol):
+    """Where principals are looked up: the review service (its tokens and its proxy header)."""
+
+    trusted_proxy_header: str | None
+
+    def principal_for_token(self, token: str) -> Principal | None: ...
+
+    def principal_for_name(self, name: str) -> Principal | None: ...
+
+
 def principal_from(headers: Mapping[str, str], cookies: Mapping[str, str],
-                   service: ReviewService | None, *, proxy_header: str | None = None) -> Principal | None:
+                   service: Principals | None, *, proxy_header: str | None = None) -> Principal | None:
     """The principal of a request: ``Authorization: Bearer <token>``, else the ``stocktake_token``
     cookie, else (``proxy_header`` given, or the service's) the trusted proxy header's user name.
     None: nobody, or a token that is unknown or revoked. ``headers`` are matched without regard to

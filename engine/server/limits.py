@@ -6,16 +6,18 @@ body is read, and a body without one is refused as soon as what arrived passes i
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import anyio
-import anyio.to_thread
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stocktake.server.errors import HTTPProblem, error_response
 
-__all__ = ["BodyLimit", "BodyTooLarge", "in_thread"]
+__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "in_thread"]
 
 T = TypeVar("T")
 
@@ -28,12 +30,14 @@ class BodyTooLarge(HTTPProblem):
 class BodyLimit:
     """ASGI middleware refusing a request body over ``max_bytes`` with 413."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, exempt: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = exempt
+        """Paths whose routes bound their bodies themselves (a streamed batch: by lines)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
@@ -64,12 +68,41 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def in_thread(func: Callable[[], T], timeout_s: float) -> T:
+async def bounded_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refused with 413 as soon as it passes ``max_bytes``."""
+    declared = _content_length(request.scope)
+    if declared is not None and declared > max_bytes:
+        raise BodyTooLarge(max_bytes)
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        parts.append(part)
+    return b"".join(parts)
+
+
+COMPUTE_THREADS = 16
+"""Worker threads computing decisions (the engine holds the GIL most of the time: more would only
+queue; requests beyond them wait their turn within their time limit)."""
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=COMPUTE_THREADS, thread_name_prefix="stocktake-compute"))
+    return _POOL[0]
+
+
+async def in_thread(func: Callable[[], T], timeout_s: float, abandoned: threading.Event | None = None) -> T:
     """``func()`` in a worker thread; past ``timeout_s`` the request is answered 503 (the thread is
-    abandoned, not killed: Python cannot stop one, and its result is discarded)."""
+    abandoned, not killed: Python cannot stop one; ``abandoned`` is set so it can stop short of its
+    side effects, and its result is discarded)."""
+    future = asyncio.get_running_loop().run_in_executor(_pool(), func)
     try:
-        with anyio.fail_after(timeout_s):
-            return await anyio.to_thread.run_sync(func, abandon_on_cancel=True)
+        return await asyncio.wait_for(asyncio.shield(future), timeout_s)
     except TimeoutError:
+        if abandoned is not None:
+            abandoned.set()
         raise HTTPProblem(503, f"the request took longer than {timeout_s:g} s (the server's --request-timeout)",
                           headers={"Retry-After": "1"}) from None

@@ -59,8 +59,16 @@ class RequestLog:
 
 
 def _route(scope: Scope) -> str:
-    """The route's template (``/v1/reviews/{id}``) when one matched, else the path: ids stay out of
-    the route field so lines group by endpoint."""
+    """The route's template (``/v1/reviews/{id}``) when one matches, else the path: ids stay out of
+    the route field so lines group by endpoint. (Starlette >= 1.x sets ``scope["route"]``; the
+    lowest we support does not, so the app's routes are matched again.)"""
+    from starlette.routing import Match
+
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else str(scope.get("path", ""))
+    if isinstance(path, str):
+        return path
+    for candidate in getattr(scope.get("app"), "routes", ()):
+        if candidate.matches(scope)[0] == Match.FULL and isinstance(getattr(candidate, "path", None), str):
+            return str(candidate.path)
+    return str(scope.get("path", ""))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from stocktake.core.errors import UsageError
 from stocktake.server.config import ServerConfig
 
 __all__ = ["serve"]
@@ -25,13 +26,18 @@ def serve(config: ServerConfig) -> None:
 
     from stocktake.server.app import create_app
 
-    app = create_app(config)
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((config.host, config.port))
-    sock.listen(128)
+    try:
+        sock.bind((config.host, config.port))
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
+        raise UsageError(f"cannot listen on {config.host}:{config.port}: {err.strerror or err} "
+                         "(another server there? choose another --port, or --port 0 for any free one)") from None
     sock.set_inheritable(True)
+    app = create_app(config)  # plugins and rubrics load before the server says it is listening
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     uv = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
@@ -39,6 +45,7 @@ def serve(config: ServerConfig) -> None:
     server = _graceful_server(uvicorn.Server)(uv)
     print(f"stocktake serving on http://{shown}:{port}", file=sys.stderr, flush=True)
     server.run(sockets=[sock])
+    print("stocktake: stopped", file=sys.stderr, flush=True)
 
 
 def _graceful_server(base: Any) -> Any:
@@ -55,5 +62,11 @@ def _graceful_server(base: Any) -> Any:
             finally:
                 for sig, handler in original.items():
                     signal.signal(sig, handler)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if not self.should_exit:
+                print(f"stocktake: {signal.Signals(sig).name}: finishing the requests in flight, then stopping",
+                      file=sys.stderr, flush=True)
+            super().handle_exit(sig, frame)
 
     return GracefulServer

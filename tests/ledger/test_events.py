@@ -4,6 +4,7 @@ writer killed before its commit leaves no half event. Each test runs on SQLite a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -110,3 +111,47 @@ def test_a_writer_killed_before_its_commit_leaves_no_half_event(ledger_url, tmp_
         # the lock it held is gone: the same event appends now, at the position it expected
         assert ledger.append_event("review:a", "rated", actor="ann", data={"level": "R"},
                                    expected_position=2).position == 3
+
+
+RACER = textwrap.dedent("""
+    import sys
+    from stocktake.ledger import EventConflict, open_ledger
+    url, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    for n in range(count):  # each on a connection of its own, as separate server processes would
+        with open_ledger(url) as ledger:
+            while True:  # read the end of the stream, decide, append expecting that end; again if overtaken
+                seen = len(ledger.events("review:race"))
+                try:
+                    ledger.append_event("review:race", "rated", actor=worker, data={"n": n, "after": seen},
+                                        expected_position=seen)
+                    break
+                except EventConflict:
+                    continue
+""")
+
+
+def test_parallel_writers_each_append_exactly_where_they_expected(ledger_url):
+    open_ledger(ledger_url).close()
+    workers = [subprocess.Popen([sys.executable, "-c", RACER, ledger_url, f"w{i}", "10"], stderr=subprocess.PIPE)
+               for i in range(4)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err.decode()
+    with open_ledger(ledger_url) as ledger:
+        events = ledger.events("review:race")
+        assert [e.position for e in events] == list(range(1, 41))
+        assert all(e.data["after"] == e.position - 1 for e in events)  # each decided on the state it landed on
+        assert sorted((e.actor, e.data["n"]) for e in events) == sorted((f"w{i}", n) for i in range(4)
+                                                                         for n in range(10))
+        assert ledger.verify().ok
+
+
+def test_ledger_export_ends_with_the_events(run, ledger_url, tmp_path):
+    with open_ledger(ledger_url) as ledger:
+        append_three(ledger)
+    result = run("--ledger", ledger_url, "ledger", "export", "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["record"], r["seq"], r["stream"]) for r in lines] == [
+        ("event", 1, "review:a"), ("event", 2, "review:a"), ("event", 3, "tokens")]
+    assert lines[1]["data"] == {"level": "AG", "n": 1}

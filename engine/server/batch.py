@@ -1,0 +1,221 @@
+"""``POST /v1/judge/batch``: ``stocktake judge BATCH.jsonl``, JSON Lines in and out.
+
+Options as the CLI's: ``period``, ``as-of``, ``rules``, ``severity-rules``, ``previous`` (``latest``
+or ``ledger:RUN``), ``format`` (default ``jsonl``), ``name``. Without a ledger and in ``jsonl`` the
+batch streams: lines are judged as they arrive, 256 at a time, and each judged run of lines is sent
+at once (memory stays flat; the body limit does not apply, ``--max-batch-lines`` does). The status
+is decided by the first run of lines: a bad line there is a 400 with the CLI's located message; a bad
+line after output has begun ends the stream with one line ``{"error": {...}}`` (the CLI writes no
+output then; a client must check the last line). With a ledger, or another format, the batch is
+held (within the body limit), judged whole and recorded as the CLI records it, and the response
+carries ``Stocktake-Run-Id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from stocktake.core.errors import DocumentError, StocktakeError
+from stocktake.server.access import require_principal
+from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, new_decision_id
+from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
+from stocktake.server.errors import HTTPProblem, error_body, error_response
+from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
+
+__all__ = ["ROUTES"]
+
+BATCH_PATH = "/v1/judge/batch"
+OPTIONS: dict[str, tuple[str, ...] | None] = {"name": None, "format": JUDGE_FORMATS, "period": None, "as-of": None,
+                                              "rules": None, "severity-rules": None, "previous": None}
+_END = object()
+
+
+class _BodyReader(io.RawIOBase):
+    """The request body as a blocking binary stream, read in a worker thread from the event loop;
+    more than ``max_lines`` lines is a located error at the first one too many."""
+
+    def __init__(self, request: Request, loop: asyncio.AbstractEventLoop, max_lines: int, name: str) -> None:
+        self._chunks = request.stream().__aiter__()
+        self._loop, self._pending, self._lines, self._max, self._name = loop, b"", 0, max_lines, name
+        self.name = name  # what the engine calls the batch (the buffered reader reads it from here)
+
+    async def _next(self) -> bytes:
+        return await self._chunks.__anext__()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = asyncio.run_coroutine_threadsafe(self._next(), self._loop).result()
+            except StopAsyncIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        taken, self._pending = self._pending[:size], self._pending[size:]
+        self._lines += taken.count(b"\n")
+        if self._lines > self._max:
+            raise DocumentError(f"a batch of at most {self._max:,} lines (the server's --max-batch-lines)",
+                                "more lines", file=self._name, line=self._max + 1)
+        buffer[:size] = taken
+        return size
+
+
+class _Channel:
+    """Text written by the judging thread, handed to the response (at most a few runs of lines held)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.queue, self.closed = loop, asyncio.Queue[Any](maxsize=4), False
+
+    def put(self, item: Any) -> None:
+        while not self.closed:
+            future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
+            try:
+                future.result(timeout=1.0)
+                return
+            except TimeoutError:
+                future.cancel()  # the client reads slowly, or has gone: look at `closed` again
+        raise _Gone()
+
+    def write(self, text: str) -> int:
+        if text:
+            self.put(text)
+        return len(text)
+
+
+class _Gone(Exception):
+    """The client went away: the judging thread stops."""
+
+
+class _Streaming(StreamingResponse):
+    """A streamed response that leaves ``receive`` alone: Starlette's listens on it for a disconnect
+    (under ASGI < 2.4, as uvicorn's), taking the request body's messages the judging thread reads."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.stream_response(send)
+        except OSError:
+            raise ClientDisconnect() from None
+
+
+async def judge_batch(request: Request) -> Response:
+    given = options(request, OPTIONS)
+    fmt = given["format"] or "jsonl"
+    if request.app.state.config.ledger is not None or fmt != "jsonl":
+        return await _held(request, given, fmt)
+    require_principal(request)
+    content_type(request, JSONL_TYPES | {"text/plain", "application/octet-stream"})
+    return await _streamed(request, given)
+
+
+async def _held(request: Request, given: dict[str, str | None], fmt: str) -> Response:
+    doc = await body_document(request, given["name"], suffix=".jsonl")
+    engine, ledger = request.app.state.engine, request.app.state.config.ledger
+    max_lines = request.app.state.config.max_batch_lines
+
+    def work() -> Outcome:
+        import hashlib
+
+        from stocktake.render import render_assessment
+
+        if doc.data.count(b"\n") > max_lines:
+            raise DocumentError(f"a batch of at most {max_lines:,} lines (the server's --max-batch-lines)",
+                                "more lines", file=doc.name, line=max_lines + 1)
+        how = _how(engine, given)
+        previous = earlier_assessment(engine, ledger, given["previous"], _as_of(given))
+        result = engine.judge(doc.stream(), previous=previous, **how)
+        named = str(previous.path) if previous is not None else None
+        recorded = {"path": doc.name, "rules": how["rules"], "severity_rules": how["severity_rules"],
+                    "previous": named, "period": given["period"], "as_of": given["as-of"]}
+        return Outcome(render_assessment(result, fmt), fmt, result, "judge", recorded,
+                       {hashlib.sha256(doc.data).hexdigest(): doc.data}, len(result.failures))
+
+    return await decide(request, work)
+
+
+def _how(engine: Any, given: dict[str, str | None]) -> dict[str, Any]:
+    return {"rules": registered_rules(engine, given["rules"], "rules"),
+            "severity_rules": registered_rules(engine, given["severity-rules"], "severity-rules"),
+            "period": given["period"], "as_of": given["as-of"]}
+
+
+def _as_of(given: dict[str, str | None]) -> Any:
+    from stocktake.likelihood.batches import batch_date
+
+    return batch_date(given["period"], given["as-of"])
+
+
+async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
+    config, engine = request.app.state.config, request.app.state.engine
+    name = document_name(given["name"])
+    name = name if name.endswith(".jsonl") else f"{name}.jsonl"
+    decision_id = new_decision_id()
+    loop = asyncio.get_running_loop()
+    channel = _Channel(loop)
+    reader = io.BufferedReader(_BodyReader(request, loop, config.max_batch_lines, name), 1 << 16)
+
+    def work() -> None:
+        try:
+            how = _how(engine, given)
+            engine.judge_stream(reader, channel, **how)
+            channel.put(_END)
+        except _Gone:
+            pass
+        except BaseException as err:  # handed to the response: an error line or status
+            with contextlib.suppress(_Gone):
+                channel.put(err)
+
+    task = loop.run_in_executor(None, work)
+    headers = {"Stocktake-Decision-Id": decision_id}
+    try:
+        first = await in_thread_free_wait(channel, config.request_timeout_s)
+    except BaseException:
+        channel.closed = True
+        raise
+    if isinstance(first, BaseException):
+        channel.closed = True
+        await task
+        if isinstance(first, (StocktakeError, HTTPProblem)):
+            return error_response(first, max_errors=config.max_errors, headers=headers)
+        raise first
+    return _Streaming(_rest(channel, first, task, config.max_errors), media_type=MEDIA_TYPES["jsonl"],
+                             headers=headers)
+
+
+async def in_thread_free_wait(channel: _Channel, timeout_s: float) -> Any:
+    """The first item the judging thread hands over, within the time limit (503 past it)."""
+    try:
+        return await asyncio.wait_for(channel.queue.get(), timeout_s)
+    except TimeoutError:
+        raise HTTPProblem(503, f"the batch's first lines took longer than {timeout_s:g} s to judge "
+                               "(the server's --request-timeout)") from None
+
+
+async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> AsyncIterator[bytes]:
+    item = first
+    try:
+        while item is not _END:
+            if isinstance(item, BaseException):
+                line = json.dumps(error_body(item, max_errors=max_errors), separators=(",", ":"))
+                yield (line + "\n").encode("utf-8")
+                break
+            yield item.encode("utf-8")
+            item = await channel.queue.get()
+    finally:
+        channel.closed = True
+        while not channel.queue.empty():
+            channel.queue.get_nowait()
+        await task
+
+
+ROUTES: list[BaseRoute] = [Route(BATCH_PATH, judge_batch, methods=["POST"])]

@@ -1,0 +1,96 @@
+"""One stateless decision over HTTP: the work in a worker thread within the time limit, a
+``decision_id``, the run recorded in the ledger (when there is one), and the CLI's bytes.
+
+Headers: ``Stocktake-Decision-Id`` always; ``Stocktake-Run-Id`` (the first run recorded, the
+others in ``Stocktake-Run-Ids``) when recorded; ``Stocktake-Plugin-Failures`` (how many) when a
+plugin failed, the status staying 200 as the CLI writes its output before its exit 3.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stocktake.core.errors import StocktakeError
+from stocktake.server.access import actor, require_principal
+from stocktake.server.errors import HTTPProblem, error_response
+from stocktake.server.limits import in_thread
+
+__all__ = ["MEDIA_TYPES", "Outcome", "decide", "new_decision_id"]
+
+MEDIA_TYPES = {
+    "json": "application/json", "jsonl": "application/jsonl", "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "dot": "text/vnd.graphviz; charset=utf-8", "mermaid": "text/plain; charset=utf-8", "pdf": "application/pdf",
+    "text": "text/plain; charset=utf-8",
+}
+
+
+@dataclass
+class Outcome:
+    """What a route's work produced: the content as the CLI writes it and what the ledger records."""
+
+    content: str | bytes
+    fmt: str
+    result: Any = None
+    """The result recorded (None: nothing to record, e.g. validate)."""
+    command: str = ""
+    options: dict[str, str | None] = field(default_factory=dict)
+    given: dict[str, bytes] = field(default_factory=dict)
+    """The request's documents by sha256 (what the ledger stores as the run's inputs)."""
+    failures: int = 0
+
+
+def new_decision_id() -> str:
+    return uuid.uuid4().hex
+
+
+def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> list[str]:
+    """Record ``outcome`` in the server's ledger (the CLI's run, with ``decision_id`` and ``via`` among
+    its options); the run ids. Nothing without a ledger or a result."""
+    config = request.app.state.config
+    if config.ledger is None or outcome.result is None:
+        return []
+    from stocktake.ledger.recording import record_result
+
+    options = {**outcome.options, "decision_id": decision_id, "via": "http"}
+    runs = record_result(config.ledger, request.app.state.engine, outcome.command, options, outcome.result, who,
+                         given=outcome.given)
+    return [run.run_id for run, _ in runs]
+
+
+async def decide(request: Request, work: Callable[[], Outcome],
+                 headers: Mapping[str, str] | None = None) -> Response:
+    """Run ``work`` (in a thread, within the server's time limit), record it, answer with its bytes."""
+    who = actor(require_principal(request))
+    decision_id = new_decision_id()
+    config = request.app.state.config
+
+    abandoned = threading.Event()
+
+    def run() -> tuple[Outcome, list[str]]:
+        outcome = work()
+        if abandoned.is_set():  # answered 503 already: the decision was not given, so it is not recorded
+            return outcome, []
+        return outcome, record(request, outcome, decision_id, who)
+
+    try:
+        outcome, runs = await in_thread(run, config.request_timeout_s, abandoned)
+    except (StocktakeError, HTTPProblem) as err:
+        return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decision_id})
+    sent = {"Stocktake-Decision-Id": decision_id, **(headers or {})}
+    if runs:
+        sent["Stocktake-Run-Id"] = runs[0]
+        if len(runs) > 1:
+            sent["Stocktake-Run-Ids"] = ", ".join(runs)
+    if outcome.failures:
+        sent["Stocktake-Plugin-Failures"] = str(outcome.failures)
+    body = outcome.content.encode("utf-8") if isinstance(outcome.content, str) else outcome.content
+    return Response(body, media_type=MEDIA_TYPES[outcome.fmt], headers=sent)
