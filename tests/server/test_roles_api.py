@@ -182,3 +182,19 @@ def test_the_moderator_approves_their_own_review_only_where_the_server_allows_it
     answer = server.request("POST", f"{R}/accept", {"reason": ""}, token=maria_approving)
     assert answer.status == (200 if allowed else 403), answer.text
     assert events_in(ledger) == before + allowed
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["off", "X-Forwarded-User"])
+def test_a_trusted_proxy_s_user_has_their_grant_s_role_only_where_configured(serve, tmp_path, configured):
+    ledger = str(tmp_path / "ledger.db")
+    create_token(ledger, role="moderator", name="maria@example.org", actor="setup", secret=False)
+    server = serve(ledger=tmp_path / "ledger.db",
+                   serve_args=["--trusted-proxy-header", "X-Forwarded-User"] if configured else [])
+    as_maria = {"X-Forwarded-User": "maria@example.org"}
+    created = server.request("POST", "/v1/reviews", {**CREATE, "id": "north"}, headers=as_maria)
+    assert created.status == (201 if configured else 401), created.text
+    if configured:
+        assert created.json()["moderator"] == "maria@example.org"
+        stranger = server.request("GET", "/v1/reviews", headers={"X-Forwarded-User": "mallory"})
+        assert stranger.status == 401
+    assert events_in(ledger) == 1 + configured  # the grant (and the review, where the header is trusted)
