@@ -232,3 +232,31 @@ def test_a_refused_rating_form_comes_back_as_typed(site):
     assert 'id="rating-problem"' in page and "ZZ" in page
     assert f'name="rationale:{component}"' in page and ">typed with care</textarea>" in page
     assert len(team.rated_events(ledger, REVIEW)) == before
+
+
+def test_a_proxy_users_forms_are_bound_to_that_user(tmp_path):
+    from stocktake.server.tokens import create_token
+
+    ledger = tmp_path / "ledger.sqlite"
+    for name in ("maria", "mo"):
+        create_token(str(ledger), role="moderator", name=name, actor="test", secret=False)
+    server = serving.Server.start(tmp_path, ledger=ledger, serve_args=["--trusted-proxy-header", "X-Forwarded-User"])
+    try:
+        def as_user(name: str, method: str, path: str, fields: dict[str, str] | None = None):
+            headers = {"X-Forwarded-User": name}
+            if fields is None:
+                return server.request(method, path, headers=headers)
+            return server.request(method, path, body=urlencode(fields).encode(),
+                                  headers={**headers, "Content-Type": FORM})
+
+        page = as_user("maria", "GET", "/reviews")
+        assert page.status == 200 and 'id="create-review"' in page.text
+        html = page.text
+        csrf = CSRF.search(html, html.index('action="/reviews"'))[1]
+        fields = {"system": "Northshire", "rubric": team.RUBRIC, "date": "2026-06-30", "review_id": "proxied",
+                  "reviewers": "dana, Dana Unit, delivery-unit", "csrf": csrf}
+        assert as_user("mo", "POST", "/reviews", fields).status == 403  # maria's token, mo's post
+        assert as_user("maria", "POST", "/reviews", fields).status == 303
+        assert as_user("nobody", "GET", "/reviews").status == 303  # no grant: the login page
+    finally:
+        server.stop()
