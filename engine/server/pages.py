@@ -171,6 +171,11 @@ async def login(request: Request) -> Response:
     return response
 
 
+def logout_page(request: Request) -> Response:
+    """A page with the sign-out button (signing out is a POST, so no link elsewhere can do it)."""
+    return _Session(request).render("web_logout.html.j2")
+
+
 async def logout(request: Request) -> Response:
     await _posted(request, "")
     response = RedirectResponse("/login", status_code=303)
@@ -275,7 +280,8 @@ def _post(path: str, endpoint: Endpoint) -> Route:
 
 
 ROUTES = [
-    _get("/", home), _get("/login", login_page), _post("/login", login), _post("/logout", logout),
+    _get("/", home), _get("/login", login_page), _post("/login", login),
+    _get("/logout", logout_page), _post("/logout", logout),
     _get("/reviews", reviews_page), _post("/reviews", create_review),
     _get("/reviews/{review_id}", review_page), _get("/reviews/{review_id}/events", events_page),
     _get("/reviews/{review_id}/review.yaml", download_yaml),

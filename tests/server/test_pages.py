@@ -260,3 +260,14 @@ def test_a_proxy_users_forms_are_bound_to_that_user(tmp_path):
         assert as_user("nobody", "GET", "/reviews").status == 303  # no grant: the login page
     finally:
         server.stop()
+
+
+def test_signing_out_is_a_post_with_the_csrf_token(site):
+    server, tokens, _ = site
+    page = get(server, "/logout", tokens["vera"])
+    assert page.status == 200 and 'action="/logout"' in page.text
+    refused = post(server, "/logout", tokens["vera"], {})
+    assert refused.status == 403 and "stocktake_token" not in refused.headers.get("set-cookie", "")
+    done = post(server, "/logout", tokens["vera"], {"csrf": csrf_of(server, "/logout", tokens["vera"], "/logout")})
+    assert done.status == 303 and done.headers["location"] == "/login"
+    assert 'stocktake_token=""' in done.headers["set-cookie"] and "Max-Age=0" in done.headers["set-cookie"]
