@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,7 @@ from stocktake._version import __version__
 from stocktake.core.errors import StocktakeError
 from stocktake.server import pages_actions as actions
 from stocktake.server import pages_views as views
+from stocktake.server.identity import principal_from
 from stocktake.server.pages_forms import (
     LOGIN_COOKIE,
     TOKEN_COOKIE,
@@ -38,6 +39,9 @@ from stocktake.server.pages_forms import (
     read_form,
     set_cookie,
 )
+
+if TYPE_CHECKING:
+    from stocktake.server.workflow.service import ReviewService
 
 __all__ = ["ROUTES"]
 
@@ -62,12 +66,11 @@ class _Session:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.service: Any = getattr(request.app.state, "service", None)
-        if self.service is None:
+        service: ReviewService | None = getattr(request.app.state, "service", None)
+        if service is None:
             raise PageProblem(404, NO_LEDGER)
-        from stocktake.server.identity import principal_from
-
-        who = principal_from(request.headers, request.cookies, self.service)
+        self.service = service
+        who = principal_from(request.headers, request.cookies, service)
         if who is None:
             raise _SignIn()
         self.who = who
@@ -128,8 +131,7 @@ async def _posted(request: Request, scope: str) -> tuple[_Session, actions.Form]
     """The session and the form of a POST, its CSRF token checked against ``scope`` before any
     field is used (403 otherwise, nothing changed)."""
     session = await run_in_threadpool(_Session, request)
-    limit = int(getattr(request.app.state.config, "max_body_mb", 50)) * 1024 * 1024
-    form = await read_form(request, limit)
+    form = await read_form(request, request.app.state.config.max_body_bytes)
     check_csrf(form, session.secret, session.key, scope)
     return session, form
 
@@ -160,8 +162,6 @@ async def login(request: Request) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     check_csrf(form, request.app.state.secret, "login:" + nonce, "login")
     token = form.text("token")
-    from stocktake.server.identity import principal_from
-
     who = await run_in_threadpool(principal_from, {}, {TOKEN_COOKIE: token}, service) if token else None
     if who is None:
         return login_page(request, "That token is not known here, or it was revoked.", 401)
