@@ -118,7 +118,14 @@ def token() -> None:
 @pass_settings
 def token_create(settings: Settings, ledger: str | None, role: str, name: str, review: str | None,
                  no_secret: bool) -> None:
-    """Print a new token on stdout (shown this once; the ledger keeps only its hash)."""
+    """Print a new token on stdout (shown this once; the ledger keeps only its hash).
+
+    \b
+    Examples:
+      stocktake serve token create --ledger history.db --role approver --name ben
+      stocktake serve token create --ledger history.db --role reviewer --name du --review r-abc
+      stocktake serve token create --ledger history.db --role viewer --name ops --no-secret
+    """
     from stocktake.server.tokens import create_token
 
     click.echo(create_token(_ledger_of(settings, ledger), role=role, name=name, review=review,
@@ -130,7 +137,13 @@ def token_create(settings: Settings, ledger: str | None, role: str, name: str, r
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 def token_list(settings: Settings, ledger: str | None, fmt: str) -> None:
-    """List tokens and grants (never their secrets): id, name, role, review, created, state."""
+    """List tokens and grants (never their secrets): id, name, role, review, created, state.
+
+    \b
+    Examples:
+      stocktake serve token list --ledger history.db
+      stocktake --ledger history.db serve token list --format json
+    """
     from dataclasses import asdict
 
     from stocktake.cli.listings import table
@@ -152,7 +165,12 @@ def token_list(settings: Settings, ledger: str | None, fmt: str) -> None:
 @click.option("--reason", default="", metavar="TEXT", help="Why (recorded with the revocation).")
 @pass_settings
 def token_revoke(settings: Settings, ledger: str | None, token_id: str, reason: str) -> None:
-    """Revoke a token or grant by its id (token list shows them); a running server refuses it at once."""
+    """Revoke a token or grant by its id (token list shows them); a running server refuses it at once.
+
+    \b
+    Examples:
+      stocktake serve token revoke --ledger history.db t-0123456789ab --reason "left the team"
+    """
     from stocktake.server.tokens import revoke_token
 
     info = revoke_token(_ledger_of(settings, ledger), token_id, actor=_actor(settings), reason=reason)

@@ -63,7 +63,8 @@ def _build_engine(config: ServerConfig) -> Any:
 
     engine = Engine(rubric_paths=config.rubric_paths, disabled_plugins=config.disabled_plugins,
                     limits=Limits(max_bytes=config.max_body_bytes))
-    engine.rubrics()  # plugins and rubrics load now, once, not on the first request
+    engine.rubrics()  # plugins, rubrics and rule sets load now, once, not on the first request
+    engine.rule_sets()
     return engine
 
 

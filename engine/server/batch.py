@@ -31,6 +31,7 @@ from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, new_decision_
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
 from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
+from stocktake.server.limits import collecting_after
 
 __all__ = ["ROUTES"]
 
@@ -167,7 +168,8 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
     def work() -> None:
         try:
             how = _how(engine, given)
-            engine.judge_stream(reader, channel, **how)
+            previous = earlier_assessment(engine, None, given["previous"], None)  # no ledger: only none
+            engine.judge_stream(reader, channel, previous=previous, **how)
             channel.put(_END)
         except _Gone:
             pass
@@ -175,10 +177,10 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
             with contextlib.suppress(_Gone):
                 channel.put(err)
 
-    task = loop.run_in_executor(None, work)
+    task = loop.run_in_executor(None, collecting_after(work))
     headers = {"Stocktake-Decision-Id": decision_id}
     try:
-        first = await in_thread_free_wait(channel, config.request_timeout_s)
+        first = await _first_item(channel, config.request_timeout_s)
     except BaseException:
         channel.closed = True
         raise
@@ -189,10 +191,10 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
             return error_response(first, max_errors=config.max_errors, headers=headers)
         raise first
     return _Streaming(_rest(channel, first, task, config.max_errors), media_type=MEDIA_TYPES["jsonl"],
-                             headers=headers)
+                      headers=headers)
 
 
-async def in_thread_free_wait(channel: _Channel, timeout_s: float) -> Any:
+async def _first_item(channel: _Channel, timeout_s: float) -> Any:
     """The first item the judging thread hands over, within the time limit (503 past it)."""
     try:
         return await asyncio.wait_for(channel.queue.get(), timeout_s)

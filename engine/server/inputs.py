@@ -59,10 +59,10 @@ class Document:
 
 
 def content_type(request: Request, accepted: Collection[str]) -> str:
-    """The request's media type, if one of ``accepted`` (none given: the first); else 415."""
+    """The request's media type, if one of ``accepted`` (none given: ""); else 415."""
     given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not given:
-        return next(iter(accepted))
+        return ""
     if given not in accepted:
         raise HTTPProblem(415, f"a body of type {given} cannot be read here: send one of "
                                f"{', '.join(sorted(accepted))}")
@@ -97,10 +97,8 @@ def document_name(given: str | None, default: str = REQUEST_NAME) -> str:
 async def body_document(request: Request, name: str | None, *, suffix: str = "") -> Document:
     """The body as one document named ``name`` (default ``request``); ``suffix`` is added to a name
     that lacks it (``.jsonl``: a batch). The body limit is the middleware's."""
-    kind = content_type(request, DOCUMENT_TYPES | (JSONL_TYPES if suffix == ".jsonl" else set()))
-    chosen = document_name(name)
-    if kind in JSON_TYPES and "." not in chosen:
-        chosen += ".json"  # the engine reads it as JSON (errors then say JSON), not as YAML
+    content_type(request, DOCUMENT_TYPES | (JSONL_TYPES if suffix == ".jsonl" else set()))
+    chosen = document_name(name)  # JSON or YAML: by the name's suffix, else JSON if it opens as JSON does
     if suffix and not chosen.endswith(suffix):
         chosen += suffix
     from stocktake.server.limits import bounded_body

@@ -7,6 +7,7 @@ body is read, and a body without one is refused as soon as what arrived passes i
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stocktake.server.errors import HTTPProblem, error_response
 
-__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "in_thread"]
+__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "collecting_after", "in_thread"]
 
 T = TypeVar("T")
 
@@ -94,11 +95,32 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL[0]
 
 
+_BUSY = [0]
+_BUSY_LOCK = threading.Lock()
+
+
+def collecting_after(func: Callable[[], T]) -> Callable[[], T]:
+    """``func``, after which the garbage collector is on again once no computation is running: the
+    engine holds it off while it builds (``stocktake.core.loading.gc_held``), and two threads doing
+    so at once can each see the other's "off" as the state to restore, leaving it off for good."""
+    def run() -> T:
+        with _BUSY_LOCK:
+            _BUSY[0] += 1
+        try:
+            return func()
+        finally:
+            with _BUSY_LOCK:
+                _BUSY[0] -= 1
+                if _BUSY[0] == 0:
+                    gc.enable()
+    return run
+
+
 async def in_thread(func: Callable[[], T], timeout_s: float, abandoned: threading.Event | None = None) -> T:
     """``func()`` in a worker thread; past ``timeout_s`` the request is answered 503 (the thread is
     abandoned, not killed: Python cannot stop one; ``abandoned`` is set so it can stop short of its
     side effects, and its result is discarded)."""
-    future = asyncio.get_running_loop().run_in_executor(_pool(), func)
+    future = asyncio.get_running_loop().run_in_executor(_pool(), collecting_after(func))
     try:
         return await asyncio.wait_for(asyncio.shield(future), timeout_s)
     except TimeoutError:

@@ -251,3 +251,13 @@ def _refs(node: object) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _refs(item)
+
+
+@pytest.mark.parametrize("previous", ["latest", "ledger:0123abcd", "result.json"])
+def test_a_streamed_batch_without_a_ledger_takes_no_earlier_result(server, tmp_path, previous):
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 3).read_bytes()
+    answer = server.request("POST", f"/v1/judge/batch?period=P&as-of=2026-10-31&previous={previous}", batch,
+                            content_type="application/jsonl")
+    assert answer.status == 400 and answer.json()["error"]["exit_code"] == 2

@@ -194,3 +194,39 @@ def _wait_for_line(server: serving.Server, text: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"no line {text!r} in {server.stderr_lines()}")
         time.sleep(0.02)
+
+
+def test_a_batch_over_the_line_limit_is_refused_at_the_first_line_too_many(serve, tmp_path) -> None:
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 40).read_bytes()
+    for ledger in (False, True):  # streamed, and held for the ledger
+        server = serve(ledger=ledger, serve_args=["--max-batch-lines", "25", "--allow-anonymous"])
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch,
+                                content_type="application/jsonl")
+        assert answer.status == 400, answer.body[:300]
+        error = answer.json()["error"]
+        assert "--max-batch-lines" in error["message"] and error["errors"][0]["line"] == 26
+        assert server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", b"\n".join(
+            batch.splitlines()[:25]) + b"\n", content_type="application/jsonl").status == 200
+
+
+def test_concurrent_decisions_are_each_recorded_once(serve) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stocktake.ledger import open_ledger
+
+    server = serve(ledger=True, serve_args=["--allow-anonymous"])
+    body = (FIXTURES / "chain.yaml").read_bytes()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: server.request("POST", "/v1/chain", body, content_type=YAML), range(16)))
+    assert {a.status for a in answers} == {200}
+    assert len({a.body for a in answers}) == 1  # the same decision, sixteen times
+    decisions = {a.header("Stocktake-Decision-Id") for a in answers}
+    runs = {a.header("Stocktake-Run-Id") for a in answers}
+    assert len(decisions) == 16 and len(runs) == 16
+    assert server.stop() == 0
+    with open_ledger(str(server.ledger), create=False) as ledger:
+        assert {r.run_id for r in ledger.runs()} == runs
+        assert {r.options["decision_id"] for r in ledger.runs()} == decisions
+        assert ledger.verify().ok
