@@ -87,6 +87,8 @@ def workloads(data: Path) -> list[Workload]:
                  [sys.executable, "-m", "benchmarks.chain_paths", "12", "3"], repeat=1),
         Workload("ledger: 20 periods x 1,000 priorities + 5 reviews (inner: one period recorded)",
                  [sys.executable, "-m", "benchmarks.ledger_history", str(data / "ledger")], repeat=1),
+        Workload("serve: 16 clients x 200 rating writes over HTTP (inner: the load)",
+                 [sys.executable, "-m", "benchmarks.serve_ratings", str(data / "serve")], repeat=1),
     ]
 
 

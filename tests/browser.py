@@ -30,7 +30,9 @@ def available() -> str | None:
 
 
 class Browser:
-    def __init__(self, profile: Path) -> None:
+    def __init__(self, profile: Path, *, javascript: bool = True) -> None:
+        """A headless Chromium session; ``javascript=False`` turns pages' scripts off (WebDriver's
+        own commands still work), to show a page works without any."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -50,6 +52,8 @@ class Browser:
         args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1600"]
+        if not javascript:
+            args.append("--blink-settings=scriptEnabled=false")
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
@@ -69,6 +73,54 @@ class Browser:
 
     def open(self, path: Path) -> None:
         self._session("POST", "/url", {"url": path.resolve().as_uri()})
+
+    # -- using a page as a person does: open a URL, type into fields, pick options, click ---------
+
+    def visit(self, url: str) -> None:
+        """Open ``url`` (e.g. a local server's page) and wait for it to load."""
+        self._session("POST", "/url", {"url": url})
+
+    def find(self, css: str) -> str:
+        """The WebDriver id of the first element matching ``css`` (an error if none does)."""
+        found = self._session("POST", "/element", {"using": "css selector", "value": css})
+        return str(next(iter(found.values())))
+
+    def count(self, css: str) -> int:
+        """How many elements match ``css``."""
+        return len(self._session("POST", "/elements", {"using": "css selector", "value": css}))
+
+    def type(self, css: str, text: str) -> None:
+        """Clear the field matching ``css`` and type ``text`` into it, key by key."""
+        element = self.find(css)
+        self._session("POST", f"/element/{element}/clear", {})
+        self._session("POST", f"/element/{element}/value", {"text": text})
+
+    def click(self, css: str) -> None:
+        """Click the element matching ``css`` (a button, a link, an ``<option>``), waiting for
+        any page it loads."""
+        self._session("POST", f"/element/{self.find(css)}/click", {})
+
+    def wait_for_url(self, fragment: str, timeout_s: float = 20.0) -> str:
+        """Wait until the page's URL contains ``fragment`` (a form's click may return before the
+        page it posts to has loaded); the URL."""
+        deadline = time.monotonic() + timeout_s
+        while fragment not in (url := self.url()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the browser stayed on {url}, never reaching {fragment!r}")
+            time.sleep(0.05)
+        return url
+
+    def text(self, css: str = "body") -> str:
+        """The rendered text of the element matching ``css``."""
+        return str(self._session("GET", f"/element/{self.find(css)}/text"))
+
+    def url(self) -> str:
+        """The page's current URL."""
+        return str(self._session("GET", "/url"))
+
+    def source(self) -> str:
+        """The current page's markup as the browser holds it."""
+        return str(self._session("GET", "/source"))
 
     def run(self, script: str) -> Any:
         return self._session("POST", "/execute/sync", {"script": script, "args": []})
