@@ -34,26 +34,11 @@ def healthz(request: Request) -> Response:
 
 
 def _routes() -> list[BaseRoute]:
-    from stocktake.server import batch, catalogues, documents, openapi, report, workflow_api
+    from stocktake.server import batch, catalogues, documents, openapi, pages, report, workflow_api
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET", "HEAD"])]
     routes += batch.ROUTES + documents.ROUTES + report.ROUTES + catalogues.ROUTES + openapi.ROUTES
-    routes += workflow_api.ROUTES
-    routes += _optional_routes()
-    return routes
-
-
-def _optional_routes() -> list[BaseRoute]:
-    # Until stream web's branch lands: the lead removes this guard at merge.
-    routes: list[BaseRoute] = []
-    for module in ("stocktake.server.pages",):
-        try:
-            imported = __import__(module, fromlist=["ROUTES"])
-        except ImportError as err:
-            if err.name != module:
-                raise
-            continue
-        routes += list(imported.ROUTES)
+    routes += workflow_api.ROUTES + pages.ROUTES
     return routes
 
 
