@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from stocktake.core.errors import DocumentError, StocktakeError
 from stocktake.server.access import require_principal
-from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, new_decision_id
+from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, decision, decision_id
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
 from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
@@ -160,7 +160,7 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
     config, engine = request.app.state.config, request.app.state.engine
     name = document_name(given["name"])
     name = name if name.endswith(".jsonl") else f"{name}.jsonl"
-    decision_id = new_decision_id()
+    decided = decision_id(request)
     loop = asyncio.get_running_loop()
     channel = _Channel(loop)
     reader = io.BufferedReader(_BodyReader(request, loop, config.max_batch_lines, name), 1 << 16)
@@ -178,7 +178,7 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
                 channel.put(err)
 
     task = loop.run_in_executor(None, collecting_after(work))
-    headers = {"Stocktake-Decision-Id": decision_id}
+    headers = {"Stocktake-Decision-Id": decided}
     try:
         first = await _first_item(channel, config.request_timeout_s)
     except BaseException:
@@ -220,4 +220,4 @@ async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> As
         await task
 
 
-ROUTES: list[BaseRoute] = [Route(BATCH_PATH, judge_batch, methods=["POST"])]
+ROUTES: list[BaseRoute] = [Route(BATCH_PATH, decision(judge_batch), methods=["POST"])]

@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stocktake.core.errors import UsageError
 from stocktake.server.access import require_principal
+from stocktake.server.errors import HTTPProblem
 from stocktake.server.inputs import options
 
 __all__ = ["ROUTES"]
@@ -37,7 +39,10 @@ def rubric(request: Request) -> Response:
 
     require_principal(request)
     given = options(request, {"version": None})
-    entry = request.app.state.engine.rubric(request.path_params["rubric_id"], given["version"])
+    try:
+        entry = request.app.state.engine.rubric(request.path_params["rubric_id"], given["version"])
+    except UsageError as err:
+        raise HTTPProblem(404, str(err)) from None
     return _json(dump_model(entry.rubric))
 
 
@@ -72,7 +77,11 @@ def schema(request: Request) -> Response:
 
     require_principal(request)
     options(request, {})
-    return _json(dump_json(load_schema(kind_named(request.path_params["kind"], KINDS))))
+    try:
+        kind = kind_named(request.path_params["kind"], KINDS)
+    except UsageError as err:
+        raise HTTPProblem(404, str(err)) from None
+    return _json(dump_json(load_schema(kind)))
 
 
 def plugins(request: Request) -> Response:

@@ -8,9 +8,10 @@ plugin failed, the status staying 200 as the CLI writes its output before its ex
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from stocktake.server.access import actor, require_principal
 from stocktake.server.errors import HTTPProblem, error_response
 from stocktake.server.limits import in_thread
 
-__all__ = ["MEDIA_TYPES", "Outcome", "decide", "new_decision_id"]
+__all__ = ["MEDIA_TYPES", "Outcome", "decide", "decision", "decision_id", "new_decision_id"]
 
 MEDIA_TYPES = {
     "json": "application/json", "jsonl": "application/jsonl", "md": "text/markdown; charset=utf-8",
@@ -52,6 +53,34 @@ def new_decision_id() -> str:
     return uuid.uuid4().hex
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def decision(endpoint: Endpoint) -> Endpoint:
+    """A compute route: its request gets a decision id first, and a problem the route raises before
+    :func:`decide` (an unknown option, a bad name, a body of the wrong type) is answered here, with
+    that id, like one found while judging."""
+
+    @functools.wraps(endpoint)
+    async def route(request: Request) -> Response:
+        request.state.decision_id = new_decision_id()
+        try:
+            return await endpoint(request)
+        except (StocktakeError, HTTPProblem) as err:
+            return error_response(err, max_errors=request.app.state.config.max_errors,
+                                  headers={"Stocktake-Decision-Id": request.state.decision_id})
+
+    return route
+
+
+def decision_id(request: Request) -> str:
+    """The request's decision id (made by :func:`decision`)."""
+    given = getattr(request.state, "decision_id", None)
+    if given is None:
+        given = request.state.decision_id = new_decision_id()
+    return str(given)
+
+
 def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> list[str]:
     """Record ``outcome`` in the server's ledger (the CLI's run, with ``decision_id`` and ``via`` among
     its options); the run ids. Nothing without a ledger or a result."""
@@ -70,7 +99,7 @@ async def decide(request: Request, work: Callable[[], Outcome],
                  headers: Mapping[str, str] | None = None) -> Response:
     """Run ``work`` (in a thread, within the server's time limit), record it, answer with its bytes."""
     who = actor(require_principal(request))
-    decision_id = new_decision_id()
+    decided = decision_id(request)
     config = request.app.state.config
 
     abandoned = threading.Event()
@@ -79,13 +108,13 @@ async def decide(request: Request, work: Callable[[], Outcome],
         outcome = work()
         if abandoned.is_set():  # answered 503 already: the decision was not given, so it is not recorded
             return outcome, []
-        return outcome, record(request, outcome, decision_id, who)
+        return outcome, record(request, outcome, decided, who)
 
     try:
         outcome, runs = await in_thread(run, config.request_timeout_s, abandoned)
     except (StocktakeError, HTTPProblem) as err:
-        return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decision_id})
-    sent = {"Stocktake-Decision-Id": decision_id, **(headers or {})}
+        return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decided})
+    sent = {"Stocktake-Decision-Id": decided, **(headers or {})}
     if runs:
         sent["Stocktake-Run-Id"] = runs[0]
         if len(runs) > 1:

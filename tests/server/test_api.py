@@ -215,7 +215,7 @@ def test_version_health_and_schemas_list(server):
     assert server.request("GET", "/v1/health").json()["status"] == "ok"
     kinds = [item["kind"] for item in server.request("GET", "/v1/schemas").json()]
     assert "CapacityReview" in kinds and "DeliveryReport" in kinds
-    assert server.request("GET", "/v1/schemas/NoSuchKind").status == 400
+    assert server.request("GET", "/v1/schemas/NoSuchKind").status == 404
 
 
 def test_the_openapi_document_has_the_routes_and_the_published_schemas(server):

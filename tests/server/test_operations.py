@@ -230,3 +230,24 @@ def test_concurrent_decisions_are_each_recorded_once(serve) -> None:
         assert {r.run_id for r in ledger.runs()} == runs
         assert {r.options["decision_id"] for r in ledger.runs()} == decisions
         assert ledger.verify().ok
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("POST", "/v1/chain?fromat=md", 400), ("POST", "/v1/chain?format=md&format=md", 400),
+    ("POST", "/v1/chain?format=pdf", 400), ("GET", "/v1/rubrics/nope", 404), ("GET", "/v1/schemas/Nope", 404)])
+def test_an_option_or_catalogue_error_is_logged_with_its_status_and_carries_the_headers(
+        server: serving.Server, method: str, path: str, status: int) -> None:
+    body = (FIXTURES / "chain.yaml").read_bytes() if method == "POST" else None
+    answer = server.request(method, path, body, content_type=YAML if body else None)
+    assert answer.status == status, answer.body
+    assert answer.json()["error"]["message"]
+    assert answer.header("X-Content-Type-Options") == "nosniff"
+    assert "default-src 'none'" in (answer.header("Content-Security-Policy") or "")
+    if method == "POST":
+        assert len(answer.header("Stocktake-Decision-Id") or "") == 32
+    assert server.stop() == 0
+    assert [(r["route"], r["status"]) for r in server.log_records()][1:] == [(path.split("?")[0].replace(
+        "rubrics/nope", "rubrics/{rubric_id}").replace("schemas/Nope", "schemas/{kind}"), status)]
+    lines = server.stderr_lines()
+    assert not any("Traceback" in line for line in lines), lines
+    assert all(line.startswith(("stocktake", "{")) for line in lines), lines
