@@ -26,7 +26,6 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from stocktake.core.errors import DocumentError, StocktakeError
-from stocktake.server.access import require_principal
 from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, decision, decision_id
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
@@ -114,7 +113,6 @@ async def judge_batch(request: Request) -> Response:
     fmt = given["format"] or "jsonl"
     if request.app.state.config.ledger is not None or fmt != "jsonl":
         return await _held(request, given, fmt)
-    require_principal(request)
     content_type(request, JSONL_TYPES | {"text/plain", "application/octet-stream"})
     return await _streamed(request, given)
 

@@ -57,14 +57,16 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def decision(endpoint: Endpoint) -> Endpoint:
-    """A compute route: its request gets a decision id first, and a problem the route raises before
-    :func:`decide` (an unknown option, a bad name, a body of the wrong type) is answered here, with
-    that id, like one found while judging."""
+    """A compute route: its request gets a decision id first, and the caller is checked before the
+    route reads anything (an unauthenticated client cannot make the server take in a body: 401 first).
+    A problem the route raises before :func:`decide` (an unknown option, a bad name, a body of the
+    wrong type) is answered here, with that id, like one found while judging."""
 
     @functools.wraps(endpoint)
     async def route(request: Request) -> Response:
         request.state.decision_id = new_decision_id()
         try:
+            request.state.actor = actor(require_principal(request))
             return await endpoint(request)
         except (StocktakeError, HTTPProblem) as err:
             return error_response(err, max_errors=request.app.state.config.max_errors,
@@ -98,7 +100,7 @@ def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> li
 async def decide(request: Request, work: Callable[[], Outcome],
                  headers: Mapping[str, str] | None = None) -> Response:
     """Run ``work`` (in a thread, within the server's time limit), record it, answer with its bytes."""
-    who = actor(require_principal(request))
+    who = getattr(request.state, "actor", None) or actor(require_principal(request))
     decided = decision_id(request)
     config = request.app.state.config
 

@@ -251,3 +251,34 @@ def test_an_option_or_catalogue_error_is_logged_with_its_status_and_carries_the_
     lines = server.stderr_lines()
     assert not any("Traceback" in line for line in lines), lines
     assert all(line.startswith(("stocktake", "{")) for line in lines), lines
+
+
+def _answer_before_the_body(server: serving.Server, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Declare a 40 MB body, send only its first bytes: the answer must come without the rest."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=20)
+    try:
+        connection.putrequest("POST", path)
+        for name, value in {"Content-Length": str(40 * 1024 * 1024), **headers}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        connection.send(b"# " + b"x" * 1000)
+        answer = connection.getresponse()  # times out if the server waits for the whole body
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/v1/validate", "/v1/review", "/v1/judge", "/v1/chain", "/v1/report",
+                                  "/v1/judge/batch", "/v1/judge/batch?format=json"])
+def test_with_a_ledger_the_token_is_checked_before_the_body_is_read(serve, path) -> None:
+    from stocktake.server.tokens import create_token
+
+    server = serve(ledger=True)
+    token = create_token(str(server.ledger), role="viewer", name="ana", actor="test")
+    status, body = _answer_before_the_body(server, path, {"Content-Type": YAML})
+    assert status == 401 and b"token" in body
+    status, body = _answer_before_the_body(server, path, {"Content-Type": "text/html"})
+    assert status == 401  # the media type is looked at after the caller
+    status, body = _answer_before_the_body(server, path, {"Content-Type": "text/html",
+                                                          "Authorization": f"Bearer {token}"})
+    assert status == 415 and b"text/html" in body
