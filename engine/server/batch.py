@@ -29,7 +29,7 @@ from stocktake.core.errors import DocumentError, StocktakeError
 from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, decision, decision_id
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
-from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
+from stocktake.server.inputs import BATCH_TYPES, body_document, content_type, document_name, options, registered_rules
 from stocktake.server.limits import collecting_after
 
 __all__ = ["ROUTES"]
@@ -113,12 +113,12 @@ async def judge_batch(request: Request) -> Response:
     fmt = given["format"] or "jsonl"
     if request.app.state.config.ledger is not None or fmt != "jsonl":
         return await _held(request, given, fmt)
-    content_type(request, JSONL_TYPES | {"text/plain", "application/octet-stream"})
+    content_type(request, BATCH_TYPES)
     return await _streamed(request, given)
 
 
 async def _held(request: Request, given: dict[str, str | None], fmt: str) -> Response:
-    doc = await body_document(request, given["name"], suffix=".jsonl")
+    doc = await body_document(request, given["name"], suffix=".jsonl", accepted=BATCH_TYPES)
     engine, ledger = request.app.state.engine, request.app.state.config.ledger
     max_lines = request.app.state.config.max_batch_lines
 

@@ -20,6 +20,8 @@ from stocktake.core.errors import UsageError
 from stocktake.server.errors import HTTPProblem
 
 __all__ = [
+    "BATCH_TYPES",
+    "DOCUMENT_TYPES",
     "REQUEST_NAME",
     "Document",
     "body_document",
@@ -42,6 +44,8 @@ JSON_TYPES = frozenset({"application/json", "text/json"})
 JSONL_TYPES = frozenset({"application/jsonl", "application/x-ndjson", "application/jsonlines",
                          "application/x-jsonlines", "text/jsonl"})
 DOCUMENT_TYPES = YAML_TYPES | JSON_TYPES | {"text/plain", "application/octet-stream"}
+BATCH_TYPES = JSONL_TYPES | JSON_TYPES | {"text/plain", "application/octet-stream"}
+"""A judge batch's body: JSON Lines (a JSON type is accepted too: each line is JSON; YAML is not)."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,12 @@ def document_name(given: str | None, default: str = REQUEST_NAME) -> str:
     return given
 
 
-async def body_document(request: Request, name: str | None, *, suffix: str = "") -> Document:
-    """The body as one document named ``name`` (default ``request``); ``suffix`` is added to a name
-    that lacks it (``.jsonl``: a batch). The body limit is the middleware's."""
-    content_type(request, DOCUMENT_TYPES | (JSONL_TYPES if suffix == ".jsonl" else set()))
+async def body_document(request: Request, name: str | None, *, suffix: str = "",
+                        accepted: Collection[str] = DOCUMENT_TYPES) -> Document:
+    """The body (of a type in ``accepted``, else 415) as one document named ``name`` (default
+    ``request``); ``suffix`` is added to a name that lacks it (``.jsonl``: a batch). The body limit
+    is the middleware's."""
+    content_type(request, accepted)
     chosen = document_name(name)  # JSON or YAML: by the name's suffix, else JSON if it opens as JSON does
     if suffix and not chosen.endswith(suffix):
         chosen += suffix

@@ -72,7 +72,9 @@ def _errors() -> dict[str, Any]:
 
 def _body(kind: str) -> dict[str, Any]:
     if kind == "jsonl":
-        return {"required": True, "content": {"application/jsonl": {"schema": {"type": "string"}}}}
+        from stocktake.server.inputs import BATCH_TYPES
+
+        return {"required": True, "content": {media: {"schema": {"type": "string"}} for media in sorted(BATCH_TYPES)}}
     if kind == "report":
         schema: dict[str, Any] = {"type": "object", "required": ["documents"], "properties": {"documents": {
             "type": "array", "items": {"oneOf": [
@@ -81,8 +83,9 @@ def _body(kind: str) -> dict[str, Any]:
                 {"type": "object"}]}}}}
     else:
         schema = {"type": "object"} if kind == "any" else _ref(kind)
-    return {"required": True, "content": {"application/json": {"schema": schema},
-                                          "application/yaml": {"schema": schema}}}
+    from stocktake.server.inputs import DOCUMENT_TYPES
+
+    return {"required": True, "content": {media: {"schema": schema} for media in sorted(DOCUMENT_TYPES)}}
 
 
 def _compute(summary: str, kind: str, result: str | None, formats: tuple[str, ...],

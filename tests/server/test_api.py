@@ -261,3 +261,24 @@ def test_a_streamed_batch_without_a_ledger_takes_no_earlier_result(server, tmp_p
     answer = server.request("POST", f"/v1/judge/batch?period=P&as-of=2026-10-31&previous={previous}", batch,
                             content_type="application/jsonl")
     assert answer.status == 400 and answer.json()["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize("ledger", [False, True], ids=["streamed", "held"])
+def test_the_batch_reads_the_media_types_the_readme_and_openapi_name(serve, tmp_path, ledger):
+    from benchmarks.generate import write_priorities_jsonl
+
+    from stocktake.server.inputs import BATCH_TYPES
+
+    server = serve(ledger=ledger, serve_args=["--allow-anonymous"])
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 3).read_bytes()
+    documented = set(server.request("GET", "/v1/openapi.json").json()["paths"]["/v1/judge/batch"]["post"][
+        "requestBody"]["content"])
+    assert documented == set(BATCH_TYPES) and "application/json" in documented
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for media in [*sorted(BATCH_TYPES), None]:
+        assert media is None or f"`{media}`" in readme, media
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch, content_type=media)
+        assert answer.status == 200, (media, answer.body[:300])
+    for refused in ("application/yaml", "text/html", "application/x-www-form-urlencoded"):
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch, content_type=refused)
+        assert answer.status == 415, refused
