@@ -282,3 +282,12 @@ def test_with_a_ledger_the_token_is_checked_before_the_body_is_read(serve, path)
     status, body = _answer_before_the_body(server, path, {"Content-Type": "text/html",
                                                           "Authorization": f"Bearer {token}"})
     assert status == 415 and b"text/html" in body
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["default", "forwarded-allow-ips"])
+def test_x_forwarded_proto_is_believed_only_from_the_proxies_named(serve, trusted) -> None:
+    server = serve(ledger=True, serve_args=["--forwarded-allow-ips", "127.0.0.1"] if trusted else [])
+    answer = server.request("GET", "/login", headers={"X-Forwarded-Proto": "https"})
+    assert answer.status == 200
+    cookie = answer.header("Set-Cookie") or ""
+    assert cookie.startswith("stocktake_") and ("; secure" in cookie.lower()) is trusted, cookie
