@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 __all__ = ["ROUTES", "openapi_document"]
 
 ERROR = {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {"error": {
-    "type": "object", "required": ["message"], "properties": {
+    "type": "object", "required": ["message", "exit_code"], "properties": {
         "message": {"type": "string", "description": "The CLI's message, its lines joined with '; '."},
         "exit_code": {"type": "integer", "description": "The exit code the CLI would end with."},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
