@@ -9,7 +9,9 @@ plugin failed, the status staying 200 as the CLI writes its output before its ex
 from __future__ import annotations
 
 import functools
+import os
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -83,6 +85,31 @@ def decision_id(request: Request) -> str:
     return str(given)
 
 
+class _Commitment:
+    """Whether a decision is recorded or answered 503, never both: the timeout abandons it only
+    before its recording has begun (a run being recorded is waited for and answered)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = self._begun = False
+
+    def begin(self) -> bool:
+        """The work is done: True, record it; False, it was abandoned."""
+        with self._lock:
+            self._begun = not self._abandoned
+            return self._begun
+
+    def abandon(self) -> bool:
+        """The time is up: True, abandoned (503); False, recording has begun."""
+        with self._lock:
+            self._abandoned = not self._begun
+            return self._abandoned
+
+
+SLOW_RECORD_HOOK = "STOCKTAKE_TEST_SLOW_RECORD"
+"""Test-only: seconds to wait before recording a decision (to show a timeout during recording)."""
+
+
 def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> list[str]:
     """Record ``outcome`` in the server's ledger (the CLI's run, with ``decision_id`` and ``via`` among
     its options); the run ids. Nothing without a ledger or a result."""
@@ -91,6 +118,8 @@ def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> li
         return []
     from stocktake.ledger.recording import record_result
 
+    if os.environ.get(SLOW_RECORD_HOOK):
+        time.sleep(float(os.environ[SLOW_RECORD_HOOK]))
     options = {**outcome.options, "decision_id": decision_id, "via": "http"}
     runs = record_result(config.ledger, request.app.state.engine, outcome.command, options, outcome.result, who,
                          given=outcome.given)
@@ -104,16 +133,16 @@ async def decide(request: Request, work: Callable[[], Outcome],
     decided = decision_id(request)
     config = request.app.state.config
 
-    abandoned = threading.Event()
+    commitment = _Commitment()
 
     def run() -> tuple[Outcome, list[str]]:
         outcome = work()
-        if abandoned.is_set():  # answered 503 already: the decision was not given, so it is not recorded
+        if not commitment.begin():  # answered 503 already: the decision was not given, so it is not recorded
             return outcome, []
         return outcome, record(request, outcome, decided, who)
 
     try:
-        outcome, runs = await in_thread(run, config.request_timeout_s, abandoned)
+        outcome, runs = await in_thread(run, config.request_timeout_s, commitment.abandon)
     except (StocktakeError, HTTPProblem) as err:
         return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decided})
     sent = {"Stocktake-Decision-Id": decided, **(headers or {})}

@@ -116,15 +116,16 @@ def collecting_after(func: Callable[[], T]) -> Callable[[], T]:
     return run
 
 
-async def in_thread(func: Callable[[], T], timeout_s: float, abandoned: threading.Event | None = None) -> T:
+async def in_thread(func: Callable[[], T], timeout_s: float, abandon: Callable[[], bool] | None = None) -> T:
     """``func()`` in a worker thread; past ``timeout_s`` the request is answered 503 (the thread is
-    abandoned, not killed: Python cannot stop one; ``abandoned`` is set so it can stop short of its
-    side effects, and its result is discarded)."""
+    abandoned, not killed: Python cannot stop one; its result is discarded). ``abandon`` is asked
+    first: True, the work will stop short of its side effects (503); False, it has begun them (a
+    run being recorded), so it is waited for and its result returned, never a 503 for a thing done."""
     future = asyncio.get_running_loop().run_in_executor(_pool(), collecting_after(func))
     try:
         return await asyncio.wait_for(asyncio.shield(future), timeout_s)
     except TimeoutError:
-        if abandoned is not None:
-            abandoned.set()
+        if abandon is not None and not abandon():
+            return await future
         raise HTTPProblem(503, f"the request took longer than {timeout_s:g} s (the server's --request-timeout)",
                           headers={"Retry-After": "1"}) from None

@@ -291,3 +291,19 @@ def test_x_forwarded_proto_is_believed_only_from_the_proxies_named(serve, truste
     assert answer.status == 200
     cookie = answer.header("Set-Cookie") or ""
     assert cookie.startswith("stocktake_") and ("; secure" in cookie.lower()) is trusted, cookie
+
+
+def test_a_decision_answered_503_is_never_recorded_even_when_the_time_runs_out_while_recording(serve) -> None:
+    from stocktake.ledger import open_ledger
+
+    server = serve(ledger=True, serve_args=["--allow-anonymous", "--request-timeout", "3"],
+                   env={"STOCKTAKE_TEST_SLOW_RECORD": "5"})  # the time runs out while the run is recorded
+    answer = server.request("POST", "/v1/chain", (FIXTURES / "chain.yaml").read_bytes(), content_type=YAML)
+    assert answer.status in (200, 503), answer.body
+    assert server.stop() == 0
+    with open_ledger(str(server.ledger), create=False) as ledger:
+        recorded = [r.run_id for r in ledger.runs()]
+    if answer.status == 503:  # only if judging itself took the 3 s (a very busy machine)
+        assert recorded == []
+    else:
+        assert recorded == [answer.header("Stocktake-Run-Id")]
