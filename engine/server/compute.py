@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -68,7 +69,8 @@ def decision(endpoint: Endpoint) -> Endpoint:
     async def route(request: Request) -> Response:
         request.state.decision_id = new_decision_id()
         try:
-            request.state.actor = actor(require_principal(request))
+            # in a thread: the lookup reads the ledger under the service's lock, and would stall the loop
+            request.state.actor = actor(await run_in_threadpool(require_principal, request))
             return await endpoint(request)
         except (StocktakeError, HTTPProblem) as err:
             return error_response(err, max_errors=request.app.state.config.max_errors,
@@ -129,7 +131,7 @@ def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> li
 async def decide(request: Request, work: Callable[[], Outcome],
                  headers: Mapping[str, str] | None = None) -> Response:
     """Run ``work`` (in a thread, within the server's time limit), record it, answer with its bytes."""
-    who = getattr(request.state, "actor", None) or actor(require_principal(request))
+    who: str = request.state.actor  # the route is a decision(...): the caller is checked already
     decided = decision_id(request)
     config = request.app.state.config
 
