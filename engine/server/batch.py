@@ -4,9 +4,12 @@ Options as the CLI's: ``period``, ``as-of``, ``rules``, ``severity-rules``, ``pr
 or ``ledger:RUN``), ``format`` (default ``jsonl``), ``name``. Without a ledger and in ``jsonl`` the
 batch streams: lines are judged as they arrive, 256 at a time, and each judged run of lines is sent
 at once (memory stays flat; the body limit does not apply, ``--max-batch-lines`` does). The status
-is decided by the first run of lines: a bad line there is a 400 with the CLI's located message; a bad
-line after output has begun ends the stream with one line ``{"error": {...}}`` (the CLI writes no
-output then; a client must check the last line). With a ledger, or another format, the batch is
+is decided by the first run of lines: a bad line there is a 400 with the CLI's located message; a
+bad line after output has begun ends the stream with one line ``{"error": {...}}`` (the CLI writes
+no output then; a client must check the last line). That first run must be judged within the
+request's time limit (503 past it), and the limit bounds it only: a batch then streams for as long
+as its client sends and reads. Streamed batches are judged in threads of their own
+(``limits.BATCH_THREADS``), not the compute threads. With a ledger, or another format, the batch is
 held (within the body limit), judged whole and recorded as the CLI records it, and the response
 carries ``Stocktake-Run-Id``.
 """
@@ -30,7 +33,7 @@ from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, decision, dec
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
 from stocktake.server.inputs import BATCH_TYPES, body_document, content_type, document_name, options, registered_rules
-from stocktake.server.limits import collecting_after
+from stocktake.server.limits import batch_pool, collecting_after
 
 __all__ = ["ROUTES"]
 
@@ -175,7 +178,7 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
             with contextlib.suppress(_Gone):
                 channel.put(err)
 
-    task = loop.run_in_executor(None, collecting_after(work))
+    task = loop.run_in_executor(batch_pool(), collecting_after(work))
     headers = {"Stocktake-Decision-Id": decided}
     try:
         first = await _first_item(channel, config.request_timeout_s)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stocktake.server.errors import HTTPProblem, error_response
 
-__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "collecting_after", "in_thread"]
+__all__ = ["BodyLimit", "BodyTooLarge", "batch_pool", "bounded_body", "collecting_after", "in_thread"]
 
 T = TypeVar("T")
 
@@ -86,13 +86,21 @@ async def bounded_body(request: Request, max_bytes: int) -> bytes:
 COMPUTE_THREADS = 16
 """Worker threads computing decisions (the engine holds the GIL most of the time: more would only
 queue; requests beyond them wait their turn within their time limit)."""
-_POOL: list[ThreadPoolExecutor] = []
+BATCH_THREADS = 4
+"""Threads judging streamed batches, apart from the compute threads (a batch may stream for as long
+as its client sends): a fifth batch waits for one of them, within its time limit."""
+_POOLS: dict[str, ThreadPoolExecutor] = {}
 
 
-def _pool() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=COMPUTE_THREADS, thread_name_prefix="stocktake-compute"))
-    return _POOL[0]
+def _pool(name: str = "compute", size: int = COMPUTE_THREADS) -> ThreadPoolExecutor:
+    if name not in _POOLS:
+        _POOLS[name] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"stocktake-{name}")
+    return _POOLS[name]
+
+
+def batch_pool() -> ThreadPoolExecutor:
+    """The pool streamed batches are judged in (:data:`BATCH_THREADS`)."""
+    return _pool("batch", BATCH_THREADS)
 
 
 _BUSY = [0]
