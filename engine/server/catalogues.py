@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from stocktake.core.errors import UsageError
 from stocktake.server.access import require_principal
 from stocktake.server.errors import HTTPProblem
-from stocktake.server.inputs import options
+from stocktake.server.inputs import for_http, options
 
 __all__ = ["ROUTES"]
 
@@ -22,15 +22,15 @@ def _json(text: str, status: int = 200) -> Response:
 
 
 def rubrics(request: Request) -> Response:
-    """``stocktake rubrics --format json``."""
+    """``stocktake rubrics --format json`` without ``path`` (where the server's files are is not the
+    caller's business; ``sha256`` and ``source`` say which rubric it is)."""
     from stocktake.render import dump_json
 
     require_principal(request)
     options(request, {})
     entries = request.app.state.engine.rubrics()
     return _json(dump_json([{"id": e.rubric.id, "version": e.rubric.version, "title": e.rubric.title,
-                             "path": str(e.path), "source": e.origin.describe(), "sha256": e.sha256}
-                            for e in entries]))
+                             "source": e.origin.describe(), "sha256": e.sha256} for e in entries]))
 
 
 def rubric(request: Request) -> Response:
@@ -118,7 +118,8 @@ def health(request: Request) -> Response:
         try:
             open_ledger(config.ledger, create=False).close()
         except StocktakeError as err:
-            return _json(dump_json({**state, "status": "unavailable", "problem": str(err)}), 503)
+            problem = str(for_http(err, config.ledger))  # no token needed here: no path shown
+            return _json(dump_json({**state, "status": "unavailable", "problem": problem}), 503)
     return _json(dump_json(state))
 
 

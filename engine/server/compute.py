@@ -24,6 +24,7 @@ from starlette.responses import Response
 from stocktake.core.errors import StocktakeError
 from stocktake.server.access import actor, require_principal
 from stocktake.server.errors import HTTPProblem, error_response
+from stocktake.server.inputs import for_http
 from stocktake.server.limits import in_thread
 
 __all__ = ["MEDIA_TYPES", "Outcome", "decide", "decision", "decision_id", "new_decision_id"]
@@ -73,7 +74,8 @@ def decision(endpoint: Endpoint) -> Endpoint:
             request.state.actor = actor(await run_in_threadpool(require_principal, request))
             return await endpoint(request)
         except (StocktakeError, HTTPProblem) as err:
-            return error_response(err, max_errors=request.app.state.config.max_errors,
+            config = request.app.state.config
+            return error_response(for_http(err, config.ledger), max_errors=config.max_errors,
                                   headers={"Stocktake-Decision-Id": request.state.decision_id})
 
     return route
@@ -146,7 +148,8 @@ async def decide(request: Request, work: Callable[[], Outcome],
     try:
         outcome, runs = await in_thread(run, config.request_timeout_s, commitment.abandon)
     except (StocktakeError, HTTPProblem) as err:
-        return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decided})
+        return error_response(for_http(err, config.ledger), max_errors=config.max_errors,
+                              headers={"Stocktake-Decision-Id": decided})
     sent = {"Stocktake-Decision-Id": decided, **(headers or {})}
     if runs:
         sent["Stocktake-Run-Id"] = runs[0]

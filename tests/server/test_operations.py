@@ -307,3 +307,18 @@ def test_a_decision_answered_503_is_never_recorded_even_when_the_time_runs_out_w
         assert recorded == []
     else:
         assert recorded == [answer.header("Stocktake-Run-Id")]
+
+
+def test_messages_over_http_name_no_server_path_and_no_cli_option(serve) -> None:
+    stateless = serve()
+    no_ledger = stateless.request("POST", "/v1/judge?previous=latest", (FIXTURES / "assessment.yaml").read_bytes(),
+                                  content_type=YAML).json()["error"]["message"]
+    assert "--ledger PATH" not in no_ledger and "give the file" not in no_ledger and "no ledger" in no_ledger
+    server = serve(ledger=True, serve_args=["--allow-anonymous"])
+    unknown = server.request("POST", "/v1/judge?previous=ledger:0000", (FIXTURES / "assessment.yaml").read_bytes(),
+                             content_type=YAML).json()["error"]["message"]
+    assert str(server.ledger) not in unknown and server.ledger.name not in unknown, unknown
+    assert "the server's ledger has no run '0000'" in unknown and "stocktake ledger runs" not in unknown
+    rubrics = server.request("GET", "/v1/rubrics").json()
+    assert rubrics and all("path" not in r and r["sha256"] and r["source"] for r in rubrics)
+    assert str(REPO) not in json.dumps(rubrics)
