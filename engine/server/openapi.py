@@ -97,10 +97,25 @@ def _compute(summary: str, kind: str, result: str | None, formats: tuple[str, ..
                           "headers": {"Stocktake-Decision-Id": {"schema": {"type": "string"}},
                                       "Stocktake-Run-Id": {"schema": {"type": "string"}},
                                       "Stocktake-Plugin-Failures": {"schema": {"type": "integer"}}}}
-    if result is not None:
-        ok["content"] = {"application/json": {"schema": _ref(result)}}
+    ok["content"] = _answers(result, formats)
     return {"post": {"summary": summary, "parameters": query, "requestBody": _body(kind),
                      "responses": {"200": ok, **_errors()}}}
+
+
+def _answers(result: str | None, formats: tuple[str, ...]) -> dict[str, Any]:
+    """The 200 response's body for each ``format``: the result's schema for json, text or bytes else."""
+    from stocktake.server.compute import MEDIA_TYPES
+
+    content: dict[str, Any] = {}
+    for fmt in formats:
+        if fmt == "json":
+            schema: dict[str, Any] = _ref(result) if result is not None else {"type": "object"}
+        elif fmt in ("xlsx", "pdf"):
+            schema = {"type": "string", "format": "binary"}
+        else:
+            schema = {"type": "string"}
+        content[MEDIA_TYPES[fmt]] = {"schema": schema}
+    return content
 
 
 def _catalogue(path: str) -> dict[str, Any]:
@@ -142,6 +157,9 @@ def openapi_document() -> str:
     paths: dict[str, Any] = {path: _compute(*rest) for path, *rest in COMPUTE}  # type: ignore[arg-type]
     paths.update({path: _catalogue(path) for path in CATALOGUES})
     paths["/healthz"] = _catalogue("/healthz")
+    paths["/v1/openapi.json"] = {"get": {"summary": "This document (OpenAPI 3.1); no token needed", "security": [{}],
+                                         "responses": {"200": {"description": "JSON",
+                                                               "content": {"application/json": {}}}}}}
     paths.update(_workflow_paths())
     document = {"openapi": "3.1.0",
                 "info": {"title": "Stocktake", "version": __version__,

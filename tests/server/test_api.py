@@ -289,3 +289,18 @@ def test_the_batch_reads_the_media_types_the_readme_and_openapi_name(serve, tmp_
     for refused in ("application/yaml", "text/html", "application/x-www-form-urlencoded"):
         answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch, content_type=refused)
         assert answer.status == 415, refused
+
+
+def test_the_openapi_document_names_itself_and_every_format_a_route_answers(server):
+    from stocktake.server.compute import MEDIA_TYPES
+
+    paths = server.request("GET", "/v1/openapi.json").json()["paths"]
+    assert "/v1/openapi.json" in paths and "get" in paths["/v1/openapi.json"]
+    for path, formats in [("/v1/review", ("json", "md", "html", "csv", "xlsx")),
+                          ("/v1/judge", ("json", "jsonl", "md", "html", "csv", "xlsx")),
+                          ("/v1/chain", ("json", "md", "html", "dot", "mermaid", "csv", "xlsx")),
+                          ("/v1/report", ("html", "md", "json", "pdf"))]:
+        operation = paths[path]["post"]
+        answered = set(operation["responses"]["200"]["content"])
+        assert answered == {MEDIA_TYPES[f] for f in formats}, path
+        assert next(p for p in operation["parameters"] if p["name"] == "format")["schema"]["enum"] == list(formats)
