@@ -273,7 +273,6 @@ def test_a_streamed_batch_without_a_ledger_takes_no_earlier_result(server, tmp_p
 @pytest.mark.parametrize("ledger", [False, True], ids=["streamed", "held"])
 def test_the_batch_reads_the_media_types_the_readme_and_openapi_name(serve, tmp_path, ledger):
     from benchmarks.generate import write_priorities_jsonl
-
     from stocktake.server.inputs import BATCH_TYPES
 
     server = serve(ledger=ledger, serve_args=["--allow-anonymous"])

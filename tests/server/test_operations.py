@@ -240,7 +240,7 @@ def test_an_option_or_catalogue_error_is_logged_with_its_status_and_carries_the_
     body = (FIXTURES / "chain.yaml").read_bytes() if method == "POST" else None
     answer = server.request(method, path, body, content_type=YAML if body else None)
     assert answer.status == status, answer.body
-    assert answer.json()["error"]["message"]
+    assert answer.json()["error"]["message"] and answer.json()["error"]["exit_code"] == 2
     assert answer.header("X-Content-Type-Options") == "nosniff"
     assert "default-src 'none'" in (answer.header("Content-Security-Policy") or "")
     if method == "POST":
