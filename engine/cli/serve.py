@@ -41,11 +41,14 @@ def _loopback(host: str) -> bool:
               help="Take the user's name from this header set by a reverse proxy (e.g. X-Forwarded-User); "
                    "off by default.")
 @click.option("--allow-self-approval", is_flag=True, help="Let a review's moderator also approve it.")
+@click.option("--forwarded-allow-ips", metavar="IPS", default=None,
+              help="Believe X-Forwarded-Proto/-For from these proxies (comma-separated IPs or networks, * for "
+                   "any); by default no one's.")
 @pass_settings
 @click.pass_context
 def serve(ctx: click.Context, settings: Settings, host: str, port: int, max_body_mb: int | None,
           max_batch_lines: int, request_timeout: float, allow_anonymous: bool, trusted_proxy_header: str | None,
-          allow_self_approval: bool) -> None:
+          allow_self_approval: bool, forwarded_allow_ips: str | None) -> None:
     """Serve the engine over HTTP: the JSON API under /v1 and, with --ledger, the review workflow.
 
     \b
@@ -75,7 +78,7 @@ def serve(ctx: click.Context, settings: Settings, host: str, port: int, max_body
                      max_errors=settings.max_errors, max_batch_lines=max_batch_lines,
                      request_timeout_s=request_timeout, allow_anonymous=allow_anonymous,
                      trusted_proxy_header=trusted_proxy_header or None,
-                     allow_self_approval=allow_self_approval))
+                     allow_self_approval=allow_self_approval, forwarded_allow_ips=forwarded_allow_ips or None))
 
 
 def _ledger_of(settings: Settings, ledger: str | None) -> str:

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from stocktake.core.errors import StocktakeError
 from stocktake.server.config import ServerConfig
 from stocktake.server.errors import HTTPProblem, error_response
 from stocktake.server.limits import BodyLimit
@@ -87,7 +88,10 @@ def create_app(config: ServerConfig) -> Starlette:
         middleware=[Middleware(RequestLog), Middleware(SecurityHeaders),
                     Middleware(BodyLimit, max_bytes=config.max_body_bytes,
                                exempt=frozenset() if config.ledger else frozenset({"/v1/judge/batch"}))],
-        exception_handlers={HTTPProblem: problem, HTTPException: http_exception, Exception: problem},
+        # StocktakeError and HTTPProblem are answered inside the middleware (logged with their status,
+        # with the security headers); Exception, a bug, by Starlette's outermost handler (500, traceback).
+        exception_handlers={HTTPProblem: problem, StocktakeError: problem, HTTPException: http_exception,
+                            Exception: problem},
         lifespan=lifespan,
     )
     app.state.config = config

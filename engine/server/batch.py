@@ -4,9 +4,12 @@ Options as the CLI's: ``period``, ``as-of``, ``rules``, ``severity-rules``, ``pr
 or ``ledger:RUN``), ``format`` (default ``jsonl``), ``name``. Without a ledger and in ``jsonl`` the
 batch streams: lines are judged as they arrive, 256 at a time, and each judged run of lines is sent
 at once (memory stays flat; the body limit does not apply, ``--max-batch-lines`` does). The status
-is decided by the first run of lines: a bad line there is a 400 with the CLI's located message; a bad
-line after output has begun ends the stream with one line ``{"error": {...}}`` (the CLI writes no
-output then; a client must check the last line). With a ledger, or another format, the batch is
+is decided by the first run of lines: a bad line there is a 400 with the CLI's located message; a
+bad line after output has begun ends the stream with one line ``{"error": {...}}`` (the CLI writes
+no output then; a client must check the last line). That first run must be judged within the
+request's time limit (503 past it), and the limit bounds it only: a batch then streams for as long
+as its client sends and reads. Streamed batches are judged in threads of their own
+(``limits.BATCH_THREADS``), not the compute threads. With a ledger, or another format, the batch is
 held (within the body limit), judged whole and recorded as the CLI records it, and the response
 carries ``Stocktake-Run-Id``.
 """
@@ -26,12 +29,11 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from stocktake.core.errors import DocumentError, StocktakeError
-from stocktake.server.access import require_principal
-from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, new_decision_id
+from stocktake.server.compute import MEDIA_TYPES, Outcome, decide, decision, decision_id
 from stocktake.server.documents import JUDGE_FORMATS, earlier_assessment
 from stocktake.server.errors import HTTPProblem, error_body, error_response
-from stocktake.server.inputs import JSONL_TYPES, body_document, content_type, document_name, options, registered_rules
-from stocktake.server.limits import collecting_after
+from stocktake.server.inputs import BATCH_TYPES, body_document, content_type, document_name, options, registered_rules
+from stocktake.server.limits import batch_pool, collecting_after
 
 __all__ = ["ROUTES"]
 
@@ -114,13 +116,12 @@ async def judge_batch(request: Request) -> Response:
     fmt = given["format"] or "jsonl"
     if request.app.state.config.ledger is not None or fmt != "jsonl":
         return await _held(request, given, fmt)
-    require_principal(request)
-    content_type(request, JSONL_TYPES | {"text/plain", "application/octet-stream"})
+    content_type(request, BATCH_TYPES)
     return await _streamed(request, given)
 
 
 async def _held(request: Request, given: dict[str, str | None], fmt: str) -> Response:
-    doc = await body_document(request, given["name"], suffix=".jsonl")
+    doc = await body_document(request, given["name"], suffix=".jsonl", accepted=BATCH_TYPES)
     engine, ledger = request.app.state.engine, request.app.state.config.ledger
     max_lines = request.app.state.config.max_batch_lines
 
@@ -160,7 +161,7 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
     config, engine = request.app.state.config, request.app.state.engine
     name = document_name(given["name"])
     name = name if name.endswith(".jsonl") else f"{name}.jsonl"
-    decision_id = new_decision_id()
+    decided = decision_id(request)
     loop = asyncio.get_running_loop()
     channel = _Channel(loop)
     reader = io.BufferedReader(_BodyReader(request, loop, config.max_batch_lines, name), 1 << 16)
@@ -177,8 +178,8 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
             with contextlib.suppress(_Gone):
                 channel.put(err)
 
-    task = loop.run_in_executor(None, collecting_after(work))
-    headers = {"Stocktake-Decision-Id": decision_id}
+    task = loop.run_in_executor(batch_pool(), collecting_after(work))
+    headers = {"Stocktake-Decision-Id": decided}
     try:
         first = await _first_item(channel, config.request_timeout_s)
     except BaseException:
@@ -220,4 +221,4 @@ async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> As
         await task
 
 
-ROUTES: list[BaseRoute] = [Route(BATCH_PATH, judge_batch, methods=["POST"])]
+ROUTES: list[BaseRoute] = [Route(BATCH_PATH, decision(judge_batch), methods=["POST"])]

@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from stocktake.core.errors import UsageError
 from stocktake.server.access import require_principal
-from stocktake.server.inputs import options
+from stocktake.server.errors import HTTPProblem
+from stocktake.server.inputs import for_http, options
 
 __all__ = ["ROUTES"]
 
@@ -20,15 +22,15 @@ def _json(text: str, status: int = 200) -> Response:
 
 
 def rubrics(request: Request) -> Response:
-    """``stocktake rubrics --format json``."""
+    """``stocktake rubrics --format json`` without ``path`` (where the server's files are is not the
+    caller's business; ``sha256`` and ``source`` say which rubric it is)."""
     from stocktake.render import dump_json
 
     require_principal(request)
     options(request, {})
     entries = request.app.state.engine.rubrics()
     return _json(dump_json([{"id": e.rubric.id, "version": e.rubric.version, "title": e.rubric.title,
-                             "path": str(e.path), "source": e.origin.describe(), "sha256": e.sha256}
-                            for e in entries]))
+                             "source": e.origin.describe(), "sha256": e.sha256} for e in entries]))
 
 
 def rubric(request: Request) -> Response:
@@ -37,7 +39,10 @@ def rubric(request: Request) -> Response:
 
     require_principal(request)
     given = options(request, {"version": None})
-    entry = request.app.state.engine.rubric(request.path_params["rubric_id"], given["version"])
+    try:
+        entry = request.app.state.engine.rubric(request.path_params["rubric_id"], given["version"])
+    except UsageError as err:
+        raise HTTPProblem(404, str(err)) from None
     return _json(dump_model(entry.rubric))
 
 
@@ -72,7 +77,11 @@ def schema(request: Request) -> Response:
 
     require_principal(request)
     options(request, {})
-    return _json(dump_json(load_schema(kind_named(request.path_params["kind"], KINDS))))
+    try:
+        kind = kind_named(request.path_params["kind"], KINDS)
+    except UsageError as err:
+        raise HTTPProblem(404, str(err)) from None
+    return _json(dump_json(load_schema(kind)))
 
 
 def plugins(request: Request) -> Response:
@@ -109,7 +118,8 @@ def health(request: Request) -> Response:
         try:
             open_ledger(config.ledger, create=False).close()
         except StocktakeError as err:
-            return _json(dump_json({**state, "status": "unavailable", "problem": str(err)}), 503)
+            problem = str(for_http(err, config.ledger))  # no token needed here: no path shown
+            return _json(dump_json({**state, "status": "unavailable", "problem": problem}), 503)
     return _json(dump_json(state))
 
 

@@ -8,21 +8,26 @@ plugin failed, the status staying 200 as the CLI writes its output before its ex
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from stocktake.core.errors import StocktakeError
 from stocktake.server.access import actor, require_principal
 from stocktake.server.errors import HTTPProblem, error_response
+from stocktake.server.inputs import for_http
 from stocktake.server.limits import in_thread
 
-__all__ = ["MEDIA_TYPES", "Outcome", "decide", "new_decision_id"]
+__all__ = ["MEDIA_TYPES", "Outcome", "decide", "decision", "decision_id", "new_decision_id"]
 
 MEDIA_TYPES = {
     "json": "application/json", "jsonl": "application/jsonl", "md": "text/markdown; charset=utf-8",
@@ -52,6 +57,63 @@ def new_decision_id() -> str:
     return uuid.uuid4().hex
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def decision(endpoint: Endpoint) -> Endpoint:
+    """A compute route: its request gets a decision id first, and the caller is checked before the
+    route reads anything (an unauthenticated client cannot make the server take in a body: 401 first).
+    A problem the route raises before :func:`decide` (an unknown option, a bad name, a body of the
+    wrong type) is answered here, with that id, like one found while judging."""
+
+    @functools.wraps(endpoint)
+    async def route(request: Request) -> Response:
+        request.state.decision_id = new_decision_id()
+        try:
+            # in a thread: the lookup reads the ledger under the service's lock, and would stall the loop
+            request.state.actor = actor(await run_in_threadpool(require_principal, request))
+            return await endpoint(request)
+        except (StocktakeError, HTTPProblem) as err:
+            config = request.app.state.config
+            return error_response(for_http(err, config.ledger), max_errors=config.max_errors,
+                                  headers={"Stocktake-Decision-Id": request.state.decision_id})
+
+    return route
+
+
+def decision_id(request: Request) -> str:
+    """The request's decision id (made by :func:`decision`)."""
+    given = getattr(request.state, "decision_id", None)
+    if given is None:
+        given = request.state.decision_id = new_decision_id()
+    return str(given)
+
+
+class _Commitment:
+    """Whether a decision is recorded or answered 503, never both: the timeout abandons it only
+    before its recording has begun (a run being recorded is waited for and answered)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = self._begun = False
+
+    def begin(self) -> bool:
+        """The work is done: True, record it; False, it was abandoned."""
+        with self._lock:
+            self._begun = not self._abandoned
+            return self._begun
+
+    def abandon(self) -> bool:
+        """The time is up: True, abandoned (503); False, recording has begun."""
+        with self._lock:
+            self._abandoned = not self._begun
+            return self._abandoned
+
+
+SLOW_RECORD_HOOK = "STOCKTAKE_TEST_SLOW_RECORD"
+"""Test-only: seconds to wait before recording a decision (to show a timeout during recording)."""
+
+
 def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> list[str]:
     """Record ``outcome`` in the server's ledger (the CLI's run, with ``decision_id`` and ``via`` among
     its options); the run ids. Nothing without a ledger or a result."""
@@ -60,6 +122,8 @@ def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> li
         return []
     from stocktake.ledger.recording import record_result
 
+    if os.environ.get(SLOW_RECORD_HOOK):
+        time.sleep(float(os.environ[SLOW_RECORD_HOOK]))
     options = {**outcome.options, "decision_id": decision_id, "via": "http"}
     runs = record_result(config.ledger, request.app.state.engine, outcome.command, options, outcome.result, who,
                          given=outcome.given)
@@ -69,23 +133,24 @@ def record(request: Request, outcome: Outcome, decision_id: str, who: str) -> li
 async def decide(request: Request, work: Callable[[], Outcome],
                  headers: Mapping[str, str] | None = None) -> Response:
     """Run ``work`` (in a thread, within the server's time limit), record it, answer with its bytes."""
-    who = actor(require_principal(request))
-    decision_id = new_decision_id()
+    who: str = request.state.actor  # the route is a decision(...): the caller is checked already
+    decided = decision_id(request)
     config = request.app.state.config
 
-    abandoned = threading.Event()
+    commitment = _Commitment()
 
     def run() -> tuple[Outcome, list[str]]:
         outcome = work()
-        if abandoned.is_set():  # answered 503 already: the decision was not given, so it is not recorded
+        if not commitment.begin():  # answered 503 already: the decision was not given, so it is not recorded
             return outcome, []
-        return outcome, record(request, outcome, decision_id, who)
+        return outcome, record(request, outcome, decided, who)
 
     try:
-        outcome, runs = await in_thread(run, config.request_timeout_s, abandoned)
+        outcome, runs = await in_thread(run, config.request_timeout_s, commitment.abandon)
     except (StocktakeError, HTTPProblem) as err:
-        return error_response(err, max_errors=config.max_errors, headers={"Stocktake-Decision-Id": decision_id})
-    sent = {"Stocktake-Decision-Id": decision_id, **(headers or {})}
+        return error_response(for_http(err, config.ledger), max_errors=config.max_errors,
+                              headers={"Stocktake-Decision-Id": decided})
+    sent = {"Stocktake-Decision-Id": decided, **(headers or {})}
     if runs:
         sent["Stocktake-Run-Id"] = runs[0]
         if len(runs) > 1:

@@ -29,6 +29,9 @@ class ServerConfig:
     trusted_proxy_header: str | None = None
     """e.g. ``X-Forwarded-User``; off by default."""
     allow_self_approval: bool = False
+    forwarded_allow_ips: str | None = None
+    """Proxies (comma-separated IPs or networks, ``*`` any) whose X-Forwarded-Proto/-For are believed
+    (the request's scheme, hence the cookie's Secure flag, and client address); None: no one's."""
     secret: bytes = b""
     """CSRF/cookie HMAC key; empty: generated at start-up."""
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from stocktake.server.compute import Outcome, decide
+from stocktake.server.compute import Outcome, decide, decision
 from stocktake.server.inputs import (
     Document,
     body_document,
@@ -147,8 +147,8 @@ async def chain(request: Request) -> Response:
 
 
 ROUTES: list[BaseRoute] = [
-    Route("/v1/validate", validate, methods=["POST"]),
-    Route("/v1/review", review, methods=["POST"]),
-    Route("/v1/judge", judge, methods=["POST"]),
-    Route("/v1/chain", chain, methods=["POST"]),
+    Route("/v1/validate", decision(validate), methods=["POST"]),
+    Route("/v1/review", decision(review), methods=["POST"]),
+    Route("/v1/judge", decision(judge), methods=["POST"]),
+    Route("/v1/chain", decision(chain), methods=["POST"]),
 ]

@@ -1,7 +1,7 @@
 """Errors as JSON responses: the CLI's located messages, with the HTTP status they mean.
 
 Every route and middleware answers a problem through :func:`error_response`, so a client reads one
-shape whatever went wrong::
+shape whatever went wrong (``message`` and ``exit_code`` always)::
 
     {"error": {"message": "...", "exit_code": 2, "errors": [{"file": "request", "line": 3, ...}], "more": 0}}
 
@@ -22,7 +22,11 @@ __all__ = ["HTTPProblem", "error_body", "error_response"]
 
 
 class HTTPProblem(Exception):
-    """A problem that is not a document's: ``raise HTTPProblem(413, "...")`` in a route or middleware."""
+    """A problem that is not a document's: ``raise HTTPProblem(413, "...")`` in a route or middleware.
+    Its ``exit_code`` is the CLI's for a usage problem, 2: a request the server refuses (no token, a
+    body too large, past the time limit) is the caller's to change, as a bad option is."""
+
+    exit_code = int(ExitCode.USER_ERROR)
 
     def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -56,7 +60,7 @@ def _path(err: DocumentError) -> str:
 def error_body(err: BaseException, *, max_errors: int = 20) -> dict[str, Any]:
     """The JSON body for ``err``: the CLI's lines joined as the message, each located problem listed."""
     if isinstance(err, HTTPProblem):
-        return {"error": {"message": one_line(err.message)}}
+        return {"error": {"message": one_line(err.message), "exit_code": err.exit_code}}
     if not isinstance(err, StocktakeError):
         return {"error": {"message": "internal error (a bug in Stocktake): see the server's log", "exit_code": 1}}
     body: dict[str, Any] = {"message": "; ".join(err.lines(max_errors)), "exit_code": int(err.exit_code)}

@@ -20,12 +20,15 @@ from stocktake.core.errors import UsageError
 from stocktake.server.errors import HTTPProblem
 
 __all__ = [
+    "BATCH_TYPES",
+    "DOCUMENT_TYPES",
     "REQUEST_NAME",
     "Document",
     "body_document",
     "check_strategy",
     "content_type",
     "earlier_result",
+    "for_http",
     "options",
     "registered_rules",
 ]
@@ -42,6 +45,8 @@ JSON_TYPES = frozenset({"application/json", "text/json"})
 JSONL_TYPES = frozenset({"application/jsonl", "application/x-ndjson", "application/jsonlines",
                          "application/x-jsonlines", "text/jsonl"})
 DOCUMENT_TYPES = YAML_TYPES | JSON_TYPES | {"text/plain", "application/octet-stream"}
+BATCH_TYPES = JSONL_TYPES | JSON_TYPES | {"text/plain", "application/octet-stream"}
+"""A judge batch's body: JSON Lines (a JSON type is accepted too: each line is JSON; YAML is not)."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,12 @@ def document_name(given: str | None, default: str = REQUEST_NAME) -> str:
     return given
 
 
-async def body_document(request: Request, name: str | None, *, suffix: str = "") -> Document:
-    """The body as one document named ``name`` (default ``request``); ``suffix`` is added to a name
-    that lacks it (``.jsonl``: a batch). The body limit is the middleware's."""
-    content_type(request, DOCUMENT_TYPES | (JSONL_TYPES if suffix == ".jsonl" else set()))
+async def body_document(request: Request, name: str | None, *, suffix: str = "",
+                        accepted: Collection[str] = DOCUMENT_TYPES) -> Document:
+    """The body (of a type in ``accepted``, else 415) as one document named ``name`` (default
+    ``request``); ``suffix`` is added to a name that lacks it (``.jsonl``: a batch). The body limit
+    is the middleware's."""
+    content_type(request, accepted)
     chosen = document_name(name)  # JSON or YAML: by the name's suffix, else JSON if it opens as JSON does
     if suffix and not chosen.endswith(suffix):
         chosen += suffix
@@ -126,6 +133,9 @@ def check_strategy(engine: Any, name: str | None) -> str | None:
 def earlier_result(engine: Any, ledger: str | None, given: str | None, kind: str, option: str) -> Any:
     """The earlier result ``option`` names: ``ledger:RUN`` (that run's result) or None; ``latest`` is
     resolved by the route (it needs the document's date). Anything else (a path) is 400."""
+    if given == "latest" and ledger is None:
+        raise UsageError(f"{option}=latest takes the earlier result from the server's ledger, but this server has "
+                         f"no ledger (it is started without --ledger): send the request without {option}")
     if given is None or given == "latest":
         return given
     if not LEDGER_RUN.fullmatch(given):
@@ -143,3 +153,29 @@ def earlier_result(engine: Any, ledger: str | None, given: str | None, kind: str
     stream = io.BytesIO(data)
     stream.name = f"ledger:{run.short_id}"
     return engine.load(stream, kinds=(kind,))
+
+
+SERVER_LEDGER = "the server's ledger"
+RUNS_HINT = "(stocktake ledger runs lists them)"
+
+
+def for_http(err: BaseException, ledger: str | None) -> BaseException:
+    """``err`` as a client is told it: the server's ledger called so, not by its path or URL, and no
+    hint to run a command on the server. (A located document error is left as it is: it names the
+    request's documents only.)"""
+    from stocktake.core.errors import StocktakeError
+
+    if not isinstance(err, UsageError):
+        return err
+    text = str(err)
+    told = text.replace(RUNS_HINT, "(each decision's Stocktake-Run-Id header names its run)")
+    if ledger:
+        from stocktake.ledger import describe
+
+        for name in sorted({ledger, describe(ledger)}, key=len, reverse=True):
+            told = told.replace(name, SERVER_LEDGER)
+    if told == text:
+        return err
+    retold: StocktakeError = UsageError(told)
+    retold.exit_code = err.exit_code
+    return retold

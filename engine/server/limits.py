@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stocktake.server.errors import HTTPProblem, error_response
 
-__all__ = ["BodyLimit", "BodyTooLarge", "bounded_body", "collecting_after", "in_thread"]
+__all__ = ["BodyLimit", "BodyTooLarge", "batch_pool", "bounded_body", "collecting_after", "in_thread"]
 
 T = TypeVar("T")
 
@@ -86,13 +86,21 @@ async def bounded_body(request: Request, max_bytes: int) -> bytes:
 COMPUTE_THREADS = 16
 """Worker threads computing decisions (the engine holds the GIL most of the time: more would only
 queue; requests beyond them wait their turn within their time limit)."""
-_POOL: list[ThreadPoolExecutor] = []
+BATCH_THREADS = 4
+"""Threads judging streamed batches, apart from the compute threads (a batch may stream for as long
+as its client sends): a fifth batch waits for one of them, within its time limit."""
+_POOLS: dict[str, ThreadPoolExecutor] = {}
 
 
-def _pool() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=COMPUTE_THREADS, thread_name_prefix="stocktake-compute"))
-    return _POOL[0]
+def _pool(name: str = "compute", size: int = COMPUTE_THREADS) -> ThreadPoolExecutor:
+    if name not in _POOLS:
+        _POOLS[name] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"stocktake-{name}")
+    return _POOLS[name]
+
+
+def batch_pool() -> ThreadPoolExecutor:
+    """The pool streamed batches are judged in (:data:`BATCH_THREADS`)."""
+    return _pool("batch", BATCH_THREADS)
 
 
 _BUSY = [0]
@@ -116,15 +124,16 @@ def collecting_after(func: Callable[[], T]) -> Callable[[], T]:
     return run
 
 
-async def in_thread(func: Callable[[], T], timeout_s: float, abandoned: threading.Event | None = None) -> T:
+async def in_thread(func: Callable[[], T], timeout_s: float, abandon: Callable[[], bool] | None = None) -> T:
     """``func()`` in a worker thread; past ``timeout_s`` the request is answered 503 (the thread is
-    abandoned, not killed: Python cannot stop one; ``abandoned`` is set so it can stop short of its
-    side effects, and its result is discarded)."""
+    abandoned, not killed: Python cannot stop one; its result is discarded). ``abandon`` is asked
+    first: True, the work will stop short of its side effects (503); False, it has begun them (a
+    run being recorded), so it is waited for and its result returned, never a 503 for a thing done."""
     future = asyncio.get_running_loop().run_in_executor(_pool(), collecting_after(func))
     try:
         return await asyncio.wait_for(asyncio.shield(future), timeout_s)
     except TimeoutError:
-        if abandoned is not None:
-            abandoned.set()
+        if abandon is not None and not abandon():
+            return await future
         raise HTTPProblem(503, f"the request took longer than {timeout_s:g} s (the server's --request-timeout)",
                           headers={"Retry-After": "1"}) from None

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 __all__ = ["ROUTES", "openapi_document"]
 
 ERROR = {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {"error": {
-    "type": "object", "required": ["message"], "properties": {
+    "type": "object", "required": ["message", "exit_code"], "properties": {
         "message": {"type": "string", "description": "The CLI's message, its lines joined with '; '."},
         "exit_code": {"type": "integer", "description": "The exit code the CLI would end with."},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -72,7 +72,9 @@ def _errors() -> dict[str, Any]:
 
 def _body(kind: str) -> dict[str, Any]:
     if kind == "jsonl":
-        return {"required": True, "content": {"application/jsonl": {"schema": {"type": "string"}}}}
+        from stocktake.server.inputs import BATCH_TYPES
+
+        return {"required": True, "content": {media: {"schema": {"type": "string"}} for media in sorted(BATCH_TYPES)}}
     if kind == "report":
         schema: dict[str, Any] = {"type": "object", "required": ["documents"], "properties": {"documents": {
             "type": "array", "items": {"oneOf": [
@@ -81,8 +83,9 @@ def _body(kind: str) -> dict[str, Any]:
                 {"type": "object"}]}}}}
     else:
         schema = {"type": "object"} if kind == "any" else _ref(kind)
-    return {"required": True, "content": {"application/json": {"schema": schema},
-                                          "application/yaml": {"schema": schema}}}
+    from stocktake.server.inputs import DOCUMENT_TYPES
+
+    return {"required": True, "content": {media: {"schema": schema} for media in sorted(DOCUMENT_TYPES)}}
 
 
 def _compute(summary: str, kind: str, result: str | None, formats: tuple[str, ...],
@@ -94,10 +97,25 @@ def _compute(summary: str, kind: str, result: str | None, formats: tuple[str, ..
                           "headers": {"Stocktake-Decision-Id": {"schema": {"type": "string"}},
                                       "Stocktake-Run-Id": {"schema": {"type": "string"}},
                                       "Stocktake-Plugin-Failures": {"schema": {"type": "integer"}}}}
-    if result is not None:
-        ok["content"] = {"application/json": {"schema": _ref(result)}}
+    ok["content"] = _answers(result, formats)
     return {"post": {"summary": summary, "parameters": query, "requestBody": _body(kind),
                      "responses": {"200": ok, **_errors()}}}
+
+
+def _answers(result: str | None, formats: tuple[str, ...]) -> dict[str, Any]:
+    """The 200 response's body for each ``format``: the result's schema for json, text or bytes else."""
+    from stocktake.server.compute import MEDIA_TYPES
+
+    content: dict[str, Any] = {}
+    for fmt in formats:
+        if fmt == "json":
+            schema: dict[str, Any] = _ref(result) if result is not None else {"type": "object"}
+        elif fmt in ("xlsx", "pdf"):
+            schema = {"type": "string", "format": "binary"}
+        else:
+            schema = {"type": "string"}
+        content[MEDIA_TYPES[fmt]] = {"schema": schema}
+    return content
 
 
 def _catalogue(path: str) -> dict[str, Any]:
@@ -139,6 +157,9 @@ def openapi_document() -> str:
     paths: dict[str, Any] = {path: _compute(*rest) for path, *rest in COMPUTE}  # type: ignore[arg-type]
     paths.update({path: _catalogue(path) for path in CATALOGUES})
     paths["/healthz"] = _catalogue("/healthz")
+    paths["/v1/openapi.json"] = {"get": {"summary": "This document (OpenAPI 3.1); no token needed", "security": [{}],
+                                         "responses": {"200": {"description": "JSON",
+                                                               "content": {"application/json": {}}}}}}
     paths.update(_workflow_paths())
     document = {"openapi": "3.1.0",
                 "info": {"title": "Stocktake", "version": __version__,

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from stocktake.core.errors import DocumentError
-from stocktake.server.compute import Outcome, decide
+from stocktake.server.compute import Outcome, decide, decision
 from stocktake.server.inputs import (
     DOCUMENT_TYPES,
     REQUEST_NAME,
@@ -118,4 +118,4 @@ def _built(engine: Any, ledger: str | None, loaded: list[Any], **how: Any) -> An
         return engine.report(loaded, history=LedgerHistory(opened), **how)
 
 
-ROUTES: list[BaseRoute] = [Route("/v1/report", report, methods=["POST"])]
+ROUTES: list[BaseRoute] = [Route("/v1/report", decision(report), methods=["POST"])]

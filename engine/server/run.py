@@ -40,8 +40,12 @@ def serve(config: ServerConfig) -> None:
     app = create_app(config)  # plugins and rubrics load before the server says it is listening
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
+    # X-Forwarded-* are believed only from the proxies the operator names (uvicorn's default believes
+    # any local process: one could make a plain-HTTP request look like HTTPS).
+    trusted = config.forwarded_allow_ips
     uv = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                        timeout_graceful_shutdown=GRACE_S, server_header=False, date_header=True)
+                        timeout_graceful_shutdown=GRACE_S, server_header=False, date_header=True,
+                        proxy_headers=trusted is not None, forwarded_allow_ips=trusted)
     server = _graceful_server(uvicorn.Server)(uv)
     print(f"stocktake serving on http://{shown}:{port}", file=sys.stderr, flush=True)
     server.run(sockets=[sock])

@@ -205,7 +205,14 @@ def test_the_catalogues_are_the_cli_json(server, tmp_path, path, args):
     expected = cli(*args, cwd=tmp_path)
     assert expected.returncode == 0
     answer = server.request("GET", path)
-    assert answer.status == 200 and answer.body == expected.stdout
+    assert answer.status == 200
+    if path == "/v1/rubrics":  # the server's file paths are not served: the CLI's listing without "path"
+        from stocktake.render import dump_json
+
+        listed = [{k: v for k, v in entry.items() if k != "path"} for entry in json.loads(expected.stdout)]
+        assert answer.body == dump_json(listed).encode("utf-8")
+    else:
+        assert answer.body == expected.stdout
 
 
 def test_version_health_and_schemas_list(server):
@@ -215,7 +222,7 @@ def test_version_health_and_schemas_list(server):
     assert server.request("GET", "/v1/health").json()["status"] == "ok"
     kinds = [item["kind"] for item in server.request("GET", "/v1/schemas").json()]
     assert "CapacityReview" in kinds and "DeliveryReport" in kinds
-    assert server.request("GET", "/v1/schemas/NoSuchKind").status == 400
+    assert server.request("GET", "/v1/schemas/NoSuchKind").status == 404
 
 
 def test_the_openapi_document_has_the_routes_and_the_published_schemas(server):
@@ -261,3 +268,38 @@ def test_a_streamed_batch_without_a_ledger_takes_no_earlier_result(server, tmp_p
     answer = server.request("POST", f"/v1/judge/batch?period=P&as-of=2026-10-31&previous={previous}", batch,
                             content_type="application/jsonl")
     assert answer.status == 400 and answer.json()["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize("ledger", [False, True], ids=["streamed", "held"])
+def test_the_batch_reads_the_media_types_the_readme_and_openapi_name(serve, tmp_path, ledger):
+    from benchmarks.generate import write_priorities_jsonl
+    from stocktake.server.inputs import BATCH_TYPES
+
+    server = serve(ledger=ledger, serve_args=["--allow-anonymous"])
+    batch = write_priorities_jsonl(tmp_path / "b.jsonl", 3).read_bytes()
+    documented = set(server.request("GET", "/v1/openapi.json").json()["paths"]["/v1/judge/batch"]["post"][
+        "requestBody"]["content"])
+    assert documented == set(BATCH_TYPES) and "application/json" in documented
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for media in [*sorted(BATCH_TYPES), None]:
+        assert media is None or f"`{media}`" in readme, media
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch, content_type=media)
+        assert answer.status == 200, (media, answer.body[:300])
+    for refused in ("application/yaml", "text/html", "application/x-www-form-urlencoded"):
+        answer = server.request("POST", "/v1/judge/batch?period=P&as-of=2026-10-31", batch, content_type=refused)
+        assert answer.status == 415, refused
+
+
+def test_the_openapi_document_names_itself_and_every_format_a_route_answers(server):
+    from stocktake.server.compute import MEDIA_TYPES
+
+    paths = server.request("GET", "/v1/openapi.json").json()["paths"]
+    assert "/v1/openapi.json" in paths and "get" in paths["/v1/openapi.json"]
+    for path, formats in [("/v1/review", ("json", "md", "html", "csv", "xlsx")),
+                          ("/v1/judge", ("json", "jsonl", "md", "html", "csv", "xlsx")),
+                          ("/v1/chain", ("json", "md", "html", "dot", "mermaid", "csv", "xlsx")),
+                          ("/v1/report", ("html", "md", "json", "pdf"))]:
+        operation = paths[path]["post"]
+        answered = set(operation["responses"]["200"]["content"])
+        assert answered == {MEDIA_TYPES[f] for f in formats}, path
+        assert next(p for p in operation["parameters"] if p["name"] == "format")["schema"]["enum"] == list(formats)

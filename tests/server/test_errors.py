@@ -46,7 +46,14 @@ def test_the_status_an_error_carries_is_kept() -> None:
 def test_a_missing_token_asks_for_a_bearer_token() -> None:
     response = error_response(HTTPProblem(401, "a token, please"))
     assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
-    assert _body(response) == {"message": "a token, please"}
+    assert _body(response) == {"message": "a token, please", "exit_code": 2}
+
+
+def test_every_refusal_has_the_one_shape_with_its_exit_code() -> None:
+    for status in (401, 403, 404, 405, 409, 413, 415, 503):
+        assert set(_body(error_response(HTTPProblem(status, "no")))) == {"message", "exit_code"}
+        assert _body(error_response(HTTPProblem(status, "no")))["exit_code"] == 2
+    assert _body(error_response(UsageError("no")))["exit_code"] == 2
 
 
 def test_a_plugin_that_cannot_run_is_500_with_exit_code_3_and_a_bug_tells_nothing() -> None:

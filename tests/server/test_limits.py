@@ -18,3 +18,29 @@ def test_the_collector_is_on_again_when_the_last_computation_ends() -> None:
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_compute_route_looks_its_token_up_off_the_event_loop(monkeypatch) -> None:
+    """The lookup reads the ledger under the service's lock: on the loop it would stall every request."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from starlette.responses import Response
+
+    from stocktake.server import compute
+
+    looked_up_in: list[threading.Thread] = []
+
+    def looking_up(request: object) -> None:
+        looked_up_in.append(threading.current_thread())
+
+    async def endpoint(request: object) -> Response:
+        return Response(b"judged")
+
+    monkeypatch.setattr(compute, "require_principal", looking_up)
+    request = SimpleNamespace(state=SimpleNamespace(), app=SimpleNamespace(state=SimpleNamespace(
+        config=SimpleNamespace(max_errors=20))))
+    answer = asyncio.run(compute.decision(endpoint)(request))  # type: ignore[arg-type]
+    assert answer.body == b"judged"
+    assert looked_up_in and looked_up_in[0] is not threading.main_thread()

@@ -230,3 +230,95 @@ def test_concurrent_decisions_are_each_recorded_once(serve) -> None:
         assert {r.run_id for r in ledger.runs()} == runs
         assert {r.options["decision_id"] for r in ledger.runs()} == decisions
         assert ledger.verify().ok
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("POST", "/v1/chain?fromat=md", 400), ("POST", "/v1/chain?format=md&format=md", 400),
+    ("POST", "/v1/chain?format=pdf", 400), ("GET", "/v1/rubrics/nope", 404), ("GET", "/v1/schemas/Nope", 404)])
+def test_an_option_or_catalogue_error_is_logged_with_its_status_and_carries_the_headers(
+        server: serving.Server, method: str, path: str, status: int) -> None:
+    body = (FIXTURES / "chain.yaml").read_bytes() if method == "POST" else None
+    answer = server.request(method, path, body, content_type=YAML if body else None)
+    assert answer.status == status, answer.body
+    assert answer.json()["error"]["message"] and answer.json()["error"]["exit_code"] == 2
+    assert answer.header("X-Content-Type-Options") == "nosniff"
+    assert "default-src 'none'" in (answer.header("Content-Security-Policy") or "")
+    if method == "POST":
+        assert len(answer.header("Stocktake-Decision-Id") or "") == 32
+    assert server.stop() == 0
+    assert [(r["route"], r["status"]) for r in server.log_records()][1:] == [(path.split("?")[0].replace(
+        "rubrics/nope", "rubrics/{rubric_id}").replace("schemas/Nope", "schemas/{kind}"), status)]
+    lines = server.stderr_lines()
+    assert not any("Traceback" in line for line in lines), lines
+    assert all(line.startswith(("stocktake", "{")) for line in lines), lines
+
+
+def _answer_before_the_body(server: serving.Server, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Declare a 40 MB body, send only its first bytes: the answer must come without the rest."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=20)
+    try:
+        connection.putrequest("POST", path)
+        for name, value in {"Content-Length": str(40 * 1024 * 1024), **headers}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        connection.send(b"# " + b"x" * 1000)
+        answer = connection.getresponse()  # times out if the server waits for the whole body
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/v1/validate", "/v1/review", "/v1/judge", "/v1/chain", "/v1/report",
+                                  "/v1/judge/batch", "/v1/judge/batch?format=json"])
+def test_with_a_ledger_the_token_is_checked_before_the_body_is_read(serve, path) -> None:
+    from stocktake.server.tokens import create_token
+
+    server = serve(ledger=True)
+    token = create_token(str(server.ledger), role="viewer", name="ana", actor="test")
+    status, body = _answer_before_the_body(server, path, {"Content-Type": YAML})
+    assert status == 401 and b"token" in body
+    status, body = _answer_before_the_body(server, path, {"Content-Type": "text/html"})
+    assert status == 401  # the media type is looked at after the caller
+    status, body = _answer_before_the_body(server, path, {"Content-Type": "text/html",
+                                                          "Authorization": f"Bearer {token}"})
+    assert status == 415 and b"text/html" in body
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["default", "forwarded-allow-ips"])
+def test_x_forwarded_proto_is_believed_only_from_the_proxies_named(serve, trusted) -> None:
+    server = serve(ledger=True, serve_args=["--forwarded-allow-ips", "127.0.0.1"] if trusted else [])
+    answer = server.request("GET", "/login", headers={"X-Forwarded-Proto": "https"})
+    assert answer.status == 200
+    cookie = answer.header("Set-Cookie") or ""
+    assert cookie.startswith("stocktake_") and ("; secure" in cookie.lower()) is trusted, cookie
+
+
+def test_a_decision_answered_503_is_never_recorded_even_when_the_time_runs_out_while_recording(serve) -> None:
+    from stocktake.ledger import open_ledger
+
+    server = serve(ledger=True, serve_args=["--allow-anonymous", "--request-timeout", "3"],
+                   env={"STOCKTAKE_TEST_SLOW_RECORD": "5"})  # the time runs out while the run is recorded
+    answer = server.request("POST", "/v1/chain", (FIXTURES / "chain.yaml").read_bytes(), content_type=YAML)
+    assert answer.status in (200, 503), answer.body
+    assert server.stop() == 0
+    with open_ledger(str(server.ledger), create=False) as ledger:
+        recorded = [r.run_id for r in ledger.runs()]
+    if answer.status == 503:  # only if judging itself took the 3 s (a very busy machine)
+        assert recorded == []
+    else:
+        assert recorded == [answer.header("Stocktake-Run-Id")]
+
+
+def test_messages_over_http_name_no_server_path_and_no_cli_option(serve) -> None:
+    stateless = serve()
+    no_ledger = stateless.request("POST", "/v1/judge?previous=latest", (FIXTURES / "assessment.yaml").read_bytes(),
+                                  content_type=YAML).json()["error"]["message"]
+    assert "--ledger PATH" not in no_ledger and "give the file" not in no_ledger and "no ledger" in no_ledger
+    server = serve(ledger=True, serve_args=["--allow-anonymous"])
+    unknown = server.request("POST", "/v1/judge?previous=ledger:0000", (FIXTURES / "assessment.yaml").read_bytes(),
+                             content_type=YAML).json()["error"]["message"]
+    assert str(server.ledger) not in unknown and server.ledger.name not in unknown, unknown
+    assert "the server's ledger has no run '0000'" in unknown and "stocktake ledger runs" not in unknown
+    rubrics = server.request("GET", "/v1/rubrics").json()
+    assert rubrics and all("path" not in r and r["sha256"] and r["source"] for r in rubrics)
+    assert str(REPO) not in json.dumps(rubrics)
