@@ -17,9 +17,10 @@ carries ``Stocktake-Run-Id``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
+import tempfile
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,30 +75,69 @@ class _BodyReader(io.RawIOBase):
         return size
 
 
-class _Channel:
-    """Text written by the judging thread, handed to the response (at most a few runs of lines held)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop, self.queue, self.closed = loop, asyncio.Queue[Any](maxsize=4), False
-
-    def put(self, item: Any) -> None:
-        while not self.closed:
-            future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
-            try:
-                future.result(timeout=1.0)
-                return
-            except TimeoutError:
-                future.cancel()  # the client reads slowly, or has gone: look at `closed` again
-        raise _Gone()
-
-    def write(self, text: str) -> int:
-        if text:
-            self.put(text)
-        return len(text)
-
-
 class _Gone(Exception):
     """The client went away: the judging thread stops."""
+
+
+class _Spool:
+    """The judged lines between the judging thread and the response, kept in a temporary file.
+
+    Most HTTP clients send the whole body before they read any of the answer. Were the judged
+    lines held in a bounded queue, judging would stop once it filled, the body would stop being
+    read and such a client would wait forever on its upload; held in memory they would grow with
+    the batch. On disk, the body is read and judged at the client's pace whatever it does with
+    the answer, memory stays flat, and a client that reads as it sends still gets the lines as
+    they are judged."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.closed = loop, False
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close(), from the response)
+        self._lock = threading.Lock()
+        self._written = self._read = 0
+        self._end: Any = None  # _END, or the error that ended the judging
+        self._ready = asyncio.Event()
+
+    def _wake(self) -> None:
+        self.loop.call_soon_threadsafe(self._ready.set)
+
+    def write(self, text: str) -> int:
+        """Called by the judging thread; raises :class:`_Gone` once the response has ended."""
+        if self.closed:
+            raise _Gone()
+        if text:
+            data = text.encode("utf-8")
+            with self._lock:
+                if self.closed:
+                    raise _Gone()
+                self._file.seek(self._written)
+                self._file.write(data)
+                self._written += len(data)
+            self._wake()
+        return len(text)
+
+    def finish(self, end: Any) -> None:
+        """The judging ended: ``_END``, or the error that ended it."""
+        self._end = end
+        self._wake()
+
+    async def next(self) -> Any:
+        """The next judged bytes (at most 1 MiB), else ``_END`` or the error, once all was read."""
+        while True:
+            with self._lock:
+                if self._read < self._written:
+                    self._file.seek(self._read)
+                    chunk = self._file.read(min(self._written - self._read, 1 << 20))
+                    self._read += len(chunk)
+                    return chunk
+                if self._end is not None:
+                    return self._end
+                self._ready.clear()
+            await self._ready.wait()
+
+    def close(self) -> None:
+        self.closed = True
+        with self._lock:
+            self._file.close()
 
 
 class _Streaming(StreamingResponse):
@@ -163,48 +203,49 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
     name = name if name.endswith(".jsonl") else f"{name}.jsonl"
     decided = decision_id(request)
     loop = asyncio.get_running_loop()
-    channel = _Channel(loop)
+    spool = _Spool(loop)
     reader = io.BufferedReader(_BodyReader(request, loop, config.max_batch_lines, name), 1 << 16)
 
     def work() -> None:
         try:
             how = _how(engine, given)
             previous = earlier_assessment(engine, None, given["previous"], None)  # no ledger: only none
-            engine.judge_stream(reader, channel, previous=previous, **how)
-            channel.put(_END)
+            engine.judge_stream(reader, spool, previous=previous, **how)
+            spool.finish(_END)
         except _Gone:
             pass
         except BaseException as err:  # handed to the response: an error line or status
-            with contextlib.suppress(_Gone):
-                channel.put(err)
+            spool.finish(err)
 
     task = loop.run_in_executor(batch_pool(), collecting_after(work))
     headers = {"Stocktake-Decision-Id": decided}
     try:
-        first = await _first_item(channel, config.request_timeout_s)
+        first = await _first_item(spool, config.request_timeout_s)
     except BaseException:
-        channel.closed = True
+        spool.close()
         raise
-    if isinstance(first, BaseException):
-        channel.closed = True
+    if isinstance(first, BaseException) or first is _END:
+        spool.close()
         await task
+        if first is _END:  # an empty batch: the CLI writes nothing
+            return Response(b"", media_type=MEDIA_TYPES["jsonl"], headers=headers)
         if isinstance(first, (StocktakeError, HTTPProblem)):
             return error_response(first, max_errors=config.max_errors, headers=headers)
         raise first
-    return _Streaming(_rest(channel, first, task, config.max_errors), media_type=MEDIA_TYPES["jsonl"],
+    return _Streaming(_rest(spool, first, task, config.max_errors), media_type=MEDIA_TYPES["jsonl"],
                       headers=headers)
 
 
-async def _first_item(channel: _Channel, timeout_s: float) -> Any:
-    """The first item the judging thread hands over, within the time limit (503 past it)."""
+async def _first_item(spool: _Spool, timeout_s: float) -> Any:
+    """The first judged bytes (or the end, or the error), within the time limit (503 past it)."""
     try:
-        return await asyncio.wait_for(channel.queue.get(), timeout_s)
+        return await asyncio.wait_for(spool.next(), timeout_s)
     except TimeoutError:
         raise HTTPProblem(503, f"the batch's first lines took longer than {timeout_s:g} s to judge "
                                "(the server's --request-timeout)") from None
 
 
-async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> AsyncIterator[bytes]:
+async def _rest(spool: _Spool, first: Any, task: Any, max_errors: int) -> AsyncIterator[bytes]:
     item = first
     try:
         while item is not _END:
@@ -212,12 +253,10 @@ async def _rest(channel: _Channel, first: Any, task: Any, max_errors: int) -> As
                 line = json.dumps(error_body(item, max_errors=max_errors), separators=(",", ":"))
                 yield (line + "\n").encode("utf-8")
                 break
-            yield item.encode("utf-8")
-            item = await channel.queue.get()
+            yield item
+            item = await spool.next()
     finally:
-        channel.closed = True
-        while not channel.queue.empty():
-            channel.queue.get_nowait()
+        spool.close()
         await task
 
 

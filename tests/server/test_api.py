@@ -108,6 +108,22 @@ def test_the_batch_streams_the_cli_json_lines(server, tmp_path):
     assert answer.body == expected.stdout
 
 
+def test_a_client_that_sends_the_whole_batch_before_reading_gets_its_answer(server, tmp_path):
+    """Most clients (http.client here, requests, urllib) send the whole body before they read the
+    answer: the server must go on reading and judging while nothing is read, however much it has
+    judged, not wait on the client as the client waits on it. 16,000 lines are ~33 MB in and
+    ~130 MB out, far more than the sockets' buffers hold (a few MB each way on loopback)."""
+    from benchmarks.generate import write_priorities_jsonl
+
+    batch = write_priorities_jsonl(tmp_path / "batch.jsonl", 16_000)
+    answer = server.request("POST", "/v1/judge/batch?period=2026-H2&as-of=2026-10-31", batch.read_bytes(),
+                            content_type="application/jsonl", timeout_s=120)
+    assert answer.status == 200
+    lines = answer.body.splitlines()
+    assert len(lines) == 16_000
+    assert json.loads(lines[-1])["id"] == "p015999"
+
+
 def test_a_bad_batch_line_is_the_cli_located_message(server, tmp_path):
     from benchmarks.generate import write_priorities_jsonl
 
