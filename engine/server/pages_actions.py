@@ -67,12 +67,12 @@ def save_ratings(service: ReviewService, who: Principal, review_id: str, form: F
         evidence = _evidence_ids(form.get(f"evidence:{item}"))
         if level or rationale or evidence or item in before:
             ratings.append({"component": item, "level": level, "rationale": rationale, "evidence": evidence})
-    if ratings:
-        service.rate_many(who, review_id, ratings)
-    if form.get("action") == "submit":
+    submit = form.get("action") == "submit"
+    if submit and not ratings:
         service.submit_ratings(who, review_id)
-        return "submitted-ratings"
-    return "saved"
+    elif ratings:  # saved and (for the submit button) submitted in one transaction: all or nothing
+        service.rate_many(who, review_id, ratings, submit=submit)
+    return "submitted-ratings" if submit else "saved"
 
 
 def _own_ratings(service: ReviewService, who: Principal, review_id: str) -> list[dict[str, Any]]:

@@ -93,18 +93,16 @@ class ServiceBase:
             return self._load(review_id)
 
     def _write(self, who: Principal, review_id: str, decide: Callable[[ReviewState], Planned]) -> ReviewView:
-        """Decide on the review's current state and append what ``decide`` plans, each event
-        expecting the position after the one before; decide again if another writer came first."""
+        """Decide on the review's current state and append what ``decide`` plans in one
+        transaction (all of a decision's events, or none), expecting the position it was decided
+        on; decide again if another writer came first."""
         rules.check_visible(who, review_id)
         with self._lock:
             for _ in range(ATTEMPTS):
                 state = self._load(review_id)
-                position = state.position
                 try:
-                    for kind, data, reason in decide(state):
-                        self._ledger.append_event(stream_of(review_id), kind, actor=who.name, reason=reason,
-                                                  data=data, expected_position=position)
-                        position += 1
+                    self._ledger.append_events(stream_of(review_id), decide(state), actor=who.name,
+                                               expected_position=state.position)
                 except EventConflict:
                     continue
                 return self._view(who, self._load(review_id))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from stocktake.server.workflow.model import ReviewState
 
 __all__ = ["can_see_ratings", "check_visible", "drafting", "item_id", "level_code", "moderating", "rater",
-           "reason_for", "signing", "visible_ratings"]
+           "reason_for", "signing", "submitted_ratings", "visible_ratings"]
 
 READERS = ("viewer", "moderator", "approver", "admin")
 
@@ -116,3 +116,9 @@ def visible_ratings(who: Principal, state: ReviewState) -> list[dict[str, Any]]:
             if own or rating["level"] is not None:
                 shown.append({"reviewer": reviewer, "component": component, **rating})
     return shown
+
+
+def submitted_ratings(state: ReviewState) -> list[dict[str, Any]]:
+    """Every submitted reviewer's ratings (``{reviewer, component, level, ...}``)."""
+    return [{"reviewer": reviewer, "component": component, **rating}
+            for reviewer in state.submitted for component, rating in state.ratings.get(reviewer, {}).items()]
