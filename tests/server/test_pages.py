@@ -271,3 +271,17 @@ def test_signing_out_is_a_post_with_the_csrf_token(site):
     done = post(server, "/logout", tokens["vera"], {"csrf": csrf_of(server, "/logout", tokens["vera"], "/logout")})
     assert done.status == 303 and done.headers["location"] == "/login"
     assert 'stocktake_token=""' in done.headers["set-cookie"] and "Max-Age=0" in done.headers["set-cookie"]
+
+
+def test_a_reviewer_still_rating_sees_no_agreed_judgment_on_the_pages(site):
+    server, tokens, ledger = site
+    crew = team.make_tokens(ledger, "anchor", CREW, staff=())
+    team.start_review(server, tokens["maria"], "anchor", CREW)
+    agreed = server.request("PUT", "/v1/reviews/anchor/agreed/1A", {"level": "AG", "reason": "a secret reason"},
+                            token=tokens["maria"])
+    assert agreed.status == 200, agreed.body
+    events = get(server, "/reviews/anchor/events", crew["dana"])
+    assert events.status == 200 and "agreed" in events.text and "a secret reason" not in events.text
+    assert "&#34;AG&#34;" not in events.text and '"AG"' not in events.text
+    assert "a secret reason" not in get(server, "/reviews/anchor", crew["dana"]).text
+    assert "a secret reason" in get(server, "/reviews/anchor/events", tokens["maria"]).text

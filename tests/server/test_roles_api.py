@@ -198,3 +198,17 @@ def test_a_trusted_proxy_s_user_has_their_grant_s_role_only_where_configured(ser
         stranger = server.request("GET", "/v1/reviews", headers={"X-Forwarded-User": "mallory"})
         assert stranger.status == 401
     assert events_in(ledger) == 1 + configured  # the grant (and the review, where the header is trusted)
+
+
+def test_a_reviewer_still_rating_sees_no_agreed_judgment_nor_its_events_details(team):
+    server, tokens, ledger = team  # 1A agreed by the moderator; peer has not submitted
+    seen = server.request("GET", R, token=tokens["peer"]).json()
+    assert seen["agreed"] == []
+    events = server.request("GET", f"{R}/events", token=tokens["peer"]).json()["events"]
+    agreed = [e for e in events if e["kind"] == "agreed"]
+    assert agreed and all(e["data"] == {} and e["reason"] == "" for e in agreed)
+    assert "the team met" not in server.request("GET", f"{R}/events", token=tokens["peer"]).text
+    for read in ("scored", "yaml", "csv", "xlsx"):  # what would show the agreed levels is refused
+        answer = server.request("GET", READS[read], token=tokens["peer"])
+        assert answer.status == 403 and "submit yours first" in answer.json()["error"]["message"], read
+    assert server.request("GET", R, token=tokens["du"]).json()["agreed"][0]["level"] == "AG"  # du has submitted

@@ -196,3 +196,22 @@ def test_a_reviewer_who_rated_nothing_cannot_submit_and_nothing_goes_up_for_sign
     assert event_count(service) == before and service.get(MODERATOR, REVIEW).submitted == []
     view = service.rate_many(du, REVIEW, [{"component": "1B", "level": "AG"}], submit=True)  # saved and submitted
     assert view.submitted == ["du"] and service.transition(MODERATOR, REVIEW, "submit").state == "submitted"
+
+
+def test_a_reviewer_still_rating_sees_agreed_judgments_and_reopenings_without_their_details(tmp_path):
+    service = created(tmp_path)
+    du, peer = reviewer("du"), reviewer("peer")
+    service.rate(du, REVIEW, "1A", level="G")
+    service.submit_ratings(du, REVIEW)
+    service.agree(MODERATOR, REVIEW, "1A", level="AR", reason="the team settled on AR")
+    service.withdraw_agreed(MODERATOR, REVIEW, "1A")
+    service.agree(MODERATOR, REVIEW, "1A", level="AR", reason="the team settled on AR")
+    service.reopen(MODERATOR, REVIEW, "du", "1A is AR, look again")
+    assert service.get(peer, REVIEW).agreed == [] and service.get(du, REVIEW).agreed == []  # du reopened: rating
+    assert service.get(MODERATOR, REVIEW).agreed[0]["level"] == "AR"
+    shown = {e.kind: e for e in service.events(peer, REVIEW)}
+    for kind in ("agreed", "agreed-withdrawn", "reopened"):
+        assert shown[kind].data == {} and shown[kind].reason == "", kind
+    own = {e.kind: e for e in service.events(du, REVIEW)}
+    assert own["reopened"].reason == "1A is AR, look again" and own["agreed"].data == {}
+    assert {e.kind: e for e in service.events(VIEWER, REVIEW)}["agreed"].data["level"] == "AR"

@@ -113,7 +113,8 @@ class ServiceBase:
         return self.engine.rubric(rubric_id, version or None).rubric
 
     def _view(self, who: Principal, state: ReviewState) -> ReviewView:
-        agreed = [{"component": c, **a} for c, a in state.agreed.items()]
+        agreed = ([{"component": c, **a} for c, a in state.agreed.items()]
+                  if rules.can_see_ratings(who, state) else [])  # agreed levels anchor as ratings do
         return ReviewView(id=state.id, system=state.system, title=state.title, date=state.date, rubric=state.rubric,
                           moderator=state.moderator, state=state.state, reviewers=state.reviewers,
                           evidence=state.evidence, ratings=rules.visible_ratings(who, state),

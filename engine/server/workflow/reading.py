@@ -4,6 +4,7 @@ none of it, but their own ratings, until they have submitted theirs)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stocktake.server.workflow import rules
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["Reading"]
 
 _RATING_KINDS = ("rated",)
+_JUDGMENT_KINDS = ("agreed", "agreed-withdrawn", "reopened")
+"""Events whose details (levels, components, reasons) anchor a reviewer still rating: shown to
+them with their data and reason left out (a reopening of their own ratings excepted)."""
 
 
 class Reading(ServiceBase):
@@ -65,7 +69,8 @@ class Reading(ServiceBase):
 
     def events(self, who: Principal, review_id: str) -> list[Event]:
         """The review's events, every one but the ratings ``who`` may not see yet (drafts of
-        reviewers who have not submitted; all others' for a reviewer still rating)."""
+        reviewers who have not submitted; all others' for a reviewer still rating); to a reviewer
+        still rating, agreed judgments and reopenings of others show without their details."""
         state = self._state(who, review_id)
         if who.role == "reviewer":
             rules.rater(who, state)
@@ -74,4 +79,11 @@ class Reading(ServiceBase):
         shown = {r["reviewer"] for r in rules.visible_ratings(who, state)}
         if who.role == "reviewer":
             shown.add(str(who.reviewer))
-        return [e for e in found if e.kind not in _RATING_KINDS or e.data.get("reviewer") in shown]
+        anchored = not rules.can_see_ratings(who, state)
+        return [replace(e, data={}, reason="") if anchored and _judgment_of_others(e, who) else e
+                for e in found if e.kind not in _RATING_KINDS or e.data.get("reviewer") in shown]
+
+
+def _judgment_of_others(event: Event, who: Principal) -> bool:
+    return event.kind in _JUDGMENT_KINDS and not (event.kind == "reopened"
+                                                  and event.data.get("reviewer") == who.reviewer)
