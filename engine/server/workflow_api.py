@@ -3,7 +3,8 @@ asking (a bearer token, or a trusted proxy's user header where configured; never
 cookie, so no other site can post here in a user's name), parses its body into the workflow's
 models and calls one :class:`~stocktake.server.workflow.service.ReviewService` method.
 
-Refusals are the service's: 401 no or unknown token, 403 the role forbids, 404 no such review,
+Every answer carries ``Cache-Control: no-store`` (a review's ratings are shown by who asks, as
+the pages are). Refusals are the service's: 401 no or unknown token, 403 the role forbids, 404 no such review,
 409 the review's state forbids, 400 a bad body (located, ``file`` "request"). Writes answer the
 review as the principal sees it, with the header ``Stocktake-Event-Seq`` (the review's last event).
 """
@@ -54,9 +55,11 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             if who is None:
                 raise HTTPProblem(401, "a token is needed: send 'Authorization: Bearer <token>' (stocktake serve "
                                        "token create makes one)")
-            return await handler(request, service, who)
+            response = await handler(request, service, who)
         except (StocktakeError, HTTPProblem) as err:
-            return error_response(err, max_errors=getattr(config, "max_errors", 20))
+            response = error_response(err, max_errors=getattr(config, "max_errors", 20))
+        response.headers["Cache-Control"] = "no-store"  # ratings and who may see them: never kept by a cache
+        return response
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__
     return run

@@ -212,3 +212,14 @@ def test_a_reviewer_still_rating_sees_no_agreed_judgment_nor_its_events_details(
         answer = server.request("GET", READS[read], token=tokens["peer"])
         assert answer.status == 403 and "submit yours first" in answer.json()["error"]["message"], read
     assert server.request("GET", R, token=tokens["du"]).json()["agreed"][0]["level"] == "AG"  # du has submitted
+
+
+def test_no_workflow_answer_is_kept_by_a_cache(team):
+    server, tokens, _ = team
+    for read, path in READS.items():
+        answer = server.request("GET", path, token=tokens["moderator"])
+        assert answer.status == 200 and answer.header("cache-control") == "no-store", read
+    refused = server.request("GET", READS["scored"], token=tokens["peer"])
+    assert refused.status == 403 and refused.header("cache-control") == "no-store"
+    written = server.request("PUT", f"{R}/agreed/2A", AGREE, token=tokens["moderator"])
+    assert written.status == 200 and written.header("cache-control") == "no-store"
