@@ -54,9 +54,14 @@ class Reading(ServiceBase):
         return review_yaml(data, state.id)
 
     def scored(self, who: Principal, review_id: str) -> CapacityReviewResult:
-        """The review scored by the engine: ``stocktake review`` on :meth:`document_yaml`'s text."""
-        text = self.document_yaml(who, review_id)
-        return self.engine.review(text.encode("utf-8"))
+        """The review scored by the engine: ``stocktake review`` on :meth:`document_yaml`'s text,
+        the document named ``{id}.yaml`` as the download is (so the result's bytes are the command
+        line's on the downloaded file)."""
+        import io
+
+        document = io.BytesIO(self.document_yaml(who, review_id).encode("utf-8"))
+        document.name = f"{review_id}.yaml"
+        return self.engine.review(document)
 
     def ratings_table(self, who: Principal, review_id: str, fmt: str) -> bytes:
         """The submitted ratings as the ratings template's table (``csv`` or ``xlsx``), filled in."""
