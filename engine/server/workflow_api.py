@@ -11,19 +11,19 @@ review as the principal sees it, with the header ``Stocktake-Event-Seq`` (the re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stocktake.core.errors import DocumentError, DocumentErrors, StocktakeError
+from stocktake.core.errors import StocktakeError
 from stocktake.server.errors import HTTPProblem, error_response
 from stocktake.server.identity import Principal, principal_from
+from stocktake.server.workflow.bodies import parse_body
 from stocktake.server.workflow.errors import Forbidden
 from stocktake.server.workflow.model import (
     ACTIONS,
@@ -71,18 +71,7 @@ async def _body(request: Request, model: type[M]) -> M:
     raw = await request.body()
     if raw.strip() and kind != JSON:
         raise HTTPProblem(415, f"send the body as {JSON} (found {kind or 'no content type'})")
-    try:
-        data = json.loads(raw) if raw.strip() else {}
-    except ValueError as err:
-        place = (getattr(err, "lineno", None), getattr(err, "colno", None))
-        raise DocumentError("a JSON object", f"text that is not JSON ({getattr(err, 'msg', err)})",
-                            file="request", line=place[0], column=place[1]) from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        errors = [DocumentError(e["msg"], repr(e.get("input"))[:80], path=tuple(e["loc"]), file="request")
-                  for e in err.errors(include_url=False)]
-        raise DocumentErrors(errors) from None
+    return parse_body(raw, model)
 
 
 def _view(view: ReviewView, status: int = 200) -> Response:

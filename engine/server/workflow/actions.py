@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from stocktake.core.errors import DocumentError
 from stocktake.server.workflow import rules
 from stocktake.server.workflow.base import Action, Planned, ServiceBase
+from stocktake.server.workflow.bodies import relocated
 from stocktake.server.workflow.errors import Conflict
 from stocktake.server.workflow.state import SIGNOFF
 
@@ -45,7 +46,10 @@ class WritingActions(ServiceBase):
             data["evidence"] = [*data.get("evidence", []), dict(item)]
             data.pop("ratings", None)
             data.pop("judgments", None)
-            loaded = self.engine.load(data, kinds=("CapacityReview",)).model
+            try:
+                loaded = self.engine.load(data, kinds=("CapacityReview",)).model
+            except DocumentError as err:  # located in the request's item, not the document built round it
+                raise relocated(err, drop=("evidence", len(data["evidence"]) - 1)) from None
             added = loaded.evidence[-1].model_dump(mode="json", exclude_defaults=True)
             return [("evidence-added", {"reviewer": who.reviewer, "item": added}, "")]
         return self._write(who, review_id, decide)
@@ -183,7 +187,8 @@ class WritingActions(ServiceBase):
         return self._write(who, review_id, decide)
 
 
-def _submission(state: ReviewState, reviewer: str, pending: Sequence[dict[str, Any]] = ()) -> tuple[str, dict[str, Any], str]:
+def _submission(state: ReviewState, reviewer: str,
+                pending: Sequence[dict[str, Any]] = ()) -> tuple[str, dict[str, Any], str]:
     """The event submitting ``reviewer``'s ratings (with ``pending`` ones about to be saved), if
     they may: not twice, and not with no level rated at all."""
     if reviewer in state.submitted:
