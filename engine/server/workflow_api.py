@@ -11,6 +11,7 @@ review as the principal sees it, with the header ``Stocktake-Event-Seq`` (the re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -35,7 +36,7 @@ from stocktake.server.workflow.model import (
     ReviewView,
 )
 
-__all__ = ["NO_LEDGER", "ROUTES"]
+__all__ = ["NO_LEDGER", "ROUTES", "openapi_parts"]
 
 NO_LEDGER = "this server has no ledger: start it with --ledger to run reviews"
 JSON = "application/json"
@@ -212,3 +213,54 @@ ROUTES = [
     Route(f"{_R}/{{action}}", _endpoint(transition), methods=["POST"]),
 ]
 """The workflow's routes, in the order Starlette tries them (the sign-off action last)."""
+
+
+_REFUSALS = ((400, "A bad body: located errors (file 'request', line:column, JSON path)"),
+             (401, "A token is needed, or this one is unknown or revoked"), (403, "The role forbids it"),
+             (404, "No such review (or none this token may see), or no ledger"),
+             (409, "The review's state forbids it now"), (413, "The body is too large"),
+             (415, "Not application/json"))
+
+
+def openapi_parts() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The workflow's part of the OpenAPI document: ``(paths, component schemas)``. Each route's
+    operations with their path parameters (``{action}`` an enum), request body (the model's JSON
+    Schema, under ``components/schemas`` as ``Workflow.<Model>``), and refusals (referring to
+    ``#/components/schemas/Error``)."""
+    import re
+
+    from stocktake.server.workflow.bodies import body_schemas
+
+    components: dict[str, Any] = {}
+    bodies: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, schema in body_schemas().items():
+        text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/Workflow.')
+        found = json.loads(text)
+        for name, part in found.pop("$defs", {}).items():
+            components[f"Workflow.{name}"] = part
+        components[f"Workflow.{found.get('title', 'Body')}"] = found
+        bodies[key] = {"required": False, "content": {JSON: {"schema": {
+            "$ref": f"#/components/schemas/Workflow.{found.get('title', 'Body')}"}}}}
+    error = {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
+    refusals = {str(code): {"description": what, "content": error} for code, what in _REFUSALS}
+    paths: dict[str, Any] = {}
+    for route in ROUTES:
+        parameters = []
+        for name in re.findall(r"{(\w+)}", route.path):
+            schema: dict[str, Any] = {"type": "string"}
+            if name == "action":
+                schema["enum"] = list(ACTIONS)
+            elif name == "fmt":
+                schema["enum"] = ["csv", "xlsx"]
+            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+        doc = (getattr(route.endpoint, "__doc__", None) or "").strip().splitlines()
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            operation: dict[str, Any] = {
+                "summary": doc[0] if doc else f"{method} {route.path}", "parameters": parameters,
+                "security": [{"bearer": []}],
+                "responses": {"201" if route.path == "/v1/reviews" and method == "POST" else "200":
+                              {"description": "JSON (or the download named)"}, **refusals}}
+            if (method, route.path) in bodies:
+                operation["requestBody"] = bodies[(method, route.path)]
+            paths.setdefault(route.path, {})[method.lower()] = operation
+    return paths, components

@@ -1,6 +1,8 @@
 """A workflow request's body: JSON read by the project's located parser, checked against its
 model's JSON Schema, every problem worded as a document's are (``property 'reason'``, ``one of
 the properties ...``) and located in the file ``request`` at its line:column and JSON path.
+
+Also the body schemas of the workflow's routes, for the OpenAPI document (:func:`body_schemas`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from stocktake.core.errors import DocumentError, DocumentErrors
 if TYPE_CHECKING:
     from stocktake.core.parsed import Parsed
 
-__all__ = ["REQUEST", "parse_body", "relocated"]
+__all__ = ["REQUEST", "body_schemas", "parse_body", "relocated"]
 
 REQUEST = "request"
 """The file name errors in a request's body carry."""
@@ -85,3 +87,18 @@ def relocated(err: DocumentError, *, drop: Iterable[str | int] = ()) -> Document
     errors = err.errors if isinstance(err, DocumentErrors) else [err]
     moved = [one(e) for e in errors]
     return moved[0] if len(moved) == 1 else DocumentErrors(moved)
+
+
+def body_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """The JSON Schema of each workflow route's request body, by ``(method, path)`` as the routes
+    are declared (for the OpenAPI document's ``requestBody``). Routes without a body are absent."""
+    from stocktake.server.workflow.model import AgreedIn, EvidenceIn, RatingsIn, ReasonIn, ReviewCreate
+
+    review = "/v1/reviews/{review_id}"
+    return {("POST", "/v1/reviews"): ReviewCreate.model_json_schema(),
+            ("POST", f"{review}/evidence"): EvidenceIn.model_json_schema(),
+            ("PUT", f"{review}/ratings/{{reviewer}}"): RatingsIn.model_json_schema(),
+            ("POST", f"{review}/ratings/{{reviewer}}/submit"): ReasonIn.model_json_schema(),
+            ("POST", f"{review}/ratings/{{reviewer}}/reopen"): ReasonIn.model_json_schema(),
+            ("PUT", f"{review}/agreed/{{component}}"): AgreedIn.model_json_schema(),
+            ("POST", f"{review}/{{action}}"): ReasonIn.model_json_schema()}
