@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from stocktake.core.errors import StocktakeError
 from stocktake.server.errors import HTTPProblem, error_response
-from stocktake.server.identity import Principal, principal_from
+from stocktake.server.identity import Principal, principal_from, refusal
 from stocktake.server.workflow.bodies import parse_body
 from stocktake.server.workflow.errors import Forbidden
 from stocktake.server.workflow.model import (
@@ -54,8 +54,7 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 raise HTTPProblem(404, NO_LEDGER)
             who = await run_in_threadpool(principal_from, request.headers, {}, service)
             if who is None:
-                raise HTTPProblem(401, "a token is needed: send 'Authorization: Bearer <token>' (stocktake serve "
-                                       "token create makes one)")
+                raise HTTPProblem(401, refusal(request.headers, {}, service))
             response = await handler(request, service, who)
         except (StocktakeError, HTTPProblem) as err:
             response = error_response(err, max_errors=getattr(config, "max_errors", 20))

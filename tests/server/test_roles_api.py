@@ -111,6 +111,8 @@ def test_without_a_valid_token_every_workflow_route_is_401(team, token):
         answer = attempt(server, name, sent)
         assert answer.status == 401, (name, answer.status, answer.text)
         assert answer.header("www-authenticate") == "Bearer"
+        said = "a token is needed: send 'Authorization" if sent is None else "this token is unknown or revoked"
+        assert answer.json()["error"]["message"].startswith(said), answer.text
     assert events_in(ledger) == before
 
 
