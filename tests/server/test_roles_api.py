@@ -250,3 +250,11 @@ def test_a_bad_body_is_worded_as_a_document_s_errors_at_its_line_and_column(team
     evidence = errors("POST", f"{R}/evidence", '{"id": "e9", "kind": "survey", "source": "S", "date": "soon"}')
     assert [(e[0], e[3]) for e in evidence] == [("request", "$.date")]
     assert events_in(ledger) == before
+
+
+def test_the_stateless_routes_say_too_whether_the_token_is_unknown_or_missing(team):
+    server, tokens, _ = team
+    for token, said in ((None, "a token is needed"), (tokens["revoked"], "this token is unknown or revoked"),
+                        ("stk_" + "x" * 32, "this token is unknown or revoked")):
+        answer = server.request("GET", "/v1/rubrics", token=token)
+        assert answer.status == 401 and answer.json()["error"]["message"].startswith(said), answer.text
