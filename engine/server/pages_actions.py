@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from stocktake.core.errors import UsageError
 from stocktake.server.pages_forms import Form
+from stocktake.server.workflow.model import ACTIONS
 
 if TYPE_CHECKING:
     from stocktake.server.identity import Principal
@@ -20,7 +21,6 @@ __all__ = ["Form", "add_evidence", "agree", "create", "reopen", "reviewers_from"
 
 _IDS = re.compile(r"[\s,;]+")
 
-TRANSITIONS = ("submit", "accept", "reject", "request-changes", "revoke")
 
 
 def reviewers_from(text: str) -> list[dict[str, str]]:
@@ -108,7 +108,7 @@ def reopen(service: ReviewService, who: Principal, review_id: str, form: Form) -
 def transition(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Move the review through sign-off (submit, accept, reject, request-changes, revoke)."""
     action = form.text("action")
-    if action not in TRANSITIONS:
-        raise UsageError(f"the sign-off action {action!r} is not one of {', '.join(TRANSITIONS)}")
+    if action not in ACTIONS:
+        raise UsageError(f"the sign-off action {action!r} is not one of {', '.join(ACTIONS)}")
     service.transition(who, review_id, cast("Action", action), form.text("reason"))
     return action

@@ -285,3 +285,28 @@ def test_a_reviewer_still_rating_sees_no_agreed_judgment_on_the_pages(site):
     assert "&#34;AG&#34;" not in events.text and '"AG"' not in events.text
     assert "a secret reason" not in get(server, "/reviews/anchor", crew["dana"]).text
     assert "a secret reason" in get(server, "/reviews/anchor/events", tokens["maria"]).text
+
+
+def test_only_this_review_s_moderator_is_offered_its_moderation_and_no_moderator_its_sign_off(site):
+    from stocktake.server.tokens import create_token
+
+    server, tokens, ledger = site
+    otto = create_token(str(ledger), role="moderator", name="otto", actor="test")
+    page = get(server, f"/reviews/{REVIEW}", otto).text
+    assert 'id="moderation"' in page  # he reads the scored review, but moderates only his own reviews
+    assert 'action="/reviews/pages/agreed"' not in page and 'id="submit-for-signoff"' not in page
+
+
+def test_a_moderating_admin_is_not_offered_the_sign_off_of_their_own_review():
+    from stocktake.server.identity import Principal
+    from stocktake.server.pages_views import _signoff
+    from stocktake.server.workflow.model import ReviewView
+
+    view = ReviewView(id="own", system="S", title="", date="2026-10-15", rubric="r@1", moderator="root",
+                      state="submitted", reviewers=[], evidence=[], ratings=[], submitted=[], agreed=[], signoff=[],
+                      position=3, last_seq=3)
+    root, amal = Principal("root", "admin"), Principal("amal", "approver")
+    assert _signoff(root, view, allow_self_approval=False) is None
+    assert _signoff(root, view, allow_self_approval=True) is not None
+    assert _signoff(amal, view, allow_self_approval=False) is not None
+    assert _signoff(Principal("maria", "moderator"), view, allow_self_approval=True) is None

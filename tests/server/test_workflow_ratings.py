@@ -215,3 +215,14 @@ def test_a_reviewer_still_rating_sees_agreed_judgments_and_reopenings_without_th
     own = {e.kind: e for e in service.events(du, REVIEW)}
     assert own["reopened"].reason == "1A is AR, look again" and own["agreed"].data == {}
     assert {e.kind: e for e in service.events(VIEWER, REVIEW)}["agreed"].data["level"] == "AR"
+
+
+def test_refusals_name_the_role_with_its_article_and_whose_ratings(tmp_path):
+    service = created(tmp_path)
+    with pytest.raises(Forbidden, match="'amal' is an approver"):
+        service.rate(APPROVER, REVIEW, "1A", level="G")
+    with pytest.raises(Forbidden, match="'du' may not write the ratings of 'peer'"):  # the path's reviewer
+        service.rate_many(reviewer("du"), REVIEW, [{"component": "1A", "level": "G"}], reviewer_in_path="peer")
+    with pytest.raises(Forbidden, match="'du' may not write the ratings of 'peer'"):
+        service.submit_ratings(reviewer("du"), REVIEW, "peer")
+    assert event_count(service) == 1

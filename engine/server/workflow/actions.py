@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError
 from stocktake.server.workflow import rules
-from stocktake.server.workflow.base import Action, Planned, ServiceBase
+from stocktake.server.workflow.base import Planned, ServiceBase
 from stocktake.server.workflow.bodies import relocated
 from stocktake.server.workflow.errors import Conflict
 from stocktake.server.workflow.state import SIGNOFF
 
 if TYPE_CHECKING:
     from stocktake.server.identity import Principal
-    from stocktake.server.workflow.model import ReviewState, ReviewView
+    from stocktake.server.workflow.model import Action, ReviewState, ReviewView
 
 __all__ = ["WritingActions"]
 

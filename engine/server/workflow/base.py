@@ -13,7 +13,7 @@ import base64
 import secrets
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from stocktake.ledger import EventConflict
 from stocktake.server.workflow import rules
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ATTEMPTS", "Planned", "ServiceBase", "new_review_id"]
 
-Action = Literal["submit", "accept", "reject", "request-changes", "revoke"]
 Planned = list[tuple[str, dict[str, Any], str]]
 """Events to append: (kind, data, reason)."""
 

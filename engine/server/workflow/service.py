@@ -16,7 +16,7 @@ from stocktake.server.workflow.actions import WritingActions
 from stocktake.server.workflow.base import new_review_id
 from stocktake.server.workflow.bodies import relocated
 from stocktake.server.workflow.documents import review_data
-from stocktake.server.workflow.errors import Conflict, Forbidden
+from stocktake.server.workflow.errors import Conflict
 from stocktake.server.workflow.model import ReviewState, ReviewSummary, ReviewView
 from stocktake.server.workflow.reading import Reading
 from stocktake.server.workflow.state import stream_of
@@ -45,9 +45,7 @@ class ReviewService(WritingActions, Reading):
             role, a date, an unknown rubric), located in the request.
         :raises Conflict: a review with ``review_id`` exists.
         """
-        if who.role not in ("moderator", "admin") or who.review is not None:
-            raise Forbidden(f"only a moderator or an admin creates reviews; {who.name!r} is a {who.role}"
-                            + (" bound to one review" if who.review else ""))
+        rules.creating(who)
         if review_id is not None and not _SLUG.fullmatch(review_id):
             raise UsageError(f"a review id is lowercase letters, digits and '-' (at most 63, starting with a letter "
                              f"or digit), found {review_id!r}")
