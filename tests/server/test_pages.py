@@ -310,3 +310,30 @@ def test_a_moderating_admin_is_not_offered_the_sign_off_of_their_own_review():
     assert _signoff(root, view, allow_self_approval=True) is not None
     assert _signoff(amal, view, allow_self_approval=False) is not None
     assert _signoff(Principal("maria", "moderator"), view, allow_self_approval=True) is None
+
+
+def test_a_refused_rating_names_the_rubric_item_not_a_json_path(site):
+    from stocktake.api import Engine
+
+    server, tokens, _ = site
+    component = next(Engine().rubric("delivery-capacity-review", "1.0.0").rubric.components())
+    refused = post(server, f"/reviews/{REVIEW}/ratings", tokens["dana"],
+                   {**ratings(component.id, "ZZ", "typed"), "csrf": csrf_of(server, f"/reviews/{REVIEW}", tokens["dana"])})
+    assert refused.status == 400, refused.body
+    page = refused.text
+    assert f"{component.code} {component.title}: level: expected" in page.replace("&#39;", "'")
+    assert "$.ratings" not in page
+
+
+def test_a_refused_start_form_comes_back_as_typed(site):
+    server, tokens, _ = site
+    fields = {"system": "Typed <carefully>", "rubric": team.RUBRIC, "date": "2026-02-30", "title": "Spring",
+              "review_id": "typed-review", "reviewers": "dana, Dana Unit, delivery-unit\nira, Ira, stranger",
+              "csrf": csrf_of(server, "/reviews", tokens["maria"])}
+    refused = post(server, "/reviews", tokens["maria"], fields)
+    assert refused.status == 400, refused.body
+    page = refused.text
+    assert 'id="create-problem"' in page and 'value="Typed &lt;carefully&gt;"' in page
+    assert 'value="2026-02-30"' in page and 'value="typed-review"' in page and 'value="Spring"' in page
+    assert ">dana, Dana Unit, delivery-unit\nira, Ira, stranger</textarea>" in page
+    assert get(server, "/reviews/typed-review", tokens["maria"]).status == 404  # nothing started
