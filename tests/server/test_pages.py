@@ -290,7 +290,7 @@ def test_a_reviewer_still_rating_sees_no_agreed_judgment_on_the_pages(site):
 def test_only_this_review_s_moderator_is_offered_its_moderation_and_no_moderator_its_sign_off(site):
     from stocktake.server.tokens import create_token
 
-    server, tokens, ledger = site
+    server, _, ledger = site
     otto = create_token(str(ledger), role="moderator", name="otto", actor="test")
     page = get(server, f"/reviews/{REVIEW}", otto).text
     assert 'id="moderation"' in page  # he reads the scored review, but moderates only his own reviews
