@@ -191,14 +191,26 @@ class Ledger:
         once committed (an acknowledged event survives the process killed). ``expected_position``
         is the stream's last position the caller saw (0: it saw it empty; None: do not check); if
         the stream has moved on, :class:`EventConflict` and nothing is written."""
+        return self.append_events(stream, [(kind, data, reason)], actor=actor, expected_position=expected_position)[0]
+
+    def append_events(self, stream: str, planned: Sequence[tuple[str, dict[str, Any], str]], *, actor: str,
+                      expected_position: int | None) -> list[Event]:
+        """Append ``planned`` events (each ``(kind, data, reason)``) to ``stream`` at the next
+        positions, all in ONE transaction: every one committed, or (a conflict, an error, the
+        process killed) none. ``expected_position`` is checked once, before the first; each event
+        is its own link of the events' hash chain. Returns them once committed."""
         from stocktake.ledger.events import EVENT_PAUSE_HOOK, end_of, write_event
 
-        if not stream or not kind:
-            raise LedgerError("an event needs a stream and a kind")
-        try:
-            text = canonical(data)
-        except (TypeError, ValueError) as err:
-            raise LedgerError(f"an event's data must be JSON ({err})") from None
+        texts = []
+        for kind, data, _ in planned:
+            if not stream or not kind:
+                raise LedgerError("an event needs a stream and a kind")
+            try:
+                texts.append(canonical(data))
+            except (TypeError, ValueError) as err:
+                raise LedgerError(f"an event's data must be JSON ({err})") from None
+        if not planned:
+            return []
         with self._guard():
             cur = self._conn.cursor()
             self._dialect.begin_write(cur)
@@ -207,14 +219,17 @@ class Ledger:
                 if expected_position is not None and expected_position != position:
                     raise EventConflict(f"the stream {stream!r} has moved on (at position {position}, not "
                                         f"{expected_position}): read it again and retry")
-                event = write_event(cur, self._sql, stream, position + 1, kind, actor=actor, reason=reason,
-                                    data=text)
-                _pause_if_asked(EVENT_PAUSE_HOOK)
+                written = []
+                for (kind, _, reason), text in zip(planned, texts, strict=True):
+                    position += 1
+                    written.append(write_event(cur, self._sql, stream, position, kind, actor=actor, reason=reason,
+                                               data=text))
+                    _pause_if_asked(EVENT_PAUSE_HOOK)  # a test kills us here: after this row, before the next
                 cur.execute("COMMIT")
             except BaseException:
                 self._rollback(cur)
                 raise
-        return event
+        return written
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -41,8 +41,9 @@ def require_principal(request: Request) -> Any:
         return None
     found = principal(request)
     if found is None and not config.allow_anonymous:
-        raise HTTPProblem(401, "this server needs a token: send Authorization: Bearer TOKEN "
-                               "(stocktake serve token create makes one)")
+        from stocktake.server.identity import refusal
+
+        raise HTTPProblem(401, refusal(request.headers, {}, request.app.state.service))
     return found
 
 

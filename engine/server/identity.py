@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["ROLES", "TOKEN_COOKIE", "Principal", "Principals", "principal_from"]
+__all__ = ["ROLES", "TOKEN_COOKIE", "Principal", "Principals", "bearer_token", "principal_from", "refusal"]
 
 ROLES = ("viewer", "reviewer", "moderator", "approver", "admin")
 """Every role a token or grant may have."""
@@ -50,7 +50,7 @@ def principal_from(headers: Mapping[str, str], cookies: Mapping[str, str],
     case (Starlette's headers are; a plain dict is searched)."""
     if service is None:
         return None
-    token = _bearer(headers) or cookies.get(TOKEN_COOKIE)
+    token = bearer_token(headers) or cookies.get(TOKEN_COOKIE)
     if token:
         return service.principal_for_token(token)
     header = proxy_header or service.trusted_proxy_header
@@ -69,7 +69,23 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return found
 
 
-def _bearer(headers: Mapping[str, str]) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (None: no such header)."""
     value = _header(headers, "authorization") or ""
     scheme, _, token = value.strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def refusal(headers: Mapping[str, str], cookies: Mapping[str, str] | None = None,
+            service: Principals | None = None) -> str:
+    """Why a request whose :func:`principal_from` was None is refused (the 401's message): it sent
+    no credentials, or a token that is unknown or revoked, or a proxy user without a grant."""
+    if bearer_token(headers) or (cookies or {}).get(TOKEN_COOKIE):
+        return ("this token is unknown or revoked: ask whoever runs the server for a new one (stocktake serve "
+                "token create)")
+    header = service.trusted_proxy_header if service is not None else None
+    name = (_header(headers, header) or "").strip() if header else ""
+    if name:
+        return (f"the proxy's user {name!r} has no grant on this server (stocktake serve token create --name "
+                f"{name} --no-secret makes one)")
+    return "a token is needed: send 'Authorization: Bearer <token>' (stocktake serve token create makes one)"

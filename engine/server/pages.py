@@ -185,15 +185,32 @@ async def logout(request: Request) -> Response:
 
 # -- the reviews ---------------------------------------------------------------------------------
 
+_CREATE_FIELDS = ("system", "title", "rubric", "date", "review_id", "reviewers")
+
+
 def reviews_page(request: Request) -> Response:
-    session = _Session(request)
-    context = views.reviews_context(session.service, session.who, request.app.state.engine)
-    return session.render("web_reviews.html.j2", csrf=session.csrf(), **context)
+    return _reviews(_Session(request))
+
+
+def _reviews(session: _Session, status: int = 200, form: actions.Form | None = None,
+             problem: list[str] | None = None) -> Response:
+    context = views.reviews_context(session.service, session.who, session.request.app.state.engine)
+    typed = {name: form.get(name) if form is not None else "" for name in _CREATE_FIELDS}
+    return session.render("web_reviews.html.j2", status, csrf=session.csrf(), typed=typed, problem=problem or [],
+                          **context)
 
 
 async def create_review(request: Request) -> Response:
+    """Start a review. A refusal of what was typed (400, or 409: the id is taken) shows the form
+    again with the values sent and the problem, so nothing typed is lost."""
     session, form = await _posted(request, "")
-    state = await run_in_threadpool(actions.create, session.service, session.who, form)
+    try:
+        state = await run_in_threadpool(actions.create, session.service, session.who, form)
+    except StocktakeError as err:
+        status = int(getattr(err, "status", 400))
+        if status not in (400, 409):
+            raise
+        return await run_in_threadpool(_reviews, session, status, form, err.lines(20))
     return RedirectResponse(_review_url(views.review_id_of(state), "created"), status_code=303)
 
 

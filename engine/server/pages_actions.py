@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, cast
 
-from stocktake.core.errors import UsageError
+from stocktake.core.errors import DocumentError, DocumentErrors, ManyErrors, UsageError
 from stocktake.server.pages_forms import Form
+from stocktake.server.workflow.model import ACTIONS
 
 if TYPE_CHECKING:
     from stocktake.server.identity import Principal
@@ -20,7 +21,6 @@ __all__ = ["Form", "add_evidence", "agree", "create", "reopen", "reviewers_from"
 
 _IDS = re.compile(r"[\s,;]+")
 
-TRANSITIONS = ("submit", "accept", "reject", "request-changes", "revoke")
 
 
 def reviewers_from(text: str) -> list[dict[str, str]]:
@@ -67,12 +67,34 @@ def save_ratings(service: ReviewService, who: Principal, review_id: str, form: F
         evidence = _evidence_ids(form.get(f"evidence:{item}"))
         if level or rationale or evidence or item in before:
             ratings.append({"component": item, "level": level, "rationale": rationale, "evidence": evidence})
-    if ratings:
-        service.rate_many(who, review_id, ratings)
-    if form.get("action") == "submit":
+    submit = form.get("action") == "submit"
+    if submit and not ratings:
         service.submit_ratings(who, review_id)
-        return "submitted-ratings"
-    return "saved"
+    elif ratings:  # saved and (for the submit button) submitted in one transaction: all or nothing
+        try:
+            service.rate_many(who, review_id, ratings, submit=submit)
+        except DocumentError as err:
+            raise _by_item(err, ratings, service, who, review_id) from None
+    return "submitted-ratings" if submit else "saved"
+
+
+def _by_item(err: DocumentError, ratings: list[dict[str, Any]], service: ReviewService, who: Principal,
+             review_id: str) -> ManyErrors:
+    """The service's errors about ``$.ratings[i]`` as the form's rows name them: the rubric item's
+    code and title (``4A Routines: level: expected ..., found ...``)."""
+    rubric_id, _, version = service.get(who, review_id).rubric.partition("@")
+    rubric = service.engine.rubric(rubric_id, version or None).rubric
+    titles = {item.id: " ".join(p for p in (getattr(item, "code", None), item.title) if p) for item in rubric.items()}
+    lines = []
+    for e in err.errors if isinstance(err, DocumentErrors) else [err]:
+        path = e.path
+        if len(path) >= 2 and path[0] == "ratings" and isinstance(path[1], int) and path[1] < len(ratings):
+            item = str(ratings[path[1]]["component"])
+            where = ": ".join([titles.get(item, item), *(str(part) for part in path[2:3])])
+            lines.append(UsageError(f"{where}: expected {e.expected}, found {e.found}"))
+        else:
+            lines.append(UsageError(str(e)))
+    return ManyErrors(lines)
 
 
 def _own_ratings(service: ReviewService, who: Principal, review_id: str) -> list[dict[str, Any]]:
@@ -108,7 +130,7 @@ def reopen(service: ReviewService, who: Principal, review_id: str, form: Form) -
 def transition(service: ReviewService, who: Principal, review_id: str, form: Form) -> str:
     """Move the review through sign-off (submit, accept, reject, request-changes, revoke)."""
     action = form.text("action")
-    if action not in TRANSITIONS:
-        raise UsageError(f"the sign-off action {action!r} is not one of {', '.join(TRANSITIONS)}")
+    if action not in ACTIONS:
+        raise UsageError(f"the sign-off action {action!r} is not one of {', '.join(ACTIONS)}")
     service.transition(who, review_id, cast("Action", action), form.text("reason"))
     return action

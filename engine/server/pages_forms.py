@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from stocktake.core.markup import environment
-from stocktake.server.identity import TOKEN_COOKIE
+from stocktake.server.identity import TOKEN_COOKIE, bearer_token
 
 __all__ = ["LOGIN_COOKIE", "TOKEN_COOKIE", "Form", "PageProblem", "check_csrf", "csrf_token", "identity_key",
            "login_nonce", "page", "read_form", "set_cookie"]
@@ -93,15 +92,10 @@ async def read_form(request: Request, limit: int) -> Form:
     return Form(pairs)
 
 
-def _bearer(headers: Mapping[str, str]) -> str | None:
-    scheme, _, value = headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
 def identity_key(request: Request, name: str) -> str:
     """What a CSRF token is bound to: the sha256 of the token this request signed in with (its
     Authorization header, else its login cookie), or for a proxy user, their name."""
-    token = _bearer(request.headers) or request.cookies.get(TOKEN_COOKIE)
+    token = bearer_token(request.headers) or request.cookies.get(TOKEN_COOKIE)
     if token:
         return "token:" + hashlib.sha256(token.encode()).hexdigest()
     return "user:" + name

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from stocktake.judgment.evidence import EvidenceKind
 from stocktake.review.model import ReviewerRole
 from stocktake.server.pages_forms import Form
+from stocktake.server.workflow import rules
 
 if TYPE_CHECKING:
     from stocktake.api import Engine
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["event_rows", "own_ratings", "review_context", "review_id_of", "reviews_context"]
 
-CREATORS = ("moderator", "admin")
-MODERATORS = ("moderator", "admin")
-APPROVERS = ("approver", "admin")
 
 
 def review_id_of(state: ReviewState) -> str:
@@ -41,7 +39,7 @@ def reviews_context(service: ReviewService, who: Principal, engine: Engine) -> d
     form's rubrics (every installed one, ``id@version``) and reviewer roles."""
     reviews = service.list(who)
     rubrics = [{"ref": f"{e.rubric.id}@{e.rubric.version}", "title": e.rubric.title} for e in engine.rubrics()]
-    return {"reviews": reviews, "can_create": who.role in CREATORS, "rubrics": rubrics,
+    return {"reviews": reviews, "can_create": rules.allowed(rules.creating, who), "rubrics": rubrics,
             "roles": list(get_args(ReviewerRole))}
 
 
@@ -79,7 +77,7 @@ def review_context(service: ReviewService, who: Principal, review_id: str, engin
         for r in (_rating(x) for x in view.ratings) if r["reviewer"] in submitted]
     if who.role != "reviewer" or not rating_now:
         context["scored"] = _scored(service.scored(who, review_id), who, view, rubric)
-    context["signoff"] = _signoff(who, view.state)
+    context["signoff"] = _signoff(who, view, allow_self_approval=service.allow_self_approval)
     return context
 
 
@@ -137,17 +135,25 @@ def _scored(result: CapacityReviewResult, who: Principal, view: ReviewView, rubr
         rows.append({"id": j.subject.id, "title": j.title, "ratings": j.inputs, "computed": j.computed,
                      "rating": j.rating, "state": j.state, "flags": j.flags, "agreed": agreed,
                      "levels": _levels(rubric, item) if item else []})
-    drafting = view.state == "drafting"
-    can_moderate = who.role in MODERATORS and drafting
+    can_moderate = view.state == "drafting" and rules.allowed(rules.moderating, who, _state_of(view), "moderate")
     reopenable = [r for r in view.reviewers if _reviewer(r, set(view.submitted))["submitted"]] if can_moderate else []
     return {"result": result, "view": review_view(result), "rows": rows, "can_agree": can_moderate,
             "can_submit": can_moderate, "reopenable": [_reviewer(r, set()) for r in reopenable]}
 
 
-def _signoff(who: Principal, state: str) -> dict[str, Any] | None:
-    """The sign-off form an approver (or admin) is offered in ``state``, or None."""
-    if who.role not in APPROVERS:
+def _state_of(view: ReviewView) -> ReviewState:
+    """What the service's rules read of a review (its id, moderator and state), from its view."""
+    from stocktake.server.workflow.model import ReviewState
+
+    return ReviewState(id=view.id, moderator=view.moderator, state=view.state)
+
+
+def _signoff(who: Principal, view: ReviewView, *, allow_self_approval: bool) -> dict[str, Any] | None:
+    """The sign-off form an approver (or admin) is offered in the review's state, or None (also
+    to the review's own moderator, unless the server allows self-approval)."""
+    if not rules.allowed(rules.signing, who, _state_of(view), "sign off", allow_self_approval=allow_self_approval):
         return None
+    state = view.state
     if state == "submitted":
         return {"intro": "The moderator has put this review up for sign-off.",
                 "reason_note": "required to reject or to request changes",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from stocktake.ledger import Event, Ledger
 
 __all__ = ["PREFIX", "STREAM", "TokenBook", "TokenInfo", "create_token", "hash_token", "list_tokens",
-           "revoke_token", "verify_token"]
+           "review_warning", "revoke_token", "verify_token"]
 
 STREAM = "tokens"
 PREFIX = "stk_"
@@ -127,6 +127,21 @@ def create_token(ledger_target: str, *, role: str, name: str, review: str | None
     with open_ledger(ledger_target) as ledger:
         ledger.append_event(STREAM, "token-created", actor=actor, data=data, expected_position=None)
     return token or token_id
+
+
+def review_warning(ledger_target: str, review: str | None) -> str | None:
+    """A warning for a token bound to ``review`` when the ledger holds no such review (yet): the
+    token works only once a moderator creates a review with exactly that id (None: it exists, or
+    the token is not bound to a review). ``token create`` prints it on stderr."""
+    from stocktake.ledger import open_ledger
+
+    if review is None:
+        return None
+    with open_ledger(ledger_target) as ledger:
+        if f"review:{review}" in ledger.streams(f"review:{review}"):
+            return None
+    return (f"warning: {ledger_target} has no review {review!r} yet: the token works once a moderator creates a "
+            f"review with that id (check the spelling; GET /v1/reviews lists them)")
 
 
 def list_tokens(ledger_target: str) -> list[TokenInfo]:

@@ -3,7 +3,8 @@ asking (a bearer token, or a trusted proxy's user header where configured; never
 cookie, so no other site can post here in a user's name), parses its body into the workflow's
 models and calls one :class:`~stocktake.server.workflow.service.ReviewService` method.
 
-Refusals are the service's: 401 no or unknown token, 403 the role forbids, 404 no such review,
+Every answer carries ``Cache-Control: no-store`` (a review's ratings are shown by who asks, as
+the pages are). Refusals are the service's: 401 no or unknown token, 403 the role forbids, 404 no such review,
 409 the review's state forbids, 400 a bad body (located, ``file`` "request"). Writes answer the
 review as the principal sees it, with the header ``Stocktake-Event-Seq`` (the review's last event).
 """
@@ -14,16 +15,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stocktake.core.errors import DocumentError, DocumentErrors, StocktakeError
+from stocktake.core.errors import StocktakeError
 from stocktake.server.errors import HTTPProblem, error_response
-from stocktake.server.identity import Principal, principal_from
-from stocktake.server.workflow.errors import Forbidden
+from stocktake.server.identity import Principal, principal_from, refusal
+from stocktake.server.workflow.bodies import parse_body
 from stocktake.server.workflow.model import (
     ACTIONS,
     AgreedIn,
@@ -34,7 +35,7 @@ from stocktake.server.workflow.model import (
     ReviewView,
 )
 
-__all__ = ["NO_LEDGER", "ROUTES"]
+__all__ = ["NO_LEDGER", "ROUTES", "openapi_parts"]
 
 NO_LEDGER = "this server has no ledger: start it with --ledger to run reviews"
 JSON = "application/json"
@@ -52,11 +53,12 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 raise HTTPProblem(404, NO_LEDGER)
             who = await run_in_threadpool(principal_from, request.headers, {}, service)
             if who is None:
-                raise HTTPProblem(401, "a token is needed: send 'Authorization: Bearer <token>' (stocktake serve "
-                                       "token create makes one)")
-            return await handler(request, service, who)
+                raise HTTPProblem(401, refusal(request.headers, {}, service))
+            response = await handler(request, service, who)
         except (StocktakeError, HTTPProblem) as err:
-            return error_response(err, max_errors=getattr(config, "max_errors", 20))
+            response = error_response(err, max_errors=getattr(config, "max_errors", 20))
+        response.headers["Cache-Control"] = "no-store"  # ratings and who may see them: never kept by a cache
+        return response
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__
     return run
@@ -68,18 +70,7 @@ async def _body(request: Request, model: type[M]) -> M:
     raw = await request.body()
     if raw.strip() and kind != JSON:
         raise HTTPProblem(415, f"send the body as {JSON} (found {kind or 'no content type'})")
-    try:
-        data = json.loads(raw) if raw.strip() else {}
-    except ValueError as err:
-        place = (getattr(err, "lineno", None), getattr(err, "colno", None))
-        raise DocumentError("a JSON object", f"text that is not JSON ({getattr(err, 'msg', err)})",
-                            file="request", line=place[0], column=place[1]) from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        errors = [DocumentError(e["msg"], repr(e.get("input"))[:80], path=tuple(e["loc"]), file="request")
-                  for e in err.errors(include_url=False)]
-        raise DocumentErrors(errors) from None
+    return parse_body(raw, model)
 
 
 def _view(view: ReviewView, status: int = 200) -> Response:
@@ -123,23 +114,16 @@ async def ratings(request: Request, service: Any, who: Principal) -> Response:
     """PUT /v1/reviews/{id}/ratings/{reviewer}: save the reviewer's ratings."""
     body = await _body(request, RatingsIn)
     review_id, reviewer = _id(request), _id(request, "reviewer")
-    _own(who, reviewer)
     rows = [r.model_dump() for r in body.ratings]
-    return _view(await run_in_threadpool(service.rate_many, who, review_id, rows))
-
-
-def _own(who: Principal, reviewer: str) -> None:
-    """A reviewer writes only under their own id (the path's reviewer)."""
-    if who.role == "reviewer" and reviewer != who.reviewer:
-        raise Forbidden(f"a reviewer writes only their own ratings: {who.reviewer!r} may not write {reviewer!r}'s")
+    return _view(await run_in_threadpool(
+        lambda: service.rate_many(who, review_id, rows, reviewer_in_path=reviewer)))
 
 
 async def submit_ratings(request: Request, service: Any, who: Principal) -> Response:
     """POST /v1/reviews/{id}/ratings/{reviewer}/submit."""
     review_id = _id(request)
     await _body(request, ReasonIn)
-    _own(who, _id(request, "reviewer"))
-    return _view(await run_in_threadpool(service.submit_ratings, who, review_id))
+    return _view(await run_in_threadpool(service.submit_ratings, who, review_id, _id(request, "reviewer")))
 
 
 async def reopen(request: Request, service: Any, who: Principal) -> Response:
@@ -220,3 +204,54 @@ ROUTES = [
     Route(f"{_R}/{{action}}", _endpoint(transition), methods=["POST"]),
 ]
 """The workflow's routes, in the order Starlette tries them (the sign-off action last)."""
+
+
+_REFUSALS = ((400, "A bad body: located errors (file 'request', line:column, JSON path)"),
+             (401, "A token is needed, or this one is unknown or revoked"), (403, "The role forbids it"),
+             (404, "No such review (or none this token may see), or no ledger"),
+             (409, "The review's state forbids it now"), (413, "The body is too large"),
+             (415, "Not application/json"))
+
+
+def openapi_parts() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The workflow's part of the OpenAPI document: ``(paths, component schemas)``. Each route's
+    operations with their path parameters (``{action}`` an enum), request body (the model's JSON
+    Schema, under ``components/schemas`` as ``Workflow.<Model>``), and refusals (referring to
+    ``#/components/schemas/Error``)."""
+    import re
+
+    from stocktake.server.workflow.bodies import body_schemas
+
+    components: dict[str, Any] = {}
+    bodies: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, body in body_schemas().items():
+        text = json.dumps(body).replace('"#/$defs/', '"#/components/schemas/Workflow.')
+        found = json.loads(text)
+        for name, part in found.pop("$defs", {}).items():
+            components[f"Workflow.{name}"] = part
+        components[f"Workflow.{found.get('title', 'Body')}"] = found
+        bodies[key] = {"required": False, "content": {JSON: {"schema": {
+            "$ref": f"#/components/schemas/Workflow.{found.get('title', 'Body')}"}}}}
+    error = {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
+    refusals = {str(code): {"description": what, "content": error} for code, what in _REFUSALS}
+    paths: dict[str, Any] = {}
+    for route in ROUTES:
+        parameters = []
+        for name in re.findall(r"{(\w+)}", route.path):
+            schema: dict[str, Any] = {"type": "string"}
+            if name == "action":
+                schema["enum"] = list(ACTIONS)
+            elif name == "fmt":
+                schema["enum"] = ["csv", "xlsx"]
+            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+        doc = (getattr(route.endpoint, "__doc__", None) or "").strip().splitlines()
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            operation: dict[str, Any] = {
+                "summary": doc[0] if doc else f"{method} {route.path}", "parameters": parameters,
+                "security": [{"bearer": []}],
+                "responses": {"201" if route.path == "/v1/reviews" and method == "POST" else "200":
+                              {"description": "JSON (or the download named)"}, **refusals}}
+            if (method, route.path) in bodies:
+                operation["requestBody"] = bodies[(method, route.path)]
+            paths.setdefault(route.path, {})[method.lower()] = operation
+    return paths, components

@@ -90,11 +90,20 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_a_writer_killed_before_its_commit_leaves_no_half_event(ledger_url, tmp_path):
-    with open_ledger(ledger_url) as ledger:
-        before = list(append_three(ledger))
+SAVE = textwrap.dedent("""
+    import sys
+    from stocktake.ledger import open_ledger
+    with open_ledger(sys.argv[1]) as ledger:  # one save of three ratings and the submission
+        ledger.append_events("review:a", [("rated", {"level": "R", "n": 2}, ""), ("rated", {"level": "G", "n": 3}, ""),
+                                          ("ratings-submitted", {}, "")], actor="ann", expected_position=2)
+""")
+
+
+def killed_inside_its_transaction(script, ledger_url, tmp_path):
+    """Run ``script`` on the ledger with the event pause hook set; SIGKILL it once it is inside
+    its transaction (its first event's row written, the rest and the commit not yet)."""
     marker = tmp_path / "inside-the-transaction"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, ledger_url],
+    writer = subprocess.Popen([sys.executable, "-c", script, ledger_url],
                               env={**os.environ, EVENT_PAUSE_HOOK: str(marker)}, stderr=subprocess.PIPE)
     try:
         for _ in range(1200):  # until the writer holds the lock with its row written (or has failed)
@@ -106,11 +115,31 @@ def test_a_writer_killed_before_its_commit_leaves_no_half_event(ledger_url, tmp_
     finally:
         writer.wait(timeout=60)
     assert writer.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("script", [WRITER, SAVE], ids=["one-event", "several-events"])
+def test_a_writer_killed_before_its_commit_leaves_no_half_event(ledger_url, tmp_path, script):
     with open_ledger(ledger_url) as ledger:
-        assert ledger.events() == before and ledger.verify().ok
+        before = list(append_three(ledger))
+    killed_inside_its_transaction(script, ledger_url, tmp_path)
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.events() == before and ledger.verify().ok  # none of a save's events, not its first
         # the lock it held is gone: the same event appends now, at the position it expected
         assert ledger.append_event("review:a", "rated", actor="ann", data={"level": "R"},
                                    expected_position=2).position == 3
+
+
+def test_several_events_are_appended_at_once_each_a_link_of_the_chain(ledger_url):
+    with open_ledger(ledger_url) as ledger:
+        append_three(ledger)
+        written = ledger.append_events("review:a", [("rated", {"n": 2}, ""), ("ratings-submitted", {}, "done")],
+                                       actor="ann", expected_position=2)
+        assert [(e.position, e.kind, e.reason) for e in written] == [(3, "rated", ""), (4, "ratings-submitted", "done")]
+        assert ledger.events("review:a")[-2:] == written and ledger.verify().ok
+        with pytest.raises(EventConflict):  # checked once, before the first: nothing written
+            ledger.append_events("review:a", [("rated", {"n": 5}, ""), ("rated", {"n": 6}, "")], actor="ann",
+                                 expected_position=3)
+        assert len(ledger.events("review:a")) == 4
 
 
 RACER = textwrap.dedent("""

@@ -271,3 +271,69 @@ def test_signing_out_is_a_post_with_the_csrf_token(site):
     done = post(server, "/logout", tokens["vera"], {"csrf": csrf_of(server, "/logout", tokens["vera"], "/logout")})
     assert done.status == 303 and done.headers["location"] == "/login"
     assert 'stocktake_token=""' in done.headers["set-cookie"] and "Max-Age=0" in done.headers["set-cookie"]
+
+
+def test_a_reviewer_still_rating_sees_no_agreed_judgment_on_the_pages(site):
+    server, tokens, ledger = site
+    crew = team.make_tokens(ledger, "anchor", CREW, staff=())
+    team.start_review(server, tokens["maria"], "anchor", CREW)
+    agreed = server.request("PUT", "/v1/reviews/anchor/agreed/1A", {"level": "AG", "reason": "a secret reason"},
+                            token=tokens["maria"])
+    assert agreed.status == 200, agreed.body
+    events = get(server, "/reviews/anchor/events", crew["dana"])
+    assert events.status == 200 and "agreed" in events.text and "a secret reason" not in events.text
+    assert "&#34;AG&#34;" not in events.text and '"AG"' not in events.text
+    assert "a secret reason" not in get(server, "/reviews/anchor", crew["dana"]).text
+    assert "a secret reason" in get(server, "/reviews/anchor/events", tokens["maria"]).text
+
+
+def test_only_this_review_s_moderator_is_offered_its_moderation_and_no_moderator_its_sign_off(site):
+    from stocktake.server.tokens import create_token
+
+    server, _, ledger = site
+    otto = create_token(str(ledger), role="moderator", name="otto", actor="test")
+    page = get(server, f"/reviews/{REVIEW}", otto).text
+    assert 'id="moderation"' in page  # he reads the scored review, but moderates only his own reviews
+    assert 'action="/reviews/pages/agreed"' not in page and 'id="submit-for-signoff"' not in page
+
+
+def test_a_moderating_admin_is_not_offered_the_sign_off_of_their_own_review():
+    from stocktake.server.identity import Principal
+    from stocktake.server.pages_views import _signoff
+    from stocktake.server.workflow.model import ReviewView
+
+    view = ReviewView(id="own", system="S", title="", date="2026-10-15", rubric="r@1", moderator="root",
+                      state="submitted", reviewers=[], evidence=[], ratings=[], submitted=[], agreed=[], signoff=[],
+                      position=3, last_seq=3)
+    root, amal = Principal("root", "admin"), Principal("amal", "approver")
+    assert _signoff(root, view, allow_self_approval=False) is None
+    assert _signoff(root, view, allow_self_approval=True) is not None
+    assert _signoff(amal, view, allow_self_approval=False) is not None
+    assert _signoff(Principal("maria", "moderator"), view, allow_self_approval=True) is None
+
+
+def test_a_refused_rating_names_the_rubric_item_not_a_json_path(site):
+    from stocktake.api import Engine
+
+    server, tokens, _ = site
+    component = next(Engine().rubric("delivery-capacity-review", "1.0.0").rubric.components())
+    refused = post(server, f"/reviews/{REVIEW}/ratings", tokens["dana"],
+                   {**ratings(component.id, "ZZ", "typed"), "csrf": csrf_of(server, f"/reviews/{REVIEW}", tokens["dana"])})
+    assert refused.status == 400, refused.body
+    page = refused.text
+    assert f"{component.code} {component.title}: level: expected" in page.replace("&#39;", "'")
+    assert "$.ratings" not in page
+
+
+def test_a_refused_start_form_comes_back_as_typed(site):
+    server, tokens, _ = site
+    fields = {"system": "Typed <carefully>", "rubric": team.RUBRIC, "date": "2026-02-30", "title": "Spring",
+              "review_id": "typed-review", "reviewers": "dana, Dana Unit, delivery-unit\nira, Ira, stranger",
+              "csrf": csrf_of(server, "/reviews", tokens["maria"])}
+    refused = post(server, "/reviews", tokens["maria"], fields)
+    assert refused.status == 400, refused.body
+    page = refused.text
+    assert 'id="create-problem"' in page and 'value="Typed &lt;carefully&gt;"' in page
+    assert 'value="2026-02-30"' in page and 'value="typed-review"' in page and 'value="Spring"' in page
+    assert ">dana, Dana Unit, delivery-unit\nira, Ira, stranger</textarea>" in page
+    assert get(server, "/reviews/typed-review", tokens["maria"]).status == 404  # nothing started

@@ -111,6 +111,8 @@ def test_without_a_valid_token_every_workflow_route_is_401(team, token):
         answer = attempt(server, name, sent)
         assert answer.status == 401, (name, answer.status, answer.text)
         assert answer.header("www-authenticate") == "Bearer"
+        said = "a token is needed: send 'Authorization" if sent is None else "this token is unknown or revoked"
+        assert answer.json()["error"]["message"].startswith(said), answer.text
     assert events_in(ledger) == before
 
 
@@ -198,3 +200,61 @@ def test_a_trusted_proxy_s_user_has_their_grant_s_role_only_where_configured(ser
         stranger = server.request("GET", "/v1/reviews", headers={"X-Forwarded-User": "mallory"})
         assert stranger.status == 401
     assert events_in(ledger) == 1 + configured  # the grant (and the review, where the header is trusted)
+
+
+def test_a_reviewer_still_rating_sees_no_agreed_judgment_nor_its_events_details(team):
+    server, tokens, _ = team  # 1A agreed by the moderator; peer has not submitted
+    seen = server.request("GET", R, token=tokens["peer"]).json()
+    assert seen["agreed"] == []
+    events = server.request("GET", f"{R}/events", token=tokens["peer"]).json()["events"]
+    agreed = [e for e in events if e["kind"] == "agreed"]
+    assert agreed and all(e["data"] == {} and e["reason"] == "" for e in agreed)
+    assert "the team met" not in server.request("GET", f"{R}/events", token=tokens["peer"]).text
+    for read in ("scored", "yaml", "csv", "xlsx"):  # what would show the agreed levels is refused
+        answer = server.request("GET", READS[read], token=tokens["peer"])
+        assert answer.status == 403 and "submit yours first" in answer.json()["error"]["message"], read
+    assert server.request("GET", R, token=tokens["du"]).json()["agreed"][0]["level"] == "AG"  # du has submitted
+
+
+def test_no_workflow_answer_is_kept_by_a_cache(team):
+    server, tokens, _ = team
+    for read, path in READS.items():
+        answer = server.request("GET", path, token=tokens["moderator"])
+        assert answer.status == 200 and answer.header("cache-control") == "no-store", read
+    refused = server.request("GET", READS["scored"], token=tokens["peer"])
+    assert refused.status == 403 and refused.header("cache-control") == "no-store"
+    written = server.request("PUT", f"{R}/agreed/2A", AGREE, token=tokens["moderator"])
+    assert written.status == 200 and written.header("cache-control") == "no-store"
+
+
+def test_a_bad_body_is_worded_as_a_document_s_errors_at_its_line_and_column(team):
+    server, tokens, ledger = team
+    before = events_in(ledger)
+
+    def errors(method, path, text, who="moderator"):
+        answer = server.request(method, path, text, token=tokens[who], content_type="application/json")
+        assert answer.status == 400, answer.text
+        return [(e["file"], e["line"], e["column"], e["path"], e["expected"], e["found"])
+                for e in answer.json()["error"]["errors"]]
+
+    assert errors("PUT", f"{R}/agreed/1B", '{"level": "AG",\n "extra": 1}') == [
+        ("request", 2, 2, "$.extra", "one of the properties agreed_by, level, reason", "unknown property 'extra'"),
+        ("request", 1, 1, "$", "property 'reason'", "a mapping without it")]
+    assert errors("PUT", f"{R}/ratings/peer", '{"ratings": [\n  {"level": 3}]}', "peer") == [
+        ("request", 2, 13, "$.ratings[0].level", "text", "3"),
+        ("request", 2, 3, "$.ratings[0]", "property 'component'", "a mapping without it")]
+    assert errors("POST", "/v1/reviews", "[]") == [("request", 1, 1, "$", "a mapping", "an empty list")]
+    created = errors("POST", "/v1/reviews", '{"system": "S", "rubric": "delivery-capacity-review", "date": "2026-13-45",'
+                                            ' "reviewers": [{"id": "a", "name": "A", "role": "delivery-unit"}]}')
+    assert [(e[0], e[3]) for e in created] == [("request", "$.date")]
+    evidence = errors("POST", f"{R}/evidence", '{"id": "e9", "kind": "survey", "source": "S", "date": "soon"}')
+    assert [(e[0], e[3]) for e in evidence] == [("request", "$.date")]
+    assert events_in(ledger) == before
+
+
+def test_the_stateless_routes_say_too_whether_the_token_is_unknown_or_missing(team):
+    server, tokens, _ = team
+    for token, said in ((None, "a token is needed"), (tokens["revoked"], "this token is unknown or revoked"),
+                        ("stk_" + "x" * 32, "this token is unknown or revoked")):
+        answer = server.request("GET", "/v1/rubrics", token=token)
+        assert answer.status == 401 and answer.json()["error"]["message"].startswith(said), answer.text

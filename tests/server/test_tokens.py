@@ -89,3 +89,32 @@ def test_identity_from_header_cookie_and_only_a_configured_proxy_header(target):
     assert principal_from({"X-Forwarded-User": "nobody"}, {}, proxied) is None
     assert principal_from({"Authorization": "Basic dmljOnNlY3JldA=="}, {}, plain) is None
     assert principal_from({}, {}, None) is None
+
+
+def test_a_token_for_a_review_not_yet_created_is_warned_of(target):
+    from workflow_fixtures import MODERATOR, TEAM
+
+    from stocktake.server.tokens import review_warning
+
+    create_token(target, role="reviewer", name="du", review="north", actor="admin")
+    warning = review_warning(target, "north")
+    assert warning and "has no review 'north' yet" in warning and "check the spelling" in warning
+    assert review_warning(target, None) is None
+    service = ReviewService(target, engine())
+    service.create(MODERATOR, system="S", rubric="delivery-capacity-review", date="2026-10-15", reviewers=TEAM,
+                   review_id="north")
+    service.close()
+    assert review_warning(target, "north") is None and review_warning(target, "nort") is not None
+
+
+def test_the_refusal_says_whether_a_token_was_sent_and_is_unknown_or_revoked():
+    from stocktake.server.identity import refusal
+
+    assert refusal({}).startswith("a token is needed: send 'Authorization: Bearer <token>'")
+    assert refusal({"Authorization": "Bearer stk_nope"}).startswith("this token is unknown or revoked")
+    assert refusal({}, {"stocktake_token": "stk_nope"}).startswith("this token is unknown or revoked")
+
+    class Proxy:
+        trusted_proxy_header = "X-Forwarded-User"
+
+    assert "'sam' has no grant" in refusal({"x-forwarded-user": "sam"}, {}, Proxy())  # type: ignore[arg-type]

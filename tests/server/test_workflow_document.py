@@ -69,3 +69,14 @@ def test_the_ratings_table_read_back_as_the_ratings_file_scores_the_same(accepte
 def test_the_same_review_gives_the_same_bytes(accepted):
     assert accepted.document_yaml(VIEWER, REVIEW) == accepted.document_yaml(MODERATOR, REVIEW)
     assert accepted.ratings_table(VIEWER, REVIEW, "xlsx") == accepted.ratings_table(APPROVER, REVIEW, "xlsx")
+
+
+def test_the_scored_review_is_byte_for_byte_the_command_line_s_on_the_downloaded_file(accepted, tmp_path, run,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"{REVIEW}.yaml").write_text(accepted.document_yaml(VIEWER, REVIEW), encoding="utf-8")
+    result = run("review", f"{REVIEW}.yaml", "-o", "result.json")
+    assert result.exit_code == 0, result.stderr
+    scored = result_json(accepted.scored(VIEWER, REVIEW))
+    assert json.loads(scored)["inputs"][0]["path"] == f"{REVIEW}.yaml"
+    assert scored == (tmp_path / "result.json").read_bytes()

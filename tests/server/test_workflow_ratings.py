@@ -166,7 +166,7 @@ def test_a_decision_overtaken_by_another_writer_is_made_again(tmp_path, monkeypa
     other = service_on(tmp_path)  # another server process on the same ledger
     du = reviewer("du")
     first.rate(du, REVIEW, "1A", level="G")
-    append = first._ledger.append_event
+    append = first._ledger.append_events
     overtaken = []
 
     def overtake(*args, **kwargs):  # between first's decision and its write, du submits elsewhere
@@ -174,9 +174,55 @@ def test_a_decision_overtaken_by_another_writer_is_made_again(tmp_path, monkeypa
             overtaken.append(other.submit_ratings(du, REVIEW))
         return append(*args, **kwargs)
 
-    monkeypatch.setattr(first._ledger, "append_event", overtake)
+    monkeypatch.setattr(first._ledger, "append_events", overtake)
     before = event_count(first)
     with pytest.raises(Conflict, match="has submitted"):  # decided again on the new state: refused
         first.rate(du, REVIEW, "1A", level="R")
     assert overtaken and event_count(first) == before + 1  # the other's submission only
     assert first.get(MODERATOR, REVIEW).ratings[0]["level"] == "G"
+
+
+def test_a_reviewer_who_rated_nothing_cannot_submit_and_nothing_goes_up_for_sign_off(tmp_path):
+    service = created(tmp_path)
+    du = reviewer("du")
+    with pytest.raises(Conflict, match="has rated no component yet: save at least one rating"):
+        service.submit_ratings(du, REVIEW)
+    service.rate(du, REVIEW, "1A", level=None, rationale="not sure yet")  # a rationale, no level: still nothing
+    with pytest.raises(Conflict, match="has rated no component yet"):
+        service.rate_many(du, REVIEW, [{"component": "1B", "level": None}], submit=True)
+    before = event_count(service)
+    with pytest.raises(Conflict, match="no reviewer has submitted ratings"):
+        service.transition(MODERATOR, REVIEW, "submit")
+    assert event_count(service) == before and service.get(MODERATOR, REVIEW).submitted == []
+    view = service.rate_many(du, REVIEW, [{"component": "1B", "level": "AG"}], submit=True)  # saved and submitted
+    assert view.submitted == ["du"] and service.transition(MODERATOR, REVIEW, "submit").state == "submitted"
+
+
+def test_a_reviewer_still_rating_sees_agreed_judgments_and_reopenings_without_their_details(tmp_path):
+    service = created(tmp_path)
+    du, peer = reviewer("du"), reviewer("peer")
+    service.rate(du, REVIEW, "1A", level="G")
+    service.submit_ratings(du, REVIEW)
+    service.agree(MODERATOR, REVIEW, "1A", level="AR", reason="the team settled on AR")
+    service.withdraw_agreed(MODERATOR, REVIEW, "1A")
+    service.agree(MODERATOR, REVIEW, "1A", level="AR", reason="the team settled on AR")
+    service.reopen(MODERATOR, REVIEW, "du", "1A is AR, look again")
+    assert service.get(peer, REVIEW).agreed == [] and service.get(du, REVIEW).agreed == []  # du reopened: rating
+    assert service.get(MODERATOR, REVIEW).agreed[0]["level"] == "AR"
+    shown = {e.kind: e for e in service.events(peer, REVIEW)}
+    for kind in ("agreed", "agreed-withdrawn", "reopened"):
+        assert shown[kind].data == {} and shown[kind].reason == "", kind
+    own = {e.kind: e for e in service.events(du, REVIEW)}
+    assert own["reopened"].reason == "1A is AR, look again" and own["agreed"].data == {}
+    assert {e.kind: e for e in service.events(VIEWER, REVIEW)}["agreed"].data["level"] == "AR"
+
+
+def test_refusals_name_the_role_with_its_article_and_whose_ratings(tmp_path):
+    service = created(tmp_path)
+    with pytest.raises(Forbidden, match="'amal' is an approver"):
+        service.rate(APPROVER, REVIEW, "1A", level="G")
+    with pytest.raises(Forbidden, match="'du' may not write the ratings of 'peer'"):  # the path's reviewer
+        service.rate_many(reviewer("du"), REVIEW, [{"component": "1A", "level": "G"}], reviewer_in_path="peer")
+    with pytest.raises(Forbidden, match="'du' may not write the ratings of 'peer'"):
+        service.submit_ratings(reviewer("du"), REVIEW, "peer")
+    assert event_count(service) == 1

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError
 from stocktake.server.workflow import rules
-from stocktake.server.workflow.base import Action, Planned, ServiceBase
+from stocktake.server.workflow.base import Planned, ServiceBase
+from stocktake.server.workflow.bodies import relocated
 from stocktake.server.workflow.errors import Conflict
 from stocktake.server.workflow.state import SIGNOFF
 
 if TYPE_CHECKING:
     from stocktake.server.identity import Principal
-    from stocktake.server.workflow.model import ReviewState, ReviewView
+    from stocktake.server.workflow.model import Action, ReviewState, ReviewView
 
 __all__ = ["WritingActions"]
 
@@ -45,7 +46,10 @@ class WritingActions(ServiceBase):
             data["evidence"] = [*data.get("evidence", []), dict(item)]
             data.pop("ratings", None)
             data.pop("judgments", None)
-            loaded = self.engine.load(data, kinds=("CapacityReview",)).model
+            try:
+                loaded = self.engine.load(data, kinds=("CapacityReview",)).model
+            except DocumentError as err:  # located in the request's item, not the document built round it
+                raise relocated(err, drop=("evidence", len(data["evidence"]) - 1)) from None
             added = loaded.evidence[-1].model_dump(mode="json", exclude_defaults=True)
             return [("evidence-added", {"reviewer": who.reviewer, "item": added}, "")]
         return self._write(who, review_id, decide)
@@ -56,11 +60,14 @@ class WritingActions(ServiceBase):
         return self.rate_many(who, review_id, [{"component": component, "level": level, "rationale": rationale,
                                                 "evidence": list(evidence)}])
 
-    def rate_many(self, who: Principal, review_id: str, ratings: list[dict[str, Any]]) -> ReviewView:
+    def rate_many(self, who: Principal, review_id: str, ratings: list[dict[str, Any]], *,
+                  submit: bool = False, reviewer_in_path: str | None = None) -> ReviewView:
         """Save ``who``'s ratings (each ``{component, level, rationale, evidence}``): one event per
-        rating that changed, all checked first (every bad one reported, nothing written)."""
+        rating that changed, all checked first (every bad one reported, nothing written) and all
+        written in one transaction; ``submit``: and submit them, in the same transaction
+        (``reviewer_in_path``: the reviewer the request names, which must be ``who``)."""
         def decide(state: ReviewState) -> Planned:
-            reviewer = rules.rater(who, state)
+            reviewer = rules.rater(who, state, reviewer_in_path)
             if reviewer in state.submitted:
                 raise Conflict(f"{reviewer!r} has submitted their ratings: they are closed (the moderator may "
                                "reopen them)")
@@ -71,6 +78,8 @@ class WritingActions(ServiceBase):
                 component = entry["component"]
                 if saved.get(component) != {k: entry[k] for k in ("level", "rationale", "evidence")}:
                     planned.append(("rated", {"reviewer": reviewer, **entry}, ""))
+            if submit:
+                planned.append(_submission(state, reviewer, [entry for _, entry, _ in planned]))
             return planned
         return self._write(who, review_id, decide)
 
@@ -105,14 +114,13 @@ class WritingActions(ServiceBase):
             raise DocumentErrors(errors) if len(errors) > 1 else errors[0]
         return checked
 
-    def submit_ratings(self, who: Principal, review_id: str) -> ReviewView:
-        """``who`` submits their ratings: closed to them from now, and they see the others'."""
+    def submit_ratings(self, who: Principal, review_id: str, reviewer_in_path: str | None = None) -> ReviewView:
+        """``who`` submits their ratings: closed to them from now, and they see the others'
+        (``reviewer_in_path``: the reviewer the request names, which must be ``who``)."""
         def decide(state: ReviewState) -> Planned:
-            reviewer = rules.rater(who, state)
+            reviewer = rules.rater(who, state, reviewer_in_path)
             rules.drafting(state, "take ratings")
-            if reviewer in state.submitted:
-                raise Conflict(f"{reviewer!r} has submitted their ratings already")
-            return [("ratings-submitted", {"reviewer": reviewer}, "")]
+            return [_submission(state, reviewer)]
         return self._write(who, review_id, decide)
 
     def reopen(self, who: Principal, review_id: str, reviewer: str, reason: str) -> ReviewView:
@@ -171,8 +179,23 @@ class WritingActions(ServiceBase):
             if state.state != _FROM[action]:
                 raise Conflict(f"review {state.id!r} is {state.state}: only a {_FROM[action]} review can be "
                                f"{_DONE[action]}")
-            if action == "submit" and not state.submitted:
-                raise Conflict(f"no reviewer has submitted ratings in review {state.id!r} yet: nothing to sign off")
+            if action == "submit" and not any(r["level"] for r in rules.submitted_ratings(state)):
+                raise Conflict(f"no reviewer has submitted ratings in review {state.id!r} yet: nothing to sign off "
+                               "(each reviewer rates and submits first)")
             why = rules.reason_for(reason, _REASONED[action]) if action in _REASONED else (reason or "").strip()
             return [(SIGNOFF[action], {}, why)]
         return self._write(who, review_id, decide)
+
+
+def _submission(state: ReviewState, reviewer: str,
+                pending: Sequence[dict[str, Any]] = ()) -> tuple[str, dict[str, Any], str]:
+    """The event submitting ``reviewer``'s ratings (with ``pending`` ones about to be saved), if
+    they may: not twice, and not with no level rated at all."""
+    if reviewer in state.submitted:
+        raise Conflict(f"{reviewer!r} has submitted their ratings already")
+    levels = {c: r["level"] for c, r in state.ratings.get(reviewer, {}).items()}
+    levels.update({entry["component"]: entry["level"] for entry in pending})
+    if not any(levels.values()):
+        raise Conflict(f"{reviewer!r} has rated no component yet: save at least one rating (PUT "
+                       f"/v1/reviews/{state.id}/ratings/{reviewer}) before submitting")
+    return ("ratings-submitted", {"reviewer": reviewer}, "")

@@ -13,7 +13,7 @@ import base64
 import secrets
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from stocktake.ledger import EventConflict
 from stocktake.server.workflow import rules
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ATTEMPTS", "Planned", "ServiceBase", "new_review_id"]
 
-Action = Literal["submit", "accept", "reject", "request-changes", "revoke"]
 Planned = list[tuple[str, dict[str, Any], str]]
 """Events to append: (kind, data, reason)."""
 
@@ -93,18 +92,16 @@ class ServiceBase:
             return self._load(review_id)
 
     def _write(self, who: Principal, review_id: str, decide: Callable[[ReviewState], Planned]) -> ReviewView:
-        """Decide on the review's current state and append what ``decide`` plans, each event
-        expecting the position after the one before; decide again if another writer came first."""
+        """Decide on the review's current state and append what ``decide`` plans in one
+        transaction (all of a decision's events, or none), expecting the position it was decided
+        on; decide again if another writer came first."""
         rules.check_visible(who, review_id)
         with self._lock:
             for _ in range(ATTEMPTS):
                 state = self._load(review_id)
-                position = state.position
                 try:
-                    for kind, data, reason in decide(state):
-                        self._ledger.append_event(stream_of(review_id), kind, actor=who.name, reason=reason,
-                                                  data=data, expected_position=position)
-                        position += 1
+                    self._ledger.append_events(stream_of(review_id), decide(state), actor=who.name,
+                                               expected_position=state.position)
                 except EventConflict:
                     continue
                 return self._view(who, self._load(review_id))
@@ -115,7 +112,8 @@ class ServiceBase:
         return self.engine.rubric(rubric_id, version or None).rubric
 
     def _view(self, who: Principal, state: ReviewState) -> ReviewView:
-        agreed = [{"component": c, **a} for c, a in state.agreed.items()]
+        agreed = ([{"component": c, **a} for c, a in state.agreed.items()]
+                  if rules.can_see_ratings(who, state) else [])  # agreed levels anchor as ratings do
         return ReviewView(id=state.id, system=state.system, title=state.title, date=state.date, rubric=state.rubric,
                           moderator=state.moderator, state=state.state, reviewers=state.reviewers,
                           evidence=state.evidence, ratings=rules.visible_ratings(who, state),

@@ -3,7 +3,7 @@ answers are: a review's summary, and the review as one principal may see it."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,8 @@ __all__ = ["ACTIONS", "STATES", "AgreedIn", "EvidenceIn", "RatingIn", "RatingsIn
            "ReviewState", "ReviewSummary", "ReviewView", "ReviewerIn"]
 
 Action = Literal["submit", "accept", "reject", "request-changes", "revoke"]
-ACTIONS: tuple[str, ...] = ("submit", "accept", "reject", "request-changes", "revoke")
+"""The sign-off actions (``POST /v1/reviews/{id}/{action}``): this is their one definition."""
+ACTIONS: tuple[str, ...] = get_args(Action)
 State = Literal["drafting", "submitted", "accepted", "rejected", "revoked"]
 STATES: tuple[str, ...] = ("drafting", "submitted", "accepted", "rejected", "revoked")
 

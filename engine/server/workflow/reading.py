@@ -4,6 +4,7 @@ none of it, but their own ratings, until they have submitted theirs)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stocktake.server.workflow import rules
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["Reading"]
 
 _RATING_KINDS = ("rated",)
+_JUDGMENT_KINDS = ("agreed", "agreed-withdrawn", "reopened")
+"""Events whose details (levels, components, reasons) anchor a reviewer still rating: shown to
+them with their data and reason left out (a reopening of their own ratings excepted)."""
 
 
 class Reading(ServiceBase):
@@ -50,9 +54,14 @@ class Reading(ServiceBase):
         return review_yaml(data, state.id)
 
     def scored(self, who: Principal, review_id: str) -> CapacityReviewResult:
-        """The review scored by the engine: ``stocktake review`` on :meth:`document_yaml`'s text."""
-        text = self.document_yaml(who, review_id)
-        return self.engine.review(text.encode("utf-8"))
+        """The review scored by the engine: ``stocktake review`` on :meth:`document_yaml`'s text,
+        the document named ``{id}.yaml`` as the download is (so the result's bytes are the command
+        line's on the downloaded file)."""
+        import io
+
+        document = io.BytesIO(self.document_yaml(who, review_id).encode("utf-8"))
+        document.name = f"{review_id}.yaml"
+        return self.engine.review(document)
 
     def ratings_table(self, who: Principal, review_id: str, fmt: str) -> bytes:
         """The submitted ratings as the ratings template's table (``csv`` or ``xlsx``), filled in."""
@@ -65,7 +74,8 @@ class Reading(ServiceBase):
 
     def events(self, who: Principal, review_id: str) -> list[Event]:
         """The review's events, every one but the ratings ``who`` may not see yet (drafts of
-        reviewers who have not submitted; all others' for a reviewer still rating)."""
+        reviewers who have not submitted; all others' for a reviewer still rating); to a reviewer
+        still rating, agreed judgments and reopenings of others show without their details."""
         state = self._state(who, review_id)
         if who.role == "reviewer":
             rules.rater(who, state)
@@ -74,4 +84,11 @@ class Reading(ServiceBase):
         shown = {r["reviewer"] for r in rules.visible_ratings(who, state)}
         if who.role == "reviewer":
             shown.add(str(who.reviewer))
-        return [e for e in found if e.kind not in _RATING_KINDS or e.data.get("reviewer") in shown]
+        anchored = not rules.can_see_ratings(who, state)
+        return [replace(e, data={}, reason="") if anchored and _judgment_of_others(e, who) else e
+                for e in found if e.kind not in _RATING_KINDS or e.data.get("reviewer") in shown]
+
+
+def _judgment_of_others(event: Event, who: Principal) -> bool:
+    return event.kind in _JUDGMENT_KINDS and not (event.kind == "reopened"
+                                                  and event.data.get("reviewer") == who.reviewer)

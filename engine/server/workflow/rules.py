@@ -5,7 +5,7 @@ is about to append to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stocktake.core.errors import DocumentError, UsageError
@@ -16,10 +16,33 @@ if TYPE_CHECKING:
     from stocktake.server.identity import Principal
     from stocktake.server.workflow.model import ReviewState
 
-__all__ = ["can_see_ratings", "check_visible", "drafting", "item_id", "level_code", "moderating", "rater",
-           "reason_for", "signing", "visible_ratings"]
+__all__ = ["CREATORS", "a_role", "allowed", "can_see_ratings", "check_visible", "creating", "drafting", "item_id",
+           "level_code", "moderating", "rater", "reason_for", "signing", "submitted_ratings", "visible_ratings"]
 
 READERS = ("viewer", "moderator", "approver", "admin")
+CREATORS = ("moderator", "admin")
+
+
+def a_role(role: str) -> str:
+    """``role`` with its article: "an approver", "a viewer"."""
+    return ("an " if role[:1] in "aeiou" else "a ") + role
+
+
+def allowed(check: Callable[..., object], *args: Any, **options: Any) -> bool:
+    """Whether ``check`` (one of these rules) lets it pass: for offering only the forms whose
+    answer is not certain to be "no" (the service still decides)."""
+    try:
+        check(*args, **options)
+    except (Forbidden, Conflict):
+        return False
+    return True
+
+
+def creating(who: Principal) -> None:
+    """Only a moderator or an admin, with a token not bound to one review, creates reviews."""
+    if who.role not in CREATORS or who.review is not None:
+        raise Forbidden(f"only a moderator or an admin creates reviews; {who.name!r} is {a_role(who.role)}"
+                        + (" bound to one review" if who.review else ""))
 
 
 def check_visible(who: Principal, review_id: str) -> None:
@@ -36,11 +59,12 @@ def rater(who: Principal, state: ReviewState, reviewer: str | None = None) -> st
     """The reviewer id ``who`` rates as: a reviewer of this review, rating only their own
     (``reviewer``, if named, must be them)."""
     if who.role != "reviewer" or who.reviewer is None:
-        raise Forbidden(f"only a reviewer enters ratings; {who.name!r} is a {who.role}")
+        raise Forbidden(f"only a reviewer enters ratings; {who.name!r} is {a_role(who.role)}")
     if who.reviewer not in _reviewer_ids(state):
         raise Forbidden(f"{who.reviewer!r} is not a reviewer of review {state.id!r}")
     if reviewer is not None and reviewer != who.reviewer:
-        raise Forbidden(f"a reviewer writes only their own ratings: {who.reviewer!r} may not write {reviewer!r}'s")
+        raise Forbidden(f"a reviewer writes only their own ratings: {who.reviewer!r} may not write the ratings of "
+                        f"{reviewer!r}")
     return who.reviewer
 
 
@@ -50,14 +74,14 @@ def moderating(who: Principal, state: ReviewState, what: str) -> None:
         return
     if who.role == "moderator":
         raise Forbidden(f"only the review's moderator ({state.moderator!r}) or an admin may {what}")
-    raise Forbidden(f"only the review's moderator or an admin may {what}; {who.name!r} is a {who.role}")
+    raise Forbidden(f"only the review's moderator or an admin may {what}; {who.name!r} is {a_role(who.role)}")
 
 
 def signing(who: Principal, state: ReviewState, action: str, *, allow_self_approval: bool) -> None:
     """An approver (or an admin) signs off, and not on a review they moderate unless the server
     allows self-approval."""
     if who.role not in ("approver", "admin"):
-        raise Forbidden(f"only an approver or an admin may {action} a review; {who.name!r} is a {who.role}")
+        raise Forbidden(f"only an approver or an admin may {action} a review; {who.name!r} is {a_role(who.role)}")
     if who.name == state.moderator and not allow_self_approval:
         raise Forbidden(f"{who.name!r} moderates review {state.id!r} and may not also sign it off (no "
                         "self-approval; a server started with --allow-self-approval permits it)")
@@ -116,3 +140,9 @@ def visible_ratings(who: Principal, state: ReviewState) -> list[dict[str, Any]]:
             if own or rating["level"] is not None:
                 shown.append({"reviewer": reviewer, "component": component, **rating})
     return shown
+
+
+def submitted_ratings(state: ReviewState) -> list[dict[str, Any]]:
+    """Every submitted reviewer's ratings (``{reviewer, component, level, ...}``)."""
+    return [{"reviewer": reviewer, "component": component, **rating}
+            for reviewer in state.submitted for component, rating in state.ratings.get(reviewer, {}).items()]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from stocktake.core.errors import UsageError
+from stocktake.core.errors import DocumentError, UsageError
 from stocktake.ledger import EventConflict
 from stocktake.server.workflow import rules
 from stocktake.server.workflow.actions import WritingActions
 from stocktake.server.workflow.base import new_review_id
+from stocktake.server.workflow.bodies import relocated
 from stocktake.server.workflow.documents import review_data
-from stocktake.server.workflow.errors import Conflict, Forbidden
+from stocktake.server.workflow.errors import Conflict
 from stocktake.server.workflow.model import ReviewState, ReviewSummary, ReviewView
 from stocktake.server.workflow.reading import Reading
 from stocktake.server.workflow.state import stream_of
@@ -44,9 +45,7 @@ class ReviewService(WritingActions, Reading):
             role, a date, an unknown rubric), located in the request.
         :raises Conflict: a review with ``review_id`` exists.
         """
-        if who.role not in ("moderator", "admin") or who.review is not None:
-            raise Forbidden(f"only a moderator or an admin creates reviews; {who.name!r} is a {who.role}"
-                            + (" bound to one review" if who.review else ""))
+        rules.creating(who)
         if review_id is not None and not _SLUG.fullmatch(review_id):
             raise UsageError(f"a review id is lowercase letters, digits and '-' (at most 63, starting with a letter "
                              f"or digit), found {review_id!r}")
@@ -55,7 +54,10 @@ class ReviewService(WritingActions, Reading):
         draft = ReviewState(id=review_id or "new", system=system, title=title, date=date,
                             rubric=f"{found.id}@{found.version}", moderator=who.name,
                             reviewers=[dict(r) for r in reviewers])
-        loaded = self.engine.load(review_data(draft, found), kinds=("CapacityReview",)).model  # errors before writing
+        try:  # errors before writing, located in the request (whose fields the document's are)
+            loaded = self.engine.load(review_data(draft, found), kinds=("CapacityReview",)).model
+        except DocumentError as err:
+            raise relocated(err) from None
         data = {"system": system, "title": title, "date": loaded.date.isoformat(), "rubric": draft.rubric,
                 "moderator": who.name, "reviewers": [r.model_dump() for r in loaded.reviewers]}
         chosen = review_id or new_review_id()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from stocktake.server.workflow.model import ReviewState
+from stocktake.server.workflow.model import ACTIONS, ReviewState
 
 if TYPE_CHECKING:
     from stocktake.ledger import Event
@@ -20,8 +20,7 @@ TARGET = {"submitted": "submitted", "accepted": "accepted", "rejected": "rejecte
           "changes-requested": "drafting", "revoked": "revoked"}
 """The state each sign-off event leads to."""
 
-SIGNOFF = {"submit": "submitted", "accept": "accepted", "reject": "rejected",
-           "request-changes": "changes-requested", "revoke": "revoked"}
+SIGNOFF = dict(zip(ACTIONS, ("submitted", "accepted", "rejected", "changes-requested", "revoked"), strict=True))
 """The event kind of each sign-off action."""
 
 
