@@ -129,10 +129,13 @@ def token_create(settings: Settings, ledger: str | None, role: str, name: str, r
       stocktake serve token create --ledger history.db --role reviewer --name du --review r-abc
       stocktake serve token create --ledger history.db --role viewer --name ops --no-secret
     """
-    from stocktake.server.tokens import create_token
+    from stocktake.server.tokens import create_token, review_warning
 
-    click.echo(create_token(_ledger_of(settings, ledger), role=role, name=name, review=review,
-                            actor=_actor(settings), secret=not no_secret))
+    target = _ledger_of(settings, ledger)
+    click.echo(create_token(target, role=role, name=name, review=review, actor=_actor(settings),
+                            secret=not no_secret))
+    if (warning := review_warning(target, review)) is not None:
+        click.echo(warning, err=True)
 
 
 @token.command("list")

@@ -224,11 +224,13 @@ async def _streamed(request: Request, given: dict[str, str | None]) -> Response:
     except BaseException:
         spool.close()
         raise
-    if isinstance(first, BaseException) or first is _END:
+    if first is _END:  # an empty batch: the CLI writes nothing
         spool.close()
         await task
-        if first is _END:  # an empty batch: the CLI writes nothing
-            return Response(b"", media_type=MEDIA_TYPES["jsonl"], headers=headers)
+        return Response(b"", media_type=MEDIA_TYPES["jsonl"], headers=headers)
+    if isinstance(first, BaseException):
+        spool.close()
+        await task
         if isinstance(first, (StocktakeError, HTTPProblem)):
             return error_response(first, max_errors=config.max_errors, headers=headers)
         raise first

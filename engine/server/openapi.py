@@ -126,30 +126,6 @@ def _catalogue(path: str) -> dict[str, Any]:
                                   **_errors()}}}
 
 
-def _workflow_paths() -> dict[str, Any]:
-    """The review workflow's routes (stream workflow's module), each method with its endpoint's
-    summary; their bodies are described in the README's "Review workflow"."""
-    import re
-
-    from starlette.routing import Route as Routed
-
-    from stocktake.server import workflow_api
-
-    paths: dict[str, Any] = {}
-    for route in workflow_api.ROUTES:
-        if not isinstance(route, Routed):
-            continue
-        names = re.findall(r"{(\w+)}", route.path)
-        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in names]
-        doc = (getattr(route.endpoint, "__doc__", None) or "").strip().splitlines()
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(route.path, {})[method.lower()] = {
-                "summary": doc[0] if doc else f"{method} {route.path}", "parameters": parameters,
-                "security": [{"bearer": []}],
-                "responses": {"200": {"description": "JSON (or the download named)"}, **_errors()}}
-    return paths
-
-
 @cache
 def openapi_document() -> str:
     from stocktake._version import __version__
@@ -160,13 +136,16 @@ def openapi_document() -> str:
     paths["/v1/openapi.json"] = {"get": {"summary": "This document (OpenAPI 3.1); no token needed", "security": [{}],
                                          "responses": {"200": {"description": "JSON",
                                                                "content": {"application/json": {}}}}}}
-    paths.update(_workflow_paths())
+    from stocktake.server.workflow_api import openapi_parts
+
+    workflow_paths, workflow_schemas = openapi_parts()
+    paths.update(workflow_paths)
     document = {"openapi": "3.1.0",
                 "info": {"title": "Stocktake", "version": __version__,
                          "description": "The Stocktake engine over HTTP: the CLI's commands under /v1."},
                 "servers": [{"url": "/"}], "paths": paths,
                 "security": [{"bearer": []}, {}],  # a token when the server has a ledger; none without
-                "components": {"schemas": _components(),
+                "components": {"schemas": {**_components(), **workflow_schemas},
                                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 

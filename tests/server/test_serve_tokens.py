@@ -50,3 +50,26 @@ def test_a_token_from_the_command_line_opens_the_stateless_api(serve, tmp_path) 
 def test_token_commands_need_a_ledger(tmp_path) -> None:
     done = cli("serve", "token", "list", cwd=tmp_path)
     assert done.returncode == 2 and b"--ledger" in done.stderr
+
+
+def test_a_token_for_a_review_not_yet_created_is_made_with_a_warning(tmp_path) -> None:
+    """The token is still made (reviews are often created after their team's tokens) and stdout
+    is only the token, so scripts keep working; stderr says the review does not exist yet."""
+    ledger = tmp_path / "ledger.db"
+    made = cli("--ledger", str(ledger), "serve", "token", "create", "--role", "reviewer", "--name", "sam",
+               "--review", "eastvale-2O26", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert re.fullmatch(r"stk_[A-Za-z0-9_-]{32}\n", made.stdout.decode())
+    assert "no review 'eastvale-2O26' yet" in made.stderr.decode()
+
+
+def test_the_openapi_document_describes_the_workflow_bodies() -> None:
+    from stocktake.server.openapi import openapi_document
+
+    document = json.loads(openapi_document())
+    create = document["paths"]["/v1/reviews"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert create == {"$ref": "#/components/schemas/Workflow.ReviewCreate"}
+    assert "Workflow.ReviewCreate" in document["components"]["schemas"]
+    text = json.dumps(document)
+    for ref in set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text)):
+        assert ref in document["components"]["schemas"], ref
