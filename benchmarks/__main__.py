@@ -89,6 +89,8 @@ def workloads(data: Path) -> list[Workload]:
                  [sys.executable, "-m", "benchmarks.ledger_history", str(data / "ledger")], repeat=1),
         Workload("serve: 16 clients x 200 rating writes over HTTP (inner: the load)",
                  [sys.executable, "-m", "benchmarks.serve_ratings", str(data / "serve")], repeat=1),
+        Workload("serve: 16 clients x 50 judgments over HTTP, stateless (inner: the load)",
+                 [sys.executable, "-m", "benchmarks.serve_judge", str(data / "serve-judge")], repeat=1),
     ]
 
 
