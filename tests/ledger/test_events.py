@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
+from killing import kill_when_paused
 
 from stocktake.ledger import EventConflict, LedgerError, open_ledger
 from stocktake.ledger.events import EVENT_PAUSE_HOOK
@@ -105,16 +104,7 @@ def killed_inside_its_transaction(script, ledger_url, tmp_path):
     marker = tmp_path / "inside-the-transaction"
     writer = subprocess.Popen([sys.executable, "-c", script, ledger_url],
                               env={**os.environ, EVENT_PAUSE_HOOK: str(marker)}, stderr=subprocess.PIPE)
-    try:
-        for _ in range(1200):  # until the writer holds the lock with its row written (or has failed)
-            if marker.exists() or writer.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), writer.stderr.read().decode() if writer.stderr else ""
-        os.kill(writer.pid, signal.SIGKILL)
-    finally:
-        writer.wait(timeout=60)
-    assert writer.returncode == -signal.SIGKILL
+    kill_when_paused(writer, marker)  # until the writer holds the lock with its row written (or has failed)
 
 
 @pytest.mark.parametrize("script", [WRITER, SAVE], ids=["one-event", "several-events"])

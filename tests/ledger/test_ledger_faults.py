@@ -4,11 +4,11 @@ half-written, the hash chain one line."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
+
+from killing import kill_when_paused
 
 from stocktake.ledger import open_ledger
 from stocktake.ledger.store import PAUSE_HOOK
@@ -57,16 +57,7 @@ def test_a_writer_killed_mid_record_leaves_the_ledger_as_it_was(northshire, ledg
     writer = subprocess.Popen([sys.executable, "-m", "stocktake", "--ledger", ledger_url, "review",
                                f"{northshire}/capacity-review-2026.yaml", "-o", "r.json"],
                               env={**os.environ, PAUSE_HOOK: str(marker)}, stderr=subprocess.PIPE)
-    try:
-        for _ in range(1200):  # until the writer holds the lock with its rows written (or has failed)
-            if marker.exists() or writer.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), writer.stderr.read().decode() if writer.stderr else ""
-        os.kill(writer.pid, signal.SIGKILL)
-    finally:
-        writer.wait(timeout=60)
-    assert writer.returncode == -signal.SIGKILL
+    kill_when_paused(writer, marker)  # until the writer holds the lock with its rows written (or has failed)
     with open_ledger(ledger_url) as ledger:
         assert (ledger.runs(), ledger.entries()) == before
         assert ledger.verify().ok

@@ -5,8 +5,6 @@ the events of one save (several ratings, and a submission), none of them is kept
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -16,6 +14,7 @@ import time
 import pytest
 import serving
 import team
+from killing import kill_when_paused
 from workflow_fixtures import MODERATOR, REVIEW, TEAM, service_on
 
 from benchmarks.serve_ratings import LoadResult, components, drive, reviewers
@@ -106,14 +105,6 @@ def test_sigkill_between_the_events_of_one_save_leaves_none_of_them(tmp_path, su
     marker = tmp_path / "paused"
     writer = subprocess.Popen([sys.executable, "-c", ONE_SAVE, str(tmp_path / "ledger.sqlite"), str(marker), submit],
                               stderr=subprocess.PIPE)
-    try:
-        for _ in range(2400):  # until the save has written two events' rows (or has failed)
-            if marker.exists() or writer.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), writer.stderr.read().decode() if writer.stderr else ""
-        os.kill(writer.pid, signal.SIGKILL)
-    finally:
-        writer.wait(timeout=60)
+    kill_when_paused(writer, marker, wait_s=120)  # until the save has written two events' rows (or has failed)
     with open_ledger(str(tmp_path / "ledger.sqlite"), create=False) as ledger:
         assert ledger.events() == before and ledger.verify().ok  # the client had no answer: nothing of it kept
