@@ -84,8 +84,8 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ReviewSummary(_Answer):
-    """A review in the list."""
+class _ReviewHeading(_Answer):
+    """What every answer about a review opens with."""
 
     id: str
     system: str
@@ -95,6 +95,11 @@ class ReviewSummary(_Answer):
     """``ID@VERSION``."""
     moderator: str
     state: State
+
+
+class ReviewSummary(_ReviewHeading):
+    """A review in the list."""
+
     reviewers: int
     submitted: int
     """How many reviewers have submitted their ratings."""
@@ -126,17 +131,10 @@ class ReviewState(_Answer):
     """Each sign-off event: {action, actor, reason, recorded_at}."""
 
 
-class ReviewView(_Answer):
+class ReviewView(_ReviewHeading):
     """A review as one principal may see it: a reviewer still rating sees only their own ratings;
     anyone else sees only submitted ratings."""
 
-    id: str
-    system: str
-    title: str
-    date: str
-    rubric: str
-    moderator: str
-    state: State
     reviewers: list[dict[str, Any]]
     evidence: list[dict[str, Any]]
     ratings: list[dict[str, Any]]
