@@ -107,11 +107,13 @@ class TableJudge:
         from stocktake.likelihood.model import DEFAULT_RUBRIC
 
         date = _date(as_of)
-        how = (rules or engine.default("rule-set"), DEFAULT_RUBRIC, {},
-               severity_rules or engine.default("severity-rule-set"))
+        severity = severity_rules or engine.default("severity-rule-set")
+        how: tuple[str, tuple[str, str], dict[str, str], str] = (
+            rules or engine.default("rule-set"), DEFAULT_RUBRIC, {}, severity)
         local = stream_run(lambda: engine, *how)
-        rebuild = engine._rebuild_args
-        prepare = None if rebuild is None else partial(stream_run, partial(type(engine), **rebuild), *how)
+        rebuild: dict[str, Any] | None = engine._rebuild_args
+        build: Any = type(engine)  # the engine's class, rebuilt from its arguments in each process
+        prepare = None if rebuild is None else partial(stream_run, partial(build, **rebuild), *how)
         return cls(prepare, date, local)
 
     def __reduce__(self) -> Any:
@@ -148,8 +150,8 @@ class TableJudge:
             for label, cells in _rows(table, kind):
                 priority = _validated(Priority, label, cells, context)
                 if priority.id in seen:
-                    raise DocumentError("priority ids unique", f"{priority.id!r} again (first on row {seen[priority.id]})",
-                                        path=("id",), file=f"<table> row {label}")
+                    raise DocumentError("priority ids unique", f"{priority.id!r} again (first on row "
+                                        f"{seen[priority.id]})", path=("id",), file=f"<table> row {label}")
                 seen[priority.id] = label
                 rows.extend(priority_rows(judge_priority(priority, self.as_of, run, [], {})))
         return _table(kind, rows)
@@ -227,10 +229,11 @@ def _in_columns(problem: DocumentError, where: str) -> DocumentError:
     """``problem`` (at a place in the priority) at its column of the table."""
     path = problem.path
     if problem.found == "a mapping without it" and problem.expected.startswith("property "):
-        path = (*path, problem.expected.removeprefix("property ").strip("'"))
-        columns = [name for name, (at, _) in COLUMNS.items() if at[:len(path)] == path or path[:len(at)] == at]
-        return DocumentError(f"a value in column {' or '.join(columns) or path[-1]!r}", "an empty cell",
-                             path=columns[:1], file=where)
+        missing = (*path, problem.expected.removeprefix("property ").strip("'"))
+        columns = [name for name, (at, _) in COLUMNS.items() if at[:len(missing)] == missing]
+        if columns:  # a field the table's columns give (not one inside a structured cell)
+            return DocumentError(f"a value in column {' or '.join(columns)!r}", "an empty cell",
+                                 path=columns[:1], file=where)
     best: tuple[str, int] | None = None
     for name, (at, _) in COLUMNS.items():
         if path[:len(at)] == at and (best is None or len(at) > best[1]):
