@@ -101,13 +101,14 @@ def workloads(data: Path) -> list[Workload]:
 
 DECISION_ROWS = 20_000
 OURS = "decision table: Stocktake, cold (inner: compile + 20,000 rows)"
+OURS_ARGV = ["stocktake", str(DECISION_ROWS)]
 
 
 def decision_workloads() -> list[Workload]:
     """The likelihood decision table over the same 20,000 rows of inputs in Stocktake and in each
     peer, one process each, interleaved with the rest (see benchmarks/likelihood_api.py)."""
     argv = [sys.executable, "-m", "benchmarks.likelihood_api", "--decisions"]
-    return [Workload(OURS, [*argv, "stocktake", str(DECISION_ROWS)], repeat=3)] + [
+    return [Workload(OURS, [*argv, *OURS_ARGV], repeat=3)] + [
         Workload(f"decision table: {peer}, cold (inner: compile + 20,000 rows)",
                  [*argv, peer.replace("-", "_"), str(DECISION_ROWS)], repeat=3, versus=OURS)
         for peer in ("zen-engine", "rule-engine")]
@@ -224,6 +225,9 @@ def _peers(items: list[Workload], inner: dict[str, list[float]]) -> None:
         line = f"  {w.name}: {median:.3f} s, {median / base:,.1f}x ours ({base:.3f} s)"
         if memo:
             line += f"; given our memo (each distinct input decided once): {memo:.3f} s, {memo / base:,.1f}x"
+        bare = REPORTED.get(" ".join(OURS_ARGV[-2:]), {}).get("nomemo_s")
+        if bare:
+            line += f"; no memo on either side: {median / bare:,.1f}x ours without its memo ({bare:.3f} s)"
         print(line)
     for name in sorted(MISSING):
         print(f"  {name}: not installed, not measured (pip install rule-engine zen-engine; make bench installs both)")

@@ -12,7 +12,8 @@ memoises each distinct input combination as it meets it; rule-engine's ``Rule`` 
 zen-engine ``ZenEngine`` with the table as its decision), then every row decided (rule-engine:
 ``Rule.filter`` over all the rows, once per rule; zen-engine: one ``evaluate_batch`` of all the
 rows). ``memo_s=`` is a peer given the same memo as ours: each distinct input combination decided
-once, every row then looked up (the grouping timed too). Each checks its levels equal Stocktake's
+once, every row then looked up (the grouping timed too); Stocktake's ``nomemo_s=`` is ours matching
+every row afresh (no memo on either side). Each checks its levels equal Stocktake's
 (``agree=``). A peer that is not installed prints ``missing=`` and no time.
 """
 
@@ -86,7 +87,13 @@ def decisions(name: str, count: int) -> None:
         start = time.perf_counter()
         compiled = CompiledTable(table, scales)
         levels = [compiled.decide(r).level for r in rows]
-        print(f"inner_s={time.perf_counter() - start:.4f} rows={len(rows)} distinct_inputs={distinct} "
+        inner = time.perf_counter() - start
+        start = time.perf_counter()  # the same without its memo: every row matched afresh
+        bare = CompiledTable(table, scales)
+        unmemoised = [bare._decide(bare._key(r)).level for r in rows]
+        nomemo = time.perf_counter() - start
+        assert unmemoised == levels, "the memo changed our levels"
+        print(f"inner_s={inner:.4f} nomemo_s={nomemo:.4f} rows={len(rows)} distinct_inputs={distinct} "
               f"agree={sum(a == b for a, b in zip(levels, expected))}/{len(rows)}")
         return
     build = {"rule_engine": _rule_engine, "zen_engine": _zen_engine}[name]
