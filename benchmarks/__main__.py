@@ -214,6 +214,7 @@ def _peers(items: list[Workload], inner: dict[str, list[float]]) -> None:
         return
     print("\npeers, the same decision table over the same 20,000 rows, each cold (its compile step timed) and "
           "used the way its documentation recommends for many inputs (benchmarks/likelihood_api.py); "
+          "the memo figures are the last run's; "
           "levels checked equal to ours; ratios are medians of this run:")
     for w in peers:
         ours, theirs = inner.get(w.versus or "", []), inner[w.name]

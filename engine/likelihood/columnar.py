@@ -16,7 +16,7 @@ evidence.
 
 Each row is validated into the same ``Priority`` as every other path (an error names the row:
 a pandas row by its index label, an Arrow row by its position from 0; and the column) and judged
-by :func:`~stocktake.likelihood.judge.judge_priority`. The judgments are the rows of the flat table
+by :func:`~stocktake.likelihood.judge.priority_data`. The judgments are the rows of the flat table
 (:mod:`stocktake.judgment.table`), a likelihood and a severity row per priority in the table's
 order: what ``stocktake judge --format csv`` writes for the same priorities, as cells before the
 CSV writer makes them safe for a spreadsheet. Every column is text.
@@ -138,9 +138,10 @@ class TableJudge:
         :raises UsageError: a table of neither type, or a column that is not a priority's.
         """
         from stocktake.core.loading import gc_held
-        from stocktake.likelihood.judge import judge_priority
+        from stocktake.judgment.model import Judgment
+        from stocktake.likelihood.judge import priority_data
         from stocktake.likelihood.model import Priority
-        from stocktake.likelihood.table import priority_rows
+        from stocktake.likelihood.table import judgment_rows
 
         kind = _kind(table)
         run, context = self._prepared()
@@ -153,7 +154,12 @@ class TableJudge:
                     raise DocumentError("priority ids unique", f"{priority.id!r} again (first on row "
                                         f"{seen[priority.id]})", path=("id",), file=f"<table> row {label}")
                 seen[priority.id] = label
-                rows.extend(priority_rows(judge_priority(priority, self.as_of, run, [], {})))
+                # The result's data as every path makes it; only the judgments the rows read are
+                # validated into their model (the rest of a PriorityResult is not in the table).
+                data = priority_data(priority, self.as_of, run, [], {})
+                severity = data["severity"]
+                rows.extend(judgment_rows(Judgment.model_validate(data["judgment"]),
+                                          None if severity is None else Judgment.model_validate(severity["judgment"])))
         return _table(kind, rows)
 
     def meta(self, like: Any = None) -> Any:

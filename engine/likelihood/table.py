@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from stocktake.judgment.model import Judgment
 from stocktake.judgment.table import Row, judgment_row
 from stocktake.likelihood.result import DeliveryAssessmentResult, PriorityResult
 
-__all__ = ["assessment_rows", "priority_rows"]
+__all__ = ["assessment_rows", "judgment_rows", "priority_rows"]
 
 
 def assessment_rows(result: DeliveryAssessmentResult) -> list[Row]:
@@ -17,7 +18,12 @@ def assessment_rows(result: DeliveryAssessmentResult) -> list[Row]:
 
 def priority_rows(priority: PriorityResult) -> list[Row]:
     """One priority's rows (see :func:`assessment_rows`)."""
-    rows = [judgment_row(priority.judgment, aspect="likelihood")]
-    if priority.severity is not None:
-        rows.append(judgment_row(priority.severity.judgment, aspect="severity"))
+    return judgment_rows(priority.judgment, priority.severity.judgment if priority.severity is not None else None)
+
+
+def judgment_rows(likelihood: Judgment, severity: Judgment | None) -> list[Row]:
+    """A priority's likelihood judgment, then its ``severity`` judgment (None: not classified), as rows."""
+    rows = [judgment_row(likelihood, aspect="likelihood")]
+    if severity is not None:
+        rows.append(judgment_row(severity, aspect="severity"))
     return rows
