@@ -19,7 +19,9 @@ a pandas row by its index label, an Arrow row by its position from 0; and the co
 by :func:`~stocktake.likelihood.judge.priority_data`. The judgments are the rows of the flat table
 (:mod:`stocktake.judgment.table`), a likelihood and a severity row per priority in the table's
 order: what ``stocktake judge --format csv`` writes for the same priorities, as cells before the
-CSV writer makes them safe for a spreadsheet. Every column is text.
+CSV writer makes them safe for a spreadsheet. Every column is text. A rule set that fails on a
+priority is in its rows, as everywhere (no level, flagged ``rule-set-failed``); the command's exit
+code 3 for it has no counterpart here.
 
 pandas and pyarrow are imported only when a table of theirs is judged.
 """
