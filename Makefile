@@ -6,7 +6,8 @@
 # install the `pdf` extra (WeasyPrint), so the PDF tests run rather than skip, and the `postgres`
 # extra (psycopg; at its lowest version in test-lowest), so the ledger's tests also run against a
 # throw-away PostgreSQL server that the tests start (tests/postgres.py) where its binaries are installed,
-# and the `serve` extra (Starlette, uvicorn), so tests/server starts real server processes.
+# and the `serve` extra (Starlette, uvicorn), so tests/server starts real server processes, and the
+# `dask` extra (Dask, pandas, pyarrow), so the columnar kernel is tested on a 2-process Dask cluster.
 
 PYTHON ?= python3
 WORK   := .ci-work
@@ -27,7 +28,7 @@ wheel:
 test: wheel
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf,postgres,serve]" $(TEST_TOOLS)
+	$(VENV)/bin/pip install --quiet "$$(ls $(WORK)/dist/stocktake-*.whl)[pdf,postgres,serve,dask]" $(TEST_TOOLS)
 	$(VENV)/bin/pip install --quiet --no-deps ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(VENV)/bin/pytest -p no:cacheprovider
 
@@ -40,7 +41,7 @@ lint:
 test-lowest: wheel
 	rm -rf $(WORK)/lowest-venv
 	$(PYTHON) -m venv $(WORK)/lowest-venv
-	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py postgres serve) $(TEST_TOOLS) "weasyprint>=62"
+	$(WORK)/lowest-venv/bin/pip install --quiet $$($(PYTHON) .ci/lowest.py postgres serve dask) $(TEST_TOOLS) "weasyprint>=62"
 	$(WORK)/lowest-venv/bin/pip install --quiet --no-deps $(WORK)/dist/stocktake-*.whl ./tests/example_plugin
 	STOCKTAKE_TEST_INSTALLED=1 STOCKTAKE_REQUIRE_EXAMPLE_PLUGIN=1 $(WORK)/lowest-venv/bin/pytest -p no:cacheprovider -q
 

@@ -33,6 +33,8 @@ class Workload:
     """Name of the workload this one is compared with."""
     repeat: int | None = None
     """Runs for this workload if fewer than the default (slow workloads)."""
+    versus: str | None = None
+    """A peer's workload: the name of ours its inner times are divided by (medians of this run)."""
 
 
 def _stocktake() -> str:
@@ -83,6 +85,9 @@ def workloads(data: Path) -> list[Workload]:
         Workload("likelihood CLI: same, --jobs 2",
                  [cmd, "judge", str(batch), "--period", "2026-H2", "--as-of", "2026-01-01", "--format", "jsonl",
                   "--jobs", "2", "-o", str(data / "out")], target_s=10.0, repeat=1),
+        *decision_workloads(),
+        Workload("columnar: 100,000 priorities as a pandas DataFrame (inner: judged)",
+                 [sys.executable, "-m", "benchmarks.columnar", "100000"], repeat=1),
         Workload("chain API: 12 levels x 3, every route (inner: ours)",
                  [sys.executable, "-m", "benchmarks.chain_paths", "12", "3"], repeat=1),
         Workload("ledger: 20 periods x 1,000 priorities + 5 reviews (inner: one period recorded)",
@@ -92,6 +97,21 @@ def workloads(data: Path) -> list[Workload]:
         Workload("serve: 16 clients x 50 judgments over HTTP, stateless (inner: the load)",
                  [sys.executable, "-m", "benchmarks.serve_judge", str(data / "serve-judge")], repeat=1),
     ]
+
+
+DECISION_ROWS = 20_000
+OURS = "decision table: Stocktake, cold (inner: compile + 20,000 rows)"
+OURS_ARGV = ["stocktake", str(DECISION_ROWS)]
+
+
+def decision_workloads() -> list[Workload]:
+    """The likelihood decision table over the same 20,000 rows of inputs in Stocktake and in each
+    peer, one process each, interleaved with the rest (see benchmarks/likelihood_api.py)."""
+    argv = [sys.executable, "-m", "benchmarks.likelihood_api", "--decisions"]
+    return [Workload(OURS, [*argv, *OURS_ARGV], repeat=3)] + [
+        Workload(f"decision table: {peer}, cold (inner: compile + 20,000 rows)",
+                 [*argv, peer.replace("-", "_"), str(DECISION_ROWS)], repeat=3, versus=OURS)
+        for peer in ("zen-engine", "rule-engine")]
 
 
 def run_once(argv: list[str]) -> tuple[float, int, float | None]:
@@ -105,10 +125,16 @@ def run_once(argv: list[str]) -> tuple[float, int, float | None]:
     if proc.returncode != 0:
         raise SystemExit(f"benchmarks: {argv} exited {proc.returncode}")
     inner = re.search(rb"inner_s=([0-9.]+)", out)
+    missing = re.search(rb"missing=(\S+)", out)
+    if missing:
+        MISSING.add(missing.group(1).decode())
     for key, value in re.findall(rb"(\w+_(?:s|mb))=([0-9.]+)", out):
         REPORTED.setdefault(" ".join(argv[-2:]), {})[key.decode()] = float(value)
     return elapsed, usage.ru_maxrss, float(inner.group(1)) if inner else None
 
+
+MISSING: set[str] = set()
+"""Peers a workload found not installed."""
 
 REPORTED: dict[str, dict[str, float]] = {}
 """Extra timings workloads print as ``name_s=...`` (their own phases, peers) and sizes as
@@ -173,11 +199,39 @@ def main() -> None:
             print(f"  {source}: " + ", ".join(
                 f"{k}={v:.3f}" + (f" ({v / ours:,.0f}x)" if k.startswith("peer_") and ours else "")
                 for k, v in sorted(values.items())))
+    _peers(items, inner)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
     print(f"\nup to {args.repeat} runs each, interleaved; 'inner' is the time the workload itself "
           f"reports (no start-up); {machine}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine, "results": rows, "reported": REPORTED}, indent=2) + "\n")
+
+
+def _peers(items: list[Workload], inner: dict[str, list[float]]) -> None:
+    """Each peer's inner median over ours, both from this run, with the method beside the ratio."""
+    peers = [w for w in items if w.versus]
+    if not peers and not MISSING:
+        return
+    print("\npeers, the same decision table over the same 20,000 rows, each cold (its compile step timed) and "
+          "used the way its documentation recommends for many inputs (benchmarks/likelihood_api.py); "
+          "the memo figures are the last run's; "
+          "levels checked equal to ours; ratios are medians of this run:")
+    for w in peers:
+        ours, theirs = inner.get(w.versus or "", []), inner[w.name]
+        if not theirs or not ours:
+            continue
+        base = statistics.median(ours)
+        memo = REPORTED.get(" ".join(w.argv[-2:]), {}).get("memo_s")
+        median = statistics.median(theirs)
+        line = f"  {w.name}: {median:.3f} s, {median / base:,.1f}x ours ({base:.3f} s)"
+        if memo:
+            line += f"; given our memo (each distinct input decided once): {memo:.3f} s, {memo / base:,.1f}x"
+        bare = REPORTED.get(" ".join(OURS_ARGV[-2:]), {}).get("nomemo_s")
+        if bare:
+            line += f"; no memo on either side: {median / bare:,.1f}x ours without its memo ({bare:.3f} s)"
+        print(line)
+    for name in sorted(MISSING):
+        print(f"  {name}: not installed, not measured (pip install rule-engine zen-engine; make bench installs both)")
 
 
 if __name__ == "__main__":

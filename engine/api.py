@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from stocktake.chains.result import DeliveryChainResult
     from stocktake.judgment.envelope import InputFile, PluginFailure
     from stocktake.judgment.scale import Scale
+    from stocktake.likelihood.columnar import TableJudge
     from stocktake.likelihood.judge import JudgingRun, LevelOnly
     from stocktake.likelihood.model import DeliveryAssessment, Priority
     from stocktake.likelihood.result import DeliveryAssessmentResult
@@ -344,6 +345,15 @@ class Engine(Catalogue):
         rubric = self.rubric(DEFAULT_RUBRIC[0]).rubric  # its latest version
         run = self._judging_run(rules or self.default("rule-set"), rubric)
         return decide_levels(list(priorities), as_of, run)
+
+    def table_judge(self, *, as_of: dt.date | str, rules: str | None = None,
+                    severity_rules: str | None = None) -> TableJudge:
+        """A picklable callable judging tables of priorities on ``as_of``: a pandas DataFrame or an
+        Arrow table in, its judgments out as the same type (the rows ``judge --format csv`` gives);
+        for Dask, Spark or Ray. See :mod:`stocktake.likelihood.columnar` for the columns."""
+        from stocktake.likelihood.columnar import TableJudge
+
+        return TableJudge.of(self, as_of=as_of, rules=rules, severity_rules=severity_rules)
 
     def derive(self, command: str, options: Mapping[str, str]) -> bytes:
         """The result JSON of ``command`` (review, judge, chain) run with a ledger's recorded
