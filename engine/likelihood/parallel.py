@@ -12,11 +12,9 @@ order, each read whole (an over-long line refused) before it is judged, its ids 
 duplicates (the first in file order wins) once all its lines are judged; what was written before an
 error is what one process writes.
 
-Workers are forked when this process runs no other thread (the run is inherited, prepared);
-otherwise started afresh (``forkserver`` or ``spawn``), each preparing the run with ``job.prepare``.
-The parts live in a private temporary directory removed on the way out, whatever the way. Workers
-ignore ``SIGINT`` and are ended by this process; if it is killed, the kernel tells them (Linux) and
-they remove the directory and end.
+Workers are forked where that is safe (:func:`_start_method`). The parts live in a private temporary
+directory removed whatever the way out; workers ignore ``SIGINT`` and are ended by this process or,
+if it is killed, by the kernel (Linux), removing the directory first.
 """
 
 from __future__ import annotations
@@ -66,9 +64,8 @@ def range_bytes(size: int, jobs: int) -> int:
 
 def judge_in_processes(job: StreamJob, path: Path, out: IO[str], jobs: int, take: Take, *,
                        target: int | None = None) -> None:
-    """Judge the regular file ``path`` in ``jobs`` processes and write the results to ``out`` in
-    input order, passing each run of lines to ``take`` before its text is written. ``target``:
-    input bytes per range (default :func:`range_bytes`)."""
+    """Judge the regular file ``path`` in ``jobs`` processes, writing to ``out`` in input order each run
+    of lines ``take`` has taken; ``target``: bytes per range (default :func:`range_bytes`)."""
     with open_input(path) as handle:
         info = os.fstat(handle.fileno())
         target = target or range_bytes(info.st_size, jobs)
@@ -134,13 +131,11 @@ def _ranges(handle: BinaryIO, target: int, longest: int) -> Iterator[tuple[int, 
 
 
 Judged = tuple[int, list[Group], dict[str, int], list[Any], BaseException | None, str]
-"""A worker's answer for one range: its index, its runs of lines, counts per level, failures, the
-error that stopped it (None: none) and, for an error that is not the user's, its traceback."""
+"""A worker's answer: range index, runs, counts, failures, error (or None), traceback (not the user's)."""
 
 
 class _Workers:
-    """Worker processes judging ranges, each sent up to :data:`IN_FLIGHT` at a time; stopped (or,
-    on an error or an interrupt, ended) when the block ends."""
+    """Processes judging ranges, :data:`IN_FLIGHT` at a time each; stopped (or ended) as the block ends."""
 
     def __init__(self, count: int, job: StreamJob, source: _Source) -> None:
         self.count, self.job, self.source = count, job, source
@@ -148,13 +143,11 @@ class _Workers:
         self.connections: list[Connection] = []
 
     def __enter__(self) -> _Workers:
-        forking = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        context: Any = multiprocessing.get_context(_start_method())
+        forking = context.get_start_method() == "fork"
         if forking:  # the run is inherited as it is: nothing to prepare, nothing to pickle
-            context: Any = multiprocessing.get_context("fork")
             start: Any = _Judge(self.job.run, self.job.context, self.job.date, self.job.limits)
-        else:  # forking a process that runs threads is unsafe: each worker prepares the run
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        else:
             assert self.job.prepare is not None  # judge_batch refuses jobs without one
             start = (self.job.prepare, self.job.date, self.job.limits)
         try:
@@ -224,6 +217,15 @@ class _Workers:
                 process.join(1)
                 raise RuntimeError(f"a worker process judging {str(self.source.name)!r} ended unexpectedly "
                                    f"(exit code {process.exitcode})")
+
+
+def _start_method() -> str:
+    """``fork`` when this process runs no other thread (forking one that does is unsafe), else
+    ``forkserver`` or ``spawn``, where each worker prepares the run."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _join(part_path: Path, groups: list[Group], counts: dict[str, int], failures: list[Any],
