@@ -218,6 +218,11 @@ class _Judge:
         return json_text(b"\n".join(out).decode()) + "\n" if out else "", ids, counts, failures
 
 
+def _prepared_judge(prepare: Prepare, date: dt.date, limits: Limits) -> _Judge:
+    """A judge made in a worker process started afresh (see :mod:`stocktake.likelihood.parallel`)."""
+    return _Judge(*prepare(), date, limits)
+
+
 def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1, progress: Any = None,
                 stream: IO[bytes] | None = None) -> tuple[dict[str, int], list[Any]]:
     """Judge every line of ``path`` (or of ``stream``, named ``path``; in this process) and write the
@@ -252,9 +257,13 @@ def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1, progress
         elif job.prepare is None:
             raise UsageError("judging in several processes needs a way to prepare the run in each")
         else:
+            from functools import partial
+
             from stocktake.likelihood.parallel import judge_in_processes
 
-            judge_in_processes(job, path, out, jobs, take)
+            judge_in_processes(path, out, jobs, take, judge=_Judge(job.run, job.context, job.date, job.limits),
+                               prepare=partial(_prepared_judge, job.prepare, job.date, job.limits), chunk=CHUNK,
+                               longest=job.limits.line_bytes)
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
     return counts, failures

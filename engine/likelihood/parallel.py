@@ -1,16 +1,15 @@
 """Judging a JSON Lines batch file in several processes.
 
-This process scans the file for line boundaries (counting newlines, so each range knows the number
-of its first line) and hands out byte ranges; each worker reads its ranges from the file itself,
-judges their lines and writes the results to a part file, which this process copies into the output
-in input order (``os.sendfile`` where it can). Only small metadata crosses the pipes: the (id, line)
-of each priority, counts per level, plugin failures, any error.
+This process scans the file for line boundaries (counting newlines: each range knows its first
+line's number) and hands out byte ranges; each worker reads its ranges itself, judges their lines
+and writes the results to a part file, copied into the output in input order (``os.sendfile``).
+Only small metadata crosses the pipes: (id, line) pairs, counts per level, failures, any error.
 
-Ranges end after a line numbered a multiple of :data:`~stocktake.likelihood.batches.CHUNK` and are
-judged in those same runs of lines, so errors are those of one process: runs are taken in file
-order, each read whole (an over-long line refused) before it is judged, its ids checked for
-duplicates (the first in file order wins) once all its lines are judged; what was written before an
-error is what one process writes.
+Ranges end after a line numbered a multiple of ``chunk`` (the batch's ``CHUNK``) and are judged in
+those same runs of lines, so errors are those of one process: runs are taken in file order, each
+read whole (an over-long line refused) before it is judged, its ids checked for duplicates (the
+first in file order wins) once all its lines are judged; what was written before an error is what
+one process writes.
 
 Workers are forked where that is safe (:func:`_start_method`). The parts live in a private temporary
 directory removed whatever the way out; workers ignore ``SIGINT`` and are ended by this process or,
@@ -39,7 +38,6 @@ from typing import IO, Any, BinaryIO, NamedTuple
 
 from stocktake.core.errors import DocumentError, StocktakeError
 from stocktake.core.files import open_input
-from stocktake.likelihood.batches import CHUNK, StreamJob, _Judge
 
 __all__ = ["judge_in_processes", "range_bytes"]
 
@@ -62,19 +60,21 @@ def range_bytes(size: int, jobs: int) -> int:
     return max(1, min(MAX_RANGE, size // (jobs * 8)))
 
 
-def judge_in_processes(job: StreamJob, path: Path, out: IO[str], jobs: int, take: Take, *,
-                       target: int | None = None) -> None:
+def judge_in_processes(path: Path, out: IO[str], jobs: int, take: Take, *, judge: Any,
+                       prepare: Callable[[], Any] | None, chunk: int, longest: int, target: int | None = None) -> None:
     """Judge the regular file ``path`` in ``jobs`` processes, writing to ``out`` in input order each run
-    of lines ``take`` has taken; ``target``: bytes per range (default :func:`range_bytes`)."""
+    of ``chunk`` lines ``take`` has taken. ``judge`` (``.lines(path, first, lines)``, see
+    :class:`~stocktake.likelihood.batches._Judge`) is inherited by forked workers; ``prepare`` (picklable)
+    makes one in workers started afresh. ``longest``: bytes a line may have; ``target``: bytes per range."""
     with open_input(path) as handle:
         info = os.fstat(handle.fileno())
         target = target or range_bytes(info.st_size, jobs)
         count = max(1, min(jobs, -(-info.st_size // target)))
         parts = Path(tempfile.mkdtemp(prefix="stocktake-parts-"))
         try:
-            source = _Source(path, os.path.abspath(path), (info.st_dev, info.st_ino), parts, job.limits.line_bytes)
-            with _Workers(count, job, source) as workers:
-                ranges = _ranges(handle, target, job.limits.line_bytes)
+            source = _Source(path, os.path.abspath(path), (info.st_dev, info.st_ino), parts, longest, chunk)
+            with _Workers(count, judge, prepare, source) as workers:
+                ranges = _ranges(handle, target, longest, chunk)
                 for index, groups, counts, failures, error, trace in workers.judged(ranges):
                     if error is not None and trace:
                         error.__cause__ = _RemoteTraceback(trace)
@@ -84,24 +84,24 @@ def judge_in_processes(job: StreamJob, path: Path, out: IO[str], jobs: int, take
 
 
 class _Source(NamedTuple):
-    """What a worker knows of the batch: the file's name in errors, path, (device, inode), where
-    the parts go, the longest line allowed."""
+    """What a worker knows: the file's name in errors, path, (device, inode), parts, longest line, chunk."""
 
     name: Path
     where: str
     identity: tuple[int, int]
     parts: Path
     longest: int
+    chunk: int
 
 
 PART = "{:08d}.part"
 """A range's part file, by the range's index."""
 
 
-def _ranges(handle: BinaryIO, target: int, longest: int) -> Iterator[tuple[int, int | None, int]]:
+def _ranges(handle: BinaryIO, target: int, longest: int, chunk: int) -> Iterator[tuple[int, int | None, int]]:
     """(first byte, end byte or None: the end of the file, first line's number) of consecutive
     ranges of ``handle``'s file, each of at least ``target`` bytes and ending after a line numbered a
-    multiple of ``CHUNK``. A line longer than ``longest`` makes the rest one range (refused there)."""
+    multiple of ``chunk``. A line longer than ``longest`` makes the rest one range (refused there)."""
     start, first = 0, 1          # the current range's first byte and first line
     base = counted = 0           # the block's offset in the file; newlines before base + at
     last_newline = -1            # offset of the last newline seen
@@ -113,7 +113,7 @@ def _ranges(handle: BinaryIO, target: int, longest: int) -> Iterator[tuple[int, 
                 counted += block.count(b"\n", at)
                 break
             counted += block.count(b"\n", at, allowed)
-            at, wanted = allowed, (counted // CHUNK + 1) * CHUNK  # the line to end after
+            at, wanted = allowed, (counted // chunk + 1) * chunk  # the line to end after
             while counted < wanted and (found := block.find(b"\n", at)) >= 0:
                 at, counted = found + 1, counted + 1
             if counted < wanted:
@@ -137,8 +137,8 @@ Judged = tuple[int, list[Group], dict[str, int], list[Any], BaseException | None
 class _Workers:
     """Processes judging ranges, :data:`IN_FLIGHT` at a time each; stopped (or ended) as the block ends."""
 
-    def __init__(self, count: int, job: StreamJob, source: _Source) -> None:
-        self.count, self.job, self.source = count, job, source
+    def __init__(self, count: int, judge: Any, prepare: Callable[[], Any] | None, source: _Source) -> None:
+        self.count, self.judge, self.prepare, self.source = count, judge, prepare, source
         self.processes: list[Any] = []
         self.connections: list[Connection] = []
 
@@ -146,10 +146,10 @@ class _Workers:
         context: Any = multiprocessing.get_context(_start_method())
         forking = context.get_start_method() == "fork"
         if forking:  # the run is inherited as it is: nothing to prepare, nothing to pickle
-            start: Any = _Judge(self.job.run, self.job.context, self.job.date, self.job.limits)
+            start: Callable[[], Any] = lambda: self.judge  # noqa: E731 - not pickled, inherited
         else:
-            assert self.job.prepare is not None  # judge_batch refuses jobs without one
-            start = (self.job.prepare, self.job.date, self.job.limits)
+            assert self.prepare is not None  # judge_batch refuses jobs without one
+            start = self.prepare
         try:
             for _ in range(self.count):
                 ours, theirs = context.Pipe()
@@ -295,10 +295,10 @@ def _serve(connection: Connection, start: Any, source: _Source, parent: int | No
         other.close()
     _follow_parent(os.getppid() if parent is None else parent, source.parts)
     gc.disable()  # a short-lived process building many small objects
-    judge: _Judge | None = None
+    judge: Any = None
     failed: tuple[BaseException | None, str] = (None, "")
     try:
-        judge = start if isinstance(start, _Judge) else _Judge(*start[0](), *start[1:])
+        judge = start()
     except BaseException as err:  # reported with the first range, as that range's error
         failed = _carried(err)
     while (task := connection.recv()) is not None:
@@ -333,9 +333,9 @@ def _follow_parent(parent: int, parts: Path) -> None:
         end(signal.SIGTERM, None)
 
 
-def _judge_range(judge: _Judge, source: _Source, index: int, start: int, end: int | None, first: int) -> Judged:
+def _judge_range(judge: Any, source: _Source, index: int, start: int, end: int | None, first: int) -> Judged:
     """Judge the lines of ``source`` from byte ``start`` to ``end`` (None: the end of the file),
-    numbered from ``first``, in runs of lines ending at multiples of ``CHUNK``, writing the results
+    numbered from ``first``, in runs of lines ending at multiples of ``chunk``, writing the results
     to the range's part file; stop at the first error, keeping the runs before it."""
     groups: list[Group] = []
     counts: dict[str, int] = {}
@@ -361,7 +361,7 @@ def _judge_range(judge: _Judge, source: _Source, index: int, start: int, end: in
                         raise DocumentError(f"a line of at most {longest:,} bytes", "a longer line", file=name,
                                             line=number)
                     lines.append(line)
-                    if number % CHUNK == 0:
+                    if number % source.chunk == 0:
                         written = _judge_group(judge, name, number - len(lines) + 1, lines, part, written, groups,
                                                counts, failures)
                         lines = []
@@ -373,7 +373,7 @@ def _judge_range(judge: _Judge, source: _Source, index: int, start: int, end: in
     return index, groups, counts, failures, None, ""
 
 
-def _judge_group(judge: _Judge, name: Path, first: int, lines: list[bytes], part: BinaryIO, written: int,
+def _judge_group(judge: Any, name: Path, first: int, lines: list[bytes], part: BinaryIO, written: int,
                  groups: list[Group], counts: dict[str, int], failures: list[Any]) -> int:
     text, ids, group_counts, group_failures = judge.lines(name, first, lines)
     data = text.encode("utf-8")

@@ -79,7 +79,7 @@ def test_the_ranges_cover_the_file_and_end_at_runs_of_lines(tmp_path):
     path = _write(tmp_path / "b.jsonl", [f'{{"n": {i}}}' + " " * (i % 7) for i in range(1000)])
     data = path.read_bytes()
     with path.open("rb") as handle:
-        ranges = list(parallel._ranges(handle, 3000, 100))
+        ranges = list(parallel._ranges(handle, 3000, 100, 256))
     assert ranges[0][0] == 0 and ranges[-1][1] is None and len(ranges) == 4
     for (start, end, first), (after, _, next_first) in itertools.pairwise(ranges):
         assert end == after and data[end - 1:end] == b"\n"
@@ -92,7 +92,7 @@ def test_a_line_with_no_end_in_sight_makes_the_rest_one_range(tmp_path):
     path = tmp_path / "b.jsonl"
     path.write_bytes(b"{}\n" * 600 + b"x" * (3 << 20) + b"\n{}\n")
     with path.open("rb") as handle:
-        ranges = list(parallel._ranges(handle, 100, 1000))
+        ranges = list(parallel._ranges(handle, 100, 1000, 256))
     assert [r[2] for r in ranges] == [1, 257, 513] and ranges[-1][1] is None
 
 
@@ -180,6 +180,7 @@ def test_an_error_that_is_not_the_users_keeps_its_traceback(engine, tmp_path, mo
     def broken(*args):
         raise ZeroDivisionError("a bug")
 
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
     monkeypatch.setattr(parallel, "_judge_group", broken)  # inherited by the forked workers
     path = _write(tmp_path / "b.jsonl", _rows(300))
     with pytest.raises(ZeroDivisionError, match="a bug") as caught:
@@ -189,6 +190,7 @@ def test_an_error_that_is_not_the_users_keeps_its_traceback(engine, tmp_path, mo
 
 
 def test_a_worker_that_dies_is_an_error_and_leaves_nothing(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
     monkeypatch.setattr(parallel, "_judge_group", lambda *args: os._exit(9))
     path = _write(tmp_path / "b.jsonl", _rows(300))
     with pytest.raises(RuntimeError, match="ended unexpectedly"):
