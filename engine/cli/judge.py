@@ -34,8 +34,8 @@ FORMATS = Formats(("json", "jsonl", "md", "html", "csv", "xlsx"), default="json"
                 "(the flat table).")
 @click.option("--output", "-o", metavar="PATH", help=OUTPUT_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True, metavar="N",
-              help="For a JSON Lines batch written as JSON Lines: judge in N processes (0: one per CPU). "
-                   "Output order is the input order.")
+              help="For a JSON Lines batch file written as JSON Lines: judge in N processes (0: one per CPU), "
+                   "each reading its own ranges of the file. Output order is the input order.")
 @pass_settings
 def judge(settings: Settings, path: str, rules: str | None, severity_rules: str | None, previous: Any,
           chains: tuple[str, ...],

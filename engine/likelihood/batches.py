@@ -9,7 +9,6 @@ processes a picklable function that prepares the same again; nothing here looks 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -132,7 +131,7 @@ def batch_source(source: object) -> tuple[Path, IO[bytes] | None]:
 # -- judging a batch, in one process or several ------------------------------------------------------
 
 CHUNK = 256
-"""Lines per unit of work when judging in several processes."""
+"""Lines judged at a time (in several processes, ranges of the file end at multiples of it)."""
 
 
 Prepare = Callable[[], "tuple[JudgingRun, dict[str, Any]]"]
@@ -219,23 +218,18 @@ class _Judge:
         return json_text(b"\n".join(out).decode()) + "\n" if out else "", ids, counts, failures
 
 
-_WORKER: list[_Judge] = []
-
-
-def _start_worker(prepare: Prepare, date: dt.date, limits: Limits) -> None:
-    gc.disable()  # short-lived process building many small objects
-    _WORKER.append(_Judge(*prepare(), date, limits))
-
-
-def _judge_chunk(path: str, first: int, lines: list[bytes]) -> Chunk:
-    return _WORKER[0].lines(Path(path), first, lines)
+def _prepared_judge(prepare: Prepare, date: dt.date, limits: Limits) -> _Judge:
+    """A judge made in a worker process started afresh (see :mod:`stocktake.likelihood.parallel`)."""
+    return _Judge(*prepare(), date, limits)
 
 
 def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1, progress: Any = None,
                 stream: IO[bytes] | None = None) -> tuple[dict[str, int], list[Any]]:
     """Judge every line of ``path`` (or of ``stream``, named ``path``; in this process) and write the
-    results to ``out`` in input order (see :meth:`stocktake.api.Engine.judge_stream`); ``jobs`` > 1
-    needs ``job.prepare``. Priority ids must be unique across the batch."""
+    results to ``out`` in input order (see :meth:`stocktake.api.Engine.judge_stream`). With ``jobs``
+    > 1 a regular file is judged in that many processes, each reading its own ranges of it (see
+    :mod:`stocktake.likelihood.parallel`; needs ``job.prepare``). Priority ids must be unique across
+    the batch."""
     total = path.stat().st_size if stream is None and path.is_file() else 0
     counts: dict[str, int] = {}
     failures: list[Any] = []
@@ -256,41 +250,20 @@ def judge_batch(job: StreamJob, path: Path, out: Any, *, jobs: int = 1, progress
             progress(done, read, total)
 
     with gc_held():
-        if jobs <= 1 or stream is not None:
+        if jobs <= 1 or stream is not None or not path.is_file():  # a pipe or a device is read once, here
             judge = _Judge(job.run, job.context, job.date, job.limits)
             for first, lines in _chunks(path, CHUNK, job.limits, stream=stream):
                 take(judge.lines(path, first, lines), sum(map(len, lines)))
         elif job.prepare is None:
             raise UsageError("judging in several processes needs a way to prepare the run in each")
         else:
-            _judge_in_processes(job.prepare, job.date, path, jobs, take, job.limits)
+            from functools import partial
+
+            from stocktake.likelihood.parallel import judge_in_processes
+
+            judge_in_processes(path, out, jobs, take, judge=_Judge(job.run, job.context, job.date, job.limits),
+                               prepare=partial(_prepared_judge, job.prepare, job.date, job.limits), chunk=CHUNK,
+                               longest=job.limits.line_bytes)
     if not seen:
         raise DocumentError("at least one priority", "an empty file", file=path)
     return counts, failures
-
-
-def _judge_in_processes(prepare: Prepare, date: dt.date, path: Path, jobs: int, take: Any,
-                        limits: Limits) -> None:
-    """Chunks go to ``jobs`` processes; results are taken in submission order, with at most two
-    chunks per process in flight (memory stays bounded however long the batch)."""
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(prepare, date, limits)) as pool:
-        pending: deque[tuple[Any, int]] = deque()
-        try:
-            for first, lines in _chunks(path, CHUNK, limits):
-                pending.append((pool.submit(_judge_chunk, str(path), first, lines), sum(map(len, lines))))
-                if len(pending) >= 2 * jobs:
-                    future, size = pending.popleft()
-                    take(future.result(), size)
-            while pending:
-                future, size = pending.popleft()
-                take(future.result(), size)
-        except BaseException:
-            # Wait for the pool's manager thread: shutdown(wait=False) forgets it, and CPython 3.11
-            # then races it at exit (closing its wake-up pipe while the exit hook writes to it),
-            # printing "Exception ignored ... Bad file descriptor" after our one error line.
-            # Chunks not started are cancelled; the ones running are short.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
