@@ -65,8 +65,10 @@ class ChainGraph:
 
     ``succ`` and ``pred`` map each actor (and :data:`SOURCE`) to its neighbours along links that
     are not absent, with the link's strength (4 for G down to 1 for R on the delivery scale).
-    ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``), built on first use for
-    detectors that want networkx's algorithms; the built-in analyses do not need it.
+    ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``). Both are built on first
+    use for detectors that want them: the analyses run on the actors as integers (in the chain's
+    order, :data:`SOURCE` last) with CSR adjacency in the links' order (:mod:`stocktake.chains.routes`)
+    and give their results keyed by id, in the order an id-keyed search would build them.
 
     ``ends`` are the actors routes are judged to reach: the front line, and the beneficiaries when
     the chain's ``settings.beneficiaries`` is ``judged``; ``outside`` are the actors outside the
