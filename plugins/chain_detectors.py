@@ -108,16 +108,7 @@ def _reaching(chain: ChainGraph, t: int) -> frozenset[str]:
     is at ``t``: a link of strength at least ``t`` into one of them, from an actor the centre reaches
     at ``t`` or more, is on such a route."""
     best, _ = chain.widest
-    found = {e for e in chain.ends if best.get(e) == t}
-    queue = list(found)
-    pred = chain.pred
-    while queue:
-        v = queue.pop()
-        for u, s in pred[v].items():
-            if s >= t and u not in found:
-                found.add(u)
-                queue.append(u)
-    return frozenset(found)
+    return chain.reaching([e for e in chain.ends if best.get(e) == t], t)
 
 
 def _dominates(idom: Mapping[str, str], v: str, u: str) -> bool:

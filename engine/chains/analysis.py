@@ -9,8 +9,7 @@ over links that carry information.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -20,6 +19,7 @@ from stocktake.judgment.scale import Scale
 
 if TYPE_CHECKING:  # the chain models cost ~50 ms to import; every command loads the detectors
     from stocktake.chains.model import DeliveryChain, Link
+    from stocktake.chains.routes import Adjacency
 
 __all__ = ["SOURCE", "ChainFinding", "ChainGraph", "Detector"]
 
@@ -65,8 +65,10 @@ class ChainGraph:
 
     ``succ`` and ``pred`` map each actor (and :data:`SOURCE`) to its neighbours along links that
     are not absent, with the link's strength (4 for G down to 1 for R on the delivery scale).
-    ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``), built on first use for
-    detectors that want networkx's algorithms; the built-in analyses do not need it.
+    ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``). Both are built on first
+    use for detectors that want them: the analyses run on the actors as integers (in the chain's
+    order, :data:`SOURCE` last) with CSR adjacency in the links' order (:mod:`stocktake.chains.routes`)
+    and give their results keyed by id, in the order an id-keyed search would build them.
 
     ``ends`` are the actors routes are judged to reach: the front line, and the beneficiaries when
     the chain's ``settings.beneficiaries`` is ``judged``; ``outside`` are the actors outside the
@@ -82,6 +84,7 @@ class ChainGraph:
 
     def __init__(self, chain: DeliveryChain, scale: Scale) -> None:
         from stocktake.chains.model import ABSENT
+        from stocktake.chains.routes import adjacency
 
         self.chain = chain.model_copy(update={"actors": tuple(chain.actors), "links": tuple(chain.links),
                                               "evidence": tuple(chain.evidence)})
@@ -96,19 +99,31 @@ class ChainGraph:
         self.outside: frozenset[str] = frozenset(() if judged else beneficiaries)
         strength = {code: len(scale.codes) - i for i, code in enumerate(scale.codes)}
         self.strength: Mapping[str, int] = MappingProxyType(strength)
+        # Nodes as integers: the actors in the chain's order, then the source.
+        self._ids: tuple[str, ...] = (*self.actors, SOURCE)
+        index = {a: i for i, a in enumerate(self._ids)}
+        self._index: Mapping[str, int] = index
+        size = len(self._ids)
+        source = size - 1
         top = len(scale.codes)
-        succ: dict[str, dict[str, int]] = {a: {} for a in self.actors}
-        pred: dict[str, dict[str, int]] = {a: {} for a in self.actors}
-        succ[SOURCE], pred[SOURCE] = {}, {}
-        for c in self.centres:
-            succ[SOURCE][c] = pred[c][SOURCE] = top
+        froms, tos, strengths = [source] * len(self.centres), [index[c] for c in self.centres], \
+            [top] * len(self.centres)
+        at: dict[int, int] = {}  # a link written twice keeps its first place and its last strength
         links_by_key: dict[str, Link] = {}
         for link in chain.links:
             links_by_key[link.key] = link
             if link.strength != ABSENT:
-                succ[link.from_][link.to] = pred[link.to][link.from_] = strength[link.strength]
+                u, v = index[link.from_], index[link.to]
+                j = at.setdefault(u * size + v, len(froms))
+                if j == len(froms):
+                    froms.append(u)
+                    tos.append(v)
+                    strengths.append(strength[link.strength])
+                else:
+                    strengths[j] = strength[link.strength]
         self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
-        self._succ, self._pred = succ, pred
+        self._out = adjacency(size, froms, tos, strengths)
+        self._in = adjacency(size, tos, froms, strengths)
         self._sealed = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -119,15 +134,21 @@ class ChainGraph:
     def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"the chain graph is shared by every detector and read-only (delete {name!r})")
 
+    def _keyed(self, adj: Adjacency) -> Mapping[str, Mapping[str, int]]:
+        ids, start, nodes, strengths = self._ids, adj.start, adj.nodes, adj.strengths
+        return MappingProxyType({ids[u]: MappingProxyType({ids[nodes[p]]: strengths[p]
+                                                           for p in range(start[u], start[u + 1])})
+                                 for u in range(len(ids))})
+
     @cached_property
     def succ(self) -> Mapping[str, Mapping[str, int]]:
         """Each node's successors along links that are not absent, with the link's strength."""
-        return MappingProxyType({u: MappingProxyType(out) for u, out in self._succ.items()})
+        return self._keyed(self._out)
 
     @cached_property
     def pred(self) -> Mapping[str, Mapping[str, int]]:
         """Each node's predecessors along links that are not absent, with the link's strength."""
-        return MappingProxyType({v: MappingProxyType(into) for v, into in self._pred.items()})
+        return self._keyed(self._in)
 
     @cached_property
     def graph(self) -> Any:
@@ -138,77 +159,52 @@ class ChainGraph:
         graph = nx.DiGraph()
         graph.add_nodes_from(self.actors)
         graph.add_node(SOURCE)
-        graph.add_edges_from((u, v, {"s": s}) for u, out in self._succ.items() for v, s in out.items())
+        graph.add_edges_from((u, v, {"s": s}) for u, out in self.succ.items() for v, s in out.items())
         return nx.freeze(graph)
 
     def level_of(self, strength: int) -> str:
         return self.scale.codes[len(self.scale.codes) - strength]
 
     @cached_property
+    def _widest(self) -> tuple[list[int], list[int], list[int]]:
+        from stocktake.chains.routes import widest_routes
+
+        return widest_routes(self._out, [len(self._ids) - 1], len(self.scale.codes))
+
+    @cached_property
     def widest(self) -> tuple[Mapping[str, int], Mapping[str, tuple[str, str] | None]]:
         """(strength of the strongest route to each reachable actor, the weakest link on it)."""
-        top = len(self.scale.codes)
-        best: dict[str, int] = {SOURCE: top}
-        weakest: dict[str, tuple[str, str] | None] = {SOURCE: None}
-        buckets: list[list[str]] = [[] for _ in range(top + 1)]
-        buckets[top].append(SOURCE)
-        succ = self._succ
-        for b in range(top, 0, -1):
-            stack = buckets[b]
-            while stack:
-                u = stack.pop()
-                if best[u] != b:
-                    continue  # settled at a higher strength already
-                for v, s in succ[u].items():
-                    w = b if b < s else s
-                    if w > best.get(v, 0):
-                        best[v] = w
-                        weakest[v] = (u, v) if s < b or weakest[u] is None else weakest[u]
-                        if u == SOURCE:
-                            weakest[v] = None
-                        buckets[w].append(v)
-        best.pop(SOURCE)
-        weakest.pop(SOURCE)
-        return MappingProxyType(best), MappingProxyType(weakest)
+        best, weakest, reached = self._widest
+        ids, size = self._ids, len(self._ids)
+        links: dict[int, tuple[str, str] | None] = {-1: None}
+        for code in set(weakest):
+            if code not in links:
+                u, v = divmod(code, size)
+                links[code] = (ids[u], ids[v])
+        return (MappingProxyType({ids[v]: best[v] for v in reached[1:]}),
+                MappingProxyType({ids[v]: links[weakest[v]] for v in reached[1:]}))
+
+    @cached_property
+    def _dominators(self) -> tuple[list[int], list[int]]:
+        """(immediate dominator of each node, -1 if unreachable; the reachable nodes in reverse postorder)."""
+        from stocktake.chains.routes import dominator_tree
+
+        return dominator_tree(self._out, self._in, len(self._ids) - 1)
 
     @cached_property
     def _dominator_tree(self) -> tuple[Mapping[str, str], tuple[str, ...]]:
-        """(immediate dominator of every reachable node, the reachable nodes in reverse postorder).
-
-        Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm" (2001), as networkx's
-        ``immediate_dominators``, over this graph's own adjacency (several times faster here).
-        """
-        order = _postorder(self._succ, SOURCE)
-        number = {v: i for i, v in enumerate(order)}
-        order.reverse()
-        idom = {SOURCE: SOURCE}
-        pred = self._pred
-        changed = True
-        while changed:
-            changed = False
-            for v in order[1:]:
-                new = None
-                for u in pred[v]:
-                    if u not in idom:
-                        continue
-                    if new is None:
-                        new = u
-                        continue
-                    while u != new:  # the nearest common dominator of u and new
-                        while number[u] < number[new]:
-                            u = idom[u]
-                        while number[new] < number[u]:
-                            new = idom[new]
-                if idom.get(v) != new:
-                    idom[v] = new  # type: ignore[assignment]
-                    changed = True
-        return MappingProxyType(idom), tuple(order)
+        """(immediate dominator of every reachable node, the reachable nodes in reverse postorder),
+        by id (see :func:`stocktake.chains.routes.dominator_tree`)."""
+        idom, order = self._dominators
+        ids = self._ids
+        return MappingProxyType({ids[v]: ids[idom[v]] for v in order}), tuple(ids[v] for v in order)
 
     @cached_property
     def dominators(self) -> Mapping[str, str]:
         """Immediate dominator of every reachable actor (the source for those with several routes)."""
-        idom, order = self._dominator_tree
-        return MappingProxyType({v: idom[v] for v in order[1:]})
+        idom, order = self._dominators
+        ids = self._ids
+        return MappingProxyType({ids[v]: ids[idom[v]] for v in order[1:]})
 
     @cached_property
     def dependants(self) -> Mapping[str, int]:
@@ -223,44 +219,59 @@ class ChainGraph:
 
     @cached_property
     def _below(self) -> tuple[Mapping[str, int], Mapping[str, int]]:
-        idom, order = self._dominator_tree
-        units = {e: self.actors[e].count for e in self.ends}
-        below = dict.fromkeys(order, 0)  # ends strictly below each node in the dominator tree
-        below_units = dict.fromkeys(order, 0)
+        idom, order = self._dominators
+        ids, index = self._ids, self._index
+        is_end = bytearray(len(ids))
+        units = [0] * len(ids)
+        for e in self.ends:
+            is_end[index[e]] = 1
+            units[index[e]] = self.actors[e].count
+        below = [0] * len(ids)  # ends strictly below each node in the dominator tree
+        below_units = [0] * len(ids)
         for v in reversed(order[1:]):  # a node comes after its dominator in reverse postorder
             d = idom[v]
-            below[d] += below[v] + (v in units)
-            below_units[d] += below_units[v] + units.get(v, 0)
-        return (MappingProxyType({v: n for v in order[1:] if (n := below[v])}),
-                MappingProxyType({v: below_units[v] for v in order[1:] if below[v]}))
+            below[d] += below[v] + is_end[v]
+            below_units[d] += below_units[v] + units[v]
+        return (MappingProxyType({ids[v]: n for v in order[1:] if (n := below[v])}),
+                MappingProxyType({ids[v]: below_units[v] for v in order[1:] if below[v]}))
 
     def judged(self, link: Any) -> bool:
         """Whether ``link`` is part of the judgment: neither end is ``outside`` it."""
         return link.from_ not in self.outside and link.to not in self.outside
 
     @cached_property
-    def _depth(self) -> Mapping[str, int]:
-        """Each reachable node's depth in the dominator tree (the source is 0)."""
-        idom, order = self._dominator_tree
-        depth = {SOURCE: 0}
+    def _depths(self) -> list[int]:
+        """Each node's depth in the dominator tree (the source is 0, -1 if unreachable)."""
+        idom, order = self._dominators
+        depth = [-1] * len(self._ids)
+        depth[order[0]] = 0
         for v in order[1:]:
             depth[v] = depth[idom[v]] + 1
-        return MappingProxyType(depth)
+        return depth
+
+    @cached_property
+    def _depth(self) -> Mapping[str, int]:
+        """Each reachable node's depth in the dominator tree (the source is 0)."""
+        _, order = self._dominators
+        depth, ids = self._depths, self._ids
+        return MappingProxyType({ids[v]: depth[v] for v in order})
 
     @cached_property
     def only_way_in(self) -> Mapping[str, str]:
         """For each reachable actor entered by exactly one link from outside the actors it
         dominates: that link's source. Such a link is on every route to the actor; links back up
         from actors reached through it do not count as another way in."""
-        idom, order = self._dominator_tree
-        depth = self._depth
+        idom, order = self._dominators
+        depth, ids, source = self._depths, self._ids, len(self._ids) - 1
+        start, nodes = self._in.start, self._in.nodes
         out: dict[str, str] = {}
         for v in order[1:]:
             below = depth[v]
             ways = []
-            for u in self._pred[v]:
-                level = depth.get(u)
-                if level is None or u == SOURCE:
+            for p in range(start[v], start[v + 1]):
+                u = nodes[p]
+                level = depth[u]
+                if level < 0 or u == source:
                     continue
                 if level > below:  # deeper: is it reached through v?
                     w = u
@@ -270,22 +281,17 @@ class ChainGraph:
                         continue
                 ways.append(u)
             if len(ways) == 1:
-                out[v] = ways[0]
+                out[ids[v]] = ids[ways[0]]
         return MappingProxyType(out)
 
     @cached_property
     def hops(self) -> Mapping[str, int]:
         """Fewest links from a centre to each reachable actor (centres are 0)."""
-        dist = dict.fromkeys(self.centres, 0)
-        queue = deque(self.centres)
-        succ = self._succ
-        while queue:
-            u = queue.popleft()
-            for v in succ[u]:
-                if v not in dist:
-                    dist[v] = dist[u] + 1
-                    queue.append(v)
-        return MappingProxyType(dist)
+        from stocktake.chains.routes import breadth_first
+
+        index, ids = self._index, self._ids
+        dist, reached = breadth_first(self._out, [index[c] for c in self.centres])
+        return MappingProxyType({ids[v]: dist[v] for v in reached})
 
     @cached_property
     def feedback(self) -> Mapping[str, int]:
@@ -293,29 +299,22 @@ class ChainGraph:
         such route (its weakest link; centres are at the top). Routes back run along links in the
         judgment (see ``judged``) that carry information and are not absent."""
         from stocktake.chains.model import ABSENT
+        from stocktake.chains.routes import adjacency, widest_routes
 
-        back: dict[str, list[tuple[str, int]]] = {}
-        strength, outside = self.strength, self.outside
+        strength, outside, index = self.strength, self.outside, self._index
+        tos: list[int] = []
+        froms: list[int] = []
+        strengths: list[int] = []
         for link in self.chain.links:
             if (link.strength != ABSENT and "information" in link.levers
                     and not (outside and (link.from_ in outside or link.to in outside))):
-                back.setdefault(link.to, []).append((link.from_, strength[link.strength]))
-        top = len(self.scale.codes)
-        best = dict.fromkeys(self.centres, top)
-        buckets: list[list[str]] = [[] for _ in range(top + 1)]
-        buckets[top] = list(self.centres)
-        for b in range(top, 0, -1):  # widest path, one bucket per strength, as ``widest``
-            stack = buckets[b]
-            while stack:
-                v = stack.pop()
-                if best[v] != b:
-                    continue
-                for u, s in back.get(v, ()):
-                    w = b if b < s else s
-                    if w > best.get(u, 0):
-                        best[u] = w
-                        buckets[w].append(u)
-        return MappingProxyType(best)
+                tos.append(index[link.to])
+                froms.append(index[link.from_])
+                strengths.append(strength[link.strength])
+        back = adjacency(len(self._ids), tos, froms, strengths)
+        best, _, reached = widest_routes(back, [index[c] for c in self.centres], len(self.scale.codes))
+        ids = self._ids
+        return MappingProxyType({ids[v]: best[v] for v in reached})
 
     @cached_property
     def feeds_back(self) -> frozenset[str]:
@@ -325,25 +324,15 @@ class ChainGraph:
         return frozenset(a for a, s in self.feedback.items() if 0 < s <= len(self.scale.codes)
                          and not self.scale.low(self.level_of(s)))
 
+    def reaching(self, ends: Sequence[str], at_least: int) -> frozenset[str]:
+        """``ends`` and the actors from which links of strength ``at_least`` or more lead to one of them."""
+        from stocktake.chains.routes import upstream
+
+        index, ids = self._index, self._ids
+        found = upstream(self._in, [index[e] for e in ends], at_least)
+        return frozenset(ids[v] for v in range(len(ids)) if found[v])
+
     def evidence_of(self, actors: list[str] = (), links: list[str] = ()) -> tuple[str, ...]:  # type: ignore[assignment]
         found = {e for a in actors if a in self.actors for e in self.actors[a].evidence}
         found |= {e for k in links if k in self.links_by_key for e in self.links_by_key[k].evidence}
         return tuple(sorted(found))
-
-
-def _postorder(succ: dict[str, dict[str, int]], root: str) -> list[str]:
-    """The nodes reachable from ``root`` in depth-first postorder (without recursion)."""
-    seen = {root}
-    order: list[str] = []
-    stack = [(root, iter(succ[root]))]
-    while stack:
-        node, rest = stack[-1]
-        for v in rest:
-            if v not in seen:
-                seen.add(v)
-                stack.append((v, iter(succ[v])))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
