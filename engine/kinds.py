@@ -25,7 +25,7 @@ size in memory (measured: 44 MB, 21,000 priorities, 2.1 GB), so 16 MiB keeps a j
 if TYPE_CHECKING:
     from stocktake.core.models import Model
 
-__all__ = ["KINDS", "DocumentKind"]
+__all__ = ["KINDS", "DocumentKind", "import_every_module"]
 
 
 def _rubric() -> type[Model]:
@@ -143,11 +143,43 @@ KINDS: dict[str, DocumentKind] = {
 """Every document kind, by name."""
 
 
-if __name__ == "__main__":  # python -m stocktake.kinds: regenerate schemas/ in a source checkout
+def import_every_module() -> None:
+    """Import every module of the package (but ``__main__``), so that every model is loaded."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for module in pkgutil.walk_packages([str(Path(__file__).parent)], "stocktake."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
+def _write_generated() -> None:
+    """Regenerate ``schemas/`` and the models' field descriptions (:mod:`stocktake.core.field_docs`)
+    from the models, their docstrings read from source (run with ``FROM_SOURCE`` set)."""
     import sys
 
+    from stocktake.core.field_docs import TABLE, extracted_field_docs, table_text
+    from stocktake.core.models import Model
     from stocktake.core.resources import data_dir
     from stocktake.core.schemas import write_schemas
 
+    import_every_module()
+    TABLE.write_text(table_text(extracted_field_docs(Model)), encoding="utf-8")
+    print(TABLE, file=sys.stderr)
     for written in write_schemas(data_dir("schemas"), KINDS):
         print(written, file=sys.stderr)
+
+
+if __name__ == "__main__":  # python -m stocktake.kinds: regenerate schemas/ in a source checkout
+    import os
+    import subprocess
+    import sys
+
+    from stocktake.core.field_docs import FROM_SOURCE
+
+    if FROM_SOURCE:
+        _write_generated()
+    else:  # again, in a process whose models read their docstrings from source
+        sys.exit(subprocess.run([sys.executable, "-m", "stocktake.kinds"],
+                                env={**os.environ, "STOCKTAKE_FIELD_DOCS_FROM_SOURCE": "1"}).returncode)

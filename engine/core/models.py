@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError, core_schema
 
 from stocktake.core.errors import DATE_WRITTEN
+from stocktake.core.field_docs import FROM_SOURCE, apply_field_docs
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -169,15 +170,22 @@ class Problems:
 
 
 class Model(BaseModel):
-    """Base model: unknown fields are errors; built on first use to keep start-up cheap."""
+    """Base model: unknown fields are errors; built on first use to keep start-up cheap. Attribute
+    docstrings are the fields' descriptions (see :mod:`stocktake.core.field_docs`)."""
 
     model_config = ConfigDict(
         extra="forbid",
         defer_build=True,
-        use_attribute_docstrings=True,
+        use_attribute_docstrings=FROM_SOURCE,
         populate_by_name=False,
         serialize_by_alias=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not FROM_SOURCE:
+            apply_field_docs(cls)
 
 
 Id = Annotated[

@@ -108,9 +108,14 @@ class PluginHost:
     def _load_entry_points(self, loaded: list[tuple[object, str, str | None, str | None]]) -> set[str]:
         seen: dict[str, str | None] = {}
         entry_points = sorted(metadata.entry_points(group=PROJECT), key=lambda ep: ep.name)
+        named: dict[int, tuple[str | None, str | None]] = {}  # id(distribution) -> (name, version)
         for ep in entry_points:
-            dist = ep.dist.name if ep.dist is not None else None
-            version = ep.dist.version if ep.dist is not None else None
+            dist, version = None, None
+            if ep.dist is not None:
+                if id(ep.dist) not in named:  # its METADATA parsed once, not once per entry point and field
+                    found = ep.dist.metadata
+                    named[id(ep.dist)] = (found["Name"], found["Version"])
+                dist, version = named[id(ep.dist)]
             if ep.name in seen:
                 raise PluginError(
                     f"uses the plugin name already taken by distribution {seen[ep.name]}",

@@ -43,14 +43,15 @@ MATRIX_FIELDS = ("rationale", "evidence")
 def prepare_review(data: dict[str, Any], path: Path | None, limits: Any) -> Prepared:
     """Append the ratings of ``ratings_file`` (CSV or XLSX beside the document) to ``ratings``;
     errors about them point at the table's cells."""
-    from stocktake.core.errors import DocumentError
     from stocktake.core.loading import Prepared
-    from stocktake.core.tables import MergedRows, file_beside, read_table
-    from stocktake.judgment.envelope import InputFile
 
     ref = data.get("ratings_file")
     if not isinstance(ref, str):
         return Prepared()
+    from stocktake.core.errors import DocumentError  # here: a review without a table reads none
+    from stocktake.core.tables import MergedRows, file_beside, read_table
+    from stocktake.judgment.envelope import InputFile
+
     table_path = file_beside(path, ref, "ratings_file")
     sheet = data.get("ratings_sheet")
     sheet = sheet if isinstance(sheet, str) else None
