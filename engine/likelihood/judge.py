@@ -69,6 +69,9 @@ class JudgingRun:
     changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (a pure function of
     the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
+    decisions: dict[tuple[object, ...], tuple[Decision, str | None]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
+    """The checked decision of a decision table for each combination of its inputs (see :func:`_decide`)."""
     severity: SeverityRun | None = None
     """The severity classifier (None: priorities are not classified)."""
     chains: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
@@ -140,7 +143,19 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
 
 
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
-    """The rule set's decision, and what went wrong if it gave none a judgment can use."""
+    """The rule set's decision, and what went wrong if it gave none a judgment can use. A decision
+    table's is a pure function of its inputs' values, which are finite: it is decided and checked
+    once per combination (a large batch repeats them). Python rule sets are asked every time."""
+    if isinstance(ruleset, CompiledTable):
+        try:
+            key = ruleset.key(values)
+        except KeyError:  # an input missing: decided (and refused) below, as for any rule set
+            pass
+        else:
+            found = run.decisions.get(key)
+            if found is None:
+                found = run.decisions[key] = decide_checked(ruleset, values, run.scales[ruleset.output_scale])
+            return found
     return decide_checked(ruleset, values, run.scales[ruleset.output_scale])
 
 
