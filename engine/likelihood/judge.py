@@ -281,19 +281,16 @@ the indicators at the worst level); ``because`` quotes them when a deciding rule
 _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: missing data limits or decides the judgment."}
 
 
-def _point(point: Any) -> dict[str, Any]:
-    return {"date": str(point.date), "value": point.value}
-
-
 def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
     """The :class:`TrajectorySummary` data: the plan from ``priority``, then every field of
     ``analysis`` by its name (computed numbers rounded to 6 places)."""
     tolerance = priority.tolerance
+    planned = [{"date": str(p.date), "value": p.value}
+               for p in (priority.baseline, *priority.trajectory.points, priority.target)]
     return dict(
         _SUMMARY,
         metric=priority.metric.name, unit=priority.metric.unit, direction=priority.metric.direction,
-        baseline=_point(priority.baseline), target=_point(priority.target),
-        planned=[_point(priority.baseline), *map(_point, priority.trajectory.points), _point(priority.target)],
+        baseline=dict(planned[0]), target=dict(planned[-1]), planned=planned,
         interpolation=priority.trajectory.interpolation,
         tolerance=(None if tolerance is None else {"absolute": tolerance.absolute}
                    if tolerance.absolute is not None else {"relative": tolerance.relative}),
