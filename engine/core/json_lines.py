@@ -68,6 +68,8 @@ def plain_line(line: bytes, limits: Limits) -> Any:
     or a float large enough to have been written as an integer."""
     import orjson
 
+    if 1 + line.count(b",") + line.count(b"[") + line.count(b"{") > limits.json_values:
+        return None  # perhaps too many values: the exact reader counts them before building any
     try:
         text = line.decode("utf-8")
         data = orjson.loads(text)
