@@ -186,6 +186,12 @@ class CompiledTable:
             mask &= masks[value]
         return mask
 
+    def key(self, values: Mapping[str, str]) -> tuple[str, ...]:
+        """The values of the table's inputs, in order: what its decision depends on (KeyError if
+        one is missing)."""
+        key: tuple[str, ...] = self._key(values)
+        return key
+
     def decide(self, values: Mapping[str, str]) -> Decision:
         key = self._key(values)
         found = self._memo.get(key)

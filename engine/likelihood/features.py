@@ -8,7 +8,9 @@ with the inputs, flags and trail lines it shows, the bulk one
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from stocktake.judgment.model import Flag, Input
@@ -38,6 +40,8 @@ class Reading(Protocol):
 
     @property
     def reads_indicators(self) -> bool: ...
+
+_date_of = attrgetter("date")
 
 # Every dict is built as ``dict(_MODEL, field=value, ...)``: keys in the model's order.
 _INPUT, _FLAG = shape(Input), shape(Flag)
@@ -73,7 +77,9 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
     date order, as a validated priority's are. The values the rule set reads are the same."""
     tolerance = priority.tolerance
     actuals: Sequence[Point] = priority.actuals
-    future = [a for a in actuals if a.date > as_of]
+    # In date order (bulk), only the latest can tell whether any is dated after ``as_of``.
+    future = ([a for a in actuals if a.date > as_of] if explain or (actuals and actuals[-1].date > as_of)
+              else ())
     if future:
         actuals = [a for a in actuals if a.date <= as_of]
     analysis = analyse(points=[priority.baseline, *priority.trajectory.points, priority.target],
@@ -118,7 +124,8 @@ def outcome_actual(actuals: Sequence[Point], target_date: dt.date) -> Point | No
     """The actual that shows whether a target was met: the first dated on or after the target date
     (``actuals`` in date order), or None. Not a later one (a dip after a target met on time does not
     un-deliver it) and not an earlier one (a measurement on the way is not the outcome)."""
-    return next((a for a in actuals if a.date >= target_date), None)
+    found = bisect_left(actuals, target_date, key=_date_of)
+    return actuals[found] if found < len(actuals) else None
 
 
 def deadline_state(analysis: Analysis, outcome: Point | None, target: float, direction: str) -> str:

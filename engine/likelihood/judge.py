@@ -69,6 +69,9 @@ class JudgingRun:
     changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (a pure function of
     the inputs, and a large batch repeats combinations). Python rule sets are asked every time."""
+    decisions: dict[tuple[object, ...], tuple[Decision, str | None]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
+    """The checked decision of a decision table for each combination of its inputs (see :func:`_decide`)."""
     severity: SeverityRun | None = None
     """The severity classifier (None: priorities are not classified)."""
     chains: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
@@ -140,7 +143,19 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
 
 
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
-    """The rule set's decision, and what went wrong if it gave none a judgment can use."""
+    """The rule set's decision, and what went wrong if it gave none a judgment can use. A decision
+    table's is a pure function of its inputs' values, which are finite: it is decided and checked
+    once per combination (a large batch repeats them). Python rule sets are asked every time."""
+    if isinstance(ruleset, CompiledTable):
+        try:
+            key = ruleset.key(values)
+        except KeyError:  # an input missing: decided (and refused) below, as for any rule set
+            pass
+        else:
+            found = run.decisions.get(key)
+            if found is None:
+                found = run.decisions[key] = decide_checked(ruleset, values, run.scales[ruleset.output_scale])
+            return found
     return decide_checked(ruleset, values, run.scales[ruleset.output_scale])
 
 
@@ -266,19 +281,16 @@ the indicators at the worst level); ``because`` quotes them when a deciding rule
 _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: missing data limits or decides the judgment."}
 
 
-def _point(point: Any) -> dict[str, Any]:
-    return {"date": str(point.date), "value": point.value}
-
-
 def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
     """The :class:`TrajectorySummary` data: the plan from ``priority``, then every field of
     ``analysis`` by its name (computed numbers rounded to 6 places)."""
     tolerance = priority.tolerance
+    planned = [{"date": str(p.date), "value": p.value}
+               for p in (priority.baseline, *priority.trajectory.points, priority.target)]
     return dict(
         _SUMMARY,
         metric=priority.metric.name, unit=priority.metric.unit, direction=priority.metric.direction,
-        baseline=_point(priority.baseline), target=_point(priority.target),
-        planned=[_point(priority.baseline), *map(_point, priority.trajectory.points), _point(priority.target)],
+        baseline=dict(planned[0]), target=dict(planned[-1]), planned=planned,
         interpolation=priority.trajectory.interpolation,
         tolerance=(None if tolerance is None else {"absolute": tolerance.absolute}
                    if tolerance.absolute is not None else {"relative": tolerance.relative}),

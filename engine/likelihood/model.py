@@ -9,7 +9,6 @@ checked against the item's scale.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, GetCoreSchemaHandler, ModelWrapValidatorHandler, ValidationInfo, model_validator
@@ -223,23 +222,31 @@ def _check_dates(priority: Priority) -> None:
     baseline, target = priority.baseline.date, priority.target.date
     if target <= baseline:
         raise invalid(f"a target date after the baseline date ({baseline})", str(target), path=("target", "date"))
-    last = baseline
-    for i, point in enumerate(priority.trajectory.points):
-        if not last < point.date < target:
-            raise invalid(f"dates rising strictly between the baseline ({baseline}) "
-                          f"and the target ({target})", str(point.date),
-                          path=("trajectory", "points", i, "date"))
-        last = point.date
+    planned = [baseline, *(point.date for point in priority.trajectory.points), target]
+    if not _rising(planned):  # found in C; the loop only names the first date out of place
+        last = baseline
+        for i, point in enumerate(priority.trajectory.points):
+            if not last < point.date < target:
+                raise invalid(f"dates rising strictly between the baseline ({baseline}) "
+                              f"and the target ({target})", str(point.date),
+                              path=("trajectory", "points", i, "date"))
+            last = point.date
     tolerance = priority.tolerance
     if tolerance is not None and (tolerance.absolute is None) == (tolerance.relative is None):
         raise invalid("exactly one of 'absolute' or 'relative'", "both" if tolerance.absolute is not None
                       else "neither", path=("tolerance",))
     dates = [a.date for a in priority.actuals]
+    if _rising(dates):  # the usual case, found in C: sorted and one per date
+        return
     if len(set(dates)) != len(dates):
         twice = next(d for d in dates if dates.count(d) > 1)
         raise invalid("one actual per date", f"{twice} twice", path=("actuals",))
-    if any(a > b for a, b in pairwise(dates)):
-        priority.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
+    priority.actuals.sort(key=lambda a: a.date)  # judged in date order, whatever the file's order
+
+
+def _rising(values: list[Any]) -> bool:
+    """Whether ``values`` rise strictly: in order (a sort that changes nothing) and none twice."""
+    return values == sorted(values) and len(set(values)) == len(values)
 
 
 class _Levels:

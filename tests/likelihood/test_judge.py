@@ -250,6 +250,7 @@ def test_batch_lines_are_the_models_json_to_the_byte():
     from example_system import EXAMPLE
 
     from benchmarks.generate import priority as synthetic
+    from stocktake.likelihood.batches import result_json
     from stocktake.likelihood.judge import JudgingRun, priority_data
     from stocktake.likelihood.model import Priority
     from stocktake.likelihood.result import PriorityResult, RuleSetUsed
@@ -269,7 +270,9 @@ def test_batch_lines_are_the_models_json_to_the_byte():
     for run in runs:
         for p in [*example, *varied]:
             data = priority_data(p, dt.date(2026, 1, 1), run, failures)
-            assert to_json(data).decode() + "\n" == dump_line(PriorityResult.model_validate(data)), p.id
+            line = dump_line(PriorityResult.model_validate(data))
+            assert to_json(data).decode() + "\n" == line, p.id
+            assert result_json(data).decode() + "\n" == line, p.id  # what batches write
     assert len(failures) == len(example) + len(varied)
 
 

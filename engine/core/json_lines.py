@@ -1,0 +1,87 @@
+"""A fast decode of one JSON Lines line, for the lines that need no care.
+
+:func:`plain_line` decodes a line with orjson and then refuses (returns None) anything the exact
+reader (:func:`~stocktake.core.json_reader.parse_json`) might treat otherwise: a duplicate key, a
+value near a limit, a number orjson reads differently. The caller then reads the line the exact way,
+which gives the data, or the error with its line, column and path. What it returns is what the
+exact reader returns for the same line: the same values, types and key order (tested).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stocktake.core.parsed import Limits
+
+__all__ = ["plain_line"]
+
+_FLOAT_FROM_INT = 2.0 ** 63
+"""orjson reads an integer too large for 64 bits as a float, where the exact reader keeps the
+integer: a float this large may have been one, so it is left to the exact reader."""
+
+
+class _Refused(Exception):
+    pass
+
+
+class _Walk:
+    """Counts a decoded document's keys and values, refusing what is at or near a limit."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.deepest = limits.max_depth - 1  # a container below this is left to the exact reader
+        self.longest = limits.max_text
+        self.largest = 10 ** limits.max_digits
+        self.values = 0
+
+    def keys(self, value: Any, depth: int) -> int:
+        """The keys in ``value`` and everything in it."""
+        self.values += 1
+        kind = type(value)
+        if kind is dict:
+            if depth > self.deepest:
+                raise _Refused
+            found = len(value)
+            for key, item in value.items():
+                if len(key) > self.longest:
+                    raise _Refused
+                found += self.keys(item, depth + 1)
+            return found
+        if kind is list:
+            if depth > self.deepest:
+                raise _Refused
+            return sum(self.keys(item, depth + 1) for item in value)
+        if kind is str:
+            if len(value) > self.longest:
+                raise _Refused
+        elif kind is int:
+            if not -self.largest < value < self.largest:
+                raise _Refused
+        elif kind is float and not -_FLOAT_FROM_INT < value < _FLOAT_FROM_INT:
+            raise _Refused
+        return 0
+
+
+def plain_line(line: bytes, limits: Limits) -> Any:
+    """The data of ``line`` (one JSON document), or None when the exact reader must read it:
+    not UTF-8 or not JSON as orjson reads it, a key twice (the colons outside strings would
+    outnumber the keys decoded), a text, integer, depth or number of values at or near ``limits``,
+    or a float large enough to have been written as an integer."""
+    import orjson
+
+    if 1 + line.count(b",") + line.count(b"[") + line.count(b"{") > limits.json_values:
+        return None  # perhaps too many values: the exact reader counts them before building any
+    try:
+        text = line.decode("utf-8")
+        data = orjson.loads(text)
+    except (UnicodeDecodeError, orjson.JSONDecodeError):
+        return None
+    walk = _Walk(limits)
+    try:
+        keys = walk.keys(data, 0)
+    except (_Refused, RecursionError):
+        return None
+    # Each key has one colon after it and a colon inside a string only adds to the count, so as
+    # many colons as keys decoded means no key was given twice.
+    if walk.values > limits.json_values or text.count(":") != keys:
+        return None
+    return data
