@@ -291,6 +291,15 @@ def chain_svg(chain: Any, result: DeliveryChainResult) -> str:
     return "".join(parts)
 
 
+_WORD_AFTER = re.compile(r"\w|-(?!>)")
+"""What may not follow a name's id: a word character, or a '-' that does not begin '->'."""
+
+
+class _Replacements(dict[str, str]):
+    """What each choice a finding's text may name is written as (a class of its own so a test can
+    count the look-ups)."""
+
+
 def _namer(drawing: Any, result: DeliveryChainResult) -> Any:
     """A function giving a finding's message (or the judgment's because) with the actors and links
     it names by id written with the actors' names (``d-west->s-west`` as ``Westmoor district →
@@ -306,13 +315,34 @@ def _namer(drawing: Any, result: DeliveryChainResult) -> Any:
             if x.from_ in named or x.to in named}
     words = {i: names[i] for i in named if i in names}
     kept = {f"{names[i]} ({i})" for i in words}
-    choices = sorted([*kept, *keys, *words], key=lambda t: (-len(t), t))
-    if not choices:
+    table = _Replacements({t: keys.get(t) or words.get(t) or t for t in (*kept, *keys, *words)})
+    if not table:
         return lambda text: text
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, choices)) + r")(?![\w]|-(?!>))")
+    lengths: dict[str, list[int]] = {}  # the choices' lengths by first character, longest first
+    for choice in table:
+        lengths.setdefault(choice[0], []).append(len(choice))
+    for found in lengths.values():
+        found[:] = sorted(set(found), reverse=True)
+    start = re.compile(r"(?<![\w-])[" + "".join(map(re.escape, sorted(lengths))) + "]")
 
     def say(text: str) -> str:
-        return pattern.sub(lambda m: keys.get(m[0]) or words.get(m[0]) or m[0], text)
+        # The longest choice at each start that no word character (nor a '-' but the one of '->')
+        # follows, as one regex alternating every choice would find, in one pass over the text.
+        parts, at, end = [], 0, len(text)
+        found = start.search(text)
+        while found is not None:
+            p = found.start()
+            for size in lengths[text[p]]:
+                q = p + size
+                if q > end or _WORD_AFTER.match(text, q):
+                    continue
+                written = table.get(text[p:q])
+                if written is not None:
+                    parts += [text[at:p], written]
+                    at = q
+                    break
+            found = start.search(text, max(p + 1, at))
+        return "".join(parts) + text[at:] if parts else text
 
     return say
 
