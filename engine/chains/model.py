@@ -122,43 +122,76 @@ class DeliveryChain(Model):
                 if ref not in evidence:
                     raise invalid("an evidence id defined under 'evidence'", repr(ref), path=(*path, "evidence", j))
 
-        known: dict[tuple[str, bool], str] = {}  # a register repeats a handful of spellings
+        known: dict[tuple[str, bool], str | None] = {}  # a register repeats a handful of spellings
+
+        def code_of(value: str, allow_absent: bool) -> str | None:
+            """The code ``value`` names, ``absent`` if allowed, or None."""
+            key = (value, allow_absent)
+            if key not in known:
+                if allow_absent and value.strip().lower() == ABSENT:
+                    known[key] = ABSENT
+                else:
+                    known[key] = scale.resolve(value) if scale is not None else value
+            return known[key]
 
         def level(value: str, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
-            found = known.get((value, allow_absent))
-            if found is not None:
-                return found
-            if allow_absent and value.strip().lower() == ABSENT:
-                return known.setdefault((value, allow_absent), ABSENT)
-            code = scale.resolve(value) if scale is not None else value
+            code = code_of(value, allow_absent)
             if code is None:
                 extra = " or 'absent'" if allow_absent else ""
                 raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()}){extra}",
                               repr(as_written(data, path, value)), path=path)
-            return known.setdefault((value, allow_absent), code)
+            return code
 
         actors = set(unique_ids(self.actors, "actors", "actor ids unique"))
-        roles = set()
-        for i, actor in enumerate(self.actors):
-            roles.add(actor.role)
-            for name in ("capacity", "will"):
-                value = getattr(actor, name)
-                if value is not None and (code := level(value, ("actors", i, name))) != value:
-                    setattr(actor, name, code)  # pydantic's __setattr__ is slow: only when it changes
-            if actor.evidence:
-                cite(actor.evidence, ("actors", i))
-        if "centre" not in roles:
-            raise invalid("at least one actor with role 'centre'", "none", path=("actors",))
-        if "front-line" not in roles:
-            raise invalid("at least one actor with role 'front-line'", "none", path=("actors",))
-        for i, link in enumerate(self.links):
-            for end, value in (("from", link.from_), ("to", link.to)):
-                if value not in actors:
-                    raise invalid("an actor id defined under 'actors'", repr(value), path=("links", i, end))
-            if link.from_ == link.to:
-                raise invalid("a link between two different actors", f"{link.from_!r} to itself", path=("links", i))
-            if (code := level(link.strength, ("links", i, "strength"), allow_absent=True)) != link.strength:
-                link.strength = code
-            if link.evidence:
-                cite(link.evidence, ("links", i))
+        if not _sound(self, actors, evidence, code_of):
+            _locate(self, actors, cite, level)  # raises the first error in the document's order
+        written = {a.capacity for a in self.actors} | {a.will for a in self.actors}
+        changed = {v: c for v in written if v is not None and (c := code_of(v, False)) is not None and c != v}
+        if changed:
+            for actor in self.actors:
+                for name in ("capacity", "will"):
+                    if (value := getattr(actor, name)) in changed:
+                        setattr(actor, name, changed[value])  # pydantic's __setattr__ is slow: only when it changes
+        strengths = {x.strength for x in self.links}
+        if changed := {v: c for v in strengths if (c := code_of(v, True)) is not None and c != v}:
+            for link in self.links:
+                if link.strength in changed:
+                    link.strength = changed[link.strength]
         return self
+
+
+def _sound(chain: DeliveryChain, actors: set[str], evidence: set[str], code_of: Any) -> bool:
+    """Whether the chain passes every check of :func:`_locate`, found a set at a time."""
+    roles = {a.role for a in chain.actors}
+    values = ({a.capacity for a in chain.actors} | {a.will for a in chain.actors}) - {None}
+    cited = {ref for a in chain.actors for ref in a.evidence} | {ref for x in chain.links for ref in x.evidence}
+    return ("centre" in roles and "front-line" in roles and cited <= evidence
+            and all(code_of(v, False) is not None for v in values)
+            and all(code_of(v, True) is not None for v in {x.strength for x in chain.links})
+            and {x.from_ for x in chain.links} <= actors and {x.to for x in chain.links} <= actors
+            and all(x.from_ != x.to for x in chain.links))
+
+
+def _locate(chain: DeliveryChain, actors: set[str], cite: Any, level: Any) -> None:
+    """Each check in the document's order: raises the first error, located."""
+    roles = set()
+    for i, actor in enumerate(chain.actors):
+        roles.add(actor.role)
+        for name in ("capacity", "will"):
+            if (value := getattr(actor, name)) is not None:
+                level(value, ("actors", i, name))
+        if actor.evidence:
+            cite(actor.evidence, ("actors", i))
+    if "centre" not in roles:
+        raise invalid("at least one actor with role 'centre'", "none", path=("actors",))
+    if "front-line" not in roles:
+        raise invalid("at least one actor with role 'front-line'", "none", path=("actors",))
+    for i, link in enumerate(chain.links):
+        for end, value in (("from", link.from_), ("to", link.to)):
+            if value not in actors:
+                raise invalid("an actor id defined under 'actors'", repr(value), path=("links", i, end))
+        if link.from_ == link.to:
+            raise invalid("a link between two different actors", f"{link.from_!r} to itself", path=("links", i))
+        level(link.strength, ("links", i, "strength"), allow_absent=True)
+        if link.evidence:
+            cite(link.evidence, ("links", i))
