@@ -109,9 +109,7 @@ class ChainGraph:
         froms, tos, strengths = [source] * len(self.centres), [index[c] for c in self.centres], \
             [top] * len(self.centres)
         at: dict[int, int] = {}  # a link written twice keeps its first place and its last strength
-        links_by_key: dict[str, Link] = {}
         for link in chain.links:
-            links_by_key[link.key] = link
             if link.strength != ABSENT:
                 u, v = index[link.from_], index[link.to]
                 j = at.setdefault(u * size + v, len(froms))
@@ -121,6 +119,7 @@ class ChainGraph:
                     strengths.append(strength[link.strength])
                 else:
                     strengths[j] = strength[link.strength]
+        links_by_key: dict[str, Link] = {f"{x.from_}->{x.to}": x for x in chain.links}  # as Link.key
         self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
         self._out = adjacency(size, froms, tos, strengths)
         self._in = adjacency(size, tos, froms, strengths)

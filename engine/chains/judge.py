@@ -94,13 +94,14 @@ def _findings_problem(found: Any, scale: Scale) -> str | None:
     """Why what a detector returned is not a list of well-formed findings on ``scale``, or None."""
     if not isinstance(found, list):
         return f"returned {type(found).__name__}, not a list of ChainFinding"
+    codes = frozenset(scale.codes)  # looked up per finding; a level is text by then
     for i, f in enumerate(found):
         if not isinstance(f, ChainFinding):
             return f"returned {type(f).__name__} as finding {i}, not a ChainFinding"
         for name in ("code", "level", "message"):
             if not isinstance(getattr(f, name), str):
                 return f"returned finding {i} whose {name} is {shown(getattr(f, name))}, not text"
-        if f.level not in scale.codes:
+        if f.level not in codes:
             return f"returned level {shown(f.level)}, not one of {scale.describe_codes()}"
         for name in ("actors", "links", "evidence"):
             value = getattr(f, name)
