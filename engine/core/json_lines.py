@@ -68,20 +68,57 @@ def plain_line(line: bytes, limits: Limits) -> Any:
     or a float large enough to have been written as an integer."""
     import orjson
 
-    if 1 + line.count(b",") + line.count(b"[") + line.count(b"{") > limits.json_values:
+    opens = line.count(b"[") + line.count(b"{")
+    if 1 + line.count(b",") + opens > limits.json_values:
         return None  # perhaps too many values: the exact reader counts them before building any
     try:
         text = line.decode("utf-8")
         data = orjson.loads(text)
     except (UnicodeDecodeError, orjson.JSONDecodeError):
         return None
+    if _plain_by_counts(line, opens, data, limits):
+        return data
+    return data if _walked(data, text, limits) else None
+
+
+def _walked(data: Any, text: str, limits: Limits) -> bool:
+    """Whether the walk over every value of ``data`` (decoded from ``text``) finds nothing the
+    exact reader must see: the exact test :func:`_plain_by_counts` stands in for."""
     walk = _Walk(limits)
     try:
         keys = walk.keys(data, 0)
     except (_Refused, RecursionError):
-        return None
+        return False
     # Each key has one colon after it and a colon inside a string only adds to the count, so as
     # many colons as keys decoded means no key was given twice.
-    if walk.values > limits.json_values or text.count(":") != keys:
-        return None
-    return data
+    return walk.values <= limits.json_values and text.count(":") == keys
+
+
+def _plain_by_counts(line: bytes, opens: int, data: Any, limits: Limits) -> bool:
+    """True only when counts over ``line``, taken in C, show that the exact reader reads ``data``
+    from it: no text longer than the line; no deeper nesting than its brackets; no integer or
+    float the walk refuses without a run of digits or an exponent; and no key twice when the line
+    has as many colons as orjson's encoding of ``data`` (a colon in a string is in both, unless
+    written ``\\u003a``; a key twice drops one from the encoding). False says nothing: the walk
+    decides. (The values were counted before decoding.)"""
+    import orjson
+
+    if len(line) > limits.max_text or opens > limits.max_depth or _suspect(line, limits.max_digits):
+        return False
+    try:
+        return orjson.dumps(data).count(b":") == line.count(b":")
+    except orjson.JSONEncodeError:  # pragma: no cover - what orjson decodes it encodes
+        return False
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
+"""Every digit read as 0 and ``E`` as ``e``, so that one substring search finds a run of digits."""
+
+
+def _suspect(line: bytes, max_digits: int) -> bool:
+    """Whether ``line`` may hold a number the walk refuses, or a colon no count sees: a run of
+    digits as long as an integer at the limit or a float of 2 ** 63 (19 digits), a digit before
+    an exponent, or a colon escaped as ``\\u003a`` (it decodes to a colon the line's count misses)."""
+    zeroed = line.translate(_DIGITS_AS_ZERO)
+    return (b"0" * (min(max_digits, 18) + 1) in zeroed or b"0e" in zeroed
+            or b"\\u003a" in line or b"\\u003A" in line)
