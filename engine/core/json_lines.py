@@ -1,10 +1,12 @@
-"""A fast decode of one JSON Lines line, for the lines that need no care.
+"""A fast decode of one JSON Lines line, or of a whole JSON document, for the texts that need no care.
 
 :func:`plain_line` decodes a line with orjson and then refuses (returns None) anything the exact
 reader (:func:`~stocktake.core.json_reader.parse_json`) might treat otherwise: a duplicate key, a
 value near a limit, a number orjson reads differently. The caller then reads the line the exact way,
 which gives the data, or the error with its line, column and path. What it returns is what the
 exact reader returns for the same line: the same values, types and key order (tested).
+:func:`plain_document` does the same for a whole document, once the exact reader has bounded its
+values, depth and texts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from stocktake.core.parsed import Limits
 
-__all__ = ["plain_line"]
+__all__ = ["plain_document", "plain_line"]
 
 _FLOAT_FROM_INT = 2.0 ** 63
 """orjson reads an integer too large for 64 bits as a float, where the exact reader keeps the
@@ -122,3 +124,19 @@ def _suspect(line: bytes, max_digits: int) -> bool:
     zeroed = line.translate(_DIGITS_AS_ZERO)
     return (b"0" * (min(max_digits, 18) + 1) in zeroed or b"0e" in zeroed
             or b"\\u003a" in line or b"\\u003A" in line)
+
+
+def plain_document(text: str, limits: Limits) -> Any:
+    """The data of ``text`` (a whole JSON document whose values, depth and texts the exact reader
+    has already bounded), decoded by orjson, or None when the exact reader must read it: for the
+    reasons :func:`_plain_by_counts` gives, less the line's own bounds."""
+    import orjson
+
+    raw = text.encode("utf-8", "surrogatepass")
+    if _suspect(raw, limits.max_digits):
+        return None
+    try:
+        data = orjson.loads(raw)
+        return data if orjson.dumps(data).count(b":") == raw.count(b":") else None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
