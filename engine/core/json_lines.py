@@ -1,10 +1,12 @@
-"""A fast decode of one JSON Lines line, for the lines that need no care.
+"""A fast decode of one JSON Lines line, or of a whole JSON document, for the texts that need no care.
 
 :func:`plain_line` decodes a line with orjson and then refuses (returns None) anything the exact
 reader (:func:`~stocktake.core.json_reader.parse_json`) might treat otherwise: a duplicate key, a
 value near a limit, a number orjson reads differently. The caller then reads the line the exact way,
 which gives the data, or the error with its line, column and path. What it returns is what the
 exact reader returns for the same line: the same values, types and key order (tested).
+:func:`plain_document` does the same for a whole document, once the exact reader has bounded its
+values, depth and texts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from stocktake.core.parsed import Limits
 
-__all__ = ["plain_line"]
+__all__ = ["plain_document", "plain_line"]
 
 _FLOAT_FROM_INT = 2.0 ** 63
 """orjson reads an integer too large for 64 bits as a float, where the exact reader keeps the
@@ -68,20 +70,73 @@ def plain_line(line: bytes, limits: Limits) -> Any:
     or a float large enough to have been written as an integer."""
     import orjson
 
-    if 1 + line.count(b",") + line.count(b"[") + line.count(b"{") > limits.json_values:
+    opens = line.count(b"[") + line.count(b"{")
+    if 1 + line.count(b",") + opens > limits.json_values:
         return None  # perhaps too many values: the exact reader counts them before building any
     try:
         text = line.decode("utf-8")
         data = orjson.loads(text)
     except (UnicodeDecodeError, orjson.JSONDecodeError):
         return None
+    if _plain_by_counts(line, opens, data, limits):
+        return data
+    return data if _walked(data, text, limits) else None
+
+
+def _walked(data: Any, text: str, limits: Limits) -> bool:
+    """Whether the walk over every value of ``data`` (decoded from ``text``) finds nothing the
+    exact reader must see: the exact test :func:`_plain_by_counts` stands in for."""
     walk = _Walk(limits)
     try:
         keys = walk.keys(data, 0)
     except (_Refused, RecursionError):
-        return None
+        return False
     # Each key has one colon after it and a colon inside a string only adds to the count, so as
     # many colons as keys decoded means no key was given twice.
-    if walk.values > limits.json_values or text.count(":") != keys:
+    return walk.values <= limits.json_values and text.count(":") == keys
+
+
+def _plain_by_counts(line: bytes, opens: int, data: Any, limits: Limits) -> bool:
+    """True only when counts over ``line``, taken in C, show that the exact reader reads ``data``
+    from it: no text longer than the line; no deeper nesting than its brackets; no integer or
+    float the walk refuses without a run of digits or an exponent; and no key twice when the line
+    has as many colons as orjson's encoding of ``data`` (a colon in a string is in both, unless
+    written ``\\u003a``; a key twice drops one from the encoding). False says nothing: the walk
+    decides. (The values were counted before decoding.)"""
+    import orjson
+
+    if len(line) > limits.max_text or opens > limits.max_depth or _suspect(line, limits.max_digits):
+        return False
+    try:
+        return orjson.dumps(data).count(b":") == line.count(b":")
+    except orjson.JSONEncodeError:  # pragma: no cover - what orjson decodes it encodes
+        return False
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
+"""Every digit read as 0 and ``E`` as ``e``, so that one substring search finds a run of digits."""
+
+
+def _suspect(line: bytes, max_digits: int) -> bool:
+    """Whether ``line`` may hold a number the walk refuses, or a colon no count sees: a run of
+    digits as long as an integer at the limit or a float of 2 ** 63 (19 digits), a digit before
+    an exponent, or a colon escaped as ``\\u003a`` (it decodes to a colon the line's count misses)."""
+    zeroed = line.translate(_DIGITS_AS_ZERO)
+    return (b"0" * (min(max_digits, 18) + 1) in zeroed or b"0e" in zeroed
+            or b"\\u003a" in line or b"\\u003A" in line)
+
+
+def plain_document(text: str, limits: Limits) -> Any:
+    """The data of ``text`` (a whole JSON document whose values, depth and texts the exact reader
+    has already bounded), decoded by orjson, or None when the exact reader must read it: for the
+    reasons :func:`_plain_by_counts` gives, less the line's own bounds."""
+    import orjson
+
+    raw = text.encode("utf-8", "surrogatepass")
+    if _suspect(raw, limits.max_digits):
         return None
-    return data
+    try:
+        data = orjson.loads(raw)
+        return data if orjson.dumps(data).count(b":") == raw.count(b":") else None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None

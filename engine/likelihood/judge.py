@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from stocktake.core.errors import UsageError
@@ -285,7 +285,7 @@ def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
     """The :class:`TrajectorySummary` data: the plan from ``priority``, then every field of
     ``analysis`` by its name (computed numbers rounded to 6 places)."""
     tolerance = priority.tolerance
-    planned = [{"date": str(p.date), "value": p.value}
+    planned = [{"date": _date_text(p.date), "value": p.value}
                for p in (priority.baseline, *priority.trajectory.points, priority.target)]
     return dict(
         _SUMMARY,
@@ -296,6 +296,10 @@ def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
                    if tolerance.absolute is not None else {"relative": tolerance.relative}),
         **{name: _exported(value) for name, value in zip(Analysis._fields, analysis)},
     )
+
+
+_date_text = lru_cache(maxsize=4096)(dt.date.isoformat)
+"""A date as text (``str`` of it), remembered: a batch's plans share their dates."""
 
 
 def _exported(value: Any) -> Any:

@@ -140,3 +140,68 @@ def test_random_bytes_give_the_same_outcome(data):
     engine = make_engine()
     ctx = {**engine._context(), "rubric": engine.rubric("likelihood-of-delivery").rubric, "evidence_ids": set()}
     _same(data, ctx)
+
+
+# -- the counts that stand in for the walk (json_lines._plain_by_counts) -----------------------------
+
+
+def _escaped_colon_twice() -> bytes:
+    """A valid priority with a key given twice, and a colon escaped as ``\\u003a`` in its title: the
+    escape decodes to a colon the line's count misses, making up for the key it dropped."""
+    line = json.dumps(json.loads(_valid_lines()[0]) | {"title": "Reading: all"}).replace("Reading:", "Reading\\u003a")
+    return line.replace('"owner":', '"owner": "someone else", "owner":', 1).encode()
+
+
+def test_a_colon_written_as_an_escape_is_not_counted_on(context):
+    line = _escaped_colon_twice()
+    assert line.count(b"\\u003a") == 1 and line.count(b'"owner"') == 2
+    assert _same(line, context)[0] == "error"
+    assert _same(line.replace(b"\\u003a", b"\\u003A"), context)[0] == "error"
+
+
+NUMBERS = [b'{"a": 1e19}', b'{"a": 1E19}', b'[18446744073709551616]', b'[-9223372036854775809]',
+           b'{"a": 12345678901234567890.0}', b'[-1.5e300]']
+
+
+@pytest.mark.parametrize("line", NUMBERS)
+def test_numbers_the_walk_refuses_are_left_to_the_exact_reader(line):
+    import orjson
+
+    from stocktake.core.json_lines import _walked
+
+    assert not _walked(orjson.loads(line), line.decode(), LINE_LIMITS)
+    assert plain_line(line, LINE_LIMITS) is None
+
+
+def _corpus() -> list[bytes]:
+    rng = random.Random(5)
+    lines = [*_valid_lines(), *HOSTILE, *NUMBERS, _escaped_colon_twice()]
+    lines += [path.read_bytes() for path in sorted((ROOT / "tests" / "hostile").glob("*.json"))]
+    for _ in range(300):
+        line = bytearray(rng.choice(_valid_lines()))
+        at = rng.randrange(len(line))
+        line[at:at] = rng.choice([b"9" * 19, b"1e5", b'"k": 1,', b"[[", b"\\u003a", b":", b'"id": "x",'])
+        lines.append(bytes(line))
+    return lines
+
+
+@pytest.mark.parametrize("limits", [LINE_LIMITS, Limits(max_text=300, max_digits=3, max_depth=4).per_line()])
+def test_what_the_fast_decode_takes_is_what_the_exact_reader_reads(limits):
+    taken = 0
+    for line in _corpus():
+        data = plain_line(line, limits)
+        if data is None:
+            continue
+        taken += 1
+        exact = parse_json(line.decode(), limits).data
+        assert json.dumps(data) == json.dumps(exact) and _types(data) == _types(exact), line[:200]
+    assert taken > 40  # most valid lines are decoded the fast way
+
+
+def test_valid_lines_are_taken_by_the_counts_alone():
+    import orjson
+
+    from stocktake.core.json_lines import _plain_by_counts
+
+    for line in _valid_lines()[:40]:
+        assert _plain_by_counts(line, line.count(b"[") + line.count(b"{"), orjson.loads(line), LINE_LIMITS)
