@@ -293,13 +293,19 @@ def markdown_environment() -> Any:
 def check_rows(checks: Any) -> Any:
     """A trajectory's checks as HTML table rows (date, planned, actual, gap, tolerance, state), the
     bytes the template's loop wrote, in one string: a report prints thousands of these cells.
-    Numbers are :func:`number` text (digits, sign and point only, safe as they are); the date
-    and the state are escaped."""
+    Numbers are :func:`number` text (digits, sign and point only) and dates ISO dates, safe as
+    they are; a state one of the three words; anything else in their place is escaped."""
     from markupsafe import Markup, escape
 
+    def safe(value: Any) -> Any:
+        return value if type(value) is dt.date or (type(value) is str and value in _CHECK_STATES) else escape(value)
+
     return Markup("".join(
-        f'<tr><td class="date">{escape(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
-        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td><td>{escape(c.state)}</td></tr>' for c in checks))
+        f'<tr><td class="date">{safe(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
+        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td><td>{safe(c.state)}</td></tr>' for c in checks))
+
+
+_CHECK_STATES = frozenset(("above", "within", "below"))
 
 
 def level_badge(code: str | None, state: str | None = None) -> Any:

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stocktake.core.markup import check_rows, environment
+from stocktake.core.markup import check_rows, environment, printable
+from stocktake.render import _text
 
 LOOP = ('{% for c in checks %}<tr><td class="date">{{ c.date }}</td><td>{{ (c.planned | num) }}</td>'
         '<td>{{ (c.actual | num) }}</td><td>{{ (c.gap | num) }}</td><td>{{ (c.tolerance | num) }}</td>'
@@ -32,3 +33,8 @@ def test_check_rows_escape_a_date_or_state_that_is_not_plain():
     row = SimpleNamespace(date="<b>", planned=1.0, actual=2.0, gap=1.0, tolerance=0.5, state='"&"')
     assert str(check_rows([row])) == environment().from_string(LOOP).render(checks=[row])
     assert "<b>" not in str(check_rows([row]))
+
+
+@given(st.text(st.characters(max_codepoint=0x2100) | st.sampled_from("\n\t\r\x00\x1b\x7f\x85\x9f\u2028")))
+def test_a_page_without_controls_to_show_is_kept_as_printable_would_write_it(page):
+    assert _text(page) == printable(page, keep="\n\t")
