@@ -14,6 +14,7 @@ built from numbers with every text escaped. JSON escapes DEL, C1 controls and li
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -52,10 +53,16 @@ def dump_line(model: Any) -> str:
     return json_text(model.model_dump_json()) + "\n"
 
 
+_CONTROLS_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""The control characters :func:`_text` writes visibly: all (C0, DEL, C1) but tabs and line breaks."""
+
+
 def _text(page: str) -> str:
     """A whole Markdown, HTML, DOT or Mermaid page as written: no control character but line
     breaks and tabs (each view escapes what it shows; this holds for all of it, SVG and Mermaid
     blocks included)."""
+    if _CONTROLS_SHOWN.search(page) is None:
+        return page  # the common case, and printable() would visit every line break of it
     from stocktake.core.markup import printable
 
     return printable(page, keep="\n\t")

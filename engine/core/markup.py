@@ -270,7 +270,8 @@ def environment() -> Any:
     env = jinja2.Environment(autoescape=True, finalize=_html_finalize, **_options())
     # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
     # and reports call these tens of thousands of times.
-    env.filters.update(counts=counts, level=level_badge, num=number, distance=distance, shortfall=shortfall)
+    env.filters.update(counts=counts, level=level_badge, num=number, distance=distance, shortfall=shortfall,
+                       check_rows=check_rows)
     return env
 
 
@@ -287,6 +288,24 @@ def markdown_environment() -> Any:
                        distance=lambda v, unit="": Markdown(md(distance(v, unit))),
                        shortfall=lambda v, unit="": Markdown(md(shortfall(v, unit))))
     return env
+
+
+def check_rows(checks: Any) -> Any:
+    """A trajectory's checks as HTML table rows (date, planned, actual, gap, tolerance, state), the
+    bytes the template's loop wrote, in one string: a report prints thousands of these cells.
+    Numbers are :func:`number` text (digits, sign and point only) and dates ISO dates, safe as
+    they are; a state one of the three words; anything else in their place is escaped."""
+    from markupsafe import Markup, escape
+
+    def safe(value: Any) -> Any:
+        return value if type(value) is dt.date or (type(value) is str and value in _CHECK_STATES) else escape(value)
+
+    return Markup("".join(
+        f'<tr><td class="date">{safe(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
+        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td><td>{safe(c.state)}</td></tr>' for c in checks))
+
+
+_CHECK_STATES = frozenset(("above", "within", "below"))
 
 
 def level_badge(code: str | None, state: str | None = None) -> Any:

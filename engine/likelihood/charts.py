@@ -85,12 +85,16 @@ class _Frame:
     def __init__(self, start: dt.date, end: dt.date, low: float, high: float) -> None:
         self.start, self.end, self.low, self.high = start, end, low, high
         self.span_days = max((end - start).days, 1)
+        self._xs: dict[dt.date, str] = {}  # a chart places the same few dates many times
 
     def x(self, d: dt.date) -> str:
-        return _fmt(LEFT + (W - LEFT - RIGHT) * (d - self.start).days / self.span_days)
+        text = self._xs.get(d)
+        if text is None:
+            text = self._xs[d] = f"{LEFT + (W - LEFT - RIGHT) * (d - self.start).days / self.span_days:.1f}"
+        return text
 
     def y(self, v: float) -> str:
-        return _fmt(TOP + PLOT_H * (self.high - v) / (self.high - self.low))
+        return f"{TOP + PLOT_H * (self.high - v) / (self.high - self.low):.1f}"  # as _fmt, without its call
 
 
 def _plan(t: TrajectorySummary, points: list[PlanPoint], end: dt.date) -> list[tuple[dt.date, float]]:
