@@ -91,10 +91,12 @@ class Ledger:
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a database that is not a ledger."""
         cur = self._conn.cursor()
+        # Any table first, then meta: a creator commits meta with its other tables, so a table seen
+        # here and no meta after it is not a ledger being created by another process this moment.
+        cur.execute(self._sql.any_table)
+        found = cur.fetchone()
         cur.execute(self._sql.has_meta)
         if cur.fetchone() is None:
-            cur.execute(self._sql.any_table)
-            found = cur.fetchone()
             if found is not None:
                 raise LedgerError(f"{self.name}: a database, but not a Stocktake ledger (it has a table "
                                   f"{found[0]!r} and no ledger tables): name a ledger, or a new file to create one")

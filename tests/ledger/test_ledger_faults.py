@@ -10,7 +10,8 @@ import textwrap
 
 from killing import kill_when_paused
 
-from stocktake.ledger import open_ledger
+from stocktake.ledger import SCHEMA_VERSION, open_ledger, sql, store
+from stocktake.ledger.postgres import PostgresDialect
 from stocktake.ledger.store import PAUSE_HOOK
 
 WORKERS, RUNS_EACH = 4, 12
@@ -67,3 +68,51 @@ def test_a_writer_killed_mid_record_leaves_the_ledger_as_it_was(northshire, ledg
     with open_ledger(ledger_url) as ledger:
         assert [r.seq for r in ledger.runs()] == [1, 2] and ledger.verify().ok
 
+
+
+class _CreatedBetween:
+    """A connection on which another process creates the ledger right after the first statement
+    that asks the catalogue about tables: the moment the parallel writers race through."""
+
+    def __init__(self, connection, create_elsewhere):
+        self._connection, self._create_elsewhere = connection, create_elsewhere
+
+    def cursor(self):
+        return _CursorCreatingBetween(self._connection.cursor(), self)
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+class _CursorCreatingBetween:
+    def __init__(self, cursor, owner):
+        self._cursor, self._owner = cursor, owner
+
+    def execute(self, statement, *args):
+        result = self._cursor.execute(statement, *args)
+        if self._owner._create_elsewhere is not None and statement in (sql.Dialect.any_table,
+                                                                      sql.Dialect.has_meta,
+                                                                      PostgresDialect.any_table,
+                                                                      PostgresDialect.has_meta):
+            create, self._owner._create_elsewhere = self._owner._create_elsewhere, None
+            create()
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+def test_a_ledger_created_by_another_between_two_looks_is_opened_not_refused(ledger_url, monkeypatch):
+    opening = store.Ledger.__init__
+
+    def create_elsewhere():
+        monkeypatch.setattr(store.Ledger, "__init__", opening)
+        with open_ledger(ledger_url):
+            pass
+
+    def open_while_another_creates(self, connection, *args, **kwargs):
+        opening(self, _CreatedBetween(connection, create_elsewhere), *args, **kwargs)
+
+    monkeypatch.setattr(store.Ledger, "__init__", open_while_another_creates)
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION and ledger.runs() == []
