@@ -3,7 +3,7 @@ is as strong as its weakest necessary link (the judgment is the lowest cap)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Sequence
 
 from stocktake import hookimpl
 from stocktake.chains.analysis import ChainFinding, ChainGraph
@@ -38,46 +38,72 @@ class WeakestLink:
                    "noted in one line, not judged.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        best, weakest = chain.widest
+        best, weakest = chain.route_strengths, chain.weakest_link_nodes
+        ids, size, top = chain.ids, len(chain.ids), len(chain.scale.codes)
         weak = _weak(chain)
-        groups: dict[tuple[str, str], list[str]] = {}
-        for f in chain.ends:
-            if f in best and best[f] < len(chain.scale.codes) and weakest.get(f):
-                groups.setdefault(weakest[f], []).append(f)  # type: ignore[arg-type]
+        groups: dict[int, list[int]] = {}  # the ends behind each weakest link (u * size + v)
+        for f in map(chain.index.__getitem__, chain.ends):
+            if 0 < best[f] < top and weakest[f] >= 0:
+                groups.setdefault(weakest[f], []).append(f)
         out = []
-        for (u, v), fronts in sorted(groups.items(), key=lambda kv: (best[kv[1][0]], kv[0])):
+        for code, fronts in sorted(groups.items(), key=lambda kv: (best[kv[1][0]], _pair(ids, size, kv[0]))):
             level = chain.level_of(best[fronts[0]])
-            key = f"{u}->{v}"
-            code, word = ("weak-link", "weak") if level in weak else ("moderate-link", "moderate")
+            key = "->".join(_pair(ids, size, code))
+            names = [ids[f] for f in fronts]
+            kind, word = ("weak-link", "weak") if level in weak else ("moderate-link", "moderate")
             out.append(ChainFinding(
-                code, level,
-                f"The strongest route from the centre to {_names(fronts)} passes the link {key} at {level} ({word}).",
-                actors=tuple(fronts), links=(key,), evidence=chain.evidence_of(links=[key]), count=len(fronts)))
-        bottlenecks = set(groups)
-        idom = chain.dominators
-        reach = {t: _reaching(chain, t) for t in {chain.strength[code] for code in weak}}
-        for link in chain.chain.links:
-            if link.strength not in weak or (link.from_, link.to) in bottlenecks or not chain.judged(link):
-                continue
-            u, v, key, s = link.from_, link.to, link.key, chain.strength[link.strength]
-            caps = False
-            if u not in best:
-                why = f"noted, not capping: it starts at {u}, which no route from the centre reaches"
-            elif v in chain.centres or chain.actors[v].level < chain.actors[u].level or _dominates(idom, v, u):
-                why = ("noted, not capping: it leads back up the chain, toward the centre (the no-feedback "
-                       "detector judges whether information gets back, and through how strong a route)")
-            elif any(t <= s and best[u] >= t and v in nodes for t, nodes in reach.items()):
-                caps = True
-                why = "it is on the strongest route to the front line, whose weakest link is weaker or as weak"
-            elif best[v] > s:
-                why = f"noted, not capping: a stronger route reaches {v} (at {chain.level_of(best[v])})"
-            else:
-                why = "noted, not capping: it is on no front-line actor's strongest route"
-            out.append(ChainFinding(
-                "weak-link", link.strength, f"The link {key} is at {link.strength} (weak): {why}.",
-                actors=(v,), links=(key,), evidence=tuple(sorted(link.evidence)), caps=caps))
+                kind, level,
+                f"The strongest route from the centre to {_names(names)} passes the link {key} at {level} ({word}).",
+                actors=tuple(names), links=(key,), evidence=chain.evidence_of(links=[key]), count=len(fronts)))
+        out.extend(_other_weak_links(chain, weak, groups.keys()))
         drawn = _not_judged(chain)
         return [*out, drawn] if drawn else out
+
+
+def _pair(ids: tuple[str, ...], size: int, code: int) -> tuple[str, str]:
+    """The ids of the link ``u * size + v``."""
+    u, v = divmod(code, size)
+    return ids[u], ids[v]
+
+
+def _other_weak_links(chain: ChainGraph, weak: tuple[str, ...], bottlenecks: Iterable[int]) -> Iterator[ChainFinding]:
+    """A noted (or capping) finding for each weak link in the judgment that is no end's weakest
+    link (``bottlenecks``), in the links' order: why it caps the chain, or why not."""
+    best, idom = chain.route_strengths, chain.dominator_nodes
+    ids, index, size = chain.ids, chain.index, len(chain.ids)
+    source = size - 1
+    froms, tos, strengths = chain.link_nodes
+    weak_strengths = frozenset(chain.strength[code] for code in weak)
+    skip = set(bottlenecks)
+    levels = [a.level for a in chain.chain.actors]
+    centres = frozenset(map(index.__getitem__, chain.centres))
+    outside = frozenset(map(index.__getitem__, chain.outside))
+    reach = [(t, chain.reaching_nodes([e for e in map(index.__getitem__, chain.ends) if best[e] == t], t))
+             for t in sorted(weak_strengths)]
+    links = chain.chain.links
+    for j, s in enumerate(strengths):
+        if s not in weak_strengths:
+            continue
+        u, v = froms[j], tos[j]
+        if u * size + v in skip or (outside and (u in outside or v in outside)):
+            continue
+        link = links[j]
+        caps = False
+        if not best[u]:
+            why = f"noted, not capping: it starts at {ids[u]}, which no route from the centre reaches"
+        elif v in centres or levels[v] < levels[u] or _dominates(idom, source, v, u):
+            why = ("noted, not capping: it leads back up the chain, toward the centre (the no-feedback "
+                   "detector judges whether information gets back, and through how strong a route)")
+        elif any(t <= s and best[u] >= t and nodes[v] for t, nodes in reach):
+            caps = True
+            why = "it is on the strongest route to the front line, whose weakest link is weaker or as weak"
+        elif best[v] > s:
+            why = f"noted, not capping: a stronger route reaches {ids[v]} (at {chain.level_of(best[v])})"
+        else:
+            why = "noted, not capping: it is on no front-line actor's strongest route"
+        key = f"{ids[u]}->{ids[v]}"
+        yield ChainFinding("weak-link", link.strength, f"The link {key} is at {link.strength} (weak): {why}.",
+                           actors=(ids[v],), links=(key,), evidence=tuple(sorted(link.evidence)), caps=caps)
 
 
 def _not_judged(chain: ChainGraph) -> ChainFinding | None:
@@ -103,17 +129,10 @@ def _not_judged(chain: ChainGraph) -> ChainFinding | None:
         evidence=tuple(sorted({e for link in links for e in link.evidence})), count=len(links), caps=False)
 
 
-def _reaching(chain: ChainGraph, t: int) -> frozenset[str]:
-    """The actors from which links of strength ``t`` or more lead to an end whose strongest route
-    is at ``t``: a link of strength at least ``t`` into one of them, from an actor the centre reaches
-    at ``t`` or more, is on such a route."""
-    best, _ = chain.widest
-    return chain.reaching([e for e in chain.ends if best.get(e) == t], t)
-
-
-def _dominates(idom: Mapping[str, str], v: str, u: str) -> bool:
-    """Whether every route to ``u`` passes ``v`` (a link u->v then goes back to where u came from)."""
-    while u in idom:  # up the dominator tree to the source, which has no entry
+def _dominates(idom: Sequence[int], source: int, v: int, u: int) -> bool:
+    """Whether every route to ``u`` (reachable) passes ``v`` (a link u->v then goes back to where u
+    came from): ``v`` is above ``u`` in the dominator tree (node indices; ``source`` is its root)."""
+    while u != source:
         u = idom[u]
         if u == v:
             return True

@@ -68,7 +68,11 @@ class ChainGraph:
     ``graph`` is the same as a networkx ``DiGraph`` (edge attribute ``s``). Both are built on first
     use for detectors that want them: the analyses run on the actors as integers (in the chain's
     order, :data:`SOURCE` last) with CSR adjacency in the links' order (:mod:`stocktake.chains.routes`)
-    and give their results keyed by id, in the order an id-keyed search would build them.
+    and give their results keyed by id, in the order an id-keyed search would build them. A detector
+    that loops over every actor or link can read the same results by node index instead (``ids``,
+    ``index``, ``link_nodes``, ``route_strengths``, ``weakest_link_nodes``, ``dominator_nodes``,
+    ``reaching_nodes``): ``link_nodes`` is (from, to, strength) per link of ``chain.links``, the
+    strength 0 for an absent link.
 
     ``ends`` are the actors routes are judged to reach: the front line, and the beneficiaries when
     the chain's ``settings.beneficiaries`` is ``judged``; ``outside`` are the actors outside the
@@ -102,23 +106,30 @@ class ChainGraph:
         # Nodes as integers: the actors in the chain's order, then the source.
         self._ids: tuple[str, ...] = (*self.actors, SOURCE)
         index = {a: i for i, a in enumerate(self._ids)}
-        self._index: Mapping[str, int] = index
+        self._index: Mapping[str, int] = MappingProxyType(index)
         size = len(self._ids)
         source = size - 1
         top = len(scale.codes)
         froms, tos, strengths = [source] * len(self.centres), [index[c] for c in self.centres], \
             [top] * len(self.centres)
         at: dict[int, int] = {}  # a link written twice keeps its first place and its last strength
+        link_froms, link_tos, link_strengths = [], [], []
+        with_absent = {**strength, ABSENT: 0}
         for link in chain.links:
-            if link.strength != ABSENT:
-                u, v = index[link.from_], index[link.to]
+            u, v, s = index[link.from_], index[link.to], with_absent[link.strength]
+            link_froms.append(u)
+            link_tos.append(v)
+            link_strengths.append(s)
+            if s:
                 j = at.setdefault(u * size + v, len(froms))
                 if j == len(froms):
                     froms.append(u)
                     tos.append(v)
-                    strengths.append(strength[link.strength])
+                    strengths.append(s)
                 else:
-                    strengths[j] = strength[link.strength]
+                    strengths[j] = s
+        self.link_nodes: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] = (
+            tuple(link_froms), tuple(link_tos), tuple(link_strengths))
         links_by_key: dict[str, Link] = {f"{x.from_}->{x.to}": x for x in chain.links}  # as Link.key
         self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
         self._out = adjacency(size, froms, tos, strengths)
@@ -163,6 +174,41 @@ class ChainGraph:
 
     def level_of(self, strength: int) -> str:
         return self.scale.codes[len(self.scale.codes) - strength]
+
+    # -- the same analyses by node index, for detectors that loop over every actor or link ----------
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Each node's id by its index: the actors in the chain's order, then :data:`SOURCE`."""
+        return self._ids
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Each node's index by its id (the inverse of ``ids``)."""
+        return self._index
+
+    @cached_property
+    def route_strengths(self) -> tuple[int, ...]:
+        """By node index: the strength of its strongest route (as ``widest``), 0 if none; the source's is the top."""
+        return tuple(self._widest[0])
+
+    @cached_property
+    def weakest_link_nodes(self) -> tuple[int, ...]:
+        """By node index: the weakest link on its strongest route (as ``widest``) as ``u * len(ids) + v``,
+        -1 if none (unreachable, a centre, or a route whose only link below the top is a centre's own)."""
+        return tuple(self._widest[1])
+
+    @cached_property
+    def dominator_nodes(self) -> tuple[int, ...]:
+        """By node index: its immediate dominator (as ``dominators``), -1 if unreachable; the source's is itself."""
+        return tuple(self._dominators[0])
+
+    def reaching_nodes(self, ends: Sequence[int], at_least: int) -> bytes:
+        """As ``reaching``, by node index: 1 for each node of ``ends`` and each node from which links of
+        strength ``at_least`` or more lead to one of them, 0 for the others."""
+        from stocktake.chains.routes import upstream
+
+        return bytes(upstream(self._in, ends, at_least))
 
     @cached_property
     def _widest(self) -> tuple[list[int], list[int], list[int]]:
