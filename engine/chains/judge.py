@@ -95,6 +95,8 @@ def _findings_problem(found: Any, scale: Scale) -> str | None:
     if not isinstance(found, list):
         return f"returned {type(found).__name__}, not a list of ChainFinding"
     codes = frozenset(scale.codes)  # looked up per finding; a level is text by then
+    if _well_formed(found, codes):
+        return None
     for i, f in enumerate(found):
         if not isinstance(f, ChainFinding):
             return f"returned {type(f).__name__} as finding {i}, not a ChainFinding"
@@ -112,6 +114,23 @@ def _findings_problem(found: Any, scale: Scale) -> str | None:
         if not isinstance(f.caps, bool):
             return f"returned finding {i} whose caps is {shown(f.caps)}, not true or false"
     return None
+
+
+def _well_formed(found: list[Any], codes: frozenset[str]) -> bool:
+    """A quick pass of :func:`_findings_problem`'s checks that accepts only what they accept: exact
+    types (a subclass, a list or anything unusual is left to the checks), texts by ``str.join``,
+    which refuses anything but text."""
+    try:
+        for f in found:
+            if (type(f) is not ChainFinding or type(f.code) is not str or type(f.level) is not str
+                    or type(f.message) is not str or f.level not in codes or type(f.actors) is not tuple
+                    or type(f.links) is not tuple or type(f.evidence) is not tuple
+                    or type(f.count) is not int or f.count < 0 or type(f.caps) is not bool):
+                return False
+            "".join((*f.actors, *f.links, *f.evidence))
+    except TypeError:
+        return False
+    return True
 
 
 def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list[str]) -> Judgment:
