@@ -108,28 +108,12 @@ class ChainGraph:
         index = {a: i for i, a in enumerate(self._ids)}
         self._index: Mapping[str, int] = MappingProxyType(index)
         size = len(self._ids)
-        source = size - 1
-        top = len(scale.codes)
-        froms, tos, strengths = [source] * len(self.centres), [index[c] for c in self.centres], \
-            [top] * len(self.centres)
-        at: dict[int, int] = {}  # a link written twice keeps its first place and its last strength
-        link_froms, link_tos, link_strengths = [], [], []
         with_absent = {**strength, ABSENT: 0}
-        for link in chain.links:
-            u, v, s = index[link.from_], index[link.to], with_absent[link.strength]
-            link_froms.append(u)
-            link_tos.append(v)
-            link_strengths.append(s)
-            if s:
-                j = at.setdefault(u * size + v, len(froms))
-                if j == len(froms):
-                    froms.append(u)
-                    tos.append(v)
-                    strengths.append(s)
-                else:
-                    strengths[j] = s
+        links = chain.links
         self.link_nodes: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] = (
-            tuple(link_froms), tuple(link_tos), tuple(link_strengths))
+            tuple([index[x.from_] for x in links]), tuple([index[x.to] for x in links]),
+            tuple([with_absent[x.strength] for x in links]))
+        froms, tos, strengths = _edges(size, [index[c] for c in self.centres], len(scale.codes), *self.link_nodes)
         links_by_key: dict[str, Link] = {f"{x.from_}->{x.to}": x for x in chain.links}  # as Link.key
         self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
         self._out = adjacency(size, froms, tos, strengths)
@@ -381,3 +365,27 @@ class ChainGraph:
         found = {e for a in actors if a in self.actors for e in self.actors[a].evidence}
         found |= {e for k in links if k in self.links_by_key for e in self.links_by_key[k].evidence}
         return tuple(sorted(found))
+
+
+def _edges(size: int, centres: list[int], top: int, link_froms: Sequence[int], link_tos: Sequence[int],
+           link_strengths: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+    """The graph's edges (from, to, strength): the source's to each centre at the top, then every
+    link that is not absent (strength 0) in the links' order; a link written twice keeps its first
+    place and its last strength."""
+    source = size - 1
+    froms, tos, strengths = [source] * len(centres), list(centres), [top] * len(centres)
+    present = [j for j, s in enumerate(link_strengths) if s]
+    if len({link_froms[j] * size + link_tos[j] for j in present}) == len(present):  # no link written twice
+        return (froms + [link_froms[j] for j in present], tos + [link_tos[j] for j in present],
+                strengths + [link_strengths[j] for j in present])
+    at: dict[int, int] = {}
+    for j in present:
+        u, v, s = link_froms[j], link_tos[j], link_strengths[j]
+        k = at.setdefault(u * size + v, len(froms))
+        if k == len(froms):
+            froms.append(u)
+            tos.append(v)
+            strengths.append(s)
+        else:
+            strengths[k] = s
+    return froms, tos, strengths

@@ -163,8 +163,6 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
 def _summary(chain: DeliveryChain, graph: ChainGraph, findings: list[DetectorFinding]) -> ChainSummary:
     """Counts: actors, links, absent links, front line reached, front line per route strength,
     findings per code."""
-    from stocktake.chains.model import ABSENT
-
     best, _ = graph.widest
     strength: dict[str, int] = dict.fromkeys(graph.scale.codes, 0)
     strength["unreachable"] = 0
@@ -174,7 +172,7 @@ def _summary(chain: DeliveryChain, graph: ChainGraph, findings: list[DetectorFin
     for finding in findings:
         codes[finding.code] = codes.get(finding.code, 0) + 1
     return ChainSummary(actors=len(chain.actors), links=len(chain.links),
-                        absent_links=sum(1 for link in chain.links if link.strength == ABSENT),
+                        absent_links=graph.link_nodes[2].count(0),  # an absent link's strength is 0
                         front_line=len(graph.front_line),
                         reachable_front_line=sum(1 for f in graph.front_line if f in best),
                         route_strength=strength, findings=dict(sorted(codes.items())),
