@@ -208,7 +208,7 @@ class NoFeedback:
         weak = _weak(chain)
         top = len(chain.scale.codes)
         silent: list[str] = []
-        by_level: dict[str, list[str]] = {}
+        by_strength: dict[int, list[str]] = {}
         for a in chain.chain.actors:
             if a.id in chain.outside or a.role not in ("intermediary", "front-line", "beneficiary"):
                 continue
@@ -216,7 +216,8 @@ class NoFeedback:
             if s is None:
                 silent.append(a.id)
             elif s < top:
-                by_level.setdefault(chain.level_of(s), []).append(a.id)
+                by_strength.setdefault(s, []).append(a.id)
+        by_level = {chain.level_of(s): ids for s, ids in by_strength.items()}
         out = []
         if silent:
             out.append(ChainFinding("no-feedback", "AR",

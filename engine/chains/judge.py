@@ -163,17 +163,17 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
 def _summary(chain: DeliveryChain, graph: ChainGraph, findings: list[DetectorFinding]) -> ChainSummary:
     """Counts: actors, links, absent links, front line reached, front line per route strength,
     findings per code."""
-    best, _ = graph.widest
-    strength: dict[str, int] = dict.fromkeys(graph.scale.codes, 0)
-    strength["unreachable"] = 0
-    for f in graph.front_line:
-        strength[graph.level_of(best[f]) if f in best else "unreachable"] += 1
-    codes: dict[str, int] = {}
+    best, codes = graph.route_strengths, graph.scale.codes
+    reached = [0] * (len(codes) + 1)  # front-line actors by the strength of their strongest route, 0 if none
+    for f in map(graph.index.__getitem__, graph.front_line):
+        reached[best[f]] += 1
+    strength: dict[str, int] = {code: reached[len(codes) - i] for i, code in enumerate(codes)}  # as level_of
+    strength["unreachable"] = reached[0]
+    found: dict[str, int] = {}
     for finding in findings:
-        codes[finding.code] = codes.get(finding.code, 0) + 1
+        found[finding.code] = found.get(finding.code, 0) + 1
     return ChainSummary(actors=len(chain.actors), links=len(chain.links),
                         absent_links=graph.link_nodes[2].count(0),  # an absent link's strength is 0
-                        front_line=len(graph.front_line),
-                        reachable_front_line=sum(1 for f in graph.front_line if f in best),
-                        route_strength=strength, findings=dict(sorted(codes.items())),
+                        front_line=len(graph.front_line), reachable_front_line=len(graph.front_line) - reached[0],
+                        route_strength=strength, findings=dict(sorted(found.items())),
                         beneficiaries=chain.settings.beneficiaries)

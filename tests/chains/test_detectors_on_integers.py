@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from stocktake.chains import judge
 from stocktake.chains.analysis import ChainFinding, ChainGraph
 from stocktake.chains.model import DeliveryChain, Link
-from stocktake.plugins.chain_detectors import WeakestLink, _names, _not_judged, _weak
+from stocktake.plugins.chain_detectors import NoFeedback, WeakestLink, _names, _not_judged, _weak
 from stocktake.testing import make_engine
 
 STRENGTHS = ["G", "AG", "AR", "R", "absent"]
@@ -133,7 +133,7 @@ def test_the_random_chains_reach_every_branch_of_the_weak_link_verdict():
     """The generator is worth its name: every verdict of the reference occurs."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    @settings(max_examples=500, deadline=None, database=None, derandomize=True)
     @given(chains())
     def collect(data):
         for f in _reference_weakest_link(_graph(data)):
@@ -175,3 +175,66 @@ def test_the_quick_check_of_findings_gives_the_exact_checks_verdict(found: Any):
     finally:
         judge._well_formed = original  # type: ignore[assignment]
     assert quick == exact
+
+
+# -- the summary and the feedback detector, counted by node index --------------------------------
+
+def _reference_summary(chain: DeliveryChain, graph: ChainGraph, findings: list[Any]) -> dict[str, Any]:
+    best, _ = graph.widest
+    strength: dict[str, int] = dict.fromkeys(graph.scale.codes, 0)
+    strength["unreachable"] = 0
+    for f in graph.front_line:
+        strength[graph.level_of(best[f]) if f in best else "unreachable"] += 1
+    codes: dict[str, int] = {}
+    for finding in findings:
+        codes[finding.code] = codes.get(finding.code, 0) + 1
+    return {"actors": len(chain.actors), "links": len(chain.links),
+            "absent_links": sum(1 for link in chain.links if link.strength == "absent"),
+            "front_line": len(graph.front_line), "reachable_front_line": sum(1 for f in graph.front_line if f in best),
+            "route_strength": strength, "findings": dict(sorted(codes.items())),
+            "beneficiaries": chain.settings.beneficiaries}
+
+
+def _reference_no_feedback(chain: ChainGraph) -> list[ChainFinding]:
+    back = chain.feedback
+    weak = _weak(chain)
+    top = len(chain.scale.codes)
+    silent: list[str] = []
+    by_level: dict[str, list[str]] = {}
+    for a in chain.chain.actors:
+        if a.id in chain.outside or a.role not in ("intermediary", "front-line", "beneficiary"):
+            continue
+        s = back.get(a.id)
+        if s is None:
+            silent.append(a.id)
+        elif s < top:
+            by_level.setdefault(chain.level_of(s), []).append(a.id)
+    out = []
+    if silent:
+        out.append(ChainFinding("no-feedback", "AR", f"No information flows back to the centre from {_names(silent)}.",
+                                actors=tuple(silent), count=len(silent)))
+    for level in sorted(by_level, key=chain.scale.rank, reverse=True):
+        ids = by_level[level]
+        if level in weak:
+            out.append(ChainFinding(
+                "weak-feedback", "AR",
+                f"Information gets back to the centre from {_names(ids)} only through weak links (the "
+                f"strongest route back is at {level}): as good as no feedback for knowing whether delivery "
+                "is on track.", actors=tuple(ids), count=len(ids)))
+        else:
+            out.append(ChainFinding(
+                "moderate-feedback", level,
+                f"Information gets back to the centre from {_names(ids)} at best through moderate links "
+                f"(the strongest route back is at {level}).", actors=tuple(ids), count=len(ids)))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(chains())
+def test_the_summary_and_the_feedback_detector_count_what_the_id_keyed_code_counted(data):
+    graph = _graph(data)
+    findings = [*WeakestLink().detect(graph), *NoFeedback().detect(graph)]
+    summary = judge._summary(graph.chain, graph, findings)  # type: ignore[arg-type]
+    assert summary.model_dump() == _reference_summary(graph.chain, graph, findings)
+    assert list(summary.route_strength) == [*graph.scale.codes, "unreachable"]
+    assert NoFeedback().detect(graph) == _reference_no_feedback(graph)
