@@ -150,7 +150,7 @@ class SinglePointsOfFailure:
                    "strong (route, capacity and will all at G). Others are noted without capping.")
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        best, _ = chain.widest
+        best, index = chain.route_strengths, chain.index
         weak = _weak(chain)
         top = chain.scale.top.code
         share = chain.chain.settings.spof_share
@@ -172,11 +172,12 @@ class SinglePointsOfFailure:
                        if getattr(actor, name) in weak]
             if way_in in weak:
                 reasons.append(f"its only way in, {key}, is at {way_in}")
-            strong = best.get(actor_id) == len(chain.scale.codes) and actor.capacity == top and actor.will == top
+            route = best[index[actor_id]]
+            strong = route == len(chain.scale.codes) and actor.capacity == top and actor.will == top
             if carried >= share and not strong:
                 unrated = [name for name in ("capacity", "will") if getattr(actor, name) is None]
                 detail = (f"{' and '.join(unrated)} not rated" if unrated else
-                          f"route {chain.level_of(best[actor_id])}, capacity {actor.capacity}, will {actor.will}")
+                          f"route {chain.level_of(route)}, capacity {actor.capacity}, will {actor.will}")
                 reasons.append(f"it carries {carried:.0%} of the front line and is not strong ({detail})")
             entered = f", entered only by {key}" if key is not None else ""
             if reasons:
@@ -246,8 +247,8 @@ class UnreachableFrontLine:
     description = "Front-line actors with no route from the centre. Caps at R."
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
-        best, _ = chain.widest
-        cut = [f for f in chain.ends if f not in best]
+        best, index = chain.route_strengths, chain.index
+        cut = [f for f in chain.ends if not best[index[f]]]
         if not cut:
             return []
         absent = [k for k, link in chain.links_by_key.items() if link.strength == "absent" and link.to in cut]

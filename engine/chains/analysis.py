@@ -327,20 +327,18 @@ class ChainGraph:
         """For each actor from which information gets back to a centre: the strength of the strongest
         such route (its weakest link; centres are at the top). Routes back run along links in the
         judgment (see ``judged``) that carry information and are not absent."""
-        from stocktake.chains.model import ABSENT
         from stocktake.chains.routes import adjacency, widest_routes
 
-        strength, outside, index = self.strength, self.outside, self._index
-        tos: list[int] = []
-        froms: list[int] = []
-        strengths: list[int] = []
-        for link in self.chain.links:
-            if (link.strength != ABSENT and "information" in link.levers
-                    and not (outside and (link.from_ in outside or link.to in outside))):
-                tos.append(index[link.to])
-                froms.append(index[link.from_])
-                strengths.append(strength[link.strength])
-        back = adjacency(len(self._ids), tos, froms, strengths)
+        outside, index = self.outside, self._index
+        froms, tos, strengths = self.link_nodes
+        carried = [j for j, link in enumerate(self.chain.links) if strengths[j] and "information" in link.levers]
+        if outside:
+            out = bytearray(len(self._ids))
+            for a in outside:
+                out[index[a]] = 1
+            carried = [j for j in carried if not (out[froms[j]] or out[tos[j]])]
+        back = adjacency(len(self._ids), [tos[j] for j in carried], [froms[j] for j in carried],
+                         [strengths[j] for j in carried])
         best, _, reached = widest_routes(back, [index[c] for c in self.centres], len(self.scale.codes))
         ids = self._ids
         return MappingProxyType({ids[v]: best[v] for v in reached})

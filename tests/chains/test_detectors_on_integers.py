@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 from stocktake.chains import judge
 from stocktake.chains.analysis import ChainFinding, ChainGraph
 from stocktake.chains.model import DeliveryChain, Link
-from stocktake.plugins.chain_detectors import NoFeedback, WeakestLink, _names, _not_judged, _weak
+from stocktake.plugins import chain_detectors
+from stocktake.plugins.chain_detectors import (
+    NoFeedback,
+    SinglePointsOfFailure,
+    UnreachableFrontLine,
+    WeakestLink,
+    _names,
+    _not_judged,
+    _weak,
+)
 from stocktake.testing import make_engine
 
 STRENGTHS = ["G", "AG", "AR", "R", "absent"]
@@ -238,3 +247,68 @@ def test_the_summary_and_the_feedback_detector_count_what_the_id_keyed_code_coun
     assert summary.model_dump() == _reference_summary(graph.chain, graph, findings)
     assert list(summary.route_strength) == [*graph.scale.codes, "unreachable"]
     assert NoFeedback().detect(graph) == _reference_no_feedback(graph)
+
+
+# -- single points of failure and the unreachable front line, by node index ----------------------
+
+def _reference_single_points_of_failure(chain: ChainGraph) -> list[ChainFinding]:
+    best, _ = chain.widest
+    weak = _weak(chain)
+    top = chain.scale.top.code
+    share = chain.chain.settings.spof_share
+    total = sum(chain.actors[e].count for e in chain.ends) or 1
+    units = chain.dependant_units
+    ways = chain.only_way_in
+    ranked = sorted(chain.dependants.items(), key=lambda kv: (-kv[1], -units[kv[0]], kv[0]))
+    ends = chain_detectors._ends(chain)
+    out = []
+    for actor_id, count in ranked:
+        actor = chain.actors[actor_id]
+        if actor.role == "centre":
+            continue
+        source = ways.get(actor_id)
+        key = f"{source}->{actor_id}" if source is not None else None
+        way_in = chain.links_by_key[key].strength if key is not None else None
+        carried = units[actor_id] / total
+        reasons = [f"{name} {getattr(actor, name)}" for name in ("capacity", "will")
+                   if getattr(actor, name) in weak]
+        if way_in in weak:
+            reasons.append(f"its only way in, {key}, is at {way_in}")
+        strong = best.get(actor_id) == len(chain.scale.codes) and actor.capacity == top and actor.will == top
+        if carried >= share and not strong:
+            unrated = [name for name in ("capacity", "will") if getattr(actor, name) is None]
+            detail = (f"{' and '.join(unrated)} not rated" if unrated else
+                      f"route {chain.level_of(best[actor_id])}, capacity {actor.capacity}, will {actor.will}")
+            reasons.append(f"it carries {carried:.0%} of the front line and is not strong ({detail})")
+        entered = f", entered only by {key}" if key is not None else ""
+        if reasons:
+            verdict = "it matters: " + "; ".join(reasons)
+        elif strong:
+            verdict = "noted, not capping: it is strong (route, capacity and will at G)"
+        else:
+            verdict = f"noted, not capping: it carries {carried:.0%} of the front line and is not itself weak"
+        out.append(ChainFinding(
+            "single-point-of-failure", "AG",
+            f"Every route to {count} {ends} ({units[actor_id]:,} units) passes through "
+            f"{actor_id}{entered}; {verdict}.",
+            actors=(actor_id,), links=(key,) if key else (), evidence=chain.evidence_of(actors=[actor_id]),
+            count=count, caps=bool(reasons)))
+    return out
+
+
+def _reference_unreachable(chain: ChainGraph) -> list[ChainFinding]:
+    best, _ = chain.widest
+    cut = [f for f in chain.ends if f not in best]
+    if not cut:
+        return []
+    absent = [k for k, link in chain.links_by_key.items() if link.strength == "absent" and link.to in cut]
+    return [ChainFinding("unreachable", "R", f"No route from the centre reaches {_names(cut)}.",
+                         actors=tuple(cut), links=tuple(absent), count=len(cut))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(chains())
+def test_single_points_of_failure_and_the_unreachable_front_line_find_what_the_id_keyed_code_found(data):
+    graph = _graph(data)
+    assert SinglePointsOfFailure().detect(graph) == _reference_single_points_of_failure(graph)
+    assert UnreachableFrontLine().detect(graph) == _reference_unreachable(graph)
