@@ -27,7 +27,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
-    decide_checked,
+    decide_remembered,
     provided_domain,
     rule_reads,
     what_would_change,
@@ -76,6 +76,9 @@ class SeverityRun:
     scales: Mapping[str, Scale]
     changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (see ``JudgingRun.changes``)."""
+    decisions: dict[tuple[object, ...], tuple[Decision, str | None]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
+    """The checked decision of a decision table for each combination of its inputs (see ``JudgingRun.decisions``)."""
 
     def domain(self, name: str) -> list[str]:
         return provided_domain(name, self.scales, SEVERITY_FEATURES)
@@ -189,7 +192,7 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
                           message="The likelihood has no level, so the severity cannot be classified."))
         because = "Not classified: the likelihood judgment has no level."
     else:
-        decision, problem = decide_checked(ruleset, values, run.scale)
+        decision, problem = decide_remembered(ruleset, values, run.scale, run.decisions)
         if problem is not None:
             failures.append(PluginFailure.of(run.origin, f"severity rule set {ruleset.id!r} on {priority.id!r}",
                                              problem))
