@@ -203,7 +203,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     if problem is not None:
         change = what_would_change(ruleset, values, None, scale, run.domain)
     elif isinstance(ruleset, CompiledTable):
-        key = (*sorted(values.items()), decision.level)  # the deadline's value says whether fixed
+        key = (ruleset.key(values), decision.level, analysis.target_passed)  # what it reads, and what is fixed
         change = run.changes.get(key) or run.changes.setdefault(
             key, what_would_change(ruleset, values, decision.level, scale, run.domain, fixed))
     else:

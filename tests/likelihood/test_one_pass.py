@@ -5,8 +5,10 @@ maker, the same exported checks as rounding the reference's afterwards."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +120,43 @@ def test_the_cases_exercise_every_level_and_widening():
     collect()
     assert {level for level, _ in seen} >= {None, "G", "AG", "AR", "R"}
     assert {widening for _, widening in seen} == {True, False}
+
+
+@pytest.mark.parametrize("name", ["likelihood-default", "severity-default"])
+def test_a_remembered_decision_is_the_checked_one_for_every_combination(name):
+    """Both judgments decide through decide_remembered: for a decision table it equals deciding
+    afresh on every combination of its inputs (an unknown value too), asked once per combination."""
+    from stocktake.likelihood.decision import CompiledTable, decide_checked, decide_remembered
+    from stocktake.testing import make_engine
+
+    engine = make_engine()
+    table, _, _ = engine.rule_set(name)
+    assert isinstance(table, CompiledTable)
+    scale = engine.scales()[table.output_scale]
+    memo: dict = {}
+    combos = list(itertools.product(*([*table.domains[i], "bogus"] for i in table.inputs)))[:20_000]
+    for combo in combos * 2:
+        values = dict(zip(table.inputs, combo))
+        fresh = decide_checked(CompiledTable(table.ruleset, engine.scales()), values, scale)
+        assert decide_remembered(table, values, scale, memo) == fresh
+    assert len(memo) == len(set(combos))
+
+
+def test_a_python_rule_set_is_asked_every_time():
+    from stocktake.likelihood.decision import Decision, decide_remembered
+    from stocktake.testing import make_engine
+
+    asked = []
+
+    class Counting:
+        id, version, inputs, output_scale = "counting", "1", ("challenge",), "delivery"
+
+        def decide(self, values):
+            asked.append(values)
+            return Decision("G", ("r1",))
+
+    scale = make_engine().scales()["delivery"]
+    memo: dict = {}
+    for _ in range(3):
+        assert decide_remembered(Counting(), {"challenge": "L"}, scale, memo) == (Decision("G", ("r1",)), None)
+    assert len(asked) == 3 and not memo
