@@ -134,12 +134,15 @@ def test_a_remembered_decision_is_the_checked_one_for_every_combination(name):
     assert isinstance(table, CompiledTable)
     scale = engine.scales()[table.output_scale]
     memo: dict = {}
-    combos = list(itertools.product(*([*table.domains[i], "bogus"] for i in table.inputs)))[:20_000]
+    every = list(itertools.product(*([*table.domains[i], "bogus"] for i in table.inputs)))
+    combos = every[::max(1, len(every) // 5_000)]  # spread over the whole space
+    apart = CompiledTable(table.ruleset, engine.scales())  # compiled again: no memo shared with ``table``
     for combo in combos * 2:
         values = dict(zip(table.inputs, combo))
-        fresh = decide_checked(CompiledTable(table.ruleset, engine.scales()), values, scale)
+        fresh = decide_checked(apart, values, scale)
         assert decide_remembered(table, values, scale, memo) == fresh
     assert len(memo) == len(set(combos))
+    assert {d.level for d, problem in memo.values() if problem is None} == set(scale.codes)  # not all refused
 
 
 def test_a_python_rule_set_is_asked_every_time():
@@ -160,3 +163,36 @@ def test_a_python_rule_set_is_asked_every_time():
     for _ in range(3):
         assert decide_remembered(Counting(), {"challenge": "L"}, scale, memo) == (Decision("G", ("r1",)), None)
     assert len(asked) == 3 and not memo
+
+
+def test_the_summary_holds_every_field_of_the_analysis_by_name():
+    """``_summary`` names the analysis's fields one by one: each is the analysis's value as the
+    by-name filling gave it (floats rounded to 6 places, the checks as made)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.generate import priority as synthetic
+    from stocktake.likelihood.features import derive
+    from stocktake.likelihood.judge import JudgingRun, _summary
+    from stocktake.likelihood.model import Priority
+    from stocktake.likelihood.result import RuleSetUsed
+    from stocktake.testing import make_engine
+
+    engine = make_engine()
+    rubric = engine.rubric("likelihood-of-delivery").rubric
+    context = {**engine._context(), "rubric": rubric, "evidence_ids": set()}
+    ruleset, origin, _ = engine.rule_set("likelihood-default")
+    run = JudgingRun(ruleset, origin, RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t"), rubric,
+                     engine.scales())
+    for seed in range(40):
+        doc = synthetic(seed, points=seed % 4)
+        if seed % 5 == 0:
+            doc["actuals"] = []
+        p = Priority.model_validate(doc, context=context)
+        analysis = derive(p, dt.date(2026, 1, 1), run, check=_check_data).analysis
+        summary = _summary(p, analysis)
+        for name in Analysis._fields:
+            value = getattr(analysis, name)
+            expected = round(value, 6) if isinstance(value, float) else list(value) if name == "checks" else value
+            assert summary[name] == expected, (seed, name)
