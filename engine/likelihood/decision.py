@@ -24,7 +24,7 @@ from stocktake.likelihood.ruleset import NO_DATA, RuleSet, listed
 
 __all__ = ["ADVANCES_ONLY", "DEADLINE_STATES", "FEATURES", "FIXED_AFTER_DEADLINE", "NOT_ACTIONS", "CheckReport",
            "CompiledTable", "Decision", "RuleSetLike", "check_compatible", "check_table", "checked_decision",
-           "decide_checked", "provided_domain", "rule_reads", "what_would_change"]
+           "decide_checked", "decide_remembered", "provided_domain", "rule_reads", "what_would_change"]
 
 OFF_TRACK_STATES = ["none", "one", "two-or-more"]
 DEADLINE_STATES = ["met", "open", "missed"]
@@ -117,12 +117,29 @@ def decide_checked(ruleset: Any, values: Mapping[str, str], scale: Scale) -> tup
         return Decision(None, ()), f"raised {describe(err)}"
 
 
+def decide_remembered(ruleset: Any, values: Mapping[str, str], scale: Scale,
+                      memo: dict[tuple[object, ...], tuple[Decision, str | None]]) -> tuple[Decision, str | None]:
+    """:func:`decide_checked`, remembered in ``memo`` for a decision table: its decision is a pure
+    function of its inputs' values, which are finite, so it is decided and checked once per
+    combination (a large batch repeats them). Python rule sets are asked every time."""
+    if isinstance(ruleset, CompiledTable):
+        try:
+            key = ruleset.key(values)
+        except KeyError:  # an input missing: decided (and refused) below, as for any rule set
+            pass
+        else:
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = decide_checked(ruleset, values, scale)
+            return found
+    return decide_checked(ruleset, values, scale)
+
+
 def rule_reads(ruleset: Any, rule_id: str) -> list[str]:
     """The inputs rule ``rule_id`` of ``ruleset`` reads: those its ``when`` names, for a decision
     table; every input, for a Python rule set (it does not say)."""
     if isinstance(ruleset, CompiledTable):
-        rule = next(r for r in ruleset.ruleset.rules if r.id == rule_id)
-        return list(rule.when)
+        return list(ruleset.reads[rule_id])
     return list(ruleset.inputs)
 
 
@@ -178,6 +195,10 @@ class CompiledTable:
         self._ranks = [self._scale.rank(str(rule.then)) for rule in ruleset.rules]
         self._memo: dict[tuple[str, ...], Decision] = {}
         self._key = _key_of(self.inputs)
+        self.reads: dict[str, tuple[str, ...]] = {}
+        """The inputs each rule's ``when`` names, by rule id (the first rule of an id)."""
+        for rule in ruleset.rules:
+            self.reads.setdefault(rule.id, tuple(rule.when))
 
     def match(self, values: Sequence[str]) -> int:
         """Bitmask of the rules matching ``values`` (in input order)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
@@ -20,7 +20,7 @@ from stocktake.likelihood.decision import OFF_TRACK_STATES
 from stocktake.likelihood.model import CATEGORY_ITEMS, CategoryRating, Point, Priority
 from stocktake.likelihood.result import shape
 from stocktake.likelihood.ruleset import NO_DATA
-from stocktake.likelihood.trajectory import Analysis, analyse
+from stocktake.likelihood.trajectory import ActualCheck, Analysis, analyse
 from stocktake.rubric.model import Rubric
 
 __all__ = ["Derived", "Reading", "deadline_state", "derive", "flag", "outcome_actual"]
@@ -66,7 +66,8 @@ class Derived(NamedTuple):
     """Trail lines of the derivation (when explained; else empty)."""
 
 
-def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = True) -> Derived:
+def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = True,
+           check: Callable[..., Any] = ActualCheck) -> Derived:
     """The one derivation of a priority's trajectory features and the rule set's inputs.
 
     The judgment is as at ``as_of``: actuals dated after it are left out (and flagged
@@ -74,7 +75,8 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
     ``explain=False`` (bulk decisions) skips what only the explanation shows: inputs, flags, notes,
     the checks the rules do not read (see :func:`~stocktake.likelihood.trajectory.analyse`) and
     the categories and indicators the rule set does not read; it also takes the actuals to be in
-    date order, as a validated priority's are. The values the rule set reads are the same."""
+    date order, as a validated priority's are. The values the rule set reads are the same.
+    ``check`` makes each of the analysis's checks (see :func:`~stocktake.likelihood.trajectory.analyse`)."""
     tolerance = priority.tolerance
     actuals: Sequence[Point] = priority.actuals
     # In date order (bulk), only the latest can tell whether any is dated after ``as_of``.
@@ -87,7 +89,7 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
                        direction=priority.metric.direction, target=priority.target, as_of=as_of,
                        absolute=tolerance.absolute if tolerance else None,
                        relative=tolerance.relative if tolerance else None, explain=explain,
-                       in_date_order=not explain)
+                       in_date_order=not explain, check=check)
     values: dict[str, str] = {}
     inputs: dict[str, dict[str, Any]] = {}
     flags: list[dict[str, str]] = []

@@ -29,7 +29,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
-    decide_checked,
+    decide_remembered,
     provided_domain,
     rule_reads,
     what_would_change,
@@ -47,7 +47,7 @@ from stocktake.likelihood.result import (
 )
 from stocktake.likelihood.ruleset import NO_DATA
 from stocktake.likelihood.severity import SeverityRun, severity_run, so_what
-from stocktake.likelihood.trajectory import ActualCheck, Analysis
+from stocktake.likelihood.trajectory import Analysis
 from stocktake.rubric.model import Rubric
 
 __all__ = ["FEATURES", "Derived", "JudgingRun", "LevelOnly", "RuleSource", "deadline_state", "decide_levels", "derive",
@@ -143,20 +143,9 @@ def judge_assessment(doc: DeliveryAssessment, run: JudgingRun) -> DeliveryAssess
 
 
 def _decide(ruleset: Any, values: Mapping[str, str], run: JudgingRun) -> tuple[Decision, str | None]:
-    """The rule set's decision, and what went wrong if it gave none a judgment can use. A decision
-    table's is a pure function of its inputs' values, which are finite: it is decided and checked
-    once per combination (a large batch repeats them). Python rule sets are asked every time."""
-    if isinstance(ruleset, CompiledTable):
-        try:
-            key = ruleset.key(values)
-        except KeyError:  # an input missing: decided (and refused) below, as for any rule set
-            pass
-        else:
-            found = run.decisions.get(key)
-            if found is None:
-                found = run.decisions[key] = decide_checked(ruleset, values, run.scales[ruleset.output_scale])
-            return found
-    return decide_checked(ruleset, values, run.scales[ruleset.output_scale])
+    """The rule set's decision, and what went wrong if it gave none a judgment can use (see
+    :func:`~stocktake.likelihood.decision.decide_remembered`)."""
+    return decide_remembered(ruleset, values, run.scales[ruleset.output_scale], run.decisions)
 
 
 # -- the explained result ----------------------------------------------------------------------------
@@ -180,7 +169,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     it without validating). A rule set that fails is appended to ``failures``. With the
     assessment's ``evidence`` by id, the evidence its ratings cite that is dated after ``as_of``
     or undated is flagged."""
-    analysis, values, inputs, flags, derived = derive(priority, as_of, run)
+    analysis, values, inputs, flags, derived = derive(priority, as_of, run, check=_check_data)
     ruleset = run.ruleset
     decision, problem = _decide(ruleset, values, run)
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs),
@@ -214,7 +203,7 @@ def priority_data(priority: Priority, as_of: dt.date, run: JudgingRun, failures:
     if problem is not None:
         change = what_would_change(ruleset, values, None, scale, run.domain)
     elif isinstance(ruleset, CompiledTable):
-        key = (*sorted(values.items()), decision.level)  # the deadline's value says whether fixed
+        key = (ruleset.key(values), decision.level, analysis.target_passed)  # what it reads, and what is fixed
         change = run.changes.get(key) or run.changes.setdefault(
             key, what_would_change(ruleset, values, decision.level, scale, run.domain, fixed))
     else:
@@ -283,10 +272,12 @@ _FLAG_TEXT = {"insufficient-evidence": "Insufficient evidence: missing data limi
 
 def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
     """The :class:`TrajectorySummary` data: the plan from ``priority``, then every field of
-    ``analysis`` by its name (computed numbers rounded to 6 places)."""
+    ``analysis`` by its name (computed numbers rounded to 6 places; its checks are already
+    :class:`TrajectoryCheck` data, made by :func:`_check_data` as they were computed)."""
     tolerance = priority.tolerance
     planned = [{"date": _date_text(p.date), "value": p.value}
                for p in (priority.baseline, *priority.trajectory.points, priority.target)]
+    projection, shortfall, distance = analysis.projection, analysis.shortfall, analysis.distance_to_target
     return dict(
         _SUMMARY,
         metric=priority.metric.name, unit=priority.metric.unit, direction=priority.metric.direction,
@@ -294,7 +285,12 @@ def _summary(priority: Priority, analysis: Analysis) -> dict[str, Any]:
         interpolation=priority.trajectory.interpolation,
         tolerance=(None if tolerance is None else {"absolute": tolerance.absolute}
                    if tolerance.absolute is not None else {"relative": tolerance.relative}),
-        **{name: _exported(value) for name, value in zip(Analysis._fields, analysis)},
+        checks=list(analysis.checks), latest=analysis.latest, off_track=analysis.off_track,
+        widening=analysis.widening, projection=None if projection is None else round(projection, 6),
+        projection_method=analysis.projection_method,
+        shortfall=None if shortfall is None else round(shortfall, 6),
+        distance_to_target=None if distance is None else round(distance, 6),
+        target_passed=analysis.target_passed, level=analysis.level, because=analysis.because,
     )
 
 
@@ -302,17 +298,13 @@ _date_text = lru_cache(maxsize=4096)(dt.date.isoformat)
 """A date as text (``str`` of it), remembered: a batch's plans share their dates."""
 
 
-def _exported(value: Any) -> Any:
-    """An analysis value as summary data: floats rounded to 6 places; checks (a tuple of
-    :class:`ActualCheck`) as :class:`TrajectoryCheck` data, the actual as given."""
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, tuple):
-        checks: tuple[ActualCheck, ...] = value
-        return [dict(_CHECK, date=c.date, actual=c.actual, planned=round(c.planned, 6), gap=round(c.gap, 6),
-                     relative_gap=round(c.relative_gap, 6) if c.relative_gap is not None else None,
-                     tolerance=round(c.tolerance, 6), state=c.state) for c in checks]
-    return value
+def _check_data(date: dt.date, actual: float, planned: float, gap: float, relative_gap: float | None,
+                tolerance: float, state: str) -> dict[str, Any]:
+    """One :class:`~stocktake.likelihood.trajectory.ActualCheck` (its fields in order) as
+    :class:`TrajectoryCheck` data: computed numbers rounded to 6 places, the actual as given."""
+    return dict(_CHECK, date=date, actual=actual, planned=round(planned, 6), gap=round(gap, 6),
+                relative_gap=None if relative_gap is None else round(relative_gap, 6),
+                tolerance=round(tolerance, 6), state=state)
 
 
 # -- bulk decisions ---------------------------------------------------------------------------------

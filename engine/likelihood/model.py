@@ -280,19 +280,17 @@ class _Levels:
     def category(self, name: str, item_id: str, rating: CategoryRating) -> None:
         rubric = self.rubric
         path: tuple[str | int, ...] = ("ratings", name)
-        item = rubric.item(item_id) if rubric is not None else None
-        scale = rubric.scale_of(item) if rubric is not None and item is not None else None
+        scale, known = _category_scales(rubric, item_id) if rubric is not None else (None, None)
         if rating.level is not None:
             self.resolve(rating, scale, self.level_at(path))
         self.cite(rating.evidence, path)
-        known = {k.id: k for k in getattr(item, "criteria", [])} if item is not None else None
         for key, criterion in rating.criteria.items():
             cpath = (*path, "criteria", key)
             if known is not None and key not in known:
                 self.problems.add(invalid(f"a sub-criterion of {name} ({listing(known)})",
                                           repr(key) + did_you_mean(key, known), path=cpath, on_key=True))
                 continue
-            cscale = rubric.scale_of(known[key]) if rubric is not None and known else scale
+            cscale = known[key] if known else scale
             self.resolve(criterion, cscale, self.level_at(cpath))
             self.cite(criterion.evidence, cpath)
         if rating.level is None and not rating.criteria:
@@ -324,6 +322,27 @@ class _Levels:
                 self.problems.add(invalid(
                     f"an evidence id defined under the assessment's 'evidence' ({listing(sorted(self.evidence))})",
                     repr(ref) + did_you_mean(ref, self.evidence), path=(*path, "evidence", j)))
+
+
+_SCALES_BY_RUBRIC: dict[int, tuple[Rubric, dict[str, tuple[Any, dict[str, Any] | None]]]] = {}
+"""The scales of each rubric's categories (see :func:`_category_scales`), by the rubric's id()
+(the rubric is kept with them, so the id is not reused while they are)."""
+
+
+def _category_scales(rubric: Rubric, item_id: str) -> tuple[Any, dict[str, Any] | None]:
+    """The scale of rubric item ``item_id`` and its sub-criteria's scales by id (both None when
+    the rubric has no such item), looked up once per rubric: every priority of a batch asks."""
+    found = _SCALES_BY_RUBRIC.get(id(rubric))
+    if found is None or found[0] is not rubric:
+        if len(_SCALES_BY_RUBRIC) >= 16:  # rubrics are few; an engine made per test must not pile up
+            _SCALES_BY_RUBRIC.clear()
+        found = _SCALES_BY_RUBRIC[id(rubric)] = (rubric, {})
+    scales = found[1]
+    if item_id not in scales:
+        item = rubric.item(item_id)
+        scales[item_id] = ((None, None) if item is None else
+                           (rubric.scale_of(item), {k.id: rubric.scale_of(k) for k in getattr(item, "criteria", [])}))
+    return scales[item_id]
 
 
 class DeliveryAssessment(Model):

@@ -27,7 +27,7 @@ from stocktake.likelihood.decision import (
     CompiledTable,
     Decision,
     check_compatible,
-    decide_checked,
+    decide_remembered,
     provided_domain,
     rule_reads,
     what_would_change,
@@ -76,6 +76,9 @@ class SeverityRun:
     scales: Mapping[str, Scale]
     changes: dict[tuple[object, ...], dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     """What would change each combination of inputs, for decision tables (see ``JudgingRun.changes``)."""
+    decisions: dict[tuple[object, ...], tuple[Decision, str | None]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
+    """The checked decision of a decision table for each combination of its inputs (see ``JudgingRun.decisions``)."""
 
     def domain(self, name: str) -> list[str]:
         return provided_domain(name, self.scales, SEVERITY_FEATURES)
@@ -114,17 +117,23 @@ def _chain_level(priority: Priority, analysed: tuple[str | None, str] | None) ->
 
 
 def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, movement: str,
-                    measured: Mapping[str, str], chain: tuple[str | None, str] | None = None) -> dict[str, str]:
+                    measured: Mapping[str, str], chain: tuple[str | None, str] | None = None, *,
+                    missed: Sequence[Milestone] | None = None,
+                    overdue: Sequence[Action] | None = None) -> dict[str, str]:
     """The classifier's input values. No milestones recorded is ``no-data`` (the plan's dates are
-    unknown); no actions is ``none`` (nothing agreed is overdue)."""
-    missed = missed_milestones(priority.milestones, as_of)
+    unknown); no actions is ``none`` (nothing agreed is overdue). ``missed`` and ``overdue``: the
+    priority's missed milestones and overdue actions, if already found."""
+    if missed is None:
+        missed = missed_milestones(priority.milestones, as_of)
+    if overdue is None:
+        overdue = overdue_actions(priority.actions, as_of)
     return {
         "likelihood": likelihood or NO_DATA,
         "movement": NO_DATA if movement == "new" else movement,
         "off_track": measured["off_track"],
         "deadline": measured["deadline"],
         "milestones_missed": COUNT_STATES[min(len(missed), 2)] if priority.milestones else NO_DATA,
-        "actions_overdue": COUNT_STATES[min(len(overdue_actions(priority.actions, as_of)), 2)],
+        "actions_overdue": COUNT_STATES[min(len(overdue), 2)],
         "chain": _chain_level(priority, chain),
     }
 
@@ -132,10 +141,8 @@ def severity_values(priority: Priority, as_of: dt.date, likelihood: str | None, 
 _SEVERITY, _JUDGMENT, _INPUT, _RULE = (shape(m) for m in (SeverityResult, Judgment, Input, RuleRef))
 
 
-def _notes(priority: Priority, as_of: dt.date, likelihood: Mapping[str, Any],
-           chain: tuple[str | None, str] | None, delivery: Scale) -> dict[str, str]:
-    missed = missed_milestones(priority.milestones, as_of)
-    overdue = overdue_actions(priority.actions, as_of)
+def _notes(priority: Priority, likelihood: Mapping[str, Any], chain: tuple[str | None, str] | None,
+           delivery: Scale, missed: Sequence[Milestone], overdue: Sequence[Action]) -> dict[str, str]:
     return {
         "likelihood": ("the computed level" if not likelihood["override"]
                        else "the agreed level" if likelihood_read(likelihood, delivery) == likelihood["rating"]
@@ -176,9 +183,10 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
     likelihood :class:`Judgment` data, movement and ``measured`` inputs (off_track, deadline). A rule set that fails is
     appended to ``failures``."""
     ruleset = run.ruleset
+    missed, overdue = missed_milestones(priority.milestones, as_of), overdue_actions(priority.actions, as_of)
     values = severity_values(priority, as_of, likelihood_read(likelihood, run.scales["delivery"]), movement,
-                             measured, chain)
-    notes = _notes(priority, as_of, likelihood, chain, run.scales["delivery"])
+                             measured, chain, missed=missed, overdue=overdue)
+    notes = _notes(priority, likelihood, chain, run.scales["delivery"], missed, overdue)
     inputs = [dict(_INPUT, name=name, value=None if values[name] == NO_DATA else values[name], role="severity",
                    evidence=[], note=notes.get(name, "")) for name in ruleset.inputs]
     trail = ["inputs: " + ", ".join(f"{name} {values[name]}" for name in ruleset.inputs)]
@@ -189,7 +197,7 @@ def severity_data(priority: Priority, as_of: dt.date, run: SeverityRun, likeliho
                           message="The likelihood has no level, so the severity cannot be classified."))
         because = "Not classified: the likelihood judgment has no level."
     else:
-        decision, problem = decide_checked(ruleset, values, run.scale)
+        decision, problem = decide_remembered(ruleset, values, run.scale, run.decisions)
         if problem is not None:
             failures.append(PluginFailure.of(run.origin, f"severity rule set {ruleset.id!r} on {priority.id!r}",
                                              problem))
@@ -226,7 +234,7 @@ def _changes(run: SeverityRun, values: Mapping[str, str], level: str | None, set
     fixed = SEVERITY_HISTORY + (SEVERITY_SETTLED if settled else ())
     if level is None or not isinstance(ruleset, CompiledTable):
         return what_would_change(ruleset, values, level, run.scale, run.domain, fixed)
-    key = (*sorted(values.items()), level, settled)
+    key = (ruleset.key(values), level, settled)
     return run.changes.get(key) or run.changes.setdefault(
         key, what_would_change(ruleset, values, level, run.scale, run.domain, fixed))
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 __all__ = [
     "ActualCheck", "Analysis", "PlanPoint", "analyse", "classify", "plan_values", "planned_at", "planned_on",
@@ -66,7 +66,9 @@ class Analysis(NamedTuple):
     the trajectory fields of :class:`stocktake.likelihood.result.TrajectorySummary`, by the same
     names, unrounded."""
 
-    checks: tuple[ActualCheck, ...]
+    checks: tuple[Any, ...]
+    """Each actual against the plan, in date order: an :class:`ActualCheck` unless ``analyse``
+    was given another ``check``."""
     latest: TrackState | Literal["no-data"]
     off_track: int
     """Consecutive latest actuals below the band (0 if the latest is not below)."""
@@ -189,6 +191,7 @@ def analyse(
     relative: float | None = None,
     explain: bool = True,
     in_date_order: bool = False,
+    check: Callable[[dt.date, float, float, float, float | None, float, TrackState], Any] = ActualCheck,
 ) -> Analysis:
     """Compare ``actuals`` with the plan through ``points`` (baseline ... target, sorted).
 
@@ -196,7 +199,9 @@ def analyse(
     is computed: ``level``, ``latest`` and ``widening`` are the same, but ``checks`` holds only the
     latest actuals back to the first one not below the band (or the second one below),
     ``off_track`` stops counting at two and ``projection_method`` is empty. ``in_date_order``:
-    the actuals are already sorted by date (a validated priority's are)."""
+    the actuals are already sorted by date (a validated priority's are). ``check`` makes each of
+    ``checks`` from the fields of an :class:`ActualCheck` (the default), in the same pass that
+    computes them: the explained result makes its exported data directly."""
     ordered = actuals if in_date_order else sorted(actuals, key=_date_of)
     # The outcome is in once the date is past, or on the day itself when an actual is dated on it.
     target_passed = as_of > target.date or (bool(ordered) and ordered[-1].date >= target.date)
@@ -206,20 +211,28 @@ def analyse(
     sign = 1.0 if direction == "increase" else -1.0
     linear = interpolation != "step"
     # Backwards from the latest actual, counting the run below the band; the rules read no
-    # further than the first actual not below, or the second one below.
-    checks: list[ActualCheck] = []
+    # further than the first actual not below, or the second one below. The latest two gaps
+    # (unrounded) are kept for the rules, whatever ``check`` makes.
+    checks: list[Any] = []
+    gaps: list[float] = []
     off_track, below = 0, True
+    latest_state: TrackState = "within"
     for actual, planned in zip(reversed(ordered), plan_values(points, map(_date_of, reversed(ordered)), linear)):
-        gap, band, state = classify(planned, actual.value, sign, absolute, relative)
-        checks.append(ActualCheck(actual.date, actual.value, planned, gap, relative_gap(gap, planned),
-                                  band, state))  # type: ignore[arg-type]
+        value = actual.value
+        gap, band, state = classify(planned, value, sign, absolute, relative)
+        checks.append(check(actual.date, value, planned, gap, relative_gap(gap, planned), band,
+                            state))  # type: ignore[arg-type]
         if below:
+            if not gaps:
+                latest_state = state  # type: ignore[assignment]
+            if len(gaps) < 2:
+                gaps.append(gap)
             below = state == "below"
             off_track += below
         if not explain and (not below or off_track == RULES_READ_OFF_TRACK):
             break
     checks.reverse()
-    widening = off_track >= 2 and checks[-1].gap < checks[-2].gap
+    widening = off_track >= 2 and gaps[0] < gaps[1]
     recent = ordered[-PROJECTION_POINTS:]
     projection = project([a.date.toordinal() for a in recent], [a.value for a in recent], target.date.toordinal())
     if projection is None:
@@ -229,10 +242,9 @@ def analyse(
         method = (f"least-squares line through the latest {len(recent)} actuals "
                   f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}"
                   f"{STEP_PROJECTION if not linear else ''}") if explain else ""
-    latest = checks[-1]
-    level, because = trajectory_level(latest.state, latest.gap, off_track, widening, shortfall)
-    return Analysis(tuple(checks), latest.state, off_track, widening, projection, method, shortfall,
-                    sign * (target.value - latest.actual), target_passed, level, because)
+    level, because = trajectory_level(latest_state, gaps[0], off_track, widening, shortfall)
+    return Analysis(tuple(checks), latest_state, off_track, widening, projection, method, shortfall,
+                    sign * (target.value - ordered[-1].value), target_passed, level, because)
 
 
 def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: bool,
