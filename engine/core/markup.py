@@ -17,10 +17,12 @@ from stocktake.core.errors import CONTROLS, visible
 
 __all__ = [
     "ARROWS",
+    "COMPILED",
     "MOVES",
     "STATES",
     "Markdown",
     "code",
+    "compiled_templates",
     "counts",
     "difference",
     "distance",
@@ -243,6 +245,71 @@ def _options() -> dict[str, Any]:
             "lstrip_blocks": True, "keep_trailing_newline": True, "auto_reload": False}
 
 
+COMPILED = Path(__file__).with_name("templates") / "_compiled.json"
+"""The package's templates as the Python source jinja2 generates for them, written by ``python -m
+stocktake.kinds`` (which runs this module): ``{"jinja2": version, "html" | "markdown": {name: [sha1
+of the template's text, source]}}``. Generating that source is most of a command's rendering time."""
+TEMPLATES = {"html": (".html.j2", ".css"), "markdown": (".md.j2",)}
+"""The names of each environment's templates end so (a stylesheet is included by HTML templates)."""
+
+
+@cache
+def _compiled_table() -> dict[str, Any]:
+    import json
+
+    import jinja2
+
+    try:
+        table: dict[str, Any] = json.loads(COMPILED.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return table if table.get("jinja2") == jinja2.__version__ else {}  # another jinja2 generates other code
+
+
+def _precompiled(kind: str) -> Any:
+    """A jinja2 bytecode cache that gives a template the code compiled from :data:`COMPILED`'s
+    source for it when the template's text is the text that source was generated from (same sha1)
+    under this jinja2 version; otherwise nothing, and jinja2 compiles the template as without one.
+    It never writes: nothing is cached outside the package."""
+    import jinja2
+
+    class Precompiled(jinja2.BytecodeCache):
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> Any:
+            bucket = jinja2.bccache.Bucket(environment, name, self.get_source_checksum(source))
+            known = _compiled_table().get(kind, {}).get(name)
+            if known is not None and known[0] == bucket.checksum:
+                # as jinja2 compiles it (not with this module's __future__ flags)
+                bucket.code = compile(known[1], filename or "<template>", "exec", dont_inherit=True)
+            return bucket
+
+        def load_bytecode(self, bucket: Any) -> None:
+            pass
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            pass
+
+    return Precompiled()
+
+
+def compiled_templates() -> dict[str, Any]:
+    """What :data:`COMPILED` holds for the templates in the package today: each HTML template
+    (:data:`TEMPLATES`) as :func:`environment` compiles it, each Markdown one as
+    :func:`markdown_environment` does."""
+    import hashlib
+
+    import jinja2
+
+    table: dict[str, Any] = {"jinja2": jinja2.__version__}
+    for kind, env in (("html", environment()), ("markdown", markdown_environment())):
+        names = [n for n in env.loader.list_templates() if n.endswith(TEMPLATES[kind])]
+        table[kind] = {}
+        for name in names:
+            source, filename, _ = env.loader.get_source(env, name)
+            checksum = hashlib.sha1(source.encode("utf-8")).hexdigest()  # jinja2's bucket checksum
+            table[kind][name] = [checksum, env.compile(source, name, filename, raw=True)]
+    return table
+
+
 _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s<>\"']+", re.IGNORECASE)
 
 
@@ -267,7 +334,8 @@ def environment() -> Any:
     breakable (:func:`_html_finalize`)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, finalize=_html_finalize, **_options())
+    env = jinja2.Environment(autoescape=True, finalize=_html_finalize, bytecode_cache=_precompiled("html"),
+                             **_options())
     # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
     # and reports call these tens of thousands of times.
     env.filters.update(counts=counts, level=level_badge, num=number, distance=distance, shortfall=shortfall,
@@ -282,7 +350,8 @@ def markdown_environment() -> Any:
     called as macros (a macro's output is plain text, so it would be escaped again)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=False, finalize=_finalize, **_options())
+    env = jinja2.Environment(autoescape=False, finalize=_finalize, bytecode_cache=_precompiled("markdown"),
+                             **_options())
     env.filters.update(md=lambda v: Markdown(md(v)), token=token, tokens=tokens, code=code,
                        figure=_figure, dash=_dash, counts=_counts_md, heading=_heading, num=number,
                        distance=lambda v, unit="": Markdown(md(distance(v, unit))),
@@ -317,3 +386,12 @@ def level_badge(code: str | None, state: str | None = None) -> Any:
         return Markup(f'<span class="level lv-{escape(code)}">{escape(code)}</span>')
     return Markup('<span class="level lv-none">{}</span>').format(
         "no consensus" if state == "no-consensus" else "no level" if state == "partial" else "not rated")
+
+
+if __name__ == "__main__":  # python -m stocktake.core.markup (run by python -m stocktake.kinds): write COMPILED
+    import sys
+
+    from stocktake.core.field_docs import table_text
+
+    COMPILED.write_text(table_text(compiled_templates()), encoding="utf-8")
+    print(COMPILED, file=sys.stderr)
