@@ -16,27 +16,9 @@ from typing import Any
 from stocktake.core.errors import CONTROLS, visible
 
 __all__ = [
-    "ARROWS",
-    "MOVES",
-    "STATES",
-    "Markdown",
-    "code",
-    "counts",
-    "difference",
-    "distance",
-    "environment",
-    "legend",
-    "level_badge",
-    "levels",
-    "markdown_environment",
-    "md",
-    "md_lines",
-    "number",
-    "printable",
-    "shortfall",
-    "token",
-    "tokens",
-    "word",
+    "ARROWS", "COMPILED", "MOVES", "STATES", "Markdown", "code", "compiled_templates", "counts", "difference",
+    "distance", "environment", "html", "input_rows", "legend", "level_badge", "levels", "list_items",
+    "markdown_environment", "md", "md_lines", "number", "printable", "shortfall", "token", "tokens", "word",
 ]
 
 ARROWS = {"improved": "↑", "declined": "↓", "unchanged": "→", "new": "new", "removed": "removed",
@@ -243,6 +225,64 @@ def _options() -> dict[str, Any]:
             "lstrip_blocks": True, "keep_trailing_newline": True, "auto_reload": False}
 
 
+COMPILED = Path(__file__).with_name("templates") / "_compiled.json"
+"""The templates as the Python source jinja2 generates for them (most of a command's rendering time),
+written by ``python -m stocktake.kinds``: ``{"jinja2": version, kind: {name: [sha1 of text, source]}}``."""
+TEMPLATES = {"html": (".html.j2", ".css"), "markdown": (".md.j2",)}
+"""The names of each environment's templates end so (a stylesheet is included by HTML templates)."""
+
+
+@cache
+def _compiled_table() -> dict[str, Any]:
+    import json
+
+    import jinja2
+    try:
+        table: dict[str, Any] = json.loads(COMPILED.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return table if table.get("jinja2") == jinja2.__version__ else {}  # another jinja2 generates other code
+
+
+def _precompiled(kind: str) -> Any:
+    """A jinja2 bytecode cache that gives a template the code compiled from :data:`COMPILED`'s
+    source for it when the template's text is the text that source was generated from (same sha1)
+    under this jinja2 version; otherwise nothing, and jinja2 compiles the template as without one.
+    It never writes."""
+    import jinja2
+
+    class Precompiled(jinja2.BytecodeCache):
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> Any:
+            bucket = jinja2.bccache.Bucket(environment, name, self.get_source_checksum(source))
+            known = _compiled_table().get(kind, {}).get(name)
+            if known is not None and known[0] == bucket.checksum:
+                # as jinja2 compiles it (not with this module's __future__ flags)
+                bucket.code = compile(known[1], filename or "<template>", "exec", dont_inherit=True)
+            return bucket
+
+        def set_bucket(self, bucket: Any) -> None:
+            pass  # nothing is written
+
+    return Precompiled()
+
+
+def compiled_templates() -> dict[str, Any]:
+    """What :data:`COMPILED` holds for the templates in the package today: each HTML template
+    (:data:`TEMPLATES`) as :func:`environment` compiles it, each Markdown one as the other does."""
+    import hashlib
+
+    import jinja2
+
+    table: dict[str, Any] = {"jinja2": jinja2.__version__}
+    for kind, env in (("html", environment()), ("markdown", markdown_environment())):
+        table[kind] = {}
+        for name in [n for n in env.loader.list_templates() if n.endswith(TEMPLATES[kind])]:
+            source, filename, _ = env.loader.get_source(env, name)
+            checksum = hashlib.sha1(source.encode("utf-8")).hexdigest()  # jinja2's bucket checksum
+            table[kind][name] = [checksum, env.compile(source, name, filename, raw=True)]
+    return table
+
+
 _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s<>\"']+", re.IGNORECASE)
 
 
@@ -267,11 +307,12 @@ def environment() -> Any:
     breakable (:func:`_html_finalize`)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, finalize=_html_finalize, **_options())
+    env = jinja2.Environment(autoescape=True, finalize=_html_finalize, bytecode_cache=_precompiled("html"),
+                             **_options())
     # Filters, not globals: jinja calls a filter directly, a global through its call machinery,
     # and reports call these tens of thousands of times.
     env.filters.update(counts=counts, level=level_badge, num=number, distance=distance, shortfall=shortfall,
-                       check_rows=check_rows)
+                       check_rows=check_rows, input_rows=input_rows, list_items=list_items)
     return env
 
 
@@ -282,7 +323,8 @@ def markdown_environment() -> Any:
     called as macros (a macro's output is plain text, so it would be escaped again)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=False, finalize=_finalize, **_options())
+    env = jinja2.Environment(autoescape=False, finalize=_finalize, bytecode_cache=_precompiled("markdown"),
+                             **_options())
     env.filters.update(md=lambda v: Markdown(md(v)), token=token, tokens=tokens, code=code,
                        figure=_figure, dash=_dash, counts=_counts_md, heading=_heading, num=number,
                        distance=lambda v, unit="": Markdown(md(distance(v, unit))),
@@ -308,6 +350,39 @@ def check_rows(checks: Any) -> Any:
 _CHECK_STATES = frozenset(("above", "within", "below"))
 
 
+def html(value: Any) -> str:
+    """``value`` as ``{{ value }}`` prints it in HTML (:func:`_html_finalize`, then autoescaping);
+    text without a URL by markupsafe's own replacements, without its calls."""
+    if type(value) is str and "://" not in value:
+        return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace(
+            "'", "&#39;").replace('"', "&#34;")
+    from markupsafe import escape
+
+    return str(escape(_html_finalize(value)))
+
+
+def input_rows(inputs: Any, evidence: bool = True) -> Any:
+    """A judgment's inputs as the table rows the templates' loop wrote: name, value (else ``no
+    data``), with ``evidence`` its ids (as ``join(", ")`` gives them), note; each as :func:`html`."""
+    from jinja2 import filters, nodes
+    from markupsafe import Markup
+
+    autoescaping = nodes.EvalContext(environment())
+
+    def row(i: Any) -> str:
+        ids = f"<td>{html(filters.do_join(autoescaping, i.evidence, ', '))}</td>" if evidence else ""
+        return f"<tr><td>{html(i.name)}</td><td>{html(i.value or 'no data')}</td>{ids}<td>{html(i.note)}</td></tr>"
+
+    return Markup("".join(map(row, inputs)))
+
+
+def list_items(steps: Any) -> Any:
+    """Steps as ``<li>`` elements, each as :func:`html` (the templates' loop, in one string)."""
+    from markupsafe import Markup
+
+    return Markup("".join(f"<li>{html(step)}</li>" for step in steps))
+
+
 def level_badge(code: str | None, state: str | None = None) -> Any:
     """A level as an HTML badge that prints its code (colour is never the only signal); a dashed
     grey badge saying why there is no level."""
@@ -317,3 +392,9 @@ def level_badge(code: str | None, state: str | None = None) -> Any:
         return Markup(f'<span class="level lv-{escape(code)}">{escape(code)}</span>')
     return Markup('<span class="level lv-none">{}</span>').format(
         "no consensus" if state == "no-consensus" else "no level" if state == "partial" else "not rated")
+
+
+if __name__ == "__main__":  # python -m stocktake.core.markup (run by python -m stocktake.kinds): write COMPILED
+    from stocktake.core.field_docs import table_text
+
+    COMPILED.write_text(table_text(compiled_templates()), encoding="utf-8")

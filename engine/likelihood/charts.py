@@ -14,6 +14,8 @@ __all__ = ["trajectory_svg"]
 
 W, PLOT_H = 560, 182
 LEFT, RIGHT, TOP, BOTTOM = 64, 112, 14, 34
+SHAPES = {"above": "▲", "within": "●", "below": "▼"}
+"""The mark of an actual, by its state against the plan."""
 CHAR_W = 6.2
 """Width of a character at 10 px, an upper estimate for the common sans-serif faces (DejaVu Sans,
 the widest, averages about 6): the legend wraps and the target's labels are placed by it."""
@@ -130,19 +132,20 @@ def _frame(t: TrajectorySummary, plan: list[tuple[dt.date, float]], bands: list[
 def _paths(t: TrajectorySummary, f: _Frame, plan: list[tuple[dt.date, float]], bands: list[float]) -> list[str]:
     """The tolerance band, the planned line, the actuals with their shapes, the projection."""
     parts = []
+    xs, y = [f.x(d) for d, _ in plan], f.y  # each vertex's x is placed up to three times
     if t.tolerance:
-        upper = " ".join(f"{f.x(d)},{f.y(v + b)}" for (d, v), b in zip(plan, bands, strict=True))
-        lower = " ".join(f"{f.x(d)},{f.y(v - b)}" for (d, v), b in zip(reversed(plan), reversed(bands), strict=True))
+        upper = " ".join(f"{x},{y(v + b)}" for x, (_, v), b in zip(xs, plan, bands, strict=True))
+        lower = " ".join(f"{x},{y(v - b)}" for x, (_, v), b in zip(reversed(xs), reversed(plan), reversed(bands),
+                                                                    strict=True))
         parts.append(f'<polygon class="band" points="{upper} {lower}" fill="#d9e6f5" stroke="none"/>')
     parts.append('<polyline class="planned" fill="none" stroke="#1f4e8c" stroke-width="2" points="'
-                 + " ".join(f"{f.x(d)},{f.y(v)}" for d, v in plan) + '"/>')
+                 + " ".join(f"{x},{y(v)}" for x, (_, v) in zip(xs, plan, strict=True)) + '"/>')
     if t.checks:
+        points = [(f.x(c.date), f.y(c.actual), SHAPES[c.state]) for c in t.checks]  # each placed twice
         parts.append('<polyline class="actual" fill="none" stroke="#111" stroke-width="1.5" points="'
-                     + " ".join(f"{f.x(c.date)},{f.y(c.actual)}" for c in t.checks) + '"/>')
-        for c in t.checks:
-            shape = {"above": "▲", "within": "●", "below": "▼"}[c.state]
-            parts.append(f'<text class="point" x="{f.x(c.date)}" y="{f.y(c.actual)}" text-anchor="middle" '
-                         f'dominant-baseline="central" font-size="11">{shape}</text>')
+                     + " ".join(f"{x},{y}" for x, y, _ in points) + '"/>')
+        parts += [f'<text class="point" x="{x}" y="{y}" text-anchor="middle" dominant-baseline="central" '
+                  f'font-size="11">{shape}</text>' for x, y, shape in points]
     return parts
 
 
