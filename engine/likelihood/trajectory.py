@@ -179,6 +179,7 @@ def project(xs: Sequence[int], ys: Sequence[float], at: int) -> float | None:
     return my - b * mx + b * (at - x0)
 
 
+# long: one pass over the actuals for every check and the rules' inputs; split, it would walk them twice
 def analyse(
     *,
     points: Sequence[Dated],
