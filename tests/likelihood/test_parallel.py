@@ -175,6 +175,10 @@ def test_workers_started_afresh_prepare_the_same_run(engine, tmp_path, monkeypat
     path = _write(tmp_path / "b.jsonl", _rows(600))
     expected = _judged(engine, path, 1)
     monkeypatch.setattr(parallel, "_start_method", lambda: "forkserver")
+    # The forkserver's socket lives in the temp dir, and under xdist the test's own is a path too
+    # long for a socket (AF_UNIX path too long). A short one instead, left in place: the forkserver
+    # outlives the test and keeps its socket there (multiprocessing removes its own folder at exit).
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.mkdtemp(prefix="stocktake-test-", dir="/tmp"))
     assert _judged(engine, path, 2) == expected
 
 
