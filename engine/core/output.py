@@ -71,7 +71,7 @@ JSON escapes the C0 controls (ESC, BEL, ...) itself."""
 def json_text(text: str) -> str:
     """JSON text with :data:`_RAW_IN_JSON` written as ``\\u`` escapes: the same values, and every
     character printable (they occur only inside strings). Text without one is returned as it is."""
-    if text.isascii() and "\x7f" not in text:  # isascii is a flag of the string, not a scan
+    if text.isascii() and "\x7f" not in text:  # isascii reads a flag; the DEL test is a C search, not a regex
         return text
     if _RAW_IN_JSON.search(text) is None:
         return text
