@@ -15,7 +15,7 @@ from typing import Any
 
 from stocktake.core.parsed import Limits
 
-__all__ = ["plain_document", "plain_line"]
+__all__ = ["plain_counts", "plain_document", "plain_line"]
 
 _FLOAT_FROM_INT = 2.0 ** 63
 """orjson reads an integer too large for 64 bits as a float, where the exact reader keeps the
@@ -81,6 +81,18 @@ def plain_line(line: bytes, limits: Limits) -> Any:
     if _plain_by_counts(line, opens, data, limits):
         return data
     return data if _walked(data, text, limits) else None
+
+
+def plain_counts(line: bytes, encoded: bytes, limits: Limits) -> bool:
+    """Whether the exact reader reads ``line`` as the value a typed decoder (msgspec) took from it,
+    ``encoded`` being that value encoded again with only the keys the line gave: counts over
+    ``line`` in C show no value, text, depth or number at or near ``limits`` and no colon escaped
+    (as :func:`_plain_by_counts`), and as many colons in ``encoded`` as in ``line`` shows no key
+    given twice (a key twice is decoded once). False says the exact reader must read it."""
+    opens = line.count(b"[") + line.count(b"{")
+    return (1 + line.count(b",") + opens <= limits.json_values and len(line) <= limits.max_text
+            and opens <= limits.max_depth and not _suspect(line, limits.max_digits)
+            and encoded.count(b":") == line.count(b":"))
 
 
 def _walked(data: Any, text: str, limits: Limits) -> bool:

@@ -217,12 +217,15 @@ class _Judge:
     def lines(self, path: Path, first: int, lines: list[bytes]) -> Chunk:
         """Results as JSON Lines text, the (id, line) of each priority, counts per level, failures."""
         from stocktake.likelihood.judge import priority_data
+        from stocktake.likelihood.structs import fast_priority
 
         out, ids, counts, failures = [], [], {}, []  # type: ignore[var-annotated]
         for number, line in enumerate(lines, first):
             if not line or line.isspace():  # blank (isspace stops at the first other byte; strip copies)
                 continue
-            priority = read_line(path, number, line, self.model, self.context, self.each)
+            # The struct has the model's attributes; the judge reads either.
+            priority: Any = (fast_priority(line, self.context, self.each)
+                        or read_line(path, number, line, self.model, self.context, self.each))
             # Written without validating: the data is the model's to the byte (tested).
             result = priority_data(priority, self.date, self.run, failures)
             out.append(result_json(result))

@@ -33,7 +33,7 @@ from stocktake.rubric.model import Rubric, RubricRef, context_rubric
 __all__ = [
     "CATEGORY_ITEMS", "DEFAULT_RUBRIC", "MAX_COMMENTARY", "MAX_VALUE", "Action", "Agreed", "CategoryRating",
     "CriterionRating", "DeliveryAssessment", "Indicator", "Metric", "Milestone", "Number", "Point", "Previous",
-    "Priority", "Ratings", "Tolerance", "Trajectory",
+    "Priority", "Ratings", "Tolerance", "Trajectory", "priority_problems",
 ]
 
 MAX_VALUE = 10**15
@@ -209,12 +209,19 @@ class Priority(Model):
         scales (the likelihood rubric's items, the delivery scale) and evidence cited from the
         assessment's. ``data`` is read only to quote a bad level as the document wrote it."""
         priority = handler(data)
-        problems = Problems()
-        with problems:
-            _check_dates(priority)
-        _Levels(priority, data, info.context, problems).check()
-        problems.check()
+        priority_problems(priority, data, info.context).check()
         return priority
+
+
+def priority_problems(priority: Priority, data: Any, context: Any) -> Problems:
+    """What is wrong with ``priority`` once its fields are valid (see ``Priority._check``; ``data``,
+    its raw input, is read only to quote a bad level as written), its levels resolved to codes and
+    its actuals sorted by date. The one check of a priority, for every way one is read."""
+    problems = Problems()
+    with problems:
+        _check_dates(priority)
+    _Levels(priority, data, context, problems).check()
+    return problems
 
 
 def _check_dates(priority: Priority) -> None:

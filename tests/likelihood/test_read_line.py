@@ -4,6 +4,7 @@ lines, for hostile and mutated ones, and under tight limits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import sys
@@ -205,3 +206,162 @@ def test_valid_lines_are_taken_by_the_counts_alone():
 
     for line in _valid_lines()[:40]:
         assert _plain_by_counts(line, line.count(b"[") + line.count(b"{"), orjson.loads(line), LINE_LIMITS)
+
+
+# -- the msgspec structs (stocktake.likelihood.structs): one contract with the models -----------------
+
+
+def _struct_outcome(line: bytes, context, limits: Limits = LINE_LIMITS, *, guarded: bool = True):
+    """("ok", the priority as JSON data and its types) from the structs, or ("left",) when they leave
+    the line to the exact reader (("error",) unguarded: the structs alone refuse it)."""
+    from msgspec import to_builtins
+
+    from stocktake.likelihood.structs import fast_priority, struct_priority
+
+    priority = fast_priority(line, context, limits) if guarded else struct_priority(line, context)
+    if priority is None:
+        return ("left",) if guarded else ("error",)
+    data = to_builtins(priority)
+    return "ok", json.dumps(data), _types(data)
+
+
+def _model_outcome(line: bytes, context, limits: Limits = LINE_LIMITS):
+    try:
+        data = parse_line(PATH, 7, line, Priority, context, limits).model_dump(mode="json")
+    except DocumentError:
+        return ("error",)
+    return "ok", json.dumps(data), _types(data)
+
+
+def _taken_only_as_the_model_reads(line: bytes, context, limits: Limits = LINE_LIMITS) -> bool:
+    """What the structs take, the model reads to the same priority; True when they take it."""
+    fast = _struct_outcome(line, context, limits)
+    if fast[0] == "ok":
+        assert fast == _model_outcome(line, context, limits), line[:300]
+    return fast[0] == "ok"
+
+
+def test_the_structs_take_valid_lines_as_the_model_does(context):
+    """Every valid line the orjson read takes (its guards are theirs too: one ASCII-escaped line
+    looks like a number with an exponent to them)."""
+    for line in _valid_lines():
+        assert _taken_only_as_the_model_reads(line, context) == (plain_line(line, LINE_LIMITS) is not None)
+    assert sum(plain_line(line, LINE_LIMITS) is not None for line in _valid_lines()) >= 41
+
+
+def test_the_judge_reads_a_struct_as_it_reads_the_model(context):
+    from stocktake.likelihood.batches import result_json
+    from stocktake.likelihood.judge import priority_data, stream_run
+    from stocktake.likelihood.model import DEFAULT_RUBRIC
+    from stocktake.likelihood.structs import fast_priority
+
+    run, context = stream_run(make_engine, "likelihood-default", DEFAULT_RUBRIC, {}, "severity-default")
+    lines = [*_valid_lines(), *(json.dumps(_ratings_doc(random.Random(i))).encode() for i in range(20))]
+    taken = 0
+    for line in lines:
+        fast, exact = fast_priority(line, context, LINE_LIMITS), parse_line(PATH, 1, line, Priority, context)
+        if fast is None:
+            continue
+        taken += 1
+        for as_of in (dt.date(2024, 6, 1), dt.date(2026, 1, 1)):
+            assert result_json(priority_data(fast, as_of, run, [])) == result_json(priority_data(exact, as_of, run, []))
+    assert taken >= len(lines) - 1
+
+
+@pytest.mark.parametrize("line", HOSTILE + NUMBERS)
+def test_the_structs_leave_hostile_lines_to_the_exact_reader(context, line):
+    assert not _taken_only_as_the_model_reads(line, context)
+
+
+def test_the_structs_take_nothing_the_model_reads_otherwise(context):
+    taken = sum(_taken_only_as_the_model_reads(line, context) for line in _corpus())
+    taken += sum(_taken_only_as_the_model_reads(line, context, Limits(max_text=300, max_digits=3, max_depth=4)
+                                                 .per_line()) for line in _corpus())
+    assert taken > 40
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_the_structs_take_mutated_lines_only_as_the_model_reads_them(context, seed):
+    rng = random.Random(seed)
+    line = bytearray(rng.choice(_valid_lines()))
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(line))
+        line[at:at] = rng.choice([b"1e999", b"12345678901234567890123", b"-0", b"\\u0000", b":", b'"x": null,',
+                                  b'"note": "n",', b'"level": 3,', b"3", b'"', b"\\u003a", b"\\ud800"])
+    _taken_only_as_the_model_reads(bytes(line), context)
+
+
+def _paths(value, path=()):
+    """Every path into ``value`` (dict keys and list indices)."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths(item, (*path, i))
+
+
+REPLACEMENTS = [None, True, False, 0, 3, -1, 1.5, 3.0, 10**16, -10**16, 1e15, "", " ", "x", "AG", "ag", "3",
+                "Amber/Green", "2024-02-30", "2024-1-01", "2024-01-01T00:00:00", "20240101", "٢٠٢٤-٠١-٠١",
+                "0000-01-01", "2023-12-31", "2030-01-01", "p1\n", "p 1", "-p", "a" * 101, "é", [], [1], ["R"],
+                {}, {"level": "R"}, {"date": "2024-03-01", "value": 1}, "linear", "step", "open", "done",
+                "increase", "decrease"]
+
+
+def _ratings_doc(rng: random.Random) -> dict:
+    """A valid priority with every optional part given, so mutations reach each."""
+    doc = json.loads(rng.choice(_valid_lines()))
+    doc["tolerance"] = rng.choice([{"absolute": 1.0}, {"relative": 0.05}])
+    doc["leading_indicators"] = [{"name": "I", "level": rng.choice(["G", "ag", None]),
+                                  "values": [{"date": "2024-01-01", "value": 1, "note": "n"}], "note": ""}]
+    doc["ratings"] = {"challenge": "H", "planning": {"level": "AG", "rationale": "r", "evidence": [],
+                                                     "criteria": {"understanding-the-challenge": "G"}},
+                      "capacity": {"criteria": {"delivery-chain": {"level": "AR", "rationale": ""}}}, "stage": 3}
+    doc["previous"] = {"level": "AR", "date": "2025-01-01"}
+    doc["agreed"] = {"level": "AG", "reason": "why", "agreed_by": ["DU"]}
+    doc["actions"] = [{"text": "do", "owner": "o", "due": "2025-02-01", "status": "open"}]
+    doc["milestones"] = [{"name": "m", "due": "2025-02-01", "done": None}]
+    doc["commentary"] = "c"
+    return doc
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_structs_and_the_model_accept_and_reject_the_same_priorities(rng):
+    """One contract: a document changed at any place (a value replaced, a key dropped or added) is
+    taken by the structs exactly when the model takes it, and to the same priority."""
+    engine = make_engine()
+    ctx = {**engine._context(), "rubric": engine.rubric("likelihood-of-delivery").rubric, "evidence_ids": set()}
+    doc = _ratings_doc(rng)
+    for _ in range(rng.randint(1, 2)):
+        path = rng.choice(list(_paths(doc))[1:])
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        action = rng.random()
+        if action < 0.7:
+            parent[path[-1]] = rng.choice(REPLACEMENTS)
+        elif action < 0.85:
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[rng.choice(["extra", "Level", "from"])] = 1
+    line = json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode()
+    assert _struct_outcome(line, ctx, guarded=False) == _model_outcome(line, ctx), line
+
+
+def test_every_place_of_a_priority_takes_and_refuses_what_the_model_does(context):
+    """Each replacement at each place of a priority, one at a time (the random test combines them)."""
+    base = _ratings_doc(random.Random(0))
+    for path in list(_paths(base))[1:]:
+        for value in [*REPLACEMENTS, "p1\n", "e1\n", "2024-01-01\n", 2**70, ...]:
+            doc = json.loads(json.dumps(base))
+            parent = doc
+            for step in path[:-1]:
+                parent = parent[step]
+            if value is ...:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = value
+            line = json.dumps(doc).encode()
+            assert _struct_outcome(line, context, guarded=False) == _model_outcome(line, context), (path, value)
