@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -138,6 +137,8 @@ class StocktakeGroup(click.Group):
     def _fail(ctx: click.Context, err: StocktakeError) -> None:
         settings = ctx.find_object(Settings)
         if settings is not None and settings.debug:
+            import traceback
+
             traceback.print_exc(file=sys.stderr)
         limit = settings.max_errors if settings is not None else Settings.max_errors
         for line in err.lines(limit):
