@@ -225,7 +225,7 @@ class _Judge:
                 continue
             # The struct has the model's attributes; the judge reads either.
             priority: Any = (fast_priority(line, self.context, self.each)
-                        or read_line(path, number, line, self.model, self.context, self.each))
+                             or read_line(path, number, line, self.model, self.context, self.each))
             # Written without validating: the data is the model's to the byte (tested).
             result = priority_data(priority, self.date, self.run, failures)
             out.append(result_json(result))
