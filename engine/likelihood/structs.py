@@ -175,8 +175,8 @@ def _checked(priority: Priority, context: dict[str, Any]) -> Priority | None:
 
 def _fill(p: Priority) -> None:
     """Give every field left ``UNSET`` the model's default, and integer levels their digits."""
-    _points(p.baseline)
-    _points(p.target)
+    _fill_note(p.baseline)
+    _fill_note(p.target)
     if p.owner is UNSET:
         p.owner = ""
     if p.metric.unit is UNSET:
@@ -226,13 +226,13 @@ def _fill(p: Priority) -> None:
         p.commentary = ""
 
 
-def _points(point: Point) -> Point:
+def _fill_note(point: Point) -> None:
     if point.note is UNSET:
         point.note = ""
-    return point
 
 
 def _points_of(points: list[Point] | UnsetType) -> list[Point]:
+    """``points`` with each note filled (the loop written out: a line holds dozens), or [] if unset."""
     if points is UNSET:
         return []
     for point in points:
