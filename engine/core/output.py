@@ -23,10 +23,13 @@ it writes), a file this user may not write, a directory where the temporary file
 name longer than the filesystem allows. Failing writes (``no space left on device``, a
 disk quota, a file size limit) are one-line errors too; a closed pipe raises
 :class:`BrokenPipeError` for the caller to end quietly.
+
+:func:`copy_part` copies the start of a part file (``--jobs``) into an output, by the kernel where it can.
 """
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import re
@@ -36,13 +39,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from stocktake.core.errors import UsageError
 from stocktake.core.files import was_read
 
-__all__ = ["discard_standard_output", "is_write_failure", "json_text", "open_output", "write_failure",
-           "write_output"]
+__all__ = ["copy_part", "discard_standard_output", "is_write_failure", "json_text", "open_output",
+           "write_failure", "write_output"]
 
 _REASONS = {
     errno.ENOSPC: "no space left on device",
@@ -275,3 +278,41 @@ def _keep_permissions(fd: int, info: os.stat_result) -> None:
         # Only root may give a file away; otherwise the new file is this user's, as an editor's save is.
         with suppress(OSError):
             os.fchown(fd, info.st_uid, info.st_gid)
+
+
+def copy_part(part: BinaryIO, length: int, out: IO[str]) -> None:
+    """Write the first ``length`` bytes of ``part`` (UTF-8 text) to ``out``: by ``os.sendfile`` to
+    its file descriptor, or to its binary buffer, or (an ``out`` that is not UTF-8 bytes
+    underneath, such as a ``StringIO``) as text."""
+    if not length:
+        return
+    raw, encoding = getattr(out, "buffer", None), getattr(out, "encoding", None)
+    if raw is None or not encoding or codecs.lookup(encoding).name != "utf-8" or os.name == "nt":
+        out.write(part.read(length).decode("utf-8"))  # a part is a few times a range's bytes
+        return
+    out.flush()
+    sent = _send(raw, part, length)
+    part.seek(sent)
+    raw.write(part.read(length - sent))
+
+
+def _send(raw: Any, part: BinaryIO, length: int) -> int:
+    """Bytes of ``part`` sent to ``raw``'s file descriptor by the kernel (0: ``raw`` has none, or
+    cannot take them so, as a file opened for appending: the caller copies)."""
+    try:
+        fd, send = raw.fileno(), os.sendfile
+        raw.flush()
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's buffer), or no sendfile
+        return 0
+    sent = 0
+    while sent < length:
+        try:
+            done = send(fd, part.fileno(), sent, length - sent)
+        except OSError as err:
+            if sent == 0 and err.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSOCK):
+                return 0
+            raise
+        if done == 0:
+            break
+        sent += done
+    return sent

@@ -18,8 +18,6 @@ if it is killed, by the kernel (Linux), removing the directory first.
 
 from __future__ import annotations
 
-import codecs
-import errno
 import gc
 import multiprocessing
 import os
@@ -30,7 +28,7 @@ import tempfile
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import IO, Any, BinaryIO, NamedTuple
 
 from stocktake.core.errors import DocumentError, StocktakeError
 from stocktake.core.files import open_input
+from stocktake.core.output import copy_part
 
 __all__ = ["judge_in_processes", "range_bytes"]
 
@@ -150,17 +149,21 @@ class _Workers:
         else:
             assert self.prepare is not None  # judge_batch refuses jobs without one
             start = self.prepare
+        mask = _signal_mask(signal.SIG_BLOCK, _HELD)  # a worker inherits them held: see _follow_parent
         try:
-            for _ in range(self.count):
-                ours, theirs = context.Pipe()
-                # A forked worker closes the copies it inherits of this process's ends of the pipes.
-                inherited = [*self.connections, ours] if forking else []
-                process = context.Process(target=_serve, daemon=True, name="stocktake-judge", args=(
-                    theirs, start, self.source, os.getpid() if forking else None, inherited))
-                process.start()
-                theirs.close()  # the worker's end is the worker's alone: its death is an end of file here
-                self.processes.append(process)
-                self.connections.append(ours)
+            try:
+                for _ in range(self.count):
+                    ours, theirs = context.Pipe()
+                    # A forked worker closes the copies it inherits of this process's ends of the pipes.
+                    inherited = [*self.connections, ours] if forking else []
+                    process = context.Process(target=_serve, daemon=True, name="stocktake-judge", args=(
+                        theirs, start, self.source, os.getpid() if forking else None, inherited))
+                    process.start()
+                    theirs.close()  # the worker's end is the worker's alone: its death is an end of file here
+                    self.processes.append(process)
+                    self.connections.append(ours)
+            finally:
+                _signal_mask(signal.SIG_SETMASK, mask)  # one that came meanwhile is raised here
         except BaseException:
             self.__exit__(*sys.exc_info())
             raise
@@ -241,47 +244,9 @@ def _join(part_path: Path, groups: list[Group], counts: dict[str, int], failures
                 take(("", ids, counts if whole else {}, failures if whole else []), size)
                 written = end
         finally:
-            _copy(part, written, out)
+            copy_part(part, written, out)
     if error is not None:
         raise error
-
-
-def _copy(part: BinaryIO, length: int, out: IO[str]) -> None:
-    """Write the first ``length`` bytes of ``part`` (UTF-8 text) to ``out``: by ``os.sendfile`` to
-    its file descriptor, or to its binary buffer, or (an ``out`` that is not UTF-8 bytes
-    underneath, such as a ``StringIO``) as text."""
-    if not length:
-        return
-    raw, encoding = getattr(out, "buffer", None), getattr(out, "encoding", None)
-    if raw is None or not encoding or codecs.lookup(encoding).name != "utf-8" or os.name == "nt":
-        out.write(part.read(length).decode("utf-8"))  # a part is a few times a range's bytes
-        return
-    out.flush()
-    sent = _send(raw, part, length)
-    part.seek(sent)
-    raw.write(part.read(length - sent))
-
-
-def _send(raw: Any, part: BinaryIO, length: int) -> int:
-    """Bytes of ``part`` sent to ``raw``'s file descriptor by the kernel (0: ``raw`` has none, or
-    cannot take them so, as a file opened for appending: the caller copies)."""
-    try:
-        fd, send = raw.fileno(), os.sendfile
-        raw.flush()
-    except (AttributeError, OSError, ValueError):  # no descriptor (a test's buffer), or no sendfile
-        return 0
-    sent = 0
-    while sent < length:
-        try:
-            done = send(fd, part.fileno(), sent, length - sent)
-        except OSError as err:
-            if sent == 0 and err.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSOCK):
-                return 0
-            raise
-        if done == 0:
-            break
-        sent += done
-    return sent
 
 
 # -- a worker process -----------------------------------------------------------------------------------
@@ -316,6 +281,7 @@ def _follow_parent(parent: int, parts: Path) -> None:
     Linux the kernel sends when the parent dies: then remove the parts it can no longer remove."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _signal_mask(signal.SIG_UNBLOCK, _HELD)  # one that came before is dropped, not a KeyboardInterrupt
 
     def end(signum: int, frame: object) -> None:
         if os.getppid() != parent:
@@ -331,6 +297,15 @@ def _follow_parent(parent: int, parts: Path) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # it died before we asked
         end(signal.SIGTERM, None)
+
+
+_HELD: set[int] = {signal.SIGINT, signal.SIGHUP}
+"""Held from a worker's start until it ignores them: in between, one would end it with a traceback."""
+
+
+def _signal_mask(how: int, signals: Iterable[int]) -> set[int]:
+    """``signal.pthread_sigmask`` where there is one (a process started meanwhile inherits the mask)."""
+    return signal.pthread_sigmask(how, signals) if hasattr(signal, "pthread_sigmask") else set()
 
 
 def _judge_range(judge: Any, source: _Source, index: int, start: int, end: int | None, first: int) -> Judged:

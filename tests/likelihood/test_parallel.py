@@ -204,6 +204,26 @@ def test_a_worker_that_dies_is_an_error_and_leaves_nothing(engine, tmp_path, mon
     assert _no_parts(tmp_path)
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks")
+def test_ctrl_c_before_a_worker_ignores_it_is_dropped_not_a_traceback(engine, tmp_path, monkeypatch, capfd):
+    """A terminal's Ctrl-C reaches a worker that has not yet set its handlers (as a loaded machine
+    makes likely): the worker holds it until it ignores it, and the run is the parent's to end."""
+    follow = parallel._follow_parent
+
+    def interrupted_first(*args):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # time for it to arrive, were it not held
+        follow(*args)
+
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
+    monkeypatch.setattr(parallel, "_follow_parent", interrupted_first)  # inherited by the forked workers
+    path = _write(tmp_path / "b.jsonl", _rows(600))
+    capfd.readouterr()
+    assert _judged(engine, path, 2) == _judged(engine, path, 1)
+    assert capfd.readouterr().err == ""
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # this process's mask is as it was
+
+
 # -- the command, interrupted ---------------------------------------------------------------------
 
 
