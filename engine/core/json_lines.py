@@ -129,23 +129,28 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
 """Every digit read as 0 and ``E`` as ``e``, so that one substring search finds a run of digits."""
 
 
-def _suspect(line: bytes, max_digits: int) -> bool:
+def _suspect(line: bytes, max_digits: int, *, exponents: bool = True) -> bool:
     """Whether ``line`` may hold a number the walk refuses, or a colon no count sees: a run of
     digits as long as an integer at the limit or a float of 2 ** 63 (19 digits), a digit before
-    an exponent, or a colon escaped as ``\\u003a`` (it decodes to a colon the line's count misses)."""
+    an exponent (unless not ``exponents``), or a colon escaped as ``\\u003a`` (it decodes to a
+    colon the line's count misses)."""
     zeroed = line.translate(_DIGITS_AS_ZERO)
-    return (b"0" * (min(max_digits, 18) + 1) in zeroed or b"0e" in zeroed
+    return (b"0" * (min(max_digits, 18) + 1) in zeroed or (exponents and b"0e" in zeroed)
             or b"\\u003a" in line or b"\\u003A" in line)
 
 
 def plain_document(text: str, limits: Limits) -> Any:
     """The data of ``text`` (a whole JSON document whose values, depth and texts the exact reader
     has already bounded), decoded by orjson, or None when the exact reader must read it: for the
-    reasons :func:`_plain_by_counts` gives, less the line's own bounds."""
+    reasons :func:`_plain_by_counts` gives, less the line's own bounds, and less its exponents.
+
+    A number with an exponent is a float to both readers, and the same float; the walk refuses
+    one of 2 ** 63 or more only because orjson reads a long integer as one, which the run of
+    digits shows. So a hex digest (``…f2e2d…``) does not send a result file to the exact reader."""
     import orjson
 
     raw = text.encode("utf-8", "surrogatepass")
-    if _suspect(raw, limits.max_digits):
+    if _suspect(raw, limits.max_digits, exponents=False):
         return None
     try:
         data = orjson.loads(raw)
