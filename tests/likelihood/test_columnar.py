@@ -6,7 +6,6 @@ import json
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,67 +20,7 @@ pa = pytest.importorskip("pyarrow", reason="the columnar kernel's tests need pya
 from benchmarks.columnar import flat  # noqa: E402
 from benchmarks.generate import priority  # noqa: E402
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "northshire"
-AS_OF = "2026-10-31"
-
-
-def _without_evidence(value):
-    """A batch (and a table) has no evidence register: the examples' citations are left out."""
-    if isinstance(value, dict):
-        return {k: _without_evidence(v) for k, v in value.items() if k != "evidence"}
-    if isinstance(value, list):
-        return [_without_evidence(v) for v in value]
-    return value
-
-
-def documents_to_judge() -> list[dict]:
-    """The examples' priorities (criteria, indicators, milestones, actions, agreed levels), then
-    generated ones with the variations a table must carry."""
-    engine = Engine()
-    docs = []
-    for name in ("assessment-2026-h1.yaml", "assessment-2026-h2.yaml"):
-        for p in engine.load(EXAMPLES / name).model.priorities:
-            doc = _without_evidence(p.model_dump(mode="json", exclude_defaults=True))
-            docs.append({**doc, "id": f"{doc['id']}-{name[11:18]}"})
-    for seed in range(60):
-        doc = priority(seed, points=6)
-        if seed % 3 == 0:
-            doc["agreed"] = {"level": "AG", "reason": "Agreed at the stocktake.", "agreed_by": ["Unit", "Dept"]}
-        if seed % 4 == 1:
-            doc["tolerance"] = {"absolute": 0.5}
-            doc["trajectory"]["interpolation"] = "step"
-        if seed % 5 == 2:
-            del doc["previous"], doc["ratings"]["capacity"]
-        if seed % 7 == 3:
-            doc["leading_indicators"] = [{"name": "Attendance", "level": "AR"}]
-            doc["milestones"] = [{"name": "Plan", "due": "2025-06-01"}]
-        docs.append(doc)
-    return docs
-
-
-@pytest.fixture(scope="module")
-def documents() -> list[dict]:
-    return documents_to_judge()
-
-
-@pytest.fixture(scope="module")
-def cli_csv(documents, tmp_path_factory) -> bytes:
-    return judged_by_the_command(documents, tmp_path_factory.mktemp("batch"))
-
-
-def judged_by_the_command(documents: list[dict], folder: Path) -> bytes:
-    """The CSV of the same priorities as a JSON Lines batch through ``stocktake judge``."""
-    from click.testing import CliRunner
-
-    from stocktake.cli import cli
-
-    batch = folder / "priorities.jsonl"
-    batch.write_text("".join(json.dumps(d) + "\n" for d in documents))
-    out = folder / "out.csv"
-    result = CliRunner().invoke(cli, ["judge", str(batch), "--period", "2026-H2", "--as-of", AS_OF,
-                                      "--format", "csv", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out.read_bytes()
+AS_OF = "2026-10-31"  # the date the command_csv fixture (conftest.py) judges on
 
 
 def _arrow(rows: list[dict]):
@@ -97,24 +36,24 @@ def _csv(frame) -> bytes:
     return table_csv(tuple(COLUMNS), rows)
 
 
-def test_a_dataframe_with_json_columns_gives_the_commands_csv(documents, cli_csv):
-    frame = pd.DataFrame([flat(d) for d in documents])
+def test_a_dataframe_with_json_columns_gives_the_commands_csv(table_documents, command_csv):
+    frame = pd.DataFrame([flat(d) for d in table_documents])
     judged = Engine().table_judge(as_of=AS_OF)(frame)
     assert isinstance(judged, pd.DataFrame) and list(judged.columns) == list(COLUMNS)
-    assert len(judged) == 2 * len(documents)
-    assert _csv(judged) == cli_csv
+    assert len(judged) == 2 * len(table_documents)
+    assert _csv(judged) == command_csv
 
 
-def test_an_arrow_table_with_list_columns_gives_the_commands_csv(documents, cli_csv):
-    table = _arrow([flat(d, lists="native") for d in documents])
+def test_an_arrow_table_with_list_columns_gives_the_commands_csv(table_documents, command_csv):
+    table = _arrow([flat(d, lists="native") for d in table_documents])
     assert pa.types.is_list(table.schema.field("actuals").type)  # list<struct>, as a data team keeps it
     judged = Engine().table_judge(as_of=AS_OF)(table)
     assert isinstance(judged, pa.Table) and judged.column_names == list(COLUMNS)
-    assert _csv(judged) == cli_csv
+    assert _csv(judged) == command_csv
 
 
-def test_dates_as_dates_and_a_dataframe_index_label_in_errors(documents):
-    rows = [flat(d) for d in documents[:3]]
+def test_dates_as_dates_and_a_dataframe_index_label_in_errors(table_documents):
+    rows = [flat(d) for d in table_documents[:3]]
     frame = pd.DataFrame(rows, index=[10, 11, 12])
     frame["baseline_date"] = pd.to_datetime(frame["baseline_date"])  # a datetime64 column: midnight is the day
     judge = Engine().table_judge(as_of=AS_OF)

@@ -11,21 +11,11 @@ pytest.importorskip("dask.distributed", reason="Dask's distributed scheduler is 
 import dask.dataframe as dd
 import pandas as pd
 from dask.distributed import Client, LocalCluster
-from test_columnar import AS_OF, _csv, documents_to_judge, judged_by_the_command
+from test_columnar import AS_OF, _csv
 
 from benchmarks.columnar import flat
 from stocktake import Engine
 from stocktake.judgment.table import COLUMNS
-
-
-@pytest.fixture(scope="module")
-def documents() -> list[dict]:
-    return documents_to_judge()
-
-
-@pytest.fixture(scope="module")
-def cli_csv(documents, tmp_path_factory) -> bytes:
-    return judged_by_the_command(documents, tmp_path_factory.mktemp("batch"))
 
 
 def _prepared_here() -> int:
@@ -41,8 +31,8 @@ def client():
         yield connected
 
 
-def test_map_partitions_on_two_worker_processes_gives_the_commands_csv(client, documents, cli_csv):
-    frame = pd.DataFrame([flat(d) for d in documents])
+def test_map_partitions_on_two_worker_processes_gives_the_commands_csv(client, table_documents, command_csv):
+    frame = pd.DataFrame([flat(d) for d in table_documents])
     judge = Engine().table_judge(as_of=AS_OF)
     parts = dd.from_pandas(frame, npartitions=4)
     judged = parts.map_partitions(judge, meta=judge.meta()).compute()
@@ -50,13 +40,13 @@ def test_map_partitions_on_two_worker_processes_gives_the_commands_csv(client, d
     prepared = client.run(_prepared_here)  # the workers prepared the run themselves, once each at most
     assert sum(prepared.values()) >= 1 and set(prepared.values()) <= {0, 1}
     rows = pd.DataFrame({name: judged[name].astype(object).tolist() for name in COLUMNS})
-    assert _csv(rows) == cli_csv
+    assert _csv(rows) == command_csv
 
 
-def test_a_bad_row_in_a_worker_is_the_same_error_here(client, documents):
+def test_a_bad_row_in_a_worker_is_the_same_error_here(client, table_documents):
     from stocktake.core.errors import DocumentError
 
-    rows = [flat(d) for d in documents[:8]]
+    rows = [flat(d) for d in table_documents[:8]]
     rows[5]["metric_direction"] = "sideways"
     judge = Engine().table_judge(as_of=AS_OF)
     parts = dd.from_pandas(pd.DataFrame(rows), npartitions=2)
