@@ -32,6 +32,10 @@ from stocktake.chains.vocabulary import Lever, Role
 __all__ = ["Actor", "Chain", "Link", "fast_chain"]
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z", max_length=100)]
+Ref = Annotated[str, Meta(max_length=100)]
+"""An :data:`Id` that must name an actor or an evidence item: its pattern is that item's, so only its
+length is checked here (the checks refuse a name of no item; half a million regular-expression
+matches on a large chain's links cost more than decoding them)."""
 Text = Annotated[str, Meta(min_length=1)]
 Level = str | int
 """Text or an integer, as :data:`~stocktake.core.models.LevelText`; an integer is made its digits."""
@@ -48,17 +52,17 @@ class Actor(Struct, kw_only=True, forbid_unknown_fields=True):
     count: Annotated[int, Meta(ge=1)] = 1
     capacity: Level | None = None
     will: Level | None = None
-    evidence: list[Id] = []
+    evidence: list[Ref] = []
 
 
 class Link(Struct, kw_only=True, forbid_unknown_fields=True):
     """:class:`stocktake.chains.model.Link` (``from`` is the attribute ``from_``)."""
 
-    from_: Id = msgspec.field(name="from")
-    to: Id
+    from_: Ref = msgspec.field(name="from")
+    to: Ref
     levers: Annotated[list[Lever], Meta(min_length=1)]
     strength: Level
-    evidence: list[Id] = []
+    evidence: list[Ref] = []
     note: str = ""
 
     @property
