@@ -8,6 +8,7 @@ does not); absent links carry no route.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Self
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
@@ -119,15 +120,30 @@ class DeliveryChain(Model):
             from stocktake.chains.structs import fast_chain
 
             fast = fast_chain(obj, options.get("context"))
-            if fast is not None:
-                try:
-                    settings = ChainSettings() if "settings" not in obj else ChainSettings.model_validate(fast.settings)
-                except ValueError:  # pydantic's ValidationError: the model words it below
-                    pass
-                else:
-                    fields = {name: getattr(fast, name) for name in fast.__struct_fields__}
-                    return cls.model_construct(set(obj), **{**fields, "settings": settings})  # type: ignore[return-value]
+            if fast is not None and (chain := _from_struct(fast, set(obj))) is not None:
+                return chain  # type: ignore[return-value]
         return super().model_validate(obj, **options)
+
+    @classmethod
+    def from_plain_json(cls, text: str, limits: Any, context: Mapping[str, Any] | None) -> DeliveryChain | None:
+        """The chain read from the JSON document ``text`` under ``limits``, as :meth:`model_validate`
+        would validate it in ``context`` from the exact reader's data, or None when it must be read
+        that way (see :func:`stocktake.chains.structs.fast_chain_text`). For the loader."""
+        from stocktake.chains.structs import fast_chain_text
+
+        fast = fast_chain_text(text, limits, context)
+        return _from_struct(*fast) if fast is not None else None
+
+
+def _from_struct(fast: Any, given: set[str]) -> DeliveryChain | None:
+    """The chain of the checked struct ``fast`` (its actors and links as they are), the fields the
+    document ``given``; None if its settings are invalid (pydantic words that)."""
+    try:
+        settings = ChainSettings.model_validate(fast.settings) if "settings" in given else ChainSettings()
+    except ValueError:  # pydantic's ValidationError
+        return None
+    fields = {name: getattr(fast, name) for name in fast.__struct_fields__}
+    return DeliveryChain.model_construct(given, **{**fields, "settings": settings})
 
 
 def as_models(chain: DeliveryChain) -> DeliveryChain:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 from stocktake.chains import structs
 from stocktake.chains.model import DeliveryChain, as_models
 from stocktake.core.errors import DocumentError
-from stocktake.core.parsing import DEFAULT_LIMITS, parse_text
+from stocktake.core.json_reader import parse_json
+from stocktake.core.parsing import DEFAULT_LIMITS, Limits, parse_text
 from stocktake.testing import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,6 +195,64 @@ def test_other_plugins_detectors_get_pydantic_records():
     assert [type(a).__module__ for a in models.actors] == ["stocktake.chains.model"] * len(BASE["actors"])
 
 
+# -- read from the text: the reader's guards ---------------------------------------------------------
+
+
+def text_disagreement(text: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Why reading the JSON ``text`` straight into structs and the exact reader then pydantic
+    differ, or None."""
+    try:
+        expected = _summary(exact(parse_json(text, limits).data))
+    except (DocumentError, ValidationError):
+        expected = None
+    fast = DeliveryChain.from_plain_json(text, limits, dict(CONTEXT))
+    if fast is None:
+        return None
+    return "the text read accepts what the exact path refuses" if expected is None else (
+        None if _summary(fast) == expected else "a different chain")
+
+
+def _text_corpus() -> list[str]:
+    rng = random.Random(7)
+    texts = [json.dumps(d, ensure_ascii=False) for d in _valid()] + [json.dumps(d) for d in _valid()]
+    texts += [t for _, t in _texts()]
+    base = json.dumps(BASE, indent=1)
+    for _ in range(400):
+        text = list(base)
+        at = rng.randrange(len(text))
+        text[at:at] = rng.choice(['"id": "x",', '"name": "N",', '"level": 1,', '"count": 1,', '"type": "",',
+                                  '"evidence": [],', '"note": "",', "9" * 19, "1e5", ".5", "\\u003a", ":", ",",
+                                  "[", "{", "NaN", "Infinity", "-0", '"a\\n"', " ", "\t", '"\\ud800"'])
+        texts.append("".join(text))
+    return texts
+
+
+def test_what_the_text_read_takes_is_what_the_exact_path_gives():
+    texts = _text_corpus()
+    wrong = [(t[:300], why) for t in texts if (why := text_disagreement(t))]
+    assert wrong == [], wrong[:3]
+    taken = sum(DeliveryChain.from_plain_json(t, DEFAULT_LIMITS, dict(CONTEXT)) is not None for t in texts)
+    assert 20 < taken < len(texts) - 100
+
+
+def test_a_default_written_is_read_and_a_key_twice_is_left_to_the_exact_path():
+    doc = copy.deepcopy(BASE)
+    doc["actors"][0] |= {"count": 1, "type": "", "evidence": [], "capacity": None}
+    doc["links"][0] |= {"note": "", "evidence": []}
+    fast = DeliveryChain.from_plain_json(json.dumps(doc), DEFAULT_LIMITS, dict(CONTEXT))
+    assert fast is not None and _summary(fast) == _summary(exact(doc))
+    twice = json.dumps(BASE).replace('"title":', '"title": "Other", "title":', 1)
+    assert DeliveryChain.from_plain_json(twice, DEFAULT_LIMITS, dict(CONTEXT)) is None
+    assert DeliveryChain.from_plain_json(json.dumps(BASE), DEFAULT_LIMITS, dict(CONTEXT)) is not None
+
+
+@pytest.mark.parametrize("limits", [Limits(max_text=20), Limits(max_digits=0), Limits(max_depth=3),
+                                    Limits(max_json_values=50)])
+def test_tight_limits_leave_the_text_to_the_exact_path(limits):
+    assert DeliveryChain.from_plain_json(json.dumps(BASE), limits, dict(CONTEXT)) is None
+    assert text_disagreement(json.dumps(BASE), limits) is None
+
+
 # -- through the engine: bytes and errors ------------------------------------------------------------
 
 
@@ -227,6 +287,7 @@ def test_the_engine_gives_the_same_bytes_and_errors_either_way(tmp_path, monkeyp
     texts = _texts()
     fast = [_through_engine(suffix, text, tmp_path) for suffix, text in texts]
     monkeypatch.setattr(structs, "fast_chain", lambda data, context: None)
+    monkeypatch.setattr(structs, "fast_chain_text", lambda text, limits, context: None)
     slow = [_through_engine(suffix, text, tmp_path) for suffix, text in texts]
     assert fast == slow
     assert sum(outcome[0] != "error" for outcome in fast) >= 3
@@ -253,7 +314,7 @@ class _LooseChain(structs.Chain, kw_only=True, forbid_unknown_fields=True):
 
 BREAKAGES = {
     "no checks": lambda m: m.setattr(structs, "check_chain", lambda chain, data, context: None),
-    "integers kept": lambda m: m.setattr(structs, "_as_text", lambda chain: None),
+    "no defaults, integers kept": lambda m: m.setattr(structs, "_complete", lambda chain: None),
     "loose actors": lambda m: m.setattr(structs, "Chain", _LooseChain),
 }
 
@@ -269,3 +330,8 @@ def test_a_broken_fast_read_is_caught(breakage, monkeypatch):
             return True
 
     assert any(caught(d) for d in [*_valid(), *_mutations(BASE)])
+
+
+def test_the_text_read_without_its_guards_is_caught(monkeypatch):
+    monkeypatch.setattr(structs, "plain_typed_document", lambda raw, encoded, limits: True)
+    assert any(text_disagreement(t) for t in _text_corpus())
