@@ -154,7 +154,19 @@ def _checked(chain: Chain, data: Any, context: Mapping[str, Any] | None) -> bool
         check_chain(chain, data, context)  # (a bad level's quote is the exact path's to give)
     except ValueError:  # pydantic's errors are ValueErrors
         return False
+    _share(chain)
     return True
+
+
+def _share(chain: Any) -> None:  # a completed Chain: its actors and links are lists
+    """Each link's ends made the actor's own id, and its strength one text per level: each was
+    decoded as a text of its own, and on a large chain the links' texts are a third of its memory."""
+    ids = {actor.id: actor.id for actor in chain.actors}
+    levels: dict[Any, Any] = {}
+    for link in chain.links:
+        link.from_ = ids.get(link.from_, link.from_)
+        link.to = ids.get(link.to, link.to)
+        link.strength = levels.setdefault(link.strength, link.strength)
 
 
 def _complete(chain: Chain) -> None:
