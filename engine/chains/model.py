@@ -28,7 +28,6 @@ from stocktake.judgment.evidence import Evidence
 __all__ = ["ABSENT", "Actor", "Beneficiaries", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role", "as_models"]
 
 
-
 class Actor(Model):
     """A person, organisation or type of organisation in the chain."""
 
@@ -103,10 +102,8 @@ class DeliveryChain(Model):
     @classmethod
     def _check(cls, data: Any, handler: ModelWrapValidatorHandler[DeliveryChain],
                info: ValidationInfo) -> DeliveryChain:
-        """After the fields: ids unique, links between known actors, evidence cited, levels
-        resolved to codes of the chain scale in the context (``scales``, ``chain_scale``: the id
-        a plugin declared; ``delivery`` if none is given). ``data`` is read only to quote a bad
-        level as the document wrote it."""
+        """After the fields, the chain's checks (:func:`~stocktake.chains.checks.check_chain`) in
+        the validation context."""
         chain = handler(data)
         check_chain(chain, data, info.context)
         return chain
