@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 __all__ = ["analyse_chain"]
 
+_OURS = "stocktake.plugins.chain_detectors"
+"""The module of the detectors that read the chain's records as struct mirrors too (see
+:mod:`stocktake.chains.structs`)."""
+
 
 def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: Sequence[tuple[Any, Any]],
                   inputs: list[Any]) -> DeliveryChainResult:
@@ -31,6 +35,10 @@ def analyse_chain(chain: DeliveryChain, scale: Scale, detectors: Sequence[tuple[
     from stocktake.chains.result import DeliveryChainResult
     from stocktake.judgment.envelope import EngineRef
 
+    if any(type(detector).__module__ != _OURS for detector, _ in detectors):
+        from stocktake.chains.model import as_models
+
+        chain = as_models(chain)  # another plugin's detector gets the pydantic records, as ever
     graph = ChainGraph(chain, scale)
     trail = [f"{len(chain.actors)} actors, {len(chain.links)} links, {len(graph.front_line)} front-line, "
              f"centre(s): {', '.join(graph.centres)}"]

@@ -9,10 +9,12 @@ does not); absent links carry no route.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
+from stocktake.chains.checks import check_chain
+from stocktake.chains.vocabulary import ABSENT, Lever, Role
 from stocktake.core.models import (
     Id,
     LevelText,
@@ -20,18 +22,10 @@ from stocktake.core.models import (
     SchemaVersion,
     StrictInt,
     Text,
-    as_written,
-    invalid,
-    unique_ids,
 )
 from stocktake.judgment.evidence import Evidence
 
-__all__ = ["ABSENT", "Actor", "Beneficiaries", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role"]
-
-ABSENT = "absent"
-Lever = Literal["accountability", "funding", "information", "support", "regulation", "influence"]
-"""What a link carries. ``information`` is information and feedback: the route back to the centre."""
-Role = Literal["centre", "intermediary", "front-line", "beneficiary"]
+__all__ = ["ABSENT", "Actor", "Beneficiaries", "ChainSettings", "DeliveryChain", "Lever", "Link", "Role", "as_models"]
 
 
 class Actor(Model):
@@ -108,90 +102,54 @@ class DeliveryChain(Model):
     @classmethod
     def _check(cls, data: Any, handler: ModelWrapValidatorHandler[DeliveryChain],
                info: ValidationInfo) -> DeliveryChain:
-        """After the fields: ids unique, links between known actors, evidence cited, levels
-        resolved to codes of the chain scale in the context (``scales``, ``chain_scale``: the id
-        a plugin declared; ``delivery`` if none is given). ``data`` is read only to quote a bad
-        level as the document wrote it."""
-        self = handler(data)
-        context: Mapping[str, Any] = info.context if isinstance(info.context, Mapping) else {}
-        scale = context.get("scales", {}).get(context.get("chain_scale", "delivery"))
-        evidence = set(unique_ids(self.evidence, "evidence", "evidence ids unique"))
+        """After the fields, the chain's checks (:func:`~stocktake.chains.checks.check_chain`) in
+        the validation context."""
+        chain = handler(data)
+        check_chain(chain, data, info.context)
+        return chain
 
-        def cite(ids: list[str], path: tuple[str | int, ...]) -> None:
-            for j, ref in enumerate(ids):
-                if ref not in evidence:
-                    raise invalid("an evidence id defined under 'evidence'", repr(ref), path=(*path, "evidence", j))
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        """pydantic's ``model_validate``, with a fast read first for plain chain data (see
+        :func:`stocktake.chains.structs.fast_chain`): it gives the same chain, or None, and then
+        pydantic validates ``obj`` (which gives the model, or its errors)."""
+        if cls is DeliveryChain and set(options) <= {"context"} and type(obj) is dict:
+            from stocktake.chains.structs import fast_chain
 
-        known: dict[tuple[str, bool], str | None] = {}  # a register repeats a handful of spellings
+            fast = fast_chain(obj, options.get("context"))
+            if fast is not None and (chain := _from_struct(fast, set(obj))) is not None:
+                return chain  # type: ignore[return-value]
+        return super().model_validate(obj, **options)
 
-        def code_of(value: str, allow_absent: bool) -> str | None:
-            """The code ``value`` names, ``absent`` if allowed, or None."""
-            key = (value, allow_absent)
-            if key not in known:
-                if allow_absent and value.strip().lower() == ABSENT:
-                    known[key] = ABSENT
-                else:
-                    known[key] = scale.resolve(value) if scale is not None else value
-            return known[key]
+    @classmethod
+    def from_plain_json(cls, text: str, limits: Any, context: Mapping[str, Any] | None) -> DeliveryChain | None:
+        """The chain read from the JSON document ``text`` under ``limits``, as :meth:`model_validate`
+        would validate it in ``context`` from the exact reader's data, or None when it must be read
+        that way (see :func:`stocktake.chains.structs.fast_chain_text`). For the loader."""
+        from stocktake.chains.structs import fast_chain_text
 
-        def level(value: str, path: tuple[str | int, ...], allow_absent: bool = False) -> str:
-            code = code_of(value, allow_absent)
-            if code is None:
-                extra = " or 'absent'" if allow_absent else ""
-                raise invalid(f"a level of scale {scale.id!r} ({scale.describe_codes()}){extra}",
-                              repr(as_written(data, path, value)), path=path)
-            return code
-
-        actors = set(unique_ids(self.actors, "actors", "actor ids unique"))
-        if not _sound(self, actors, evidence, code_of):
-            _locate(self, actors, cite, level)  # raises the first error in the document's order
-        written = {a.capacity for a in self.actors} | {a.will for a in self.actors}
-        changed = {v: c for v in written if v is not None and (c := code_of(v, False)) is not None and c != v}
-        if changed:
-            for actor in self.actors:
-                for name in ("capacity", "will"):
-                    if (value := getattr(actor, name)) in changed:
-                        setattr(actor, name, changed[value])  # pydantic's __setattr__ is slow: only when it changes
-        strengths = {x.strength for x in self.links}
-        if changed := {v: c for v in strengths if (c := code_of(v, True)) is not None and c != v}:
-            for link in self.links:
-                if link.strength in changed:
-                    link.strength = changed[link.strength]
-        return self
+        fast = fast_chain_text(text, limits, context)
+        return _from_struct(*fast) if fast is not None else None
 
 
-def _sound(chain: DeliveryChain, actors: set[str], evidence: set[str], code_of: Any) -> bool:
-    """Whether the chain passes every check of :func:`_locate`, found a set at a time."""
-    roles = {a.role for a in chain.actors}
-    values = ({a.capacity for a in chain.actors} | {a.will for a in chain.actors}) - {None}
-    cited = {ref for a in chain.actors for ref in a.evidence} | {ref for x in chain.links for ref in x.evidence}
-    return ("centre" in roles and "front-line" in roles and cited <= evidence
-            and all(code_of(v, False) is not None for v in values)
-            and all(code_of(v, True) is not None for v in {x.strength for x in chain.links})
-            and {x.from_ for x in chain.links} <= actors and {x.to for x in chain.links} <= actors
-            and all(x.from_ != x.to for x in chain.links))
+def _from_struct(fast: Any, given: set[str]) -> DeliveryChain | None:
+    """The chain of the checked struct ``fast`` (its actors and links as they are), the fields the
+    document ``given``; None if its settings are invalid (pydantic words that)."""
+    try:
+        settings = ChainSettings.model_validate(fast.settings) if "settings" in given else ChainSettings()
+    except ValueError:  # pydantic's ValidationError
+        return None
+    fields = {name: getattr(fast, name) for name in fast.__struct_fields__}
+    return DeliveryChain.model_construct(given, **{**fields, "settings": settings})
 
 
-def _locate(chain: DeliveryChain, actors: set[str], cite: Any, level: Any) -> None:
-    """Each check in the document's order: raises the first error, located."""
-    roles = set()
-    for i, actor in enumerate(chain.actors):
-        roles.add(actor.role)
-        for name in ("capacity", "will"):
-            if (value := getattr(actor, name)) is not None:
-                level(value, ("actors", i, name))
-        if actor.evidence:
-            cite(actor.evidence, ("actors", i))
-    if "centre" not in roles:
-        raise invalid("at least one actor with role 'centre'", "none", path=("actors",))
-    if "front-line" not in roles:
-        raise invalid("at least one actor with role 'front-line'", "none", path=("actors",))
-    for i, link in enumerate(chain.links):
-        for end, value in (("from", link.from_), ("to", link.to)):
-            if value not in actors:
-                raise invalid("an actor id defined under 'actors'", repr(value), path=("links", i, end))
-        if link.from_ == link.to:
-            raise invalid("a link between two different actors", f"{link.from_!r} to itself", path=("links", i))
-        level(link.strength, ("links", i, "strength"), allow_absent=True)
-        if link.evidence:
-            cite(link.evidence, ("links", i))
+def as_models(chain: DeliveryChain) -> DeliveryChain:
+    """``chain`` with pydantic records for its actors and links (as :meth:`DeliveryChain.model_validate`
+    gives them when it validates them itself: for detectors of other plugins, whose contract they are)."""
+    if all(type(a) is Actor for a in chain.actors) and all(type(x) is Link for x in chain.links):
+        return chain
+    import msgspec
+
+    actors = [Actor.model_validate(msgspec.to_builtins(a)) for a in chain.actors]
+    links = [Link.model_validate(msgspec.to_builtins(x)) for x in chain.links]
+    return chain.model_copy(update={"actors": actors, "links": links})

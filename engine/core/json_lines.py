@@ -15,7 +15,7 @@ from typing import Any
 
 from stocktake.core.parsed import Limits
 
-__all__ = ["plain_counts", "plain_document", "plain_line"]
+__all__ = ["plain_counts", "plain_document", "plain_line", "plain_typed_document"]
 
 _FLOAT_FROM_INT = 2.0 ** 63
 """orjson reads an integer too large for 64 bits as a float, where the exact reader keeps the
@@ -93,6 +93,18 @@ def plain_counts(line: bytes, encoded: bytes, limits: Limits) -> bool:
     return (1 + line.count(b",") + opens <= limits.json_values and len(line) <= limits.max_text
             and opens <= limits.max_depth and not _suspect(line, limits.max_digits)
             and encoded.count(b":") == line.count(b":"))
+
+
+def plain_typed_document(raw: bytes, encoded: bytes, limits: Limits) -> bool:
+    """Whether the exact reader reads the whole JSON document ``raw`` as the value a typed decoder
+    (msgspec) took from it, ``encoded`` being that value encoded again with only the keys the
+    document gave: as :func:`plain_counts` for a line, less the bounds on texts and depth, which the
+    decoder's types must keep within ``limits`` (the caller's to see to): counts over ``raw`` show no
+    more values than the limit, no number near a limit or colon escaped (:func:`_suspect`), and no
+    key given twice. False says the exact reader must read it."""
+    opens = raw.count(b"[") + raw.count(b"{")
+    return (1 + raw.count(b",") + opens <= limits.json_values and not _suspect(raw, limits.max_digits)
+            and encoded.count(b":") == raw.count(b":"))
 
 
 def _walked(data: Any, text: str, limits: Limits) -> bool:

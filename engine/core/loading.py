@@ -28,9 +28,6 @@ from stocktake.core.schemas import DocumentKind
 __all__ = ["MAX_LOCATED", "LoadedDocument", "Lookup", "Prepared", "all_errors", "document_error", "load_document",
            "validate_data", "with_rubric"]
 
-JSON_SUFFIXES = (".json",)
-
-
 @dataclass(frozen=True)
 class LoadedDocument:
     """A validated document and where it came from."""
@@ -70,10 +67,13 @@ def load_document(
     :raises DocumentError: for anything wrong with the document, located as precisely as possible
         (for data, by JSON path only).
     """
+    from stocktake.core.plain_json import plain_json_model
     from stocktake.core.sources import read_source
 
     read = read_source(source, limits)
     name: str | Path = read.path if read.path is not None else read.name
+    if (fast := plain_json_model(read, kinds, table, limits, context, _check_size, gc_held)) is not None:
+        return LoadedDocument(Path(name), *fast, read.sha256)
     prepared = Prepared()
     parsed: Parsed | None = None
     try:
