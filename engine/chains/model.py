@@ -9,7 +9,7 @@ does not); absent links carry no route.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
@@ -109,23 +109,12 @@ class DeliveryChain(Model):
         return chain
 
     @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> Self:
-        """pydantic's ``model_validate``, with a fast read first for plain chain data (see
-        :func:`stocktake.chains.structs.fast_chain`): it gives the same chain, or None, and then
-        pydantic validates ``obj`` (which gives the model, or its errors)."""
-        if cls is DeliveryChain and set(options) <= {"context"} and type(obj) is dict:
-            from stocktake.chains.structs import fast_chain
-
-            fast = fast_chain(obj, options.get("context"))
-            if fast is not None and (chain := _from_struct(fast, set(obj))) is not None:
-                return chain  # type: ignore[return-value]
-        return super().model_validate(obj, **options)
-
-    @classmethod
     def from_plain_json(cls, text: str, limits: Any, context: Mapping[str, Any] | None) -> DeliveryChain | None:
         """The chain read from the JSON document ``text`` under ``limits``, as :meth:`model_validate`
         would validate it in ``context`` from the exact reader's data, or None when it must be read
-        that way (see :func:`stocktake.chains.structs.fast_chain_text`). For the loader."""
+        that way (see :func:`stocktake.chains.structs.fast_chain_text`). Its actors and links are
+        read-only struct records with the models' attributes (not models: no ``model_dump``); for
+        the loader, when its caller asks for ``records``."""
         from stocktake.chains.structs import fast_chain_text
 
         fast = fast_chain_text(text, limits, context)

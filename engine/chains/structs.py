@@ -4,7 +4,8 @@ checked by the model's own checks.
 :func:`fast_chain_text` decodes the document's JSON text into :class:`Chain`, with the guards of
 :func:`~stocktake.core.json_lines.plain_typed_document` (no key twice, no value at or near a
 limit) and no text longer than :data:`MAX_TEXT`; :func:`fast_chain` converts data already parsed
-(which the reader has freed of both). :class:`Actor` and :class:`Link` mirror
+(which the reader has freed of both: the tests hold the structs and the models to one contract
+with it). :class:`Actor` and :class:`Link` mirror
 :class:`stocktake.chains.model.Actor` and :class:`~stocktake.chains.model.Link` field for field
 (the same names, order, constraints and defaults; the same attributes, so the graph, the detectors
 and the views read either). The chain's few evidence items and its settings are validated by
@@ -15,9 +16,10 @@ check. The caller then reads the document the exact way (the reader, then pydant
 the model or the errors, worded and located as ever. The structs accept and reject what the
 models do (tested on the valid, hostile and mutated chains).
 
-:meth:`DeliveryChain.from_plain_json <stocktake.chains.model.DeliveryChain.from_plain_json>` (the
-loader's, for a JSON file) and :meth:`~stocktake.chains.model.DeliveryChain.model_validate` try
-them first. Detectors of other plugins receive the chain as today, with pydantic records
+:meth:`DeliveryChain.from_plain_json <stocktake.chains.model.DeliveryChain.from_plain_json>` tries
+it first when the loader's caller asks for ``records`` (the chain's analysis and its views, which
+only read attributes); every other load, ``Engine.load`` included, gives pydantic models. Detectors
+of other plugins receive the chain as today, with pydantic records
 (:func:`stocktake.chains.model.as_models`).
 
 Optional fields are decoded as ``UNSET`` when absent, so that the keys given can be counted (encoded

@@ -34,7 +34,7 @@ def chain(settings: Settings, path: str, fmt: str | None, output: str | None) ->
 
     chosen = FORMATS.resolve(fmt, output)
     settings.check_ledger()
-    doc, result = settings.engine().chain_with_document(path)
+    doc, result = settings.engine().chain_with_document(path, records=True)
     write_output(render_chain(doc, result, chosen), output)
     settings.record("chain", {"path": path}, result)
     fail_on_plugin_failures(result.failures)

@@ -1,15 +1,13 @@
 """One loader for every document kind: read, parse, dispatch on ``kind``, validate.
 
-The kinds come from a table (:class:`~stocktake.core.schemas.DocumentKind` by name) the caller
-passes (the facade's, :data:`stocktake.kinds.KINDS`). Before validating, the loader runs the kind's prepare step
-and looks up the rubric the document names, so that validators receive what they check in the
-validation context and never call back into the engine.
+The kinds come from a table (:class:`~stocktake.core.schemas.DocumentKind` by name) the caller passes
+(:data:`stocktake.kinds.KINDS`). Before validating, the loader runs the kind's prepare step and looks
+up the rubric the document names: validators get what they check in the context, never the engine.
 
-Validation runs in two passes. The published JSON Schema first (so users get the contract's own
-wording), then the pydantic model, which adds typed and cross-reference checks (duplicate ids,
-descriptors for unknown levels, ...). Every failure is a :class:`DocumentError` naming the file,
-line:column, JSON path, what was expected and what was found; a document with several problems
-raises :class:`DocumentErrors`, all of them in file order.
+Validation runs in two passes: the published JSON Schema (the contract's own wording), then the
+pydantic model, which adds typed and cross-reference checks. Every failure is a
+:class:`DocumentError` naming the file, line:column, JSON path, what was expected and what was
+found; a document with several problems raises :class:`DocumentErrors`, in file order.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from stocktake.core.schemas import DocumentKind
 
 __all__ = ["MAX_LOCATED", "LoadedDocument", "Lookup", "Prepared", "all_errors", "document_error", "load_document",
            "validate_data", "with_rubric"]
+
 
 @dataclass(frozen=True)
 class LoadedDocument:
@@ -54,6 +53,7 @@ def load_document(
     limits: Limits = DEFAULT_LIMITS,
     table: Mapping[str, DocumentKind],
     rubrics: Lookup | None = None,
+    records: bool = False,
 ) -> LoadedDocument:
     """Load and validate one document: ``source`` is a path or a document given in memory (see
     :data:`stocktake.core.sources.DocumentSource`).
@@ -64,6 +64,7 @@ def load_document(
     :param rubrics: looks up the rubric a document of a kind that names one names; the loader
         passes the rubric as ``context["rubric"]``, or the ``LookupError`` it raised, which the
         model reports where the document names the rubric, in its turn among the other errors.
+    :param records: a JSON file may be read as read-only records, not models (see :mod:`~stocktake.core.plain_json`).
     :raises DocumentError: for anything wrong with the document, located as precisely as possible
         (for data, by JSON path only).
     """
@@ -72,7 +73,7 @@ def load_document(
 
     read = read_source(source, limits)
     name: str | Path = read.path if read.path is not None else read.name
-    if (fast := plain_json_model(read, kinds, table, limits, context, _check_size, gc_held)) is not None:
+    if records and (fast := plain_json_model(read, kinds, table, limits, context, _check_size, gc_held)):
         return LoadedDocument(Path(name), *fast, read.sha256)
     prepared = Prepared()
     parsed: Parsed | None = None
@@ -133,10 +134,9 @@ _FREEZE_AFTER_BULK = False
 
 
 def freeze_after_bulk() -> None:
-    """For one-shot processes (the CLI): after each :func:`gc_held` block, freeze what the
-    collector tracks, so that later collections skip what the block built instead of scanning it
-    all again (measured: a tenth of a 100,000-actor chain's time). Not for long-lived embedders,
-    where a frozen unreachable cycle would never be collected."""
+    """For one-shot processes (the CLI): after each :func:`gc_held` block, freeze what the collector
+    tracks, so later collections skip what the block built (measured: a tenth of a 100,000-actor
+    chain's time). Not for long-lived embedders, where a frozen unreachable cycle is never collected."""
     global _FREEZE_AFTER_BULK
     _FREEZE_AFTER_BULK = True
 

@@ -138,7 +138,7 @@ async def chain(request: Request) -> Response:
     def work() -> Outcome:
         from stocktake.render import render_chain
 
-        model, result = engine.chain_with_document(doc.stream())
+        model, result = engine.chain_with_document(doc.stream(), records=True)
         fmt = given["format"] or "json"
         return Outcome(render_chain(model, result, fmt), fmt, result, "chain", {"path": doc.name}, _given(doc),
                        _failures(result))

@@ -17,12 +17,13 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from stocktake.chains import structs
-from stocktake.chains.model import DeliveryChain, as_models
+from stocktake.chains.model import DeliveryChain, _from_struct, as_models
 from stocktake.core.errors import DocumentError
 from stocktake.core.json_reader import parse_json
+from stocktake.core.loading import LoadedDocument
 from stocktake.core.parsing import DEFAULT_LIMITS, Limits, parse_text
 from stocktake.testing import make_engine
 
@@ -67,8 +68,8 @@ def _hostile() -> list[Any]:
 
 
 def exact(data: Any) -> Any:
-    """pydantic's own validation (not the fast read the model's ``model_validate`` tries first)."""
-    return BaseModel.model_validate.__func__(DeliveryChain, copy.deepcopy(data), context=dict(CONTEXT))
+    """pydantic's validation (``model_validate`` never tries the fast read)."""
+    return DeliveryChain.model_validate(copy.deepcopy(data), context=dict(CONTEXT))
 
 
 def _record(item: Any) -> tuple[Any, ...]:
@@ -95,7 +96,7 @@ def disagreement(data: Any) -> str | None:
         return None if fast is None else "the fast read accepts what pydantic refuses"
     if fast is None:
         return None  # left to pydantic: slower, never wrong
-    got = _summary(DeliveryChain.model_validate(copy.deepcopy(data), context=dict(CONTEXT)))
+    got = _summary(_from_struct(fast, set(data)))
     return None if got == expected else "a different chain"
 
 
@@ -187,9 +188,21 @@ def test_registers_and_other_options_are_left_to_pydantic():
     assert all(type(a).__module__ == "stocktake.chains.model" for a in model.actors)
 
 
+def test_a_chain_is_read_as_records_only_when_asked(tmp_path):
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(BASE))
+    for loaded in (ENGINE.load(path), ENGINE.load(path, kinds=("DeliveryChain",)), ENGINE.chain_with_document(path)[0]):
+        model = loaded.model if isinstance(loaded, LoadedDocument) else loaded
+        assert [type(a).__module__ for a in model.actors] == ["stocktake.chains.model"] * len(BASE["actors"])
+        assert model.model_dump_json() == exact(BASE).model_dump_json()  # a model a user can dump
+    records = ENGINE.load(path, kinds=("DeliveryChain",), records=True).model
+    assert type(records.actors[0]) is structs.Actor and _summary(records) == _summary(exact(BASE))
+    assert ENGINE.chain(path) == ENGINE.chain_with_document(path)[1]
+
+
 def test_other_plugins_detectors_get_pydantic_records():
-    fast = DeliveryChain.model_validate(copy.deepcopy(BASE), context=dict(CONTEXT))
-    assert type(fast.actors[0]) is structs.Actor
+    fast = DeliveryChain.from_plain_json(json.dumps(BASE), DEFAULT_LIMITS, dict(CONTEXT))
+    assert fast is not None and type(fast.actors[0]) is structs.Actor
     models = as_models(fast)
     assert _summary(models)[3:5] == _summary(exact(BASE))[3:5]
     assert [type(a).__module__ for a in models.actors] == ["stocktake.chains.model"] * len(BASE["actors"])
@@ -277,7 +290,7 @@ def _through_engine(suffix: str, text: str, tmp_path: Path) -> Any:
     path = tmp_path / f"chain.{suffix}"
     path.write_text(text, encoding="utf-8")
     try:
-        chain, result = ENGINE.chain_with_document(path)
+        chain, result = ENGINE.chain_with_document(path, records=True)
     except DocumentError as err:
         return "error", str(err)
     return tuple(render_chain(chain, result, fmt) for fmt in ("json", "md", "html", "dot", "mermaid"))
