@@ -33,11 +33,21 @@ def engine() -> Engine:
     return Engine()  # plugins from entry points: each worker can build the same
 
 
+@pytest.fixture(scope="module")
+def short_temp() -> Path:
+    """A temporary directory with a path short enough for a forkserver's socket in it: workers are
+    started so whenever a thread runs (another test's, say), and under xdist a test's own temporary
+    path is longer than a socket's may be (AF_UNIX path too long). Left in place: multiprocessing
+    keeps its folder, with the forkserver's socket, there for the life of the process."""
+    return Path(tempfile.mkdtemp(prefix="stocktake-test-", dir="/tmp"))
+
+
 @pytest.fixture(autouse=True)
-def small_ranges(monkeypatch, tmp_path):
-    """Ranges of one run of lines each, parts in a temporary directory of the test's own."""
+def small_ranges(monkeypatch, tmp_path, short_temp):
+    """Ranges of one run of lines each, parts in the short temporary directory; ``tmp_path / "tmp"``
+    for the commands run as processes."""
     monkeypatch.setattr(parallel, "range_bytes", lambda size, jobs: 1)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(short_temp))
     (tmp_path / "tmp").mkdir()
 
 
@@ -71,10 +81,12 @@ def _same_as_one_process(engine: Engine, path: Path, *jobs: int) -> tuple[str, o
     return one
 
 
-def _no_parts(tmp_path: Path) -> bool:
+def _no_parts(folder: Path | None = None) -> bool:
+    """Whether no part folder is left in ``folder`` (by default this process's temporary directory)."""
+    folder = folder or Path(tempfile.gettempdir())
     # Only our own folders count: multiprocessing keeps a pymp-* folder of its own in the temp dir
     # for the life of the process once anything (a forkserver start) has asked for one.
-    return [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("stocktake-parts-")] == []
+    return [p.name for p in folder.iterdir() if p.name.startswith("stocktake-parts-")] == []
 
 
 def test_the_ranges_cover_the_file_and_end_at_runs_of_lines(tmp_path):
@@ -107,7 +119,7 @@ def test_jobs_give_the_bytes_of_one_process_with_a_bom_crlf_and_blank_lines(engi
     text, (counts, failures) = _same_as_one_process(engine, path, 2, 3)
     assert [json.loads(line)["id"] for line in text.splitlines()] == [f"p{i:06d}" for i in range(900)]
     assert sum(counts.values()) == 900 and failures == []
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_jobs_write_a_real_file_through_its_descriptor(engine, tmp_path):
@@ -133,7 +145,7 @@ def test_an_empty_file_is_the_same_error(engine, tmp_path, content):
     path.write_bytes(content)
     _, error = _same_as_one_process(engine, path, 2)
     assert error == f"{path}: $: expected at least one priority, found an empty file"
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_a_duplicate_id_in_a_later_range_names_its_line(engine, tmp_path):
@@ -143,7 +155,7 @@ def test_a_duplicate_id_in_a_later_range_names_its_line(engine, tmp_path):
     text, error = _same_as_one_process(engine, path, 2, 3)
     assert error == (f"{path}:701: $.id: expected priority ids unique, found 'p000003' again (first on line 4)")
     assert len(text.splitlines()) == 512   # the runs of lines before the one it is in
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_a_bad_line_in_the_second_range_is_located_exactly(engine, tmp_path):
@@ -154,7 +166,7 @@ def test_a_bad_line_in_the_second_range_is_located_exactly(engine, tmp_path):
     text, error = _same_as_one_process(engine, path, 2)
     assert isinstance(error, str) and error.startswith(f"{path}:301:") and "$.metric.unit" in error
     assert len(text.splitlines()) == 256
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_an_over_long_line_is_refused_by_its_number(tmp_path):
@@ -167,18 +179,14 @@ def test_an_over_long_line_is_refused_by_its_number(tmp_path):
     path.write_bytes(_write(path, _rows(900)).read_bytes()[:-1] + b"y" * (3 << 20))  # one that never ends
     _, error = _same_as_one_process(small, path, 2)
     assert error == f"{path}:900: $: expected a line of at most 4,000 bytes, found a longer line"
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_workers_started_afresh_prepare_the_same_run(engine, tmp_path, monkeypatch):
     """Where forking is unsafe (threads), workers start from nothing and prepare the run."""
     path = _write(tmp_path / "b.jsonl", _rows(600))
     expected = _judged(engine, path, 1)
-    monkeypatch.setattr(parallel, "_start_method", lambda: "forkserver")
-    # The forkserver's socket lives in the temp dir, and under xdist the test's own is a path too
-    # long for a socket (AF_UNIX path too long). A short one instead, left in place: the forkserver
-    # outlives the test and keeps its socket there (multiprocessing removes its own folder at exit).
-    monkeypatch.setattr(tempfile, "tempdir", tempfile.mkdtemp(prefix="stocktake-test-", dir="/tmp"))
+    monkeypatch.setattr(parallel, "_start_method", lambda: "forkserver")  # its socket: see short_temp
     assert _judged(engine, path, 2) == expected
 
 
@@ -192,7 +200,7 @@ def test_an_error_that_is_not_the_users_keeps_its_traceback(engine, tmp_path, mo
     with pytest.raises(ZeroDivisionError, match="a bug") as caught:
         engine.judge_stream(path, io.StringIO(), jobs=2, **AS_OF)
     assert "in broken" in str(caught.value.__cause__)
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 def test_a_worker_that_dies_is_an_error_and_leaves_nothing(engine, tmp_path, monkeypatch):
@@ -201,7 +209,7 @@ def test_a_worker_that_dies_is_an_error_and_leaves_nothing(engine, tmp_path, mon
     path = _write(tmp_path / "b.jsonl", _rows(300))
     with pytest.raises(RuntimeError, match="ended unexpectedly"):
         engine.judge_stream(path, io.StringIO(), jobs=2, **AS_OF)
-    assert _no_parts(tmp_path)
+    assert _no_parts()
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks")
@@ -262,9 +270,9 @@ def _started(tmp_path: Path) -> subprocess.Popen[str]:
 
 def _all_gone(pids: list[int], tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (all(map(_gone, pids)) and _no_parts(tmp_path)):
+    while time.monotonic() < deadline and not (all(map(_gone, pids)) and _no_parts(tmp_path / "tmp")):
         time.sleep(0.05)
-    assert all(map(_gone, pids)) and _no_parts(tmp_path)
+    assert all(map(_gone, pids)) and _no_parts(tmp_path / "tmp")
     assert not (tmp_path / "out.jsonl").exists()
 
 
