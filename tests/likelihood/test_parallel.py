@@ -255,12 +255,20 @@ def _gone(pid: int) -> bool:
         return True
 
 
+def _as_from_a_terminal() -> None:
+    """SIGINT and SIGHUP at their defaults, as a terminal starts a command (a background job of a
+    script, or nohup, would hand them on ignored, and the command keeps them so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def _started(tmp_path: Path) -> subprocess.Popen[str]:
     path = _write(tmp_path / "b.jsonl", _rows(6000))
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
     proc = subprocess.Popen([sys.executable, "-m", "stocktake", "judge", str(path), "--period", "P", "--as-of",
                              "2026-01-01", "--format", "jsonl", "-j", "2", "-o", str(tmp_path / "out.jsonl")],
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
     deadline = time.monotonic() + 120
     while not any((tmp_path / "tmp").glob("*/*.part")) and time.monotonic() < deadline:
         time.sleep(0.01)
