@@ -44,6 +44,8 @@ __all__ = ["MAX_TEXT", "Actor", "Chain", "Link", "fast_chain", "fast_chain_text"
 MAX_TEXT = DEFAULT_LIMITS.max_text
 """The longest text the structs take (a longer one is left to the exact reader); the text read is
 used only under limits that allow at least as much."""
+_DEPTH = 4
+"""The deepest a :class:`Chain` nests (the chain, its actors, an actor, its evidence)."""
 Bounded = Annotated[str, Meta(max_length=MAX_TEXT)]
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z", max_length=100)]
 Ref = Annotated[str, Meta(max_length=100)]
@@ -123,10 +125,6 @@ def fast_chain_text(text: str, limits: Limits, context: Mapping[str, Any] | None
         return None
     given = chain.given()
     return (chain, given) if _checked(chain, None, context) else None
-
-
-_DEPTH = 4
-"""The deepest a :class:`Chain` nests (the chain, its actors, an actor, its evidence)."""
 
 
 def fast_chain(data: Any, context: Mapping[str, Any] | None) -> Chain | None:

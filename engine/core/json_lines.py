@@ -85,23 +85,21 @@ def plain_line(line: bytes, limits: Limits) -> Any:
 
 def plain_counts(line: bytes, encoded: bytes, limits: Limits) -> bool:
     """Whether the exact reader reads ``line`` as the value a typed decoder (msgspec) took from it,
-    ``encoded`` being that value encoded again with only the keys the line gave: counts over
-    ``line`` in C show no value, text, depth or number at or near ``limits`` and no colon escaped
-    (as :func:`_plain_by_counts`), and as many colons in ``encoded`` as in ``line`` shows no key
-    given twice (a key twice is decoded once). False says the exact reader must read it."""
-    opens = line.count(b"[") + line.count(b"{")
-    return (1 + line.count(b",") + opens <= limits.json_values and len(line) <= limits.max_text
-            and opens <= limits.max_depth and not _suspect(line, limits.max_digits)
-            and encoded.count(b":") == line.count(b":"))
+    ``encoded`` being that value encoded again with only the keys the line gave: no text or depth
+    at or near ``limits`` (counts over the line: it is no longer than the longest text, and has no
+    more brackets than the depth), and what :func:`plain_typed_document` checks. False says the
+    exact reader must read it."""
+    return (len(line) <= limits.max_text and line.count(b"[") + line.count(b"{") <= limits.max_depth
+            and plain_typed_document(line, encoded, limits))
 
 
 def plain_typed_document(raw: bytes, encoded: bytes, limits: Limits) -> bool:
-    """Whether the exact reader reads the whole JSON document ``raw`` as the value a typed decoder
-    (msgspec) took from it, ``encoded`` being that value encoded again with only the keys the
-    document gave: as :func:`plain_counts` for a line, less the bounds on texts and depth, which the
-    decoder's types must keep within ``limits`` (the caller's to see to): counts over ``raw`` show no
-    more values than the limit, no number near a limit or colon escaped (:func:`_suspect`), and no
-    key given twice. False says the exact reader must read it."""
+    """Whether the exact reader reads the JSON document ``raw`` as the value a typed decoder took
+    from it, ``encoded`` being that value encoded again with only the keys the document gave, as
+    far as counts over ``raw`` in C show (texts and depth are the decoder's types' to bound): no
+    more values than the limit, no number near a limit or colon escaped (:func:`_suspect`), and as
+    many colons in ``encoded`` as in ``raw``, so no key given twice (a key twice is decoded once).
+    False says the exact reader must read it."""
     opens = raw.count(b"[") + raw.count(b"{")
     return (1 + raw.count(b",") + opens <= limits.json_values and not _suspect(raw, limits.max_digits)
             and encoded.count(b":") == raw.count(b":"))
