@@ -43,15 +43,18 @@ def write_reviews(directory: Path, count: int, reviewers: int) -> list[Path]:
 
 
 def priority(seed: int, points: int = 20) -> dict:
-    """A priority with a monthly trajectory of ``points`` points and that many actuals."""
+    """A priority with a monthly trajectory of ``points`` points and that many actuals. With the
+    default 20, judged mid-cycle on 2026-01-01 (the workloads' date): the latest actual is dated
+    that day and the target a month on, so the trajectory and the ratings decide, not the outcome."""
     import datetime as dt
 
     rng = random.Random(seed)
-    start = dt.date(2024, 1, 1)
     increase = rng.random() < 0.7
     base = rng.uniform(20, 80)
     step = rng.uniform(0.2, 1.5) * (1 if increase else -1)
-    months = [dt.date(2024 + (m // 12), m % 12 + 1, 1) for m in range(points + 2)]
+    first = 2026 * 12 - points  # months from year 0: the plan's last point is 2026-01-01
+    months = [dt.date((first + m) // 12, (first + m) % 12 + 1, 1) for m in range(points + 2)]
+    start = months[0]
     plan = [{"date": str(months[m]), "value": round(base + step * m, 2)} for m in range(1, points + 1)]
     drift = rng.uniform(-0.6, 0.3)
     actuals = [{"date": str(months[m]), "value": round(base + (step + drift * abs(step)) * m + rng.gauss(0, 0.3), 2)}

@@ -46,6 +46,8 @@ def main() -> None:
     for d in decided:
         levels[d.level] = levels.get(d.level, 0) + 1
     print(f"inner_s={inner:.4f} priorities={count} levels={dict(sorted(levels.items(), key=str))}")
+    if count >= 1_000 and len(levels) < 3:  # one rule deciding everything would time a memo lookup
+        sys.exit(f"likelihood_api: the generated priorities reach only {sorted(levels, key=str)}")
 
     from stocktake.likelihood.judge import judge_priority
 

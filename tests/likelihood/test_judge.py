@@ -229,9 +229,10 @@ def test_the_bulk_path_decides_exactly_as_the_full_path():
     ruleset, origin, _ = engine.rule_set("likelihood-default")
     run = JudgingRun(ruleset, origin, RuleSetUsed(plugin="p", id=ruleset.id, version="1", title="t"),
                      rubric, engine.scales())
-    # Mid-2024 most targets are still to come and later actuals are left out; by 2026 every target
-    # date has passed and the outcome decides.
-    for as_of, levels in ((dt.date(2024, 6, 1), {"G", "AG", "AR", "R"}), (dt.date(2026, 1, 1), {"G", "R"})):
+    # On 2026-01-01 every target is still to come (the short plans' later actuals are left out); by
+    # mid-2026 every target date has passed and the outcome decides.
+    for as_of, levels in ((dt.date(2025, 9, 1), {"G", "AG", "AR", "R"}), (dt.date(2026, 1, 1), {"G", "AG", "AR", "R"}),
+                          (dt.date(2026, 6, 1), {"G", "R"})):
         fast = engine.judge_levels(priorities, as_of=as_of)
         full = [judge_priority(p, as_of, run, []) for p in priorities]
         assert [(f.level, f.rules, f.performance) for f in fast] == \
