@@ -100,8 +100,10 @@ def derive(priority: Priority, as_of: dt.date, run: Reading, *, explain: bool = 
             level, note, evidence = _category(name, item_id, rating, run.rubric, flags)
             inputs[name] = dict(_INPUT, name=name, value=None if level == NO_DATA else level, role="rating",
                                 evidence=evidence, note=note)
-        else:
-            level = _category_level(name, item_id, rating, run.rubric)
+        elif rating is not None and rating.level is not None:
+            level = rating.level
+        else:  # rolled up from its sub-criteria, or no-data
+            level = _category(name, item_id, rating, run.rubric, [])[0]
         values[name] = level
     values["performance"] = analysis.level or NO_DATA
     values["off_track"] = OFF_TRACK_STATES[min(analysis.off_track, 2)] if analysis.checks else NO_DATA
@@ -185,13 +187,6 @@ def _explain_features(priority: Priority, analysis: Analysis, outcome: Point | N
             if outcome is not None else "Reporting the outcome, an actual at or after the target date, decides it: "
             "met is G, short of the target R."))
     trail.append(f"projection: {analysis.projection_method}")
-
-
-def _category_level(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric) -> str:
-    """The level of one category, or no-data (:func:`_category` without the explanation)."""
-    if rating is not None and rating.level is not None:
-        return rating.level
-    return _category(name, item_id, rating, rubric, [])[0]
 
 
 def _category(name: str, item_id: str, rating: CategoryRating | None, rubric: Rubric,

@@ -98,8 +98,23 @@ def planned_value(points: Sequence[PlanPoint], when: dt.date, interpolation: str
 
 
 def planned_on(points: Sequence[Dated], when: dt.date, linear: bool) -> float:
-    """The planned value at ``when`` on the plan through ``points`` (see :func:`plan_values`)."""
-    return next(plan_values(points, (when,), linear))
+    """The planned value at ``when`` on the plan through ``points`` (see :func:`plan_values`),
+    its segment found by bisection alone: for one date, or a few."""
+    first, last = points[0], points[-1]
+    if when >= last.date:
+        return last.value
+    if when <= first.date:
+        return first.value
+    i = bisect_right(points, when, key=_date_of)
+    return _on_segment(points[i - 1], points[i], when, linear)
+
+
+def _on_segment(left: Dated, right: Dated, when: dt.date, linear: bool) -> float:
+    """The planned value at ``when`` between ``left`` (on or before it) and ``right`` (after it)."""
+    if not linear or when == left.date:
+        return left.value
+    x0 = left.date.toordinal()
+    return left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
 
 
 def planned_at(plan_x: Sequence[int], plan_y: Sequence[float], x: int, linear: bool) -> float:
@@ -112,8 +127,8 @@ def planned_at(plan_x: Sequence[int], plan_y: Sequence[float], x: int, linear: b
 def plan_values(points: Sequence[Dated], dates: Iterable[dt.date], linear: bool) -> Iterator[float]:
     """The planned value at each of ``dates`` (latest first, never rising) on the plan through
     ``points`` (in date order): the first value before it, the last after it, else read on the
-    segment holding the date. The only plan lookup: the segment is found by bisection, then by
-    walking back, and the plan's lists are never built."""
+    segment holding the date. The segment is found by bisection, then by walking back, and the
+    plan's lists are never built; :func:`planned_on` reads the same segment for one date."""
     first, last = points[0], points[-1]
     start, end = first.date, last.date
     i, left = 0, first  # the segment: points[i - 1] (left) to points[i], once found
@@ -130,12 +145,7 @@ def plan_values(points: Sequence[Dated], dates: Iterable[dt.date], linear: bool)
         while left.date > when:
             i -= 1
             left = points[i - 1]
-        if not linear or when == left.date:
-            yield left.value
-            continue
-        right = points[i]
-        x0 = left.date.toordinal()
-        yield left.value + (right.value - left.value) * (when.toordinal() - x0) / (right.date.toordinal() - x0)
+        yield _on_segment(left, points[i], when, linear)
 
 
 MAX_RATIO = 1e300
@@ -211,6 +221,8 @@ def analyse(
                         target_passed, None, "No actuals yet: performance against the trajectory is unknown.")
     sign = 1.0 if direction == "increase" else -1.0
     linear = interpolation != "step"
+    if not explain:
+        return _for_the_rules(ordered, points, linear, sign, target, target_passed, absolute, relative, check)
     # Backwards from the latest actual, counting the run below the band; the rules read no
     # further than the first actual not below, or the second one below. The latest two gaps
     # (unrounded) are kept for the rules, whatever ``check`` makes.
@@ -246,6 +258,36 @@ def analyse(
     level, because = trajectory_level(latest_state, gaps[0], off_track, widening, shortfall)
     return Analysis(tuple(checks), latest_state, off_track, widening, projection, method, shortfall,
                     sign * (target.value - ordered[-1].value), target_passed, level, because)
+
+
+def _for_the_rules(ordered: Sequence[Dated], points: Sequence[Dated], linear: bool, sign: float, target: Dated,
+                   target_passed: bool, absolute: float | None, relative: float | None,
+                   check: Callable[..., Any]) -> Analysis:
+    """:func:`analyse` with ``explain=False``: the latest actual, and the one before it when the
+    latest is below the band, are all the rules read (the run below the band stops counting at
+    two); each planned value is found alone."""
+    latest = ordered[-1]
+    planned = planned_on(points, latest.date, linear)
+    gap, band, state = classify(planned, latest.value, sign, absolute, relative)
+    checks = [check(latest.date, latest.value, planned, gap, relative_gap(gap, planned), band, state)]
+    off_track, widening = 0, False
+    if state == "below":
+        off_track = 1
+        if len(ordered) > 1:
+            before = ordered[-2]
+            planned = planned_on(points, before.date, linear)
+            earlier, band, was = classify(planned, before.value, sign, absolute, relative)
+            checks.insert(0, check(before.date, before.value, planned, earlier, relative_gap(earlier, planned), band,
+                                   was))
+            if was == "below":
+                off_track, widening = RULES_READ_OFF_TRACK, gap < earlier
+    recent = ordered[-PROJECTION_POINTS:]
+    projection = project([a.date.toordinal() for a in recent], [a.value for a in recent], target.date.toordinal())
+    shortfall = None if projection is None else sign * (target.value - projection)
+    level, because = trajectory_level(state, gap, off_track, widening, shortfall)  # type: ignore[arg-type]
+    return Analysis(tuple(checks), state, off_track, widening, projection,  # type: ignore[arg-type]
+                    "one actual: no trend to project" if projection is None else "", shortfall,
+                    sign * (target.value - latest.value), target_passed, level, because)
 
 
 def trajectory_level(latest: TrackState, gap: float, off_track: int, widening: bool,
