@@ -209,7 +209,7 @@ def analyse(
     The one derivation of a trajectory's features. With ``explain=False`` only what the rules read
     is computed: ``level``, ``latest`` and ``widening`` are the same, but ``checks`` holds only the
     latest actuals back to the first one not below the band (or the second one below),
-    ``off_track`` stops counting at two and ``projection_method`` is empty. ``in_date_order``:
+    ``off_track`` stops counting at two and a projection's method is not described. ``in_date_order``:
     the actuals are already sorted by date (a validated priority's are). ``check`` makes each of
     ``checks`` from the fields of an :class:`ActualCheck` (the default), in the same pass that
     computes them: the explained result makes its exported data directly."""
@@ -223,8 +223,7 @@ def analyse(
     linear = interpolation != "step"
     if not explain:
         return _for_the_rules(ordered, points, linear, sign, target, target_passed, absolute, relative, check)
-    # Backwards from the latest actual, counting the run below the band; the rules read no
-    # further than the first actual not below, or the second one below. The latest two gaps
+    # Backwards from the latest actual, counting the run below the band. The latest two gaps
     # (unrounded) are kept for the rules, whatever ``check`` makes.
     checks: list[Any] = []
     gaps: list[float] = []
@@ -242,8 +241,6 @@ def analyse(
                 gaps.append(gap)
             below = state == "below"
             off_track += below
-        if not explain and (not below or off_track == RULES_READ_OFF_TRACK):
-            break
     checks.reverse()
     widening = off_track >= 2 and gaps[0] < gaps[1]
     recent = ordered[-PROJECTION_POINTS:]
@@ -254,7 +251,7 @@ def analyse(
         shortfall = sign * (target.value - projection)
         method = (f"least-squares line through the latest {len(recent)} actuals "
                   f"({recent[0].date} to {recent[-1].date}), read at the target date {target.date}"
-                  f"{STEP_PROJECTION if not linear else ''}") if explain else ""
+                  f"{STEP_PROJECTION if not linear else ''}")
     level, because = trajectory_level(latest_state, gaps[0], off_track, widening, shortfall)
     return Analysis(tuple(checks), latest_state, off_track, widening, projection, method, shortfall,
                     sign * (target.value - ordered[-1].value), target_passed, level, because)
