@@ -23,6 +23,7 @@ from stocktake.likelihood.trajectory import (
     analyse,
     classify,
     plan_values,
+    planned_on,
     project,
     relative_gap,
     trajectory_level,
@@ -105,6 +106,16 @@ def test_one_pass_analysis_is_the_two_pass_one(args, explain):
     exported = analyse(**args, explain=explain, check=_check_data)
     assert list(exported.checks) == reference_export(expected.checks)
     assert exported[1:] == expected[1:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(trajectories(), st.lists(st.integers(-30, 1000), max_size=8))
+def test_one_date_looked_up_alone_is_the_walk_along_the_plan(args, days):
+    """planned_on (bisection, the bulk path's) reads the value plan_values (walking back, the
+    explained path's) reads, on plans of either kind, at dates before, on, between and after them."""
+    dates = sorted({START + dt.timedelta(d) for d in days}, reverse=True)
+    for linear in (True, False):
+        assert [planned_on(args["points"], d, linear) for d in dates] == list(plan_values(args["points"], dates, linear))
 
 
 def test_the_cases_exercise_every_level_and_widening():
