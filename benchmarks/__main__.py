@@ -145,12 +145,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--only", metavar="TEXT",
-                        help="run only workloads whose name contains TEXT (floors always run)")
+    parser.add_argument("--only", metavar="TEXT", action="append",
+                        help="run only workloads whose name contains TEXT, or any TEXT if given again "
+                             "(floors always run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stocktake-bench-") as tmp:
         items = [w for w in workloads(Path(tmp))
-                 if not args.only or args.only in w.name or w.name.startswith("floor")]
+                 if not args.only or any(text in w.name for text in args.only) or w.name.startswith("floor")]
         times: dict[str, list[float]] = {w.name: [] for w in items}
         inner: dict[str, list[float]] = {w.name: [] for w in items}
         peaks: dict[str, int] = {w.name: 0 for w in items}
