@@ -161,7 +161,7 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
         rule=RuleRef(plugin="stocktake", id="weakest-necessary-link", version=__version__),
         decided_by=sorted({f"{f.detector}/{f.code}" for f in deciding}), because=because,
         inputs=[Input(name=f"{f.detector}/{f.code}", value=f.level, role="finding", evidence=f.evidence,
-                      note=f.message) for f in deciding][:50],
+                      note=f.message) for f in deciding[:50]],
         evidence=sorted({e for f in deciding for e in f.evidence}),
         flags=[Flag(code="detector-failed", message=f"{x.where} failed: {x.message}") for x in run.failures],
         trail=trail,
