@@ -141,7 +141,7 @@ class ChainGraph:
         """The position in ``chain.links`` of the last link written from ``u`` to ``v``, by ``u * len(ids) + v``."""
         size = len(self._ids)
         froms, tos, _ = self.link_nodes
-        return {u * size + v: j for j, (u, v) in enumerate(zip(froms, tos))}
+        return dict(zip([u * size + v for u, v in zip(froms, tos)], range(len(froms))))  # the last j wins
 
     def _keyed(self, adj: Adjacency) -> Mapping[str, Mapping[str, int]]:
         ids, start, nodes, strengths = self._ids, adj.start, adj.nodes, adj.strengths
@@ -311,7 +311,7 @@ class ChainGraph:
         out: dict[str, str] = {}
         for v in order[1:]:
             below = depth[v]
-            ways = []
+            way, ways = -1, 0
             for p in range(start[v], start[v + 1]):
                 u = nodes[p]
                 level = depth[u]
@@ -323,9 +323,11 @@ class ChainGraph:
                         w = idom[w]
                     if w == v:
                         continue
-                ways.append(u)
-            if len(ways) == 1:
-                out[ids[v]] = ids[ways[0]]
+                way, ways = u, ways + 1
+                if ways > 1:
+                    break  # not the only way in
+            if ways == 1:
+                out[ids[v]] = ids[way]
         return MappingProxyType(out)
 
     @cached_property
