@@ -121,9 +121,10 @@ def dominator_tree(succ: Adjacency, pred: Adjacency, root: int) -> tuple[list[in
     idom[root] = root
     start, nodes = pred.start, pred.nodes
     changed = True
+    visit = order[1:]
     while changed:
         changed = False
-        for v in order[1:]:
+        for v in visit:
             new = -1
             for p in range(start[v], start[v + 1]):
                 u = nodes[p]
@@ -140,6 +141,9 @@ def dominator_tree(succ: Adjacency, pred: Adjacency, root: int) -> tuple[list[in
             if idom[v] != new:
                 idom[v] = new
                 changed = True
+        # A node with one predecessor has it as its dominator from the first pass on (its
+        # predecessor comes before it in reverse postorder): later passes skip it.
+        visit = [v for v in visit if start[v + 1] - start[v] > 1]
     return idom, order
 
 
