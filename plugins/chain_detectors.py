@@ -51,10 +51,12 @@ class WeakestLink:
             key = "->".join(_pair(ids, size, code))
             names = [ids[f] for f in fronts]
             kind, word = ("weak-link", "weak") if level in weak else ("moderate-link", "moderate")
+            link = chain.link_at(*divmod(code, size))  # as evidence_of(links=[key]): the last written
             out.append(ChainFinding(
                 kind, level,
                 f"The strongest route from the centre to {_names(names)} passes the link {key} at {level} ({word}).",
-                actors=tuple(names), links=(key,), evidence=chain.evidence_of(links=[key]), count=len(fronts)))
+                actors=tuple(names), links=(key,), evidence=tuple(sorted(set(link.evidence))) if link else (),
+                count=len(fronts)))
         out.extend(_other_weak_links(chain, weak, groups.keys()))
         drawn = _not_judged(chain)
         return [*out, drawn] if drawn else out
@@ -166,7 +168,8 @@ class SinglePointsOfFailure:
                 continue
             source = ways.get(actor_id)
             key = f"{source}->{actor_id}" if source is not None else None
-            way_in = chain.links_by_key[key].strength if key is not None else None
+            link_in = chain.link_at(index[source], index[actor_id]) if source is not None else None
+            way_in = link_in.strength if link_in is not None else None
             carried = units[actor_id] / total
             reasons = [f"{name} {getattr(actor, name)}" for name in ("capacity", "will")
                        if getattr(actor, name) in weak]
@@ -268,7 +271,7 @@ class WeakActors:
         low = _weak(chain)
         out = []
         for actor in chain.chain.actors:
-            if actor.id not in necessary:
+            if (actor.capacity not in low and actor.will not in low) or actor.id not in necessary:
                 continue
             weak = [(name, getattr(actor, name)) for name in ("capacity", "will") if getattr(actor, name) in low]
             if weak:
@@ -288,10 +291,11 @@ class LongChains:
 
     def detect(self, chain: ChainGraph) -> list[ChainFinding]:
         limit = chain.chain.settings.max_levels
-        far = [f for f in chain.ends if chain.hops.get(f, 0) > limit]
+        hops, index = chain.hop_nodes, chain.index  # -1 for an end no route reaches, within any limit
+        far = [f for f in chain.ends if hops[index[f]] > limit]
         if not far:
             return []
-        longest = max(chain.hops[f] for f in far)
+        longest = max(hops[index[f]] for f in far)
         return [ChainFinding("long-chain", "AG",
                              f"{_names(far)} are more than {limit} links from the centre (up to {longest}).",
                              actors=tuple(far), count=len(far))]

@@ -70,9 +70,9 @@ class ChainGraph:
     order, :data:`SOURCE` last) with CSR adjacency in the links' order (:mod:`stocktake.chains.routes`)
     and give their results keyed by id, in the order an id-keyed search would build them. A detector
     that loops over every actor or link can read the same results by node index instead (``ids``,
-    ``index``, ``link_nodes``, ``route_strengths``, ``weakest_link_nodes``, ``dominator_nodes``,
-    ``reaching_nodes``): ``link_nodes`` is (from, to, strength) per link of ``chain.links``, the
-    strength 0 for an absent link.
+    ``index``, ``link_nodes``, ``link_at``, ``route_strengths``, ``weakest_link_nodes``,
+    ``dominator_nodes``, ``hop_nodes``, ``reaching_nodes``): ``link_nodes`` is (from, to, strength)
+    per link of ``chain.links``, the strength 0 for an absent link.
 
     ``ends`` are the actors routes are judged to reach: the front line, and the beneficiaries when
     the chain's ``settings.beneficiaries`` is ``judged``; ``outside`` are the actors outside the
@@ -88,7 +88,7 @@ class ChainGraph:
 
     def __init__(self, chain: DeliveryChain, scale: Scale) -> None:
         from stocktake.chains.model import ABSENT
-        from stocktake.chains.routes import adjacency
+        from stocktake.chains.routes import adjacency, edges
 
         self.chain = chain.model_copy(update={"actors": tuple(chain.actors), "links": tuple(chain.links),
                                               "evidence": tuple(chain.evidence)})
@@ -113,9 +113,7 @@ class ChainGraph:
         self.link_nodes: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] = (
             tuple([index[x.from_] for x in links]), tuple([index[x.to] for x in links]),
             tuple([with_absent[x.strength] for x in links]))
-        froms, tos, strengths = _edges(size, [index[c] for c in self.centres], len(scale.codes), *self.link_nodes)
-        links_by_key: dict[str, Link] = {f"{x.from_}->{x.to}": x for x in chain.links}  # as Link.key
-        self.links_by_key: Mapping[str, Link] = MappingProxyType(links_by_key)
+        froms, tos, strengths = edges(size, [index[c] for c in self.centres], len(scale.codes), *self.link_nodes)
         self._out = adjacency(size, froms, tos, strengths)
         self._in = adjacency(size, tos, froms, strengths)
         self._sealed = True
@@ -127,6 +125,23 @@ class ChainGraph:
 
     def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"the chain graph is shared by every detector and read-only (delete {name!r})")
+
+    @cached_property
+    def links_by_key(self) -> Mapping[str, Link]:
+        """Each link by its key ``from->to`` (as ``Link.key``; of a link written twice, the last)."""
+        return MappingProxyType({f"{x.from_}->{x.to}": x for x in self.chain.links})
+
+    def link_at(self, u: int, v: int) -> Link | None:
+        """As ``links_by_key``, by node index: the link from ``u`` to ``v`` (the last written), or None."""
+        j = self._last_link.get(u * len(self._ids) + v)
+        return None if j is None else self.chain.links[j]
+
+    @cached_property
+    def _last_link(self) -> dict[int, int]:
+        """The position in ``chain.links`` of the last link written from ``u`` to ``v``, by ``u * len(ids) + v``."""
+        size = len(self._ids)
+        froms, tos, _ = self.link_nodes
+        return dict(zip([u * size + v for u, v in zip(froms, tos)], range(len(froms))))  # the last j wins
 
     def _keyed(self, adj: Adjacency) -> Mapping[str, Mapping[str, int]]:
         ids, start, nodes, strengths = self._ids, adj.start, adj.nodes, adj.strengths
@@ -296,7 +311,7 @@ class ChainGraph:
         out: dict[str, str] = {}
         for v in order[1:]:
             below = depth[v]
-            ways = []
+            way, ways = -1, 0
             for p in range(start[v], start[v + 1]):
                 u = nodes[p]
                 level = depth[u]
@@ -308,19 +323,30 @@ class ChainGraph:
                         w = idom[w]
                     if w == v:
                         continue
-                ways.append(u)
-            if len(ways) == 1:
-                out[ids[v]] = ids[ways[0]]
+                way, ways = u, ways + 1
+                if ways > 1:
+                    break  # not the only way in
+            if ways == 1:
+                out[ids[v]] = ids[way]
         return MappingProxyType(out)
 
     @cached_property
     def hops(self) -> Mapping[str, int]:
         """Fewest links from a centre to each reachable actor (centres are 0)."""
+        dist, reached = self._hops
+        ids = self._ids
+        return MappingProxyType({ids[v]: dist[v] for v in reached})
+
+    @cached_property
+    def hop_nodes(self) -> tuple[int, ...]:
+        """By node index: as ``hops``, -1 if unreachable from every centre (the source's is -1 too)."""
+        return tuple(self._hops[0])
+
+    @cached_property
+    def _hops(self) -> tuple[list[int], list[int]]:
         from stocktake.chains.routes import breadth_first
 
-        index, ids = self._index, self._ids
-        dist, reached = breadth_first(self._out, [index[c] for c in self.centres])
-        return MappingProxyType({ids[v]: dist[v] for v in reached})
+        return breadth_first(self._out, [self._index[c] for c in self.centres])
 
     @cached_property
     def feedback(self) -> Mapping[str, int]:
@@ -364,26 +390,3 @@ class ChainGraph:
         found |= {e for k in links if k in self.links_by_key for e in self.links_by_key[k].evidence}
         return tuple(sorted(found))
 
-
-def _edges(size: int, centres: list[int], top: int, link_froms: Sequence[int], link_tos: Sequence[int],
-           link_strengths: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
-    """The graph's edges (from, to, strength): the source's to each centre at the top, then every
-    link that is not absent (strength 0) in the links' order; a link written twice keeps its first
-    place and its last strength."""
-    source = size - 1
-    froms, tos, strengths = [source] * len(centres), list(centres), [top] * len(centres)
-    present = [j for j, s in enumerate(link_strengths) if s]
-    if len({link_froms[j] * size + link_tos[j] for j in present}) == len(present):  # no link written twice
-        return (froms + [link_froms[j] for j in present], tos + [link_tos[j] for j in present],
-                strengths + [link_strengths[j] for j in present])
-    at: dict[int, int] = {}
-    for j in present:
-        u, v, s = link_froms[j], link_tos[j], link_strengths[j]
-        k = at.setdefault(u * size + v, len(froms))
-        if k == len(froms):
-            froms.append(u)
-            tos.append(v)
-            strengths.append(s)
-        else:
-            strengths[k] = s
-    return froms, tos, strengths

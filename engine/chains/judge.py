@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["analyse_chain"]
 
+_BATCH = 4096
+"""Findings validated at a time (each already checked): one validation per batch, not per finding
+(a large chain has tens of thousands), without holding every finding's plain data at once."""
 _OURS = "stocktake.plugins.chain_detectors"
 """The module of the detectors that read the chain's records as struct mirrors too (see
 :mod:`stocktake.chains.structs`)."""
@@ -68,7 +71,8 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
     exception it raises but Ctrl-C (``SystemExit`` included) is its failure alone."""
     from pydantic import TypeAdapter
 
-    rows: list[dict[str, Any]] = []
+    validate = TypeAdapter(list[DetectorFinding]).validate_python
+    findings: list[DetectorFinding] = []
     failures: list[PluginFailure] = []
     used = []
     for detector, origin in detectors:
@@ -86,16 +90,16 @@ def _run_detectors(graph: ChainGraph, scale: Scale, detectors: Sequence[tuple[An
             failures.append(failure)
             trail.append(f"detector {detector.id} failed: {failure.message}")
             continue
-        rows.extend({"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
-                     "actors": list(f.actors), "links": list(f.links), "evidence": list(f.evidence),
-                     "count": f.count, "caps": f.caps} for f in found)
+        for at in range(0, len(found), _BATCH):  # tuples are made lists by the validation
+            findings += validate([{"detector": detector.id, "code": f.code, "level": f.level, "message": f.message,
+                                   "actors": f.actors, "links": f.links, "evidence": f.evidence, "count": f.count,
+                                   "caps": f.caps} for f in found[at:at + _BATCH]])
         worst = max((f.level for f in found if f.caps), key=scale.rank, default=None)
         noted = sum(1 for f in found if not f.caps)
         trail.append(f"detector {detector.id} {detector.version}: {len(found)} finding(s)"
                      + (f", worst cap {worst}" if worst else "")
                      + (f", {noted} noted without capping" if noted else ""))
-    # one validation for every finding (a large chain has tens of thousands), each already checked
-    return _DetectorRun(used, TypeAdapter(list[DetectorFinding]).validate_python(rows), failures)
+    return _DetectorRun(used, findings, failures)
 
 
 def _findings_problem(found: Any, scale: Scale) -> str | None:
@@ -161,7 +165,7 @@ def _judgment(chain: DeliveryChain, scale: Scale, run: _DetectorRun, trail: list
         rule=RuleRef(plugin="stocktake", id="weakest-necessary-link", version=__version__),
         decided_by=sorted({f"{f.detector}/{f.code}" for f in deciding}), because=because,
         inputs=[Input(name=f"{f.detector}/{f.code}", value=f.level, role="finding", evidence=f.evidence,
-                      note=f.message) for f in deciding][:50],
+                      note=f.message) for f in deciding[:50]],
         evidence=sorted({e for f in deciding for e in f.evidence}),
         flags=[Flag(code="detector-failed", message=f"{x.where} failed: {x.message}") for x in run.failures],
         trail=trail,

@@ -13,7 +13,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Adjacency", "adjacency", "breadth_first", "dominator_tree", "postorder", "upstream", "widest_routes"]
+__all__ = ["Adjacency", "adjacency", "breadth_first", "dominator_tree", "edges", "postorder", "upstream",
+           "widest_routes"]
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,10 @@ def dominator_tree(succ: Adjacency, pred: Adjacency, root: int) -> tuple[list[in
     idom[root] = root
     start, nodes = pred.start, pred.nodes
     changed = True
+    visit = order[1:]
     while changed:
         changed = False
-        for v in order[1:]:
+        for v in visit:
             new = -1
             for p in range(start[v], start[v + 1]):
                 u = nodes[p]
@@ -139,6 +141,9 @@ def dominator_tree(succ: Adjacency, pred: Adjacency, root: int) -> tuple[list[in
             if idom[v] != new:
                 idom[v] = new
                 changed = True
+        # A node with one predecessor has it as its dominator from the first pass on (its
+        # predecessor comes before it in reverse postorder): later passes skip it.
+        visit = [v for v in visit if start[v + 1] - start[v] > 1]
     return idom, order
 
 
@@ -177,3 +182,27 @@ def upstream(pred: Adjacency, targets: Sequence[int], at_least: int) -> bytearra
                 found[u] = 1
                 queue.append(u)
     return found
+
+
+def edges(size: int, centres: list[int], top: int, link_froms: Sequence[int], link_tos: Sequence[int],
+           link_strengths: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+    """The graph's edges (from, to, strength): the source's to each centre at the top, then every
+    link that is not absent (strength 0) in the links' order; a link written twice keeps its first
+    place and its last strength."""
+    source = size - 1
+    froms, tos, strengths = [source] * len(centres), list(centres), [top] * len(centres)
+    present = [j for j, s in enumerate(link_strengths) if s]
+    if len({link_froms[j] * size + link_tos[j] for j in present}) == len(present):  # no link written twice
+        return (froms + [link_froms[j] for j in present], tos + [link_tos[j] for j in present],
+                strengths + [link_strengths[j] for j in present])
+    at: dict[int, int] = {}
+    for j in present:
+        u, v, s = link_froms[j], link_tos[j], link_strengths[j]
+        k = at.setdefault(u * size + v, len(froms))
+        if k == len(froms):
+            froms.append(u)
+            tos.append(v)
+            strengths.append(s)
+        else:
+            strengths[k] = s
+    return froms, tos, strengths

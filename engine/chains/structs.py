@@ -154,24 +154,14 @@ def _checked(chain: Chain, data: Any, context: Mapping[str, Any] | None) -> bool
         check_chain(chain, data, context)  # (a bad level's quote is the exact path's to give)
     except ValueError:  # pydantic's errors are ValueErrors
         return False
-    _share(chain)
     return True
-
-
-def _share(chain: Any) -> None:  # a completed Chain: its actors and links are lists
-    """Each link's ends made the actor's own id, and its strength one text per level: each was
-    decoded as a text of its own, and on a large chain the links' texts are a third of its memory."""
-    ids = {actor.id: actor.id for actor in chain.actors}
-    levels: dict[Any, Any] = {}
-    for link in chain.links:
-        link.from_ = ids.get(link.from_, link.from_)
-        link.to = ids.get(link.to, link.to)
-        link.strength = levels.setdefault(link.strength, link.strength)
 
 
 def _complete(chain: Chain) -> None:
     """The model's defaults where the document gave none, and levels written as integers made
-    their digits (as :data:`~stocktake.core.models.LevelText` does)."""
+    their digits (as :data:`~stocktake.core.models.LevelText` does). Each link's ends are made the
+    actor's own id, and its strength one text per level: each was decoded as a text of its own, and
+    on a large chain the links' texts are a third of its memory."""
     if chain.actors is UNSET:
         chain.actors = []
     if chain.links is UNSET:
@@ -191,10 +181,14 @@ def _complete(chain: Chain) -> None:
             actor.will = None
         elif type(actor.will) is int:
             actor.will = str(actor.will)
+    ids = {actor.id: actor.id for actor in chain.actors}
+    levels: dict[str, str] = {}
     for link in chain.links:
         if link.evidence is UNSET:
             link.evidence = []
         if link.note is UNSET:
             link.note = ""
-        if type(link.strength) is int:
-            link.strength = str(link.strength)
+        strength = link.strength if type(link.strength) is not int else str(link.strength)
+        link.strength = levels.setdefault(strength, strength)  # type: ignore[arg-type]
+        link.from_ = ids.get(link.from_, link.from_)
+        link.to = ids.get(link.to, link.to)
