@@ -88,10 +88,21 @@ def number(value: float | None, unit: str = "") -> str:
     """A measure for reading: at most two decimals, no trailing zeros, ``-`` for none."""
     if value is None:
         return "-"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    if text == "-0":
-        text = "0"
+    text = _FIGURES.get(value) if type(value) is float else None
+    if text is None:
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        if text == "-0":
+            text = "0"
+        if type(value) is float and len(_FIGURES) < _MOST_FIGURES:
+            _FIGURES[value] = text
     return f"{text} {unit}".strip() if unit else text
+
+
+_FIGURES: dict[float, str] = {}
+""":func:`number`'s text of floats it has written (a report writes each of a plan's values many
+times; formatting is most of its cost). Equal floats have one text (0.0 and -0.0 both ``0``)."""
+_MOST_FIGURES = 1 << 16
+"""At most this many are kept, so a long-running process does not grow with what it has shown."""
 
 
 def difference(value: float | None, unit: str = "") -> str:
@@ -339,14 +350,26 @@ def check_rows(checks: Any) -> Any:
     they are; a state one of the three words; anything else in their place is escaped."""
     from markupsafe import Markup, escape
 
-    def safe(value: Any) -> Any:
-        return value if type(value) is dt.date or (type(value) is str and value in _CHECK_STATES) else escape(value)
+    def day(value: Any) -> str:
+        if type(value) is not dt.date:
+            return str(escape(value))
+        text = _DAYS.get(value)
+        if text is None:
+            text = str(value)  # as the template printed it
+            if len(_DAYS) < _MOST_FIGURES:
+                _DAYS[value] = text
+        return text
 
     return Markup("".join(
-        f'<tr><td class="date">{safe(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
-        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td><td>{safe(c.state)}</td></tr>' for c in checks))
+        f'<tr><td class="date">{day(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
+        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td>'
+        f'<td>{c.state if type(c.state) is str and c.state in _CHECK_STATES else escape(c.state)}</td></tr>'
+        for c in checks))
 
 
+_DAYS: dict[dt.date, str] = {}
+""":func:`check_rows`' text of dates it has written (the checks of many priorities fall on the
+same days), at most :data:`_MOST_FIGURES`."""
 _CHECK_STATES = frozenset(("above", "within", "below"))
 
 
@@ -369,8 +392,13 @@ def input_rows(inputs: Any, evidence: bool = True) -> Any:
 
     autoescaping = nodes.EvalContext(environment())
 
+    def joined(ids: Any) -> str:
+        if type(ids) is list and all(type(e) is str for e in ids):  # no markup among them: do_join's str.join
+            return ", ".join(ids)
+        return filters.do_join(autoescaping, ids, ", ")  # type: ignore[no-any-return]
+
     def row(i: Any) -> str:
-        ids = f"<td>{html(filters.do_join(autoescaping, i.evidence, ', '))}</td>" if evidence else ""
+        ids = f"<td>{html(joined(i.evidence))}</td>" if evidence else ""
         return f"<tr><td>{html(i.name)}</td><td>{html(i.value or 'no data')}</td>{ids}<td>{html(i.note)}</td></tr>"
 
     return Markup("".join(map(row, inputs)))
