@@ -1,5 +1,6 @@
-"""Helpers shared by every view: Markdown escaping, number formatting, counts, and the two jinja2
-environments (HTML with autoescaping; Markdown whose ``finalize`` escapes every printed value).
+"""Helpers shared by every view: Markdown escaping, number formatting (from
+:mod:`~stocktake.core.figures`), counts, and the two jinja2 environments (HTML with autoescaping;
+Markdown whose ``finalize`` escapes every printed value).
 
 Both environments load templates only from the package's ``*/templates`` folders (``x.md.j2``
 beside ``x.html.j2``); no template is ever compiled from user text. jinja2 is imported on first use.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stocktake.core.errors import CONTROLS, visible
+from stocktake.core.figures import difference, distance, number, shortfall
 
 __all__ = [
     "ARROWS", "COMPILED", "MOVES", "STATES", "Markdown", "code", "compiled_templates", "counts", "difference",
@@ -82,53 +84,6 @@ def md_lines(text: Any) -> str:
     (paragraph breaks) kept, at most one in a row."""
     lines = [md(line) for line in ("" if text is None else str(text)).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n"))
-
-
-def number(value: float | None, unit: str = "") -> str:
-    """A measure for reading: at most two decimals, no trailing zeros, ``-`` for none."""
-    if value is None:
-        return "-"
-    text = _FIGURES.get(value) if type(value) is float else None
-    if text is None:
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        if text == "-0":
-            text = "0"
-        if type(value) is float and len(_FIGURES) < _MOST_FIGURES:
-            _FIGURES[value] = text
-    return f"{text} {unit}".strip() if unit else text
-
-
-_FIGURES: dict[float, str] = {}
-""":func:`number`'s text of floats it has written (a report writes each of a plan's values many
-times; formatting is most of its cost). Equal floats have one text (0.0 and -0.0 both ``0``)."""
-_MOST_FIGURES = 1 << 16
-"""At most this many are kept, so a long-running process does not grow with what it has shown."""
-
-
-def difference(value: float | None, unit: str = "") -> str:
-    """A difference between two measures (a distance, a shortfall) as :func:`number` gives it,
-    except that a difference of percentages is in percentage points (``9.4 pp``), not per cent."""
-    return number(value, "pp" if unit.strip() == "%" else unit)
-
-
-def distance(value: float | None, unit: str = "") -> str:
-    """A distance to target (positive: still to go): ``9.4 pp``, or ``1.2 pp beyond`` once the
-    latest actual is past the target; ``-`` for none."""
-    if value is not None and value < 0:
-        return f"{difference(-value, unit)} beyond"
-    return difference(value, unit)
-
-
-def shortfall(value: float | None, unit: str = "") -> str:
-    """A projection against its target (``value`` positive: short of it), as words: "projected to
-    fall short of the target by 2 pp", "projected to go beyond the target by 1.97 pp", "projected
-    to meet the target"; ``no projection`` for none."""
-    if value is None:
-        return "no projection"
-    if number(value) == "0":
-        return "projected to meet the target"
-    side = "fall short of" if value > 0 else "go beyond"
-    return f"projected to {side} the target by {difference(abs(value), unit)}"
 
 
 def _ordered(values: dict[str, int]) -> list[str]:
@@ -356,7 +311,7 @@ def check_rows(checks: Any) -> Any:
         text = _DAYS.get(value)
         if text is None:
             text = str(value)  # as the template printed it
-            if len(_DAYS) < _MOST_FIGURES:
+            if len(_DAYS) < _MOST_DAYS:
                 _DAYS[value] = text
         return text
 
@@ -369,7 +324,8 @@ def check_rows(checks: Any) -> Any:
 
 _DAYS: dict[dt.date, str] = {}
 """:func:`check_rows`' text of dates it has written (the checks of many priorities fall on the
-same days), at most :data:`_MOST_FIGURES`."""
+same days), at most :data:`_MOST_DAYS`, so a long-running process does not grow with them."""
+_MOST_DAYS = 1 << 16
 _CHECK_STATES = frozenset(("above", "within", "below"))
 
 
