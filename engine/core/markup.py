@@ -1,5 +1,6 @@
-"""Helpers shared by every view: Markdown escaping, number formatting, counts, and the two jinja2
-environments (HTML with autoescaping; Markdown whose ``finalize`` escapes every printed value).
+"""Helpers shared by every view: Markdown escaping, number formatting (from
+:mod:`~stocktake.core.figures`), counts, and the two jinja2 environments (HTML with autoescaping;
+Markdown whose ``finalize`` escapes every printed value).
 
 Both environments load templates only from the package's ``*/templates`` folders (``x.md.j2``
 beside ``x.html.j2``); no template is ever compiled from user text. jinja2 is imported on first use.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stocktake.core.errors import CONTROLS, visible
+from stocktake.core.figures import difference, distance, number, shortfall
 
 __all__ = [
     "ARROWS", "COMPILED", "MOVES", "STATES", "Markdown", "code", "compiled_templates", "counts", "difference",
@@ -82,42 +84,6 @@ def md_lines(text: Any) -> str:
     (paragraph breaks) kept, at most one in a row."""
     lines = [md(line) for line in ("" if text is None else str(text)).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n"))
-
-
-def number(value: float | None, unit: str = "") -> str:
-    """A measure for reading: at most two decimals, no trailing zeros, ``-`` for none."""
-    if value is None:
-        return "-"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    if text == "-0":
-        text = "0"
-    return f"{text} {unit}".strip() if unit else text
-
-
-def difference(value: float | None, unit: str = "") -> str:
-    """A difference between two measures (a distance, a shortfall) as :func:`number` gives it,
-    except that a difference of percentages is in percentage points (``9.4 pp``), not per cent."""
-    return number(value, "pp" if unit.strip() == "%" else unit)
-
-
-def distance(value: float | None, unit: str = "") -> str:
-    """A distance to target (positive: still to go): ``9.4 pp``, or ``1.2 pp beyond`` once the
-    latest actual is past the target; ``-`` for none."""
-    if value is not None and value < 0:
-        return f"{difference(-value, unit)} beyond"
-    return difference(value, unit)
-
-
-def shortfall(value: float | None, unit: str = "") -> str:
-    """A projection against its target (``value`` positive: short of it), as words: "projected to
-    fall short of the target by 2 pp", "projected to go beyond the target by 1.97 pp", "projected
-    to meet the target"; ``no projection`` for none."""
-    if value is None:
-        return "no projection"
-    if number(value) == "0":
-        return "projected to meet the target"
-    side = "fall short of" if value > 0 else "go beyond"
-    return f"projected to {side} the target by {difference(abs(value), unit)}"
 
 
 def _ordered(values: dict[str, int]) -> list[str]:
@@ -339,14 +305,27 @@ def check_rows(checks: Any) -> Any:
     they are; a state one of the three words; anything else in their place is escaped."""
     from markupsafe import Markup, escape
 
-    def safe(value: Any) -> Any:
-        return value if type(value) is dt.date or (type(value) is str and value in _CHECK_STATES) else escape(value)
+    def day(value: Any) -> str:
+        if type(value) is not dt.date:
+            return str(escape(value))
+        text = _DAYS.get(value)
+        if text is None:
+            text = str(value)  # as the template printed it
+            if len(_DAYS) < _MOST_DAYS:
+                _DAYS[value] = text
+        return text
 
     return Markup("".join(
-        f'<tr><td class="date">{safe(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
-        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td><td>{safe(c.state)}</td></tr>' for c in checks))
+        f'<tr><td class="date">{day(c.date)}</td><td>{number(c.planned)}</td><td>{number(c.actual)}</td>'
+        f'<td>{number(c.gap)}</td><td>{number(c.tolerance)}</td>'
+        f'<td>{c.state if type(c.state) is str and c.state in _CHECK_STATES else escape(c.state)}</td></tr>'
+        for c in checks))
 
 
+_DAYS: dict[dt.date, str] = {}
+""":func:`check_rows`' text of dates it has written (the checks of many priorities fall on the
+same days), at most :data:`_MOST_DAYS`, so a long-running process does not grow with them."""
+_MOST_DAYS = 1 << 16
 _CHECK_STATES = frozenset(("above", "within", "below"))
 
 
@@ -369,8 +348,13 @@ def input_rows(inputs: Any, evidence: bool = True) -> Any:
 
     autoescaping = nodes.EvalContext(environment())
 
+    def joined(ids: Any) -> str:
+        if type(ids) is list and all(type(e) is str for e in ids):  # no markup among them: do_join's str.join
+            return ", ".join(ids)
+        return filters.do_join(autoescaping, ids, ", ")  # type: ignore[no-any-return]
+
     def row(i: Any) -> str:
-        ids = f"<td>{html(filters.do_join(autoescaping, i.evidence, ', '))}</td>" if evidence else ""
+        ids = f"<td>{html(joined(i.evidence))}</td>" if evidence else ""
         return f"<tr><td>{html(i.name)}</td><td>{html(i.value or 'no data')}</td>{ids}<td>{html(i.note)}</td></tr>"
 
     return Markup("".join(map(row, inputs)))
