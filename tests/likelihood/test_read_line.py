@@ -4,6 +4,7 @@ lines, for hostile and mutated ones, and under tight limits."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import random
@@ -307,6 +308,7 @@ REPLACEMENTS = [None, True, False, 0, 3, -1, 1.5, 3.0, 10**16, -10**16, 1e15, ""
                 "0000-01-01", "2023-12-31", "2030-01-01", "p1\n", "p 1", "-p", "a" * 101, "é", [], [1], ["R"],
                 {}, {"level": "R"}, {"date": "2024-03-01", "value": 1}, "linear", "step", "open", "done",
                 "increase", "decrease"]
+_REPLACEMENTS_AS_WRITTEN = copy.deepcopy(REPLACEMENTS)
 
 
 def _ratings_doc(rng: random.Random) -> dict:
@@ -341,13 +343,15 @@ def test_the_structs_and_the_model_accept_and_reject_the_same_priorities(rng):
             parent = parent[step]
         action = rng.random()
         if action < 0.7:
-            parent[path[-1]] = rng.choice(REPLACEMENTS)
+            # A copy: a second change may reach inside it, and must not change the list for later examples.
+            parent[path[-1]] = copy.deepcopy(rng.choice(REPLACEMENTS))
         elif action < 0.85:
             del parent[path[-1]]
         elif isinstance(parent, dict):
             parent[rng.choice(["extra", "Level", "from"])] = 1
     line = json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode()
     assert _struct_outcome(line, ctx, guarded=False) == _model_outcome(line, ctx), line
+    assert REPLACEMENTS == _REPLACEMENTS_AS_WRITTEN  # each example draws from the same list
 
 
 def test_every_place_of_a_priority_takes_and_refuses_what_the_model_does(context):
